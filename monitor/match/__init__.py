@@ -1,0 +1,1 @@
+"""Which rules an article satisfies, and why (pure: no I/O, no clock)."""

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from monitor.settings.base import StrictModel
+from monitor.settings.types import Duration
+
+DEFAULT_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".json")
+
+
+class FolderConfig(StrictModel):
+    """A seed folder: files dropped or moved into it become articles."""
+
+    path: Path
+    name: str = ""  # the article's `source`; defaults to the folder's name
+    recursive: bool = False
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # A file written in place (no rename, no close event seen) counts as
+    # finished once its size and mtime have not changed for this long.
+    settle: Duration = Field(default="1s", validate_default=True)  # type: ignore[assignment]
+    tags: tuple[str, ...] = ()
+    home: str | None = None  # a place name that disambiguates locations in these articles
+
+    @field_validator("extensions")
+    @classmethod
+    def _dotted(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(v if v.startswith(".") else f".{v}" for v in (x.lower() for x in value))
+
+    @property
+    def source_name(self) -> str:
+        return self.name or self.path.name

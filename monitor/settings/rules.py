@@ -1,0 +1,35 @@
+"""`[[rules]]`: what to look for (keyword query and/or locations) and whom to tell."""
+
+from __future__ import annotations
+
+from pydantic import field_validator, model_validator
+
+from monitor.settings.base import StrictModel
+from monitor.settings.locations import LocationsConfig
+
+
+class RuleConfig(StrictModel):
+    name: str
+    query: str | None = None
+    locations: LocationsConfig | None = None
+    notify: tuple[str, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value:
+            raise ValueError("a rule needs a non-empty name")
+        return value
+
+    @model_validator(mode="after")
+    def _query_parses(self) -> RuleConfig:
+        if self.query is None and self.locations is None:
+            raise ValueError(f'rule "{self.name}": needs a `query`, `locations`, or both')
+        if self.query is not None:
+            from monitor.match.query import QueryError, parse_query
+
+            try:
+                parse_query(self.query)
+            except QueryError as exc:
+                raise ValueError(f'rule "{self.name}": query {exc}') from None
+        return self
