@@ -2,34 +2,69 @@
 
 Article text and query terms go through the same functions, so a term and
 the text it should hit always agree on case, diacritics and token borders.
+
+Two ways in:
+- `words(text)`: the normalised tokens only (the matcher's hot path; no
+  offsets, no objects). Exactly QUERY.md: fold the whole text, then take the
+  maximal runs of letters and digits.
+- `tokenize(text)`: `Token`s with character offsets into the *original*
+  text, for evidence and highlighting.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
 _TOKEN = re.compile(r"[^\W_]+")
+# On ASCII text (after lower()) the same runs are just [a-z0-9]+, which is faster.
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
+_ASCII_TOKEN_ANYCASE = re.compile(r"[A-Za-z0-9]+")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 # A teaser line links to another story; QUERY.md says it is not article text.
 _TEASER = re.compile(
     r"^\s*(?:(?:also\s+read|read\s+more|read\s+also|related\s+articles)\b|related:)",
     re.IGNORECASE,
 )
+# Cheap test before splitting a body into lines: most bodies have no teaser.
+_TEASER_HINT = re.compile(r"read|related", re.IGNORECASE)
+
+
+def _drop_marks(m: re.Match[str]) -> str:
+    return "".join(ch for ch in m.group() if not unicodedata.combining(ch))
+
+
+def _fold(text: str) -> str:
+    if text.isascii():
+        # NFKC/NFKD leave ASCII alone and casefold() == lower() on it.
+        return text.lower()
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    decomposed = unicodedata.normalize("NFKD", folded)
+    if decomposed.isascii():
+        return decomposed
+    # Combining marks are non-ASCII; only those runs need a per-character look.
+    return _NON_ASCII_RUN.sub(_drop_marks, decomposed)
 
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """NFKC, case fold, then drop combining marks (`Kyïv` -> `kyiv`)."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    decomposed = unicodedata.normalize("NFKD", folded)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _fold(text)
 
 
 def fold_text(text: str) -> str:
     """`fold` for long text, without polluting the small-string cache."""
-    return fold.__wrapped__(text)
+    return _fold(text)
+
+
+def words(text: str) -> list[str]:
+    """The normalised tokens of `text`, in order (position = list index)."""
+    if text.isascii():
+        return _ASCII_TOKEN.findall(text.lower())
+    return _TOKEN.findall(_fold(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,21 +77,74 @@ class Token:
 def tokenize(text: str) -> list[Token]:
     """Tokens with offsets into the *original* text.
 
-    Folding can change a string's length (`ß` -> `ss`, NFKD marks), so each
-    raw token is folded on its own: the offsets stay those of the source.
+    Folding can change a string's length (`ß` -> `ss`, `ﬁ` -> `fi`, marks
+    dropped), so non-ASCII text is folded piece by piece (a character with
+    its combining marks) and every folded character remembers the piece it
+    came from. The token texts equal `words(text)`.
     """
+    if text.isascii():
+        return [Token(m.group().lower(), m.start(), m.end()) for m in _ASCII_TOKEN_ANYCASE.finditer(text)]
+    folded, fstarts, ostarts, oends, identity = _fold_with_map(text)
     tokens: list[Token] = []
-    for m in _TOKEN.finditer(text):
-        raw = m.group()
-        norm = raw.lower() if raw.isascii() else fold(raw)
-        if not raw.isascii():
-            # Folding may split a run (e.g. a ligature with a mark); keep runs.
-            parts = _TOKEN.findall(norm)
-            for part in parts:
-                tokens.append(Token(part, m.start(), m.end()))
-            continue
-        tokens.append(Token(norm, m.start(), m.end()))
+    for m in _TOKEN.finditer(folded):
+        a = bisect_right(fstarts, m.start()) - 1
+        b = bisect_right(fstarts, m.end() - 1) - 1
+        start = ostarts[a] + (m.start() - fstarts[a] if identity[a] else 0)
+        end = ostarts[b] + (m.end() - fstarts[b]) if identity[b] else oends[b]
+        tokens.append(Token(m.group(), start, end))
     return tokens
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each token of `words(text)` in the original text."""
+    if text.isascii():
+        return [m.span() for m in _ASCII_TOKEN_ANYCASE.finditer(text)]
+    return [(t.start, t.end) for t in tokenize(text)]
+
+
+def _fold_with_map(text: str) -> tuple[str, list[int], list[int], list[int], list[bool]]:
+    """Fold `text` in pieces; piece i starts at folded offset fstarts[i].
+
+    ASCII stretches map one to one (`identity`); every other piece is one
+    character plus the combining marks after it, folded as a unit.
+    """
+    out: list[str] = []
+    fstarts: list[int] = []
+    ostarts: list[int] = []
+    oends: list[int] = []
+    identity: list[bool] = []
+    flen = 0
+
+    def add(piece: str, ostart: int, oend: int, same: bool) -> None:
+        nonlocal flen
+        if not piece:
+            return
+        fstarts.append(flen)
+        ostarts.append(ostart)
+        oends.append(oend)
+        identity.append(same)
+        out.append(piece)
+        flen += len(piece)
+
+    pos = 0
+    combining = unicodedata.combining
+    for run in _NON_ASCII_RUN.finditer(text):
+        rs, re_ = run.span()
+        ascii_end = rs
+        # A combining mark belongs with the (ASCII) letter before it.
+        if combining(text[rs]) and rs > pos:
+            ascii_end = rs - 1
+        add(text[pos:ascii_end].lower(), pos, ascii_end, True)
+        i = ascii_end
+        while i < re_:
+            j = i + 1
+            while j < re_ and combining(text[j]):
+                j += 1
+            add(fold(text[i:j]), i, j, False)
+            i = j
+        pos = re_
+    add(text[pos:].lower(), pos, len(text), True)
+    return "".join(out), fstarts, ostarts, oends, identity
 
 
 def terms(text: str) -> list[str]:
@@ -70,13 +158,15 @@ def is_teaser_line(line: str) -> bool:
 
 def strip_teasers(body: str) -> str:
     """Blank out teaser lines, keeping every other character's offset."""
-    if "\n" not in body and not _TEASER.match(body):
+    if not _TEASER_HINT.search(body):
         return body
     out = []
+    changed = False
     for line in body.splitlines(keepends=True):
         if _TEASER.match(line):
             stripped = line.rstrip("\r\n")
             out.append(" " * len(stripped) + line[len(stripped):])
+            changed = True
         else:
             out.append(line)
-    return "".join(out)
+    return "".join(out) if changed else body

@@ -2,30 +2,82 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from monitor.settings.base import StrictModel
 from monitor.settings.types import Duration
 
+# Headers a feed may not set: they would break framing or the SSRF guard's view of the host.
+_FORBIDDEN_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "te", "upgrade"}
+
+
+class FeedAuth(StrictModel):
+    """HTTP basic auth for one feed. Never logged."""
+
+    username: str
+    password: str = Field(default="", repr=False)
+
 
 class FeedConfig(StrictModel):
     name: str
+    # Any string is accepted here: a non-http(s) or guarded URL is refused when
+    # fetched, with a log line, so one bad feed never stops the others.
     url: str
-    interval: Duration = Field(default="15m", validate_default=True)  # type: ignore[assignment]
+    interval: Duration = Field(default="15m", validate_default=True)
     tags: tuple[str, ...] = ()
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = Field(default_factory=dict)
+    auth: FeedAuth | None = None
     allow_private: bool | None = None  # None: the `[fetch]` default
     backfill: Literal["none", "24h", "all"] = "none"
-    silent_after: Duration | None = None
+    silent_after: Duration | None = None  # None: the `[health]` default
     home: str | None = None
+    enabled: bool = True
+
+    @field_validator("name", "url")
+    @classmethod
+    def _non_empty(cls, value: str) -> str:
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=1):
+            raise ValueError("a feed interval must be at least 1s")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if name.lower() in _FORBIDDEN_HEADERS:
+                raise ValueError(f'header "{name}" cannot be set per feed')
+            if any(c in name + text for c in "\r\n\x00"):
+                raise ValueError(f'header "{name}" contains a line break')
+        return value
 
 
 class FetchConfig(StrictModel):
+    """Defaults for every feed fetch."""
+
     allow_private: bool = False
+    timeout: Duration = Field(default="30s", validate_default=True)
+    connect_timeout: Duration = Field(default="10s", validate_default=True)
+    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)  # after decompression
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    per_host: int = Field(default=2, ge=1, le=64)  # concurrent requests to one host
+    concurrency: int = Field(default=16, ge=1, le=256)  # concurrent requests in all
+    max_backoff: Duration = Field(default="6h", validate_default=True)
+    jitter: Duration = Field(default="30s", validate_default=True)
+    parse_workers: int = Field(default=2, ge=1, le=32)
+    user_agent: str | None = None  # replaces `newsmon/<version> (+url)`
 
 
 class HealthConfig(StrictModel):
     notify: tuple[str, ...] = ()
     failures: int = Field(default=5, ge=1)
+    silent_after: Duration | None = None  # a feed with no new entry this long is "silent"

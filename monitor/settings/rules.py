@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pydantic import field_validator, model_validator
 
-from monitor.settings.base import StrictModel
+from monitor.settings.alerts import PolicyFields
 from monitor.settings.locations import LocationsConfig
 
 
-class RuleConfig(StrictModel):
+class RuleConfig(PolicyFields):
+    """Policy fields (mode, digest, max_per_hour, quiet, priority, tz, templates) override [alerts]."""
+
     name: str
     query: str | None = None
     locations: LocationsConfig | None = None

@@ -1,0 +1,1 @@
+"""What to send, to whom, when: routing, rendering, the outbox and delivery."""

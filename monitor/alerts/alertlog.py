@@ -1,0 +1,43 @@
+"""`alertlog://`: a built-in Apprise target that needs no account or server.
+
+Each alert is appended to a readable log file (in the state dir unless the
+URL names a path: `alertlog:///var/log/newsmon/alerts.log`) and printed to
+the terminal, so the embedded default config shows alerts at once.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from apprise.decorators import notify
+
+_lock = threading.Lock()
+_default_path: Path | None = None
+_echo = True
+
+
+def configure(default_path: Path | None, echo: bool = True) -> None:
+    global _default_path, _echo
+    _default_path = default_path
+    _echo = echo
+
+
+@notify(on="alertlog", name="newsmon alert log")
+def _write(body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
+    path_part = str(meta.get("fullpath") or meta.get("path") or "").strip()
+    path = Path(path_part) if path_part not in ("", "/") else _default_path
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    entry = f"=== {stamp} [{notify_type}] {title}\n{body.rstrip()}\n\n"
+    with _lock:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(entry)
+        if _echo:
+            sys.stdout.write(entry)
+            sys.stdout.flush()
+    return True

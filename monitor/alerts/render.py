@@ -1,0 +1,325 @@
+"""Alerts and digests -> (title, body) per format, with article text made harmless.
+
+Article text is hostile. Every value a template prints passes through the
+format's `finalize`: control and bidi-override characters go, chat mentions
+(`@everyone`, `<!channel>`, `<@U1>`) get a zero-width space so they no
+longer ping, Markdown specials are backslash-escaped and HTML is escaped
+(autoescape). Pre-rendered pieces (the highlighted excerpt, links) are built
+here from escaped parts and passed as `Markup`, the only thing printed raw.
+
+Templates run in Jinja2's `SandboxedEnvironment`; user templates are compiled
+and test-rendered when the config loads (`compile_user_templates`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from monitor.alerts.route import AlertItem, Excerpt
+
+if TYPE_CHECKING:
+    from monitor.settings.alerts import TemplatesConfig
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+FORMATS = ("text", "markdown", "html")
+TITLE_CHARS = 250  # Apprise's usual title_maxlen
+DEFAULT_MAX_CHARS = 32_768
+FIELD_CHARS = {"title": 300, "source": 120, "place": 80, "rule": 120}
+ZWSP = "\u200b"
+
+# C0/C1 controls except tab and newline, bidi embeddings/overrides/isolates and marks.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# `@everyone`, `@here`, `@channel`, `@room`, `@name` not inside an e-mail address.
+_AT_MENTION = re.compile(r"(?<![\w.+-])@(?=\w)")
+# Slack `<!channel>`, `<!here|...>`, `<@U123>`, Discord `<@123>`, `<@&role>`, `<#chan>`.
+_ANGLE_MENTION = re.compile(r"<(?=[!@#])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+class TemplateProblem(Exception):
+    """A user template that cannot be used; the message names the template."""
+
+
+# -- escaping -----------------------------------------------------------------
+
+
+def clean(text: str) -> str:
+    """Remove control/bidi characters and defuse chat mentions (every format)."""
+    text = _UNSAFE.sub("", str(text))
+    text = _AT_MENTION.sub("@" + ZWSP, text)
+    return _ANGLE_MENTION.sub("<" + ZWSP, text)
+
+
+def clean_line(text: str, limit: int) -> str:
+    """One line: whitespace collapsed, cleaned, capped with an ellipsis."""
+    line = " ".join(clean(text).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def escape_markdown(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", clean(text))
+
+
+def safe_url(url: str) -> str:
+    """The URL if it is plain http(s) with no whitespace or quotes, else ""."""
+    url = clean(url).strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    if any(c.isspace() or c in "\"'<>`\\" for c in url):
+        return ""
+    return url
+
+
+def title_text(text: str, limit: int = TITLE_CHARS) -> str:
+    """Titles are plain text everywhere (subjects, chat titles): no angle brackets at all."""
+    return clean_line(text, limit).replace("<", "‹").replace(">", "›")
+
+
+_FINALIZE: dict[str, Callable[[str], str]] = {
+    "text": clean,
+    "markdown": escape_markdown,
+    "html": lambda s: html.escape(clean(s), quote=True),
+}
+
+
+def _finalizer(fmt: str) -> Callable[[Any], Any]:
+    escape = _FINALIZE[fmt]
+
+    def finalize(value: Any) -> Any:
+        if isinstance(value, Markup):
+            return value  # built here from escaped parts
+        if value is None:
+            return ""
+        out = escape(str(value))
+        return Markup(out) if fmt == "html" else out
+
+    return finalize
+
+
+def highlight(ex: Excerpt | None, fmt: str) -> Markup:
+    """The excerpt with its spans marked, every piece escaped for `fmt`."""
+    if ex is None:
+        return Markup("")
+    escape = _FINALIZE[fmt]
+    on, off = {"text": ("«", "»"), "markdown": ("**", "**"), "html": ("<mark>", "</mark>")}[fmt]
+    text = " ".join(ex.text.split(" "))  # keep offsets: spans index the original
+    pieces, pos = [], 0
+    for a, b in ex.spans:
+        pieces.append(escape(text[pos:a]))
+        pieces.append(on + escape(text[a:b]) + off)
+        pos = b
+    pieces.append(escape(text[pos:]))
+    body = "".join(pieces).replace("\r", " ").replace("\n", " ")
+    return Markup(("… " if ex.cut_start else "") + body + (" …" if ex.cut_end else ""))
+
+
+def link(url: str, label: str, fmt: str) -> Markup:
+    url = safe_url(url)
+    if not url:
+        return Markup("")
+    if fmt == "html":
+        return Markup(f'<a href="{html.escape(url, quote=True)}">{html.escape(clean(label))}</a>')
+    if fmt == "markdown":
+        return Markup(f"[{escape_markdown(label)}](<{url.replace('>', '%3E')}>)")
+    return Markup(url)
+
+
+# -- template context ---------------------------------------------------------
+
+
+def local_time(when: datetime, tz: str) -> str:
+    local = when.astimezone(ZoneInfo(tz))
+    return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def item_context(item: AlertItem, fmt: str, tz: str | None = None) -> dict[str, Any]:
+    zone = tz or item.tz
+    return {
+        "article": {
+            "id": item.article_id,
+            "title": clean_line(item.title, FIELD_CHARS["title"]),
+            "source": clean_line(item.source, FIELD_CHARS["source"]),
+            "url": safe_url(item.url),
+            "published": local_time(item.published, zone),
+            "published_iso": item.published.isoformat(),
+        },
+        "rules": [clean_line(r, FIELD_CHARS["rule"]) for r in item.rules],
+        "places": [clean_line(p, FIELD_CHARS["place"]) for p in item.places],
+        "priority": item.priority,
+        "excerpt": highlight(item.excerpt, fmt),
+        "link": link(item.url, item.title or item.url, fmt),
+        "tz": zone,
+    }
+
+
+def digest_context(items: Sequence[AlertItem], fmt: str, tz: str, reason: str) -> dict[str, Any]:
+    """Newest first, grouped by rule (an article naming two rules is listed under its first)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in sorted(items, key=lambda i: i.published, reverse=True):
+        rule = item.rules[0] if item.rules else ""
+        groups.setdefault(rule, []).append(item_context(item, fmt, tz))
+    return {
+        "groups": [{"rule": clean_line(r, FIELD_CHARS["rule"]), "items": g} for r, g in groups.items()],
+        "count": len(items),
+        "reason": reason,
+        "tz": tz,
+    }
+
+
+# -- environments and templates -------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def environment(fmt: str, search: tuple[str, ...] = ()) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader([*search, str(TEMPLATE_DIR)]),
+        autoescape=fmt == "html",
+        finalize=_finalizer(fmt),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    body: str
+    format: str  # "text" | "markdown" | "html"
+
+
+class Renderer:
+    """Default templates, optionally overridden by the user's (already validated)."""
+
+    def __init__(self, templates: TemplatesConfig | None = None):
+        self._user = compile_user_templates(templates) if templates else {}
+
+    def alert(self, item: AlertItem, fmt: str, max_chars: int = DEFAULT_MAX_CHARS) -> Rendered:
+        ctx = item_context(item, fmt)
+        title = self._title(ctx, f"{', '.join(ctx['rules'])}: {ctx['article']['title']}")
+        body = self._body("alert", fmt, ctx)
+        return Rendered(title, cap(body, fmt, max_chars), fmt)
+
+    def digest(self, items: Sequence[AlertItem], fmt: str, tz: str, reason: str = "digest",
+               max_chars: int = DEFAULT_MAX_CHARS) -> Rendered:
+        ctx = digest_context(items, fmt, tz, reason)
+        rules = ", ".join(g["rule"] for g in ctx["groups"]) or "no matches"
+        noun = "article" if len(items) == 1 else "articles"
+        title = title_text(f"newsmon {reason}: {len(items)} {noun} ({rules})")
+        body = self._body("digest", fmt, ctx)
+        if len(body) > max_chars and len(items) > 1:
+            # Drop the oldest until it fits rather than cut through markup.
+            keep = sorted(items, key=lambda i: i.published, reverse=True)
+            while len(body) > max_chars and len(keep) > 1:
+                keep = keep[: max(1, len(keep) * 3 // 4)]
+                ctx = digest_context(keep, fmt, tz, reason)
+                ctx["omitted"] = len(items) - len(keep)
+                body = self._body("digest", fmt, ctx)
+        return Rendered(title, cap(body, fmt, max_chars), fmt)
+
+    def _title(self, ctx: dict[str, Any], default: str) -> str:
+        tmpl = self._user.get("title")
+        if tmpl is not None:
+            try:
+                return title_text(tmpl.render(ctx))
+            except Exception:  # a data-dependent template bug: fall back, never drop the alert
+                pass
+        return title_text(default)
+
+    def _body(self, kind: str, fmt: str, ctx: dict[str, Any]) -> str:
+        ctx.setdefault("omitted", 0)
+        tmpl = self._user.get(fmt) if kind == "alert" else None
+        if tmpl is not None:
+            try:
+                return tmpl.render(ctx).strip()
+            except Exception:
+                pass
+        return environment(fmt).get_template(f"{kind}.{fmt}.j2").render(ctx).strip()
+
+
+def cap(body: str, fmt: str, max_chars: int) -> str:
+    """Cut an over-long body; HTML is cut at a tag border and left well-formed enough."""
+    if len(body) <= max_chars:
+        return body
+    cut = body[: max(0, max_chars - 1)]
+    if fmt == "html":
+        lt = cut.rfind("<")
+        if lt > cut.rfind(">"):
+            cut = cut[:lt]
+        amp = cut.rfind("&")
+        if amp > cut.rfind(";"):
+            cut = cut[:amp]
+    return cut + "…"
+
+
+def target_format(preferred: Sequence[str]) -> str:
+    """Pick the format to render for a service from what it supports (first = preferred)."""
+    for fmt in preferred:
+        if fmt in FORMATS:
+            return fmt
+    return "text"
+
+
+# -- user templates -------------------------------------------------------------
+
+_SAMPLE = AlertItem(
+    article_id="sample",
+    title="Sample <b>title</b> @everyone",
+    source="sample-source",
+    url="https://example.com/a?b=1&c=2",
+    published=datetime.fromisoformat("2026-01-01T12:00:00+00:00"),
+    rules=("sample-rule",),
+    excerpt=Excerpt("body", "The sample sentence names Izium.", ((26, 31),)),
+    places=("Izium",),
+)
+
+
+def compile_user_templates(templates: TemplatesConfig | None) -> dict[str, Any]:
+    """Compile and test-render each user template; raise `TemplateProblem` on any error."""
+    out: dict[str, Any] = {}
+    if templates is None:
+        return out
+    if templates.title is not None:
+        out["title"] = _compile("title", "text", templates.title)
+    for fmt in FORMATS:
+        path: Path | None = getattr(templates, fmt)
+        if path is None:
+            continue
+        try:
+            source = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TemplateProblem(f"templates.{fmt}: cannot read {path}: {exc}") from None
+        out[fmt] = _compile(f"templates.{fmt} ({path})", fmt, source)
+    return out
+
+
+def _compile(name: str, fmt: str, source: str) -> Any:
+    env = environment(fmt)
+    try:
+        tmpl = env.from_string(source)
+        tmpl.render(item_context(_SAMPLE, fmt) | {"omitted": 0})
+    except TemplateError as exc:
+        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        raise TemplateProblem(f"{name}: template error{where}: {exc}") from None
+    except Exception as exc:
+        raise TemplateProblem(f"{name}: template fails on a sample alert: {type(exc).__name__}: {exc}") from None
+    return tmpl

@@ -1,0 +1,217 @@
+"""Matches -> alerts: one `AlertItem` per (article, target), naming every rule.
+
+Pure: no I/O, no clock. The pipeline calls `route(article, matches, config)`
+and gets back what to put in the outbox; `policy.py` then decides *when*.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from monitor.article import Article
+from monitor.match.types import Evidence, Match
+from monitor.settings.alerts import PRIORITIES, AlertsConfig, Policy, Priority, effective_policy
+from monitor.settings.rules import RuleConfig
+
+EXCERPT_CHARS = 320  # the quoted sentence is cut around the match beyond this
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+")
+_PLACE_KINDS = {"place", "point"}
+_FIELD_PREFERENCE = ("body", "summary", "title", "tags")
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """The sentence that matched, with highlight spans relative to `text`."""
+
+    field: str
+    text: str
+    spans: tuple[tuple[int, int], ...] = ()
+    cut_start: bool = False  # text was cut before / after: show an ellipsis
+    cut_end: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AlertItem:
+    """What an alert says about one article; JSON-able, so it can sit in the outbox."""
+
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: datetime
+    rules: tuple[str, ...]
+    excerpt: Excerpt | None = None
+    places: tuple[str, ...] = ()
+    priority: Priority = "normal"
+    tz: str = "UTC"
+
+    def to_json(self) -> dict[str, Any]:
+        ex = self.excerpt
+        return {
+            "article_id": self.article_id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "published": self.published.isoformat(),
+            "rules": list(self.rules),
+            "excerpt": None if ex is None else {
+                "field": ex.field, "text": ex.text, "spans": [list(s) for s in ex.spans],
+                "cut_start": ex.cut_start, "cut_end": ex.cut_end,
+            },
+            "places": list(self.places),
+            "priority": self.priority,
+            "tz": self.tz,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AlertItem:
+        ex = data.get("excerpt")
+        return cls(
+            article_id=str(data["article_id"]),
+            title=str(data["title"]),
+            source=str(data["source"]),
+            url=str(data["url"]),
+            published=datetime.fromisoformat(data["published"]),
+            rules=tuple(data["rules"]),
+            excerpt=None if not ex else Excerpt(
+                ex["field"], ex["text"], tuple((int(a), int(b)) for a, b in ex["spans"]),
+                bool(ex.get("cut_start")), bool(ex.get("cut_end")),
+            ),
+            places=tuple(data.get("places", ())),
+            priority=data.get("priority", "normal"),
+            tz=data.get("tz", "UTC"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """One alert for one target: the item, the rules' policies, its idempotency key."""
+
+    target: str
+    item: AlertItem
+    policies: Mapping[str, Policy] = field(default_factory=dict)  # rule name -> policy
+
+    @property
+    def key(self) -> str:
+        return alert_key(self.item.article_id, self.target)
+
+
+def alert_key(article_id: str, target: str) -> str:
+    """Stable across re-sends and restarts: the idempotency key receivers may dedupe on."""
+    return hashlib.sha256(f"{article_id}\x1f{target}".encode()).hexdigest()[:24]
+
+
+def route(
+    article: Article,
+    matches: Sequence[Match],
+    rules: Sequence[RuleConfig],
+    alerts: AlertsConfig,
+) -> list[Routed]:
+    """Group matches by target: several rules naming one target give one alert."""
+    by_name = {r.name: r for r in rules}
+    per_target: dict[str, list[Match]] = {}
+    for m in matches:
+        rule = by_name.get(m.rule)
+        if rule is None:
+            continue
+        for target in dict.fromkeys(rule.notify):
+            per_target.setdefault(target, []).append(m)
+    out = []
+    for target, group in per_target.items():
+        policies = {m.rule: effective_policy(alerts, by_name[m.rule]) for m in group}
+        out.append(Routed(target, build_item(article, group, policies), policies))
+    return out
+
+
+def build_item(article: Article, matches: Sequence[Match], policies: Mapping[str, Policy]) -> AlertItem:
+    evidence = [e for m in matches for e in m.evidence]
+    first_policy = next(iter(policies.values()), None)
+    priority = max((p.priority for p in policies.values()), key=PRIORITIES.index, default="normal")
+    return AlertItem(
+        article_id=article.id,
+        title=article.title,
+        source=article.source,
+        url=article.url,
+        published=article.published,
+        rules=tuple(dict.fromkeys(m.rule for m in matches)),
+        excerpt=excerpt(article, evidence),
+        places=places(evidence),
+        priority=priority,
+        tz=first_policy.tz if first_policy else "UTC",
+    )
+
+
+def places(evidence: Sequence[Evidence]) -> tuple[str, ...]:
+    names = []
+    for e in evidence:
+        if e.kind in _PLACE_KINDS:
+            name = e.detail.get("place") or e.detail.get("name") or e.text
+            names.append(str(name))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def excerpt(article: Article, evidence: Sequence[Evidence], limit: int = EXCERPT_CHARS) -> Excerpt | None:
+    """The sentence around the first textual match, preferring body over title."""
+    textual = [e for e in evidence if e.kind != "point" and e.end > e.start]
+    if not textual:
+        return None
+    fields = {e.field for e in textual}
+    name = next((f for f in _FIELD_PREFERENCE if f in fields), textual[0].field)
+    text = article.field_text(name)
+    hits = sorted((e.start, e.end) for e in textual if e.field == name and e.end <= len(text))
+    if not hits:
+        return None
+    anchor_start, anchor_end = hits[0]
+    start, end = _sentence_bounds(text, anchor_start, anchor_end)
+    cut_start = cut_end = False
+    if end - start > limit:
+        # Centre the window on the first hit, then snap to word borders.
+        half = max(0, (limit - (anchor_end - anchor_start)) // 2)
+        new_start = max(start, anchor_start - half)
+        new_end = min(end, new_start + limit)
+        new_start = max(start, min(new_start, new_end - limit))
+        cut_start, cut_end = new_start > start, new_end < end
+        start, end = _snap(text, new_start, new_end, anchor_start, anchor_end)
+    spans = []
+    for a, b in hits:
+        if a >= start and b <= end:
+            spans.append((a - start, b - start))
+    return Excerpt(name, text[start:end], _merge(spans), cut_start, cut_end)
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    s = 0
+    for m in _SENTENCE_END.finditer(text, 0, start):
+        s = m.end()
+    m = _SENTENCE_END.search(text, end)
+    e = m.start() if m else len(text)
+    while s < start and text[s].isspace():
+        s += 1
+    return s, max(e, end)
+
+
+def _snap(text: str, start: int, end: int, keep_start: int, keep_end: int) -> tuple[int, int]:
+    if start > 0:
+        space = text.find(" ", start, keep_start)
+        if space != -1:
+            start = space + 1
+    if end < len(text):
+        space = text.rfind(" ", keep_end, end)
+        if space != -1:
+            end = space
+    return start, end
+
+
+def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return tuple(out)

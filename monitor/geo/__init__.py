@@ -1,0 +1,1 @@
+"""Gazetteer building and caching, place mention finding and resolution (location rules)."""

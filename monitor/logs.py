@@ -1,0 +1,29 @@
+"""One line per event, with a level; secrets never reach a log line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+
+class _Formatter(logging.Formatter):
+    converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        # One event, one line: fold tracebacks and multi-line messages.
+        return line.replace("\n", " | ")
+
+
+def setup_logging(level: str = "info") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                                    "%Y-%m-%dT%H:%M:%SZ"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Apprise logs each failure itself; our lanes log it once, with the target's name.
+    for noisy in ("apprise", "apscheduler", "watchdog", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level) if noisy != "apprise"
+                                          else logging.CRITICAL)

@@ -1,0 +1,161 @@
+"""The path of an article: RawItem -> normalise -> seen? -> match -> route -> outbox.
+
+One intake thread runs every stage in order, so SQLite has a single writer
+and an article is never matched twice at once. Sources only enqueue.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from monitor.article import Article, RawItem, normalise
+from monitor.match.engine import Matcher
+from monitor.match.types import Match
+from monitor.settings.folders import FolderConfig
+from monitor.settings.models import Config
+from monitor.sources.files import SkipFile, read_article_file
+from monitor.sources.folders import file_key
+from monitor.store.base import NewAlert
+from monitor.store.sql import Store
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["alerted", "matched-no-target", "no-match", "recorded", "seen", "duplicate",
+                  "skipped"]
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    article: Article | None = None
+    matches: tuple[Match, ...] = ()
+    alerts: int = 0
+
+
+def build_alerts(article: Article, matches: Sequence[Match], config: Config) -> list[NewAlert]:
+    """One alert per target, naming every rule that matched for it (plain text)."""
+    by_target: dict[str, list[Match]] = {}
+    rules = {r.name: r for r in config.rules}
+    for m in matches:
+        for target in rules[m.rule].notify if m.rule in rules else ():
+            by_target.setdefault(target, []).append(m)
+    alerts = []
+    for target, ms in by_target.items():
+        names = tuple(dict.fromkeys(m.rule for m in ms))
+        terms = sorted({e.text for m in ms for e in m.evidence})[:10]
+        body = "\n".join(line for line in (
+            f"Source: {article.source}",
+            f"Published: {article.published:%Y-%m-%d %H:%M} UTC",
+            f"Rules: {', '.join(names)}",
+            f"Matched: {', '.join(terms)}" if terms else "",
+            f"Link: {article.url}" if article.url else "",
+            "",
+            (article.summary or article.body)[:500],
+        ) if line is not None)
+        alerts.append(NewAlert(target=target, key=f"article:{article.id}", title=article.title or "(untitled)",
+                               body=body, rules=names, article_id=article.id))
+    return alerts
+
+
+class Pipeline:
+    def __init__(self, config: Config, store: Store, matcher: Matcher,
+                 wake: Callable[[Sequence[str]], None], clock: Callable[[], datetime]):
+        self.config = config
+        self.store = store
+        self.matcher = matcher
+        self._wake = wake
+        self._clock = clock
+        self._queue: queue.Queue[tuple[str, object, bool] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Condition()
+        self._busy = 0
+
+    # -- configuration swap (reload) ----------------------------------
+    def swap(self, config: Config, matcher: Matcher) -> None:
+        """New rules take effect for the next item; items are never half-matched."""
+        self.config, self.matcher = config, matcher
+
+    # -- intake (any thread) -------------------------------------------
+    def submit(self, items: Sequence[RawItem], alert: bool = True) -> None:
+        for item in items:
+            self._put(("raw", item, alert))
+
+    def submit_file(self, folder: FolderConfig, path: Path) -> None:
+        self._put(("file", (folder, path), True))
+
+    def _put(self, entry: tuple[str, object, bool]) -> None:
+        with self._idle:
+            self._busy += 1
+        self._queue.put(entry)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="pipeline", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every submitted item went through (tests, `--once`)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    def _run(self) -> None:
+        while (entry := self._queue.get()) is not None:
+            kind, payload, alert = entry
+            try:
+                if kind == "file":
+                    folder, path = payload  # type: ignore[misc]
+                    self.process_file(folder, path)
+                else:
+                    self.process(payload, alert)  # type: ignore[arg-type]
+            except Exception:
+                log.exception("internal error while processing %s; the item is skipped", payload)
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
+
+    # -- the stages (intake thread, or directly in `--once` and tests) --
+    def process_file(self, folder: FolderConfig, path: Path) -> Result:
+        key = file_key(folder, path)
+        from monitor.article import article_id
+
+        if self.store.is_seen(article_id(folder.source_name, key)):
+            log.debug("already processed: %s", path)
+            return Result("seen")
+        try:
+            raw = read_article_file(path, folder.source_name, folder.max_bytes, key=key, tags=folder.tags)
+        except SkipFile as skip:
+            log.warning("skipped file %s: %s", path, skip.reason)
+            return Result("skipped")
+        return self.process(raw)
+
+    def process(self, raw: RawItem, alert: bool = True) -> Result:
+        article = normalise(raw, self._clock())
+        if self.store.is_seen(article.id, article.content_hash):
+            log.debug("already seen: %s from %s", article.id, article.source)
+            return Result("seen", article)
+        matches = tuple(self.matcher.match(article)) if alert else ()
+        alerts = build_alerts(article, matches, self.config) if matches else []
+        if not self.store.record(article, alerts, self._clock(), rules=[m.rule for m in matches]):
+            return Result("duplicate", article)
+        if alerts:
+            log.info("article %s from %s matched %s: %d alert(s) queued", article.id, article.source,
+                     ", ".join(m.rule for m in matches), len(alerts))
+            self._wake([a.target for a in alerts])
+            return Result("alerted", article, matches, len(alerts))
+        if matches:
+            log.info("article %s from %s matched %s (no target to notify)", article.id,
+                     article.source, ", ".join(m.rule for m in matches))
+            return Result("matched-no-target", article, matches)
+        return Result("no-match" if alert else "recorded", article)

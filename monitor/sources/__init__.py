@@ -1,0 +1,1 @@
+"""Where articles come from: seed folders and feeds. Each yields `RawItem`s."""

@@ -1,0 +1,62 @@
+"""The store's interfaces. Code outside `store/` sees these, never SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    """One alert for one target, written to the outbox with the article."""
+
+    target: str
+    key: str  # idempotency key: the same alert re-sent carries the same key
+    title: str
+    body: str
+    body_format: str = "text"
+    notify_type: str = "info"
+    rules: tuple[str, ...] = ()
+    article_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    target: str
+    key: str
+    title: str
+    body: str
+    body_format: str
+    notify_type: str
+    rules: tuple[str, ...]
+    article_id: str | None
+    state: str  # "pending" | "sent" | "dead"
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    last_error: str
+    sent_at: datetime | None
+
+
+class SourceStateStore(Protocol):
+    def get(self, key: str) -> dict[str, Any] | None: ...
+    def put(self, key: str, value: dict[str, Any]) -> None: ...
+    def all(self, prefix: str = "") -> dict[str, dict[str, Any]]: ...
+
+
+class SeenStore(Protocol):
+    def is_seen(self, article_id: str, content_hash: str | None = None) -> bool: ...
+
+    def record(self, article: Any, alerts: Sequence[NewAlert], now: datetime,
+               rules: Sequence[str] = ()) -> bool: ...
+
+
+class OutboxStore(Protocol):
+    def next_for(self, target: str) -> OutboxRow | None: ...
+    def mark_sent(self, row_id: int, now: datetime) -> None: ...
+    def mark_retry(self, row_id: int, error: str, next_at: datetime, now: datetime) -> None: ...
+    def mark_dead(self, row_id: int, error: str, now: datetime) -> None: ...
+    def pending_targets(self) -> list[str]: ...

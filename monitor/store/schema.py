@@ -1,0 +1,84 @@
+"""Tables and migrations. Migrations are ordered; the version is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version", metadata, sa.Column("version", sa.Integer, nullable=False)
+)
+
+seen_articles = sa.Table(
+    "seen_articles",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(200), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("url", sa.Text, nullable=False, default=""),
+    sa.Column("title", sa.Text, nullable=False, default=""),
+    sa.Column("published", sa.DateTime(timezone=True)),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("rules", sa.Text, nullable=False, default=""),  # matched rule names, tab-separated
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("target", sa.String(200), nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("body_format", sa.String(20), nullable=False, default="text"),
+    sa.Column("notify_type", sa.String(20), nullable=False, default="info"),
+    sa.Column("rules", sa.Text, nullable=False, default=""),
+    sa.Column("article_id", sa.String(64)),
+    sa.Column("state", sa.String(10), nullable=False, default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("last_error", sa.Text, nullable=False, default=""),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("target", "key", name="uq_outbox_target_key"),
+    sa.Index("ix_outbox_lane", "target", "state", "id"),
+)
+
+source_state = sa.Table(
+    "source_state",
+    metadata,
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def _v1(conn: sa.Connection) -> None:
+    for table in (seen_articles, outbox, source_state):
+        table.create(conn, checkfirst=True)
+
+
+# Append new migrations; never edit a released one.
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1]
+LATEST = len(MIGRATIONS)
+
+
+def migrate(conn: sa.Connection) -> int:
+    """Bring the schema to LATEST; returns the version found before."""
+    schema_version.create(conn, checkfirst=True)
+    found = conn.execute(sa.select(schema_version.c.version)).scalar()
+    if found is None:
+        conn.execute(schema_version.insert().values(version=0))
+        found = 0
+    if found > LATEST:
+        raise RuntimeError(
+            f"state schema version {found} is newer than this newsmon ({LATEST}); upgrade newsmon"
+        )
+    for version in range(found, LATEST):
+        MIGRATIONS[version](conn)
+        conn.execute(schema_version.update().values(version=version + 1))
+    return int(found)
