@@ -16,7 +16,7 @@ from typing import Any
 
 from monitor.alerts import alertlog
 from monitor.alerts.deliver import Sender
-from monitor.alerts.worker import Lanes, deliver_pending_once
+from monitor.alerts.worker import Delivery, Lanes, deliver_pending_once, lane_targets, schedule_digests
 from monitor.article import RawItem
 from monitor.match.engine import Matcher
 from monitor.pipeline import Pipeline
@@ -70,6 +70,7 @@ class App:
         self.pipeline: Pipeline | None = None
         self.sender: Sender | None = None
         self.lanes: Lanes | None = None
+        self.delivery: Delivery | None = None
         self.watcher: FolderWatcher | None = None
         self.scheduler: Any = None
         self.feeds: Any = None
@@ -83,6 +84,7 @@ class App:
         alertlog.configure(self.state_dir / "alerts.log", echo=self.echo_alerts)
         matcher = compile_matcher(self.config, self.state_dir)
         self.sender = Sender(self.config.targets)
+        self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules)
         self.pipeline = Pipeline(self.config, self.store, matcher, self._wake, self.clock)
         self.watcher = FolderWatcher(self.config.folders, self.pipeline.submit_file)
         self.feeds = self._make_feeds(self.config)
@@ -130,7 +132,8 @@ class App:
             self.feeds.poll_all()
             self.pipeline.drain()
             self.pipeline.stop()
-        delivered, queued = deliver_pending_once(self.store, self.sender, self.config.alerts, self.clock)
+        assert self.delivery is not None
+        delivered, queued = deliver_pending_once(self.delivery)
         if queued:
             log.warning("%d alert(s) remain queued for retry; they are sent on the next run", queued)
         return OnceSummary(delivered, queued)
@@ -142,8 +145,8 @@ class App:
             assert self.pipeline and self.watcher and self.store and self.sender
             from apscheduler.schedulers.background import BackgroundScheduler
 
-            self.lanes = Lanes(self.store, self.sender, self.config.alerts, self.clock,
-                               sorted(self.config.targets))
+            assert self.delivery is not None
+            self.lanes = Lanes(self.delivery, lane_targets(list(self.config.targets), self.config.rules))
             self.lanes.start()
             self.pipeline.start()
             # Watch first, then scan: a file dropped in between is seen twice, never missed.
@@ -152,6 +155,7 @@ class App:
                 self.pipeline.submit_file(folder, path)
             self.scheduler = BackgroundScheduler(timezone=UTC)
             self.scheduler.start()
+            schedule_digests(self.scheduler, self.delivery, self.config.rules, self._wake)
             if self.feeds is not None:
                 self.feeds.schedule(self.scheduler)
             self._started = True
@@ -165,7 +169,7 @@ class App:
             old = self.config
             self.config = config
             self.pipeline.swap(config, matcher)
-            if config.targets != old.targets or config.alerts != old.alerts:
+            if config.targets != old.targets or config.alerts != old.alerts or config.rules != old.rules:
                 self._restart_lanes()
             if config.folders != old.folders and self.watcher is not None:
                 self.watcher.stop()
@@ -187,10 +191,12 @@ class App:
         if self.lanes is not None:
             self.lanes.stop()
         self.sender = Sender(self.config.targets)
+        self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules)
         if self._started:
-            self.lanes = Lanes(self.store, self.sender, self.config.alerts, self.clock,
-                               sorted(self.config.targets))
+            self.lanes = Lanes(self.delivery, lane_targets(list(self.config.targets), self.config.rules))
             self.lanes.start()
+        if self.scheduler is not None:
+            schedule_digests(self.scheduler, self.delivery, self.config.rules, self._wake)
 
     def stop(self) -> None:
         """Stop intake first, then the pipeline, then lanes; pending alerts stay queued."""

@@ -23,7 +23,10 @@ def setup_logging(level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Apprise logs each failure itself; our lanes log it once, with the target's name.
-    for noisy in ("apprise", "apscheduler", "watchdog", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level) if noisy != "apprise"
-                                          else logging.CRITICAL)
+    # Apprise logs each failure itself; our lanes log it once, with the target's
+    # name. Its records still reach our per-call capture (deliver.py).
+    apprise_log = logging.getLogger("apprise")
+    apprise_log.setLevel(logging.INFO)
+    apprise_log.propagate = False
+    for noisy in ("apscheduler", "watchdog", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

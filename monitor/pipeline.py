@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from monitor.alerts.route import RecentSends, plan_alerts
 from monitor.article import Article, RawItem, normalise
 from monitor.match.engine import Matcher
 from monitor.match.types import Match
@@ -39,29 +40,11 @@ class Result:
     alerts: int = 0
 
 
-def build_alerts(article: Article, matches: Sequence[Match], config: Config) -> list[NewAlert]:
-    """One alert per target, naming every rule that matched for it (plain text)."""
-    by_target: dict[str, list[Match]] = {}
-    rules = {r.name: r for r in config.rules}
-    for m in matches:
-        for target in rules[m.rule].notify if m.rule in rules else ():
-            by_target.setdefault(target, []).append(m)
-    alerts = []
-    for target, ms in by_target.items():
-        names = tuple(dict.fromkeys(m.rule for m in ms))
-        terms = sorted({e.text for m in ms for e in m.evidence})[:10]
-        body = "\n".join(line for line in (
-            f"Source: {article.source}",
-            f"Published: {article.published:%Y-%m-%d %H:%M} UTC",
-            f"Rules: {', '.join(names)}",
-            f"Matched: {', '.join(terms)}" if terms else "",
-            f"Link: {article.url}" if article.url else "",
-            "",
-            (article.summary or article.body)[:500],
-        ) if line is not None)
-        alerts.append(NewAlert(target=target, key=f"article:{article.id}", title=article.title or "(untitled)",
-                               body=body, rules=names, article_id=article.id))
-    return alerts
+def build_alerts(article: Article, matches: Sequence[Match], config: Config, now: datetime,
+                 recent_sends: RecentSends) -> list[NewAlert]:
+    """One alert per target naming every rule that matched for it, sent now or held
+    under the rules' policy (digest, quiet hours, throttle): `monitor.alerts.route`."""
+    return plan_alerts(article, matches, config.rules, config.alerts, now, recent_sends)
 
 
 class Pipeline:
@@ -146,7 +129,8 @@ class Pipeline:
             log.debug("already seen: %s from %s", article.id, article.source)
             return Result("seen", article)
         matches = tuple(self.matcher.match(article)) if alert else ()
-        alerts = build_alerts(article, matches, self.config) if matches else []
+        alerts = (build_alerts(article, matches, self.config, self._clock(), self.store.recent_sends)
+                  if matches else [])
         if not self.store.record(article, alerts, self._clock(), rules=[m.rule for m in matches]):
             return Result("duplicate", article)
         if alerts:

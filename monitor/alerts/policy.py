@@ -73,7 +73,9 @@ def quiet_end(policy: Policy, now: datetime) -> datetime | None:
     return datetime.combine(day, end, tzinfo=zone)
 
 
-def throttle_release(max_per_hour: int | None, recent_sends: Sequence[datetime], now: datetime) -> datetime | None:
+def throttle_release(
+    max_per_hour: int | None, recent_sends: Sequence[datetime], now: datetime
+) -> datetime | None:
     """None if one more alert fits in the last hour; else when the window frees a slot."""
     if max_per_hour is None:
         return None

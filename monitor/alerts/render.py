@@ -318,8 +318,10 @@ def _compile(name: str, fmt: str, source: str) -> Any:
         tmpl = env.from_string(source)
         tmpl.render(item_context(_SAMPLE, fmt) | {"omitted": 0})
     except TemplateError as exc:
-        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        lineno = getattr(exc, "lineno", None)
+        where = f" (line {lineno})" if lineno else ""
         raise TemplateProblem(f"{name}: template error{where}: {exc}") from None
     except Exception as exc:
-        raise TemplateProblem(f"{name}: template fails on a sample alert: {type(exc).__name__}: {exc}") from None
+        problem = f"{type(exc).__name__}: {exc}"
+        raise TemplateProblem(f"{name}: template fails on a sample alert: {problem}") from None
     return tmpl

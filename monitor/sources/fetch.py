@@ -112,12 +112,11 @@ class Decoder:
                 if data and (data[0] & 0x0F) != 8:
                     self._z = zlib.decompressobj(-zlib.MAX_WBITS)
             try:
+                # max_length bounds each call (0 would mean "no bound", so never pass it).
                 out = self._z.decompress(data, self.limit - self.size + 1)
-                # Anything still unconsumed would inflate past the limit.
-                if self._z.unconsumed_tail:
-                    out += self._z.decompress(
-                        self._z.unconsumed_tail, self.limit - self.size - len(out) + 1
-                    )
+                while self._z.unconsumed_tail and self.size + len(out) <= self.limit:
+                    budget = self.limit - self.size - len(out) + 1
+                    out += self._z.decompress(self._z.unconsumed_tail, budget)
             except zlib.error as exc:
                 raise FetchError(f"corrupt {self._encoding} body: {exc}") from None
         self.size += len(out)

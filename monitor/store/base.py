@@ -20,6 +20,10 @@ class NewAlert:
     notify_type: str = "info"
     rules: tuple[str, ...] = ()
     article_id: str | None = None
+    # Alerts policy: "held" rows wait for `release_at` and then go out in one digest.
+    state: str = "pending"  # "pending" | "held"
+    release_at: datetime | None = None
+    reason: str = ""  # why held / how routed: "immediate", "digest", "quiet-hours", "throttled"
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,14 @@ class OutboxRow:
     notify_type: str
     rules: tuple[str, ...]
     article_id: str | None
-    state: str  # "pending" | "sent" | "dead"
+    state: str  # "pending" | "sent" | "dead" | "held" | "batched" (folded into a digest row)
     attempts: int
     created_at: datetime
     next_attempt_at: datetime
     last_error: str
     sent_at: datetime | None
+    release_at: datetime | None = None
+    reason: str = ""
 
 
 class SourceStateStore(Protocol):

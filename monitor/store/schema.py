@@ -44,6 +44,9 @@ outbox = sa.Table(
     sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
     sa.Column("last_error", sa.Text, nullable=False, default=""),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
+    # v2 (alerts): "held" rows wait for `release_at` (digest, quiet hours, throttle).
+    sa.Column("release_at", sa.DateTime(timezone=True)),
+    sa.Column("reason", sa.String(40), nullable=False, default=""),
     sa.UniqueConstraint("target", "key", name="uq_outbox_target_key"),
     sa.Index("ix_outbox_lane", "target", "state", "id"),
 )
@@ -57,13 +60,38 @@ source_state = sa.Table(
 )
 
 
+# The notification log: one row per delivery attempt (what was sent, when, the outcome).
+delivery_log = sa.Table(
+    "delivery_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("outbox_id", sa.Integer, nullable=False, index=True),
+    sa.Column("target", sa.String(200), nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("title", sa.Text, nullable=False, default=""),
+    sa.Column("detail", sa.Text, nullable=False, default=""),  # per-service results / error
+)
+
+
 def _v1(conn: sa.Connection) -> None:
     for table in (seen_articles, outbox, source_state):
         table.create(conn, checkfirst=True)
 
 
+def _v2(conn: sa.Connection) -> None:
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("outbox")}
+    if "release_at" not in columns:
+        conn.execute(sa.text("ALTER TABLE outbox ADD COLUMN release_at TIMESTAMP"))
+    if "reason" not in columns:
+        conn.execute(sa.text("ALTER TABLE outbox ADD COLUMN reason VARCHAR(40) NOT NULL DEFAULT ''"))
+    delivery_log.create(conn, checkfirst=True)
+    sa.Index("ix_outbox_held", outbox.c.state, outbox.c.release_at).create(conn, checkfirst=True)
+
+
 # Append new migrations; never edit a released one.
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2]
 LATEST = len(MIGRATIONS)
 
 

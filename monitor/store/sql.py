@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.store.base import NewAlert, OutboxRow
-from monitor.store.schema import migrate, outbox, seen_articles, source_state
+from monitor.store.schema import delivery_log, migrate, outbox, seen_articles, source_state
 
 
 class StateError(RuntimeError):
@@ -122,8 +122,9 @@ class Store:
             conn.execute(outbox.insert().values(
                 target=alert.target, key=alert.key, title=alert.title, body=alert.body,
                 body_format=alert.body_format, notify_type=alert.notify_type,
-                rules="\t".join(alert.rules), article_id=alert.article_id, state="pending",
+                rules="\t".join(alert.rules), article_id=alert.article_id, state=alert.state,
                 attempts=0, created_at=_naive(now), next_attempt_at=_naive(now), last_error="",
+                release_at=_naive(alert.release_at) if alert.release_at else None, reason=alert.reason,
             ))
             added += 1
         return added
@@ -174,6 +175,67 @@ class Store:
         with self.writing() as conn:
             return conn.execute(q.values(state="pending", next_attempt_at=_naive(now))).rowcount
 
+    # -- alerts policy: held rows, digests, the notification log ---------
+    def recent_sends(self, target: str, since: datetime,
+                     reasons: Sequence[str] = ("immediate", "urgent-in-quiet-hours")
+                     ) -> list[tuple[tuple[str, ...], datetime]]:
+        """(rules, queued at) of alerts routed straight out to `target` since `since` (throttle input)."""
+        q = (sa.select(outbox.c.rules, outbox.c.created_at)
+             .where(outbox.c.target == target, outbox.c.created_at >= _naive(since),
+                    outbox.c.reason.in_(list(reasons))))
+        with self.engine.connect() as conn:
+            return [(tuple(r for r in rules.split("\t") if r), _utc(at) or since)
+                    for rules, at in conn.execute(q)]
+
+    def next_release(self, target: str | None = None) -> datetime | None:
+        q = sa.select(sa.func.min(outbox.c.release_at)).where(outbox.c.state == "held")
+        if target is not None:
+            q = q.where(outbox.c.target == target)
+        with self.engine.connect() as conn:
+            return _utc(conn.execute(q).scalar())
+
+    def release_held(self, now: datetime, make: Callable[[str, list[OutboxRow]], NewAlert],
+                     target: str | None = None) -> list[str]:
+        """Fold every held row due by `now` into one digest row per target, atomically.
+
+        Returns the targets that gained a digest. Two callers racing (a lane's
+        timer and a cron job) cannot both release a row: the write lock serialises them.
+        """
+        q = (sa.select(outbox).where(outbox.c.state == "held", outbox.c.release_at <= _naive(now))
+             .order_by(outbox.c.target, outbox.c.id))
+        if target is not None:
+            q = q.where(outbox.c.target == target)
+        released: list[str] = []
+        with self.writing() as conn:
+            groups: dict[str, list[OutboxRow]] = {}
+            for m in conn.execute(q).mappings():
+                groups.setdefault(m["target"], []).append(_row(m))
+            for name, rows in groups.items():
+                digest = make(name, rows)
+                self._enqueue(conn, [digest], now)
+                conn.execute(outbox.update().where(outbox.c.id.in_([r.id for r in rows]))
+                             .values(state="batched", last_error=f"sent in digest {digest.key}"))
+                released.append(name)
+        return released
+
+    def log_delivery(self, row: OutboxRow, ok: bool, title: str, detail: str, now: datetime) -> None:
+        with self.writing() as conn:
+            conn.execute(delivery_log.insert().values(
+                outbox_id=row.id, target=row.target, key=row.key, at=_naive(now), ok=ok,
+                title=title[:1000], detail=detail[:4000]))
+
+    def deliveries(self, outbox_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        q = sa.select(delivery_log).order_by(delivery_log.c.id.desc()).limit(limit)
+        if outbox_id is not None:
+            q = q.where(delivery_log.c.outbox_id == outbox_id)
+        with self.engine.connect() as conn:
+            return [dict(m) | {"at": _utc(m["at"])} for m in conn.execute(q).mappings()]
+
+    def get(self, row_id: int) -> OutboxRow | None:
+        with self.engine.connect() as conn:
+            m = conn.execute(sa.select(outbox).where(outbox.c.id == row_id)).mappings().first()
+        return _row(m) if m else None
+
     def _update(self, row_id: int, **values: Any) -> None:
         with self.writing() as conn:
             conn.execute(outbox.update().where(outbox.c.id == row_id).values(**values))
@@ -214,5 +276,5 @@ def _row(m: Any) -> OutboxRow:
         rules=tuple(r for r in m["rules"].split("\t") if r), article_id=m["article_id"],
         state=m["state"], attempts=m["attempts"], created_at=_utc(m["created_at"]) or datetime.now(UTC),
         next_attempt_at=_utc(m["next_attempt_at"]) or datetime.now(UTC), last_error=m["last_error"],
-        sent_at=_utc(m["sent_at"]),
+        sent_at=_utc(m["sent_at"]), release_at=_utc(m["release_at"]), reason=m["reason"],
     )

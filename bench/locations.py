@@ -1,0 +1,212 @@
+"""Location rules: quality on geo-dev, or speed/memory on a corpus.
+
+    .venv/bin/python bench/locations.py                 # P/R/F1 on ../shared/geo-dev
+    .venv/bin/python bench/locations.py CORPUS.jsonl    # articles/s, 1,000 rules; load time, memory
+
+Baselines measured in the same run: "plain gazetteer" (every capitalised
+gazetteer hit, most populous sense, no filters or context) for quality; a
+matcher with one location rule for speed (so the ratio shows what 1,000
+rules cost on top of finding and resolving the places).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from monitor.article import Article, RawItem, normalise  # noqa: E402
+from monitor.settings.rules import RuleConfig  # noqa: E402
+
+GEO_DEV = ROOT.parent / "shared" / "geo-dev"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def articles(path: Path) -> Iterator[Article]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            yield normalise(RawItem(source=d.get("source", ""), key=str(d["id"]),
+                                    title=d.get("title") or "", body=d.get("body") or "",
+                                    url=d.get("url") or ""), NOW)
+
+
+def score(got: set[tuple[str, str]], exp: set[tuple[str, str]]) -> tuple[float, float, float]:
+    tp = len(got & exp)
+    p = tp / len(got) if got else 0.0
+    r = tp / len(exp) if exp else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def quality() -> None:
+    from monitor.match.places import LocationMatcher
+
+    if not GEO_DEV.is_dir():
+        print(f"skip: {GEO_DEV} not found")
+        return
+    rules = [RuleConfig(**r) for r in tomllib.loads((GEO_DEV / "rules.toml").read_text())["rules"]]
+    exp = {(a, r) for r, ids in json.loads((GEO_DEV / "expected.json").read_text()).items()
+           for a in ids}
+    # A cache kept between runs (keyed by data versions and CACHE_FORMAT).
+    cache = Path(tempfile.gettempdir()) / "newsmon-bench-gazetteer"
+    if True:
+        t0 = time.perf_counter()
+        lm = LocationMatcher.compile(rules, (), cache_dir=cache)
+        build = time.perf_counter() - t0
+        arts = list(articles(GEO_DEV / "articles.jsonl"))
+        ids = {a.id: k for a, k in zip(arts, _raw_ids(), strict=True)}
+        got = set()
+        for a in arts:
+            for rule in lm.match(a):
+                got.add((ids[a.id], rule))
+        base = _baseline(lm, arts, ids, rules)
+    p, r, f = score(got, exp)
+    bp, br, bf = score(base, exp)
+    print(f"geo-dev: {len(arts)} articles, {len(rules)} rules, {len(exp)} expected pairs "
+          f"(compile {build:.1f} s)")
+    print(f"newsmon:           P {p:.3f} R {r:.3f} F1 {f:.3f}  ({len(got)} pairs)")
+    print(f"plain gazetteer:   P {bp:.3f} R {br:.3f} F1 {bf:.3f}  ({len(base)} pairs)")
+    print(f"F1 ratio vs plain: {f / bf if bf else float('inf'):.2f}x")
+    for kind in ("tr-near", "tr-within", "gv-near"):
+        sub = {x for x in exp if x[1].startswith(kind)}
+        g = {x for x in got if x[1].startswith(kind)}
+        print(f"  {kind:10s} P {score(g, sub)[0]:.3f} R {score(g, sub)[1]:.3f} "
+              f"F1 {score(g, sub)[2]:.3f}")
+    if "-v" in sys.argv:
+        for a, rr in sorted(exp - got):
+            print("  missed", a, rr)
+        for a, rr in sorted(got - exp):
+            print("  extra ", a, rr)
+
+
+def _raw_ids() -> Iterator[str]:
+    with (GEO_DEV / "articles.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield str(json.loads(line)["id"])
+
+
+def _baseline(lm, arts, ids, rules) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Every capitalised gazetteer hit, its most populous sense, the same rule index."""
+    from monitor.geo import mentions as mm
+    from monitor.geo.resolve import Resolved
+
+    gaz = lm._gaz
+    got = set()
+    for a in arts:
+        found = []
+        for name in ("title", "body"):
+            text = a.field_text(name)
+            toks = mm.tokenize(text)
+            joined = " " + " ".join(t.text for t in toks) + " "
+            starts, pos = {}, 1
+            for i, t in enumerate(toks):
+                starts[pos] = i
+                pos += len(t.text) + 1
+            for end, (tag, key) in gaz.automaton.iter(joined):
+                first = starts.get(end - len(key))
+                if first is None or tag != 0 or not text[toks[first].start].isupper():
+                    continue
+                m = mm.Mention(name, toks[first].start, toks[first].end, key, key, False,
+                               False, False, ())
+                found.append(Resolved(m, gaz.candidates(key)[0]))
+        for r in found:
+            for ri, _ in lm._clauses(r.place):
+                got.add((ids[a.id], lm._rules[ri].name))
+    return got
+
+
+def speed(corpus: Path) -> None:
+    code = (
+        "import time,resource,sys,tracemalloc;from pathlib import Path;t=time.perf_counter();"
+        "from monitor.geo import gazetteer;g=gazetteer.load(Path(sys.argv[1]));"
+        "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"
+    )
+    from monitor.match.places import LocationMatcher
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        LocationMatcher.compile([], (), cache_dir=Path(tmp))
+        build = time.perf_counter() - t0
+        base = subprocess.run([sys.executable, "-c", "import resource;"
+                               "import monitor.article, ahocorasick;"
+                               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"],
+                              capture_output=True, text=True, cwd=ROOT, check=True)
+        loads = []
+        for _ in range(3):
+            out = subprocess.run([sys.executable, "-c", code, tmp], capture_output=True,
+                                 text=True, cwd=ROOT, check=True).stdout.split()
+            loads.append((float(out[0]), float(out[1])))
+        load_s = min(x[0] for x in loads)
+        rss = max(x[1] for x in loads)
+        base_rss = float(base.stdout.split()[0])
+        print(f"gazetteer: build from package data {build:.1f} s; cold load from cache "
+              f"{load_s:.2f} s (best of 3, target < 2 s); peak RSS {rss:.0f} MB, of which "
+              f"{rss - base_rss:.0f} MB over a bare interpreter with the project imported "
+              f"({base_rss:.0f} MB) (target < 150 MB)")
+        arts = list(articles(corpus))
+        rules = _rules(1000)
+        one = LocationMatcher.compile(rules[:1], (), cache_dir=Path(tmp))
+        many = LocationMatcher.compile(rules, (), cache_dir=Path(tmp))
+        for lm in (one, many):  # warm the caches once
+            for a in arts[:50]:
+                lm.match(a)
+        rates = {}
+        for label, lm in (("1 rule", one), ("1,000 rules", many)):
+            t0 = time.perf_counter()
+            hits = 0
+            for a in arts:
+                hits += len(lm.match(a))
+            dt = time.perf_counter() - t0
+            rates[label] = len(arts) / dt
+            print(f"{label:12s}: {len(arts)} articles in {dt:.2f} s = {rates[label]:,.0f} "
+                  f"articles/s, {hits} rule matches")
+        print(f"1,000 rules vs 1 rule: {rates['1,000 rules'] / rates['1 rule']:.2f}x the rate "
+              f"(target >= 1,000 articles/s)")
+    _ = resource
+
+
+def _rules(n: int) -> list[RuleConfig]:
+    """A mix like a real config: countries, regions, towns, radii, named places."""
+    rnd = random.Random(7)
+    countries = ["Ukraine", "France", "Iraq", "China", "Brazil", "Kenya", "Japan", "Germany",
+                 "United Kingdom", "United States", "India", "Australia", "Russia", "Spain"]
+    regions = ["Texas", "California", "Kharkiv Oblast", "Scotland", "Wales", "Ontario",
+               "Bavaria", "Queensland", "Florida", "New York"]
+    towns = ["London", "Paris", "Kharkiv", "Izium", "Baghdad", "Nairobi", "Tokyo", "Berlin",
+             "Madrid", "Leeds", "Glasgow", "Cardiff", "Sydney", "Chicago", "Moscow", "Mumbai"]
+    out = []
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            loc = {"within": [rnd.choice(countries)]}
+        elif kind == 1:
+            loc = {"within": [rnd.choice(regions)]}
+        elif kind == 2:
+            loc = {"places": [rnd.choice(towns)]}
+        else:
+            loc = {"near": [{"lat": rnd.uniform(-40, 60), "lon": rnd.uniform(-120, 140),
+                             "radius_km": rnd.choice([25, 50, 150, 500])}]}
+        out.append(RuleConfig(name=f"loc-{i}", locations=loc))
+    return out
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    if args:
+        speed(Path(args[0]))
+    else:
+        quality()

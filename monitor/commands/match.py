@@ -1,0 +1,201 @@
+"""`newsmon match`: run the rules of a config over articles, print the matches.
+
+    newsmon match --config RULES.toml --articles ARTICLES.jsonl|FOLDER [--explain]
+
+stdout: one JSON object per line per match,
+`{"article": ID, "rule": NAME, "evidence": [...]}` (ID: the line's `id`, or
+the file name for a folder). stderr: skipped files and a one-line summary.
+With `--explain`, each match line also carries `"explain"` (the terms present
+and absent) and every rule an article did *not* match is written to stderr
+as a JSON line with `"matched": false` and a `"reason"`.
+
+Nothing is ever sent and no state is written. Exit 0 when the run completed,
+2 for a bad config or bad input (one line `FILE: where: message`).
+
+Kept lean on purpose: this path must not import apprise, httpx or the
+scheduler (start-up time counts when the command is scripted).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+import click
+
+EXIT_BAD = 2
+_TEXT_FIELDS = ("title", "summary", "body", "url", "source", "author")
+
+
+class InputError(Exception):
+    """Bad input; str() is the one-line `FILE: where: message`."""
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(EXIT_BAD)
+
+
+@click.command("match")
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path),
+              help="Config file with [[rules]] (other sections are optional).")
+@click.option("--articles", "articles_path", required=True, type=click.Path(path_type=Path),
+              help="A JSON-lines file (id, title, summary, body, url, source, author, tags, "
+                   "published) or a folder of article files.")
+@click.option("--explain", is_flag=True,
+              help="Say why each rule matched (stdout) or did not (stderr, JSON lines).")
+def match_command(config_path: Path, articles_path: Path, explain: bool) -> None:
+    """Match articles against the config's rules and print the matches as JSON lines."""
+    from monitor.settings import ConfigError, load_config
+
+    started = time.perf_counter()
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        _fail(str(exc))
+    matcher = _compile(config, config_path)
+    if not articles_path.exists():
+        _fail(f"{articles_path}: no such file or folder")
+    items = _read_folder(articles_path) if articles_path.is_dir() else _read_jsonl(articles_path)
+    out = sys.stdout
+    err = sys.stderr
+    articles = matched = 0
+    from monitor.article import normalise
+
+    try:
+        for article_id, raw in items:
+            article = normalise(raw, datetime.now(UTC))
+            articles += 1
+            if explain:
+                matched += _write_explained(out, err, article_id, matcher.explain(article))
+                continue
+            for m in matcher.match(article):
+                out.write(json.dumps({"article": article_id, "rule": m.rule,
+                                      "evidence": [e.as_dict() for e in m.evidence]}) + "\n")
+                matched += 1
+        out.flush()
+    except InputError as exc:
+        out.flush()
+        _fail(str(exc))
+    except BrokenPipeError:
+        # The reader went away (`| head`); that is not an error of ours.
+        sys.stderr.close()
+        sys.exit(0)
+    elapsed = time.perf_counter() - started
+    click.echo(f"newsmon match: {articles} articles, {len(matcher)} rules, {matched} matches, "
+               f"{elapsed:.2f} s", err=True)
+
+
+def _compile(config: Any, config_path: Path) -> Any:
+    from monitor.match.engine import Matcher
+
+    try:
+        return Matcher.compile(config.rules, places=config.places, cache_dir=None)
+    except Exception as exc:
+        # Compile problems that name a config path (e.g. locations unavailable) are config errors.
+        path, message = getattr(exc, "path", None), getattr(exc, "message", None)
+        if path is None or message is None:
+            raise
+        _fail(f"{config.source_file or config_path}: {path}: {message}")
+
+
+def _write_explained(out: IO[str], err: IO[str], article_id: str, entries: list[dict[str, Any]]) -> int:
+    count = 0
+    for entry in entries:
+        if entry["matched"]:
+            why = {k: v for k, v in entry.items() if k not in ("rule", "matched", "evidence")}
+            out.write(json.dumps({"article": article_id, "rule": entry["rule"],
+                                  "evidence": entry.get("evidence", []), "explain": why}) + "\n")
+            count += 1
+        else:
+            err.write(json.dumps({"article": article_id, **entry}) + "\n")
+    return count
+
+
+# -- input ---------------------------------------------------------------------
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[str, Any]]:
+    """Stream (id, RawItem) from a JSON-lines file; a bad line raises InputError."""
+    from monitor.article import RawItem
+
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        _fail(f"{path}: cannot read: {exc.strerror}")
+    with handle:
+        for number, raw_line in enumerate(handle, 1):
+            where = f"{path}: line {number}"
+            try:
+                line = raw_line.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(f"{where}: not UTF-8 text") from None
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{where}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+            if not isinstance(data, dict):
+                raise InputError(f"{where}: expected a JSON object, got {type(data).__name__}")
+            yield _raw_item(data, number, where, path, RawItem)
+
+
+def _raw_item(data: dict[str, Any], number: int, where: str, path: Path, raw_item: Any) -> tuple[str, Any]:
+    values: dict[str, str] = {}
+    for name in _TEXT_FIELDS:
+        value = data.get(name)
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise InputError(f"{where}: {name}: expected a string, got {type(value).__name__}")
+        values[name] = value
+    article_id = data.get("id")
+    if article_id is None or article_id == "":
+        article_id = f"line-{number}"
+    elif isinstance(article_id, str | int) and not isinstance(article_id, bool):
+        article_id = str(article_id)
+    else:
+        raise InputError(f"{where}: id: expected a string or a number")
+    tags = data.get("tags") or []
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InputError(f"{where}: tags: expected a list of strings")
+    published = None
+    if data.get("published") not in (None, ""):
+        stamp = data["published"]
+        try:
+            if not isinstance(stamp, str):
+                raise ValueError
+            published = datetime.fromisoformat(stamp)
+        except ValueError:
+            raise InputError(f"{where}: published: expected an ISO 8601 date-time") from None
+    source = values.pop("source") or path.stem
+    item = raw_item(source=source, key=article_id, tags=tuple(tags), published=published,
+                    kind="file", origin=f"{path}:{number}", **values)
+    return article_id, item
+
+
+def _read_folder(folder: Path) -> Iterator[tuple[str, Any]]:
+    """Stream (file name, RawItem) from the files of a folder (not recursive)."""
+    from monitor.sources.files import SkipFile, read_article_file
+
+    try:
+        entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    except OSError as exc:
+        _fail(f"{folder}: cannot list: {exc.strerror}")
+    for path in entries:
+        if path.is_dir():
+            continue
+        try:
+            item = read_article_file(path, folder.name)
+        except SkipFile as exc:
+            click.echo(f"skipped {path}: {exc.reason}", err=True)
+            continue
+        yield path.name, item

@@ -1,0 +1,210 @@
+"""Pick one sense per surface form in a document, or abstain.
+
+Score of a sense = population prior (log10) + kind adjustments + document
+evidence, in two passes (the second sees the first pass's choices):
+
+- an explicit qualifier (`Paris, Texas`) is a hard filter;
+- its first-level region named elsewhere in the document: +2; its country
+  named (or a demonym of it, or another chosen place in it): +1;
+- other chosen places within 150 km: +0.5 each (up to 1.5);
+- the source's home region +1.5, home country +0.7 (configured or learned);
+- national capitals +0.7; a region sharing a city's name -0.5 (`Kharkiv` is
+  the city unless the oblast is meant); counties -0.3.
+
+Abstain when the best two senses score within `ABSTAIN_MARGIN` and lie more
+than `ABSTAIN_KM` apart. Small places (< `BARE_MIN_POP`) and common words
+(`Reading`) need evidence beyond their prior: a qualifier, their region or
+country in context, a co-located place or the home region.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.mentions import Mention
+from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
+
+MAX_SENSES = 40
+BARE_MIN_POP = 15_000
+ABSTAIN_MARGIN = 0.3
+ABSTAIN_KM = 500.0
+NEAR_CONTEXT_KM = 150.0
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """Where a source's articles usually are: region and country place ids."""
+
+    regions: frozenset[int] = frozenset()
+    countries: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class Resolved:
+    mention: Mention
+    place: int
+
+
+@dataclass(slots=True)
+class _Surface:
+    key: str
+    mentions: list[Mention]
+    senses: list[int]
+    demonym: bool
+    qualified: bool
+    common: bool
+    choice: int | None = None
+    supports: list[float] = field(default_factory=list)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
+    kind = gaz.kind[area]
+    if kind == KIND_COUNTRY:
+        return gaz.cc[pid] == gaz.cc[area]
+    if kind == KIND_ADMIN1:
+        return gaz.admin1[pid] == gaz.admin1[area] and pid != area
+    return False
+
+
+def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention]) -> list[_Surface]:
+    by_key: dict[str, _Surface] = {}
+    for m in mentions:
+        s = by_key.get(m.key)
+        if s is None:
+            if m.demonym:
+                senses = [gaz.demonyms[m.key]]
+            else:
+                senses = list(gaz.candidates(m.key)[:MAX_SENSES])
+            s = by_key[m.key] = _Surface(m.key, [], senses, m.demonym, False, m.common)
+        s.mentions.append(m)
+        if m.qualifier:
+            kept = [p for p in s.senses if any(_in_area(gaz, p, a) for a in m.qualifier)]
+            if kept:
+                s.senses, s.qualified = kept, True
+        # One clean (mid-sentence, capitalised) use vouches for the word.
+        if not m.sentence_start:
+            s.common = s.common and m.common
+    return [s for s in by_key.values() if s.senses]
+
+
+def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
+    if pid >= gaz.base_len:
+        return 7.0  # a user's own `[[places]]` entry outranks same-named towns
+    score = math.log10(gaz.pop[pid] + 1)
+    kind = gaz.kind[pid]
+    if kind == KIND_ADMIN1 and len(surface.key.split()) == 1:
+        score -= 0.5
+    elif kind == KIND_ADMIN2:
+        score -= 0.3
+    if pid in gaz.capitals:
+        score += 0.7
+    return score
+
+
+def resolve(
+    gaz: Gazetteer, mentions: Sequence[Mention], home: Home | None = None
+) -> list[Resolved]:
+    surfaces = _surfaces(gaz, mentions)
+    home = home or Home()
+    priors = {(id(s), p): _prior(gaz, p, s) for s in surfaces for p in s.senses}
+    for s in surfaces:
+        s.choice = max(s.senses, key=lambda p, s=s: priors[(id(s), p)])
+    out: list[Resolved] = []
+    for final in (False, True):
+        areas_region: dict[str, int] = {}
+        areas_country: dict[str, int] = {}
+        for s in surfaces:
+            if s.choice is None:
+                continue
+            c = s.choice
+            # An area named outright is strong context; a place implies its country.
+            if gaz.kind[c] == KIND_ADMIN1:
+                areas_region[gaz.admin1[c]] = areas_region.get(gaz.admin1[c], 0) + 1
+            elif gaz.admin1[c]:
+                areas_region.setdefault(gaz.admin1[c], 0)
+            areas_country[gaz.cc[c]] = areas_country.get(gaz.cc[c], 0) + 1
+        for s in surfaces:
+            scored = []
+            for p in s.senses:
+                score = priors[(id(s), p)]
+                support = 0.0
+                own = s.choice
+                a1, cc = gaz.admin1[p], gaz.cc[p]
+                if gaz.kind[p] != KIND_ADMIN1 and areas_region.get(a1, 0) - _self(gaz, own, a1) > 0:
+                    support += 2.0
+                if gaz.kind[p] != KIND_COUNTRY and areas_country.get(cc, 0) - _own_cc(gaz, own, cc):
+                    support += 1.0
+                near = 0.0
+                for o in surfaces:
+                    if o is s or o.choice is None or gaz.kind[o.choice] <= KIND_ADMIN1:
+                        continue
+                    q = o.choice
+                    if abs(gaz.lat[q] - gaz.lat[p]) < 2 and haversine_km(
+                        gaz.lat[p], gaz.lon[p], gaz.lat[q], gaz.lon[q]
+                    ) < NEAR_CONTEXT_KM:
+                        near += 0.5
+                support += min(near, 1.5)
+                if gaz.region_ids.get(a1) in home.regions:
+                    support += 1.5
+                elif cc in home.countries:
+                    support += 0.7
+                scored.append((score + support, support, p))
+            scored.sort(reverse=True)
+            best_score, best_support, best = scored[0]
+            s.choice = best
+            if not final:
+                continue
+            if not _confident(gaz, s, scored):
+                s.choice = None
+                continue
+            if not _evident(gaz, s, best, best_support):
+                s.choice = None
+                continue
+            out.extend(Resolved(m, best) for m in s.mentions)
+    return out
+
+
+def _self(gaz: Gazetteer, own: int | None, a1: str) -> int:
+    """Do not count a surface as context for itself."""
+    return 1 if own is not None and gaz.kind[own] == KIND_ADMIN1 and gaz.admin1[own] == a1 else 0
+
+
+def _own_cc(gaz: Gazetteer, own: int | None, cc: str) -> int:
+    return 1 if own is not None and gaz.cc[own] == cc else 0
+
+
+def _confident(gaz: Gazetteer, s: _Surface, scored: list[tuple[float, float, int]]) -> bool:
+    if len(scored) < 2 or s.qualified or s.demonym:
+        return True
+    (b_score, _, b), (r_score, _, r) = scored[0], scored[1]
+    if b_score - r_score >= ABSTAIN_MARGIN:
+        return True
+    # Close in score: fine if both senses are the same spot (city and its county).
+    far = haversine_km(gaz.lat[b], gaz.lon[b], gaz.lat[r], gaz.lon[r])
+    return far <= ABSTAIN_KM
+
+
+def _evident(gaz: Gazetteer, s: _Surface, pid: int, support: float) -> bool:
+    if s.qualified or s.demonym or pid >= gaz.base_len:
+        return True
+    kind = gaz.kind[pid]
+    big = kind <= KIND_ADMIN1 or gaz.pop[pid] >= 1_000_000
+    if s.common and not big:
+        return support >= 1.0
+    if kind > KIND_ADMIN1 and gaz.pop[pid] < BARE_MIN_POP:
+        return support >= 1.5
+    return True
+
+
+def places_in(gaz: Gazetteer, resolved: Iterable[Resolved]) -> set[int]:
+    return {r.place for r in resolved}

@@ -1,0 +1,143 @@
+"""Rule-side lookups: a place name in a rule -> one gazetteer place, with notes.
+
+`Paris` resolves to the most populous Paris (noted), `Paris, US-TX`,
+`Paris, Texas` and `Springfield, Ill.` pick by region; unknown names raise
+`PlaceLookupError` with suggestions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterator
+
+from monitor.geo.gazetteer import Gazetteer, name_key
+from monitor.geo.resolve import haversine_km
+from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
+
+
+class PlaceLookupError(ValueError):
+    """A place in the config that cannot be used; `path` is the dotted key path."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+def _qualifier_areas(gaz: Gazetteer, qual: str) -> set[int]:
+    """Areas a qualifier names: `US-TX`, `US`, `Texas`, `Tex.`, `Ukraine`."""
+    qual = qual.strip()
+    out: set[int] = set()
+    if "-" in qual and qual.replace("-", "").isalnum() and qual[:2].isalpha():
+        cc, _, sub = qual.partition("-")
+        rid = gaz.region_ids.get(f"{cc.upper()}.{sub.upper()}")
+        if rid is not None:
+            out.add(rid)
+    if len(qual) == 2 and qual.isalpha():
+        cid = gaz.country_ids.get(qual.upper())
+        if cid is not None:
+            out.add(cid)
+        abbr = gaz.abbrevs.get(qual.lower())
+        if abbr is not None:
+            out.add(abbr[0])
+    key = name_key(qual)
+    out.update(p for p in gaz.candidates(key) if gaz.kind[p] <= KIND_ADMIN1)
+    abbr = gaz.abbrevs.get(key)
+    if abbr is not None:
+        out.add(abbr[0])
+    return out
+
+
+def in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
+    if pid == area:
+        return True
+    if gaz.kind[area] == KIND_COUNTRY:
+        return gaz.cc[pid] == gaz.cc[area]
+    if gaz.kind[area] == KIND_ADMIN1:
+        return gaz.admin1[pid] == gaz.admin1[area] and gaz.kind[pid] != KIND_COUNTRY
+    return False
+
+
+def lookup(gaz: Gazetteer, text: str, path: str, want_area: bool, notes: list[str]) -> int:
+    """One place for a rule's name; `want_area` prefers countries and regions."""
+    name, _, qual = text.partition(",")
+    senses = list(gaz.candidates(name_key(name)))
+    if not senses:
+        raise PlaceLookupError(path, f'unknown place "{text}"{_suggest(gaz, name)}')
+    if qual.strip():
+        areas = _qualifier_areas(gaz, qual)
+        if not areas:
+            raise PlaceLookupError(path, f'unknown region or country "{qual.strip()}" in "{text}"')
+        senses = [p for p in senses if any(in_area(gaz, p, a) and p != a for a in areas)]
+        if not senses:
+            raise PlaceLookupError(path, f'no place "{name.strip()}" in "{qual.strip()}"'
+                                   f"{_suggest(gaz, name)}")
+    if want_area:
+        areas_first = [p for p in senses if gaz.kind[p] <= KIND_ADMIN2]
+        senses = areas_first or senses
+    else:
+        points = [p for p in senses if gaz.kind[p] > KIND_ADMIN1]
+        # `Kharkiv` means the city; `Ukraine` can only be the country.
+        senses = points or senses
+    best = senses[0]
+    distinct = [p for p in senses[1:] if _far(gaz, best, p)]
+    if distinct and not qual.strip():
+        notes.append(
+            f'{path}: "{text}" is ambiguous ({len(distinct) + 1} places); using '
+            f"{gaz.label(best)} (the most populous); qualify it, e.g. "
+            f'"{name.strip()}, {_qualifier_example(gaz, distinct[0])}" for {gaz.label(distinct[0])}'
+        )
+    return best
+
+
+def _far(gaz: Gazetteer, a: int, b: int) -> bool:
+    return haversine_km(gaz.lat[a], gaz.lon[a], gaz.lat[b], gaz.lon[b]) > 50
+
+
+def _qualifier_example(gaz: Gazetteer, pid: int) -> str:
+    a1 = gaz.admin1[pid]
+    if a1.startswith("US."):
+        return "US-" + a1[3:]
+    region = gaz.region_of(pid)
+    return gaz.names[region] if region is not None else gaz.cc[pid]
+
+
+def _suggest(gaz: Gazetteer, name: str) -> str:
+    key = name_key(name)
+    if not key:
+        return ""
+    pool = [k for k in _keys_like(gaz, key)]
+    close = difflib.get_close_matches(key, pool, n=3, cutoff=0.75)
+    labels = []
+    for k in close:
+        pid = gaz.candidates(k)[0]
+        label = f"{gaz.names[pid]}, {gaz.cc[pid]}" if gaz.kind[pid] else gaz.names[pid]
+        if label not in labels:
+            labels.append(label)
+    return f" (did you mean {' or '.join(labels)}?)" if labels else ""
+
+
+def _keys_like(gaz: Gazetteer, key: str) -> Iterator[str]:
+    n = len(key)
+    for k in gaz.index:
+        if abs(len(k) - n) <= 2 and k[:1] == key[:1]:
+            yield k
+
+
+def near_cells(lat: float, lon: float, radius_km: float) -> list[tuple[int, int]] | None:
+    """1-degree grid cells a circle touches; None when it is too big to index."""
+    dlat = radius_km / 111.0
+    coslat = math.cos(math.radians(min(89.0, abs(lat) + dlat)))
+    dlon = radius_km / (111.0 * max(coslat, 0.01))
+    if dlat > 10 or dlon > 20:
+        return None
+    cells = []
+    for y in range(math.floor(lat - dlat), math.floor(lat + dlat) + 1):
+        for x in range(math.floor(lon - dlon), math.floor(lon + dlon) + 1):
+            cells.append((y, (x + 180) % 360 - 180))
+    return cells
+
+
+def cell_of(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat), (math.floor(lon) + 180) % 360 - 180

@@ -1,0 +1,314 @@
+"""Evaluate query trees on one article's token positions, with evidence.
+
+`Doc` tokenises an article once (only the fields some rule uses) and keeps,
+per field, the token list, the token set and, on demand, token -> positions
+and a sorted vocabulary for prefixes. `compile_node` turns a syntax tree into
+a closure `Doc -> bool` (the hot path: candidates only). `evidence` and
+`explain` walk the tree again, but only for rules that matched or when asked.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.article import Article
+from monitor.match.query import (
+    DEFAULT_FIELDS,
+    And,
+    Leaf,
+    Near,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Site,
+    Word,
+    describe,
+)
+from monitor.match.types import Evidence
+from monitor.text import spans, strip_teasers, words
+
+Check = Callable[["Doc"], bool]
+_DEFAULT = frozenset(DEFAULT_FIELDS)
+
+
+def url_host(url: str) -> str:
+    """The URL's host, lowercased, without a trailing dot ("" when none)."""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.rstrip(".")
+
+
+class Doc:
+    """One article, tokenised once for every rule."""
+
+    __slots__ = ("_pos", "_spans", "_texts", "_vocab", "article", "default", "host", "sets", "vocab", "words")
+
+    def __init__(self, article: Article, fields: Iterable[str]):
+        self.article = article
+        self.words: dict[str, list[str]] = {}
+        self.sets: dict[str, set[str]] = {}
+        self._texts: dict[str, str] = {}
+        for name in fields:
+            text = article.field_text(name)
+            if name == "body":
+                text = strip_teasers(text)  # keeps offsets
+            self._texts[name] = text
+            toks = words(text)
+            self.words[name] = toks
+            self.sets[name] = set(toks)
+        empty: set[str] = set()
+        self.default = (
+            self.sets.get("title", empty) | self.sets.get("summary", empty) | self.sets.get("body", empty)
+        )
+        vocab = self.default
+        for name, toks_set in self.sets.items():
+            if name not in _DEFAULT:
+                vocab = vocab | toks_set
+        self.vocab = vocab  # every token of every used field: the index looks these up
+        self.host = url_host(article.url)
+        self._pos: dict[str, dict[str, list[int]]] = {}
+        self._vocab: dict[str, list[str]] = {}
+        self._spans: dict[str, list[tuple[int, int]]] = {}
+
+    # -- lookups ---------------------------------------------------------------
+
+    def positions(self, field: str, word: str) -> list[int]:
+        index = self._pos.get(field)
+        if index is None:
+            index = {}
+            for i, w in enumerate(self.words[field]):
+                found = index.get(w)
+                if found is None:
+                    index[w] = [i]
+                else:
+                    found.append(i)
+            self._pos[field] = index
+        return index.get(word, [])
+
+    def with_prefix(self, field: str, prefix: str) -> list[str]:
+        vocab = self._vocab.get(field)
+        if vocab is None:
+            vocab = self._vocab[field] = sorted(self.sets[field])
+        out = []
+        for i in range(bisect_left(vocab, prefix), len(vocab)):
+            if not vocab[i].startswith(prefix):
+                break
+            out.append(vocab[i])
+        return out
+
+    def has_prefix(self, field: str, prefix: str) -> bool:
+        vocab = self._vocab.get(field)
+        if vocab is None:
+            vocab = self._vocab[field] = sorted(self.sets[field])
+        i = bisect_left(vocab, prefix)
+        return i < len(vocab) and vocab[i].startswith(prefix)
+
+    def leaf_positions(self, leaf: Leaf, field: str) -> list[int]:
+        """Sorted start positions of `leaf` in `field`."""
+        if isinstance(leaf, Word):
+            return self.positions(field, leaf.word) if leaf.word in self.sets[field] else []
+        if isinstance(leaf, Prefix):
+            found: list[int] = []
+            for w in self.with_prefix(field, leaf.prefix):
+                found.extend(self.positions(field, w))
+            return sorted(found)
+        return self.phrase_starts(field, leaf.words)
+
+    def phrase_starts(self, field: str, phrase: tuple[str, ...]) -> list[int]:
+        toks_set = self.sets[field]
+        if any(w not in toks_set for w in phrase):
+            return []
+        toks = self.words[field]
+        size = len(phrase)
+        want = list(phrase)
+        return [p for p in self.positions(field, phrase[0]) if toks[p : p + size] == want]
+
+    def span(self, field: str, first: int, last: int) -> tuple[int, int, str]:
+        """Character offsets (into the field text) of tokens first..last."""
+        table = self._spans.get(field)
+        if table is None:
+            table = self._spans[field] = spans(self._texts[field])
+        if not table:
+            return 0, 0, ""
+        first = min(first, len(table) - 1)
+        last = min(max(last, first), len(table) - 1)
+        start, end = table[first][0], table[last][1]
+        return start, end, self.article.field_text(field)[start:end]
+
+
+# -- the hot path: tree -> closure -----------------------------------------------
+
+
+def _near_ok(a: list[int], b: list[int], distance: int) -> bool:
+    """Some a, b (sorted) with |a - b| <= distance (a merge walk)."""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if abs(a[i] - b[j]) <= distance:
+            return True
+        if a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    return False
+
+
+def near_pair(doc: Doc, node: Near, field: str) -> tuple[int, int] | None:
+    a = doc.leaf_positions(node.left, field)
+    if not a:
+        return None
+    b = doc.leaf_positions(node.right, field)
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if abs(a[i] - b[j]) <= node.distance:
+            return a[i], b[j]
+        if a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    return None
+
+
+def compile_node(node: Node) -> Check:
+    """A closure deciding `node` on a `Doc`; specialised for the common shapes."""
+    if isinstance(node, Word):
+        word, fields = node.word, node.fields
+        if fields == DEFAULT_FIELDS:
+            return lambda d: word in d.default
+        if len(fields) == 1:
+            field = fields[0]
+            return lambda d: word in d.sets[field]
+        return lambda d: any(word in d.sets[f] for f in fields)
+    if isinstance(node, Prefix):
+        prefix, fields = node.prefix, node.fields
+        return lambda d: any(d.has_prefix(f, prefix) for f in fields)
+    if isinstance(node, Phrase):
+        phrase, fields = node.words, node.fields
+        return lambda d: any(d.phrase_starts(f, phrase) for f in fields)
+    if isinstance(node, Near):
+        near = node
+        return lambda d: any(near_pair(d, near, f) is not None for f in near.fields)
+    if isinstance(node, Site):
+        host, dotted = node.host, "." + node.host
+        return lambda d: d.host == host or d.host.endswith(dotted)
+    if isinstance(node, Not):
+        inner = compile_node(node.item)
+        return lambda d: not inner(d)
+    items = node.items
+    default_words = [i.word for i in items if isinstance(i, Word) and i.fields == DEFAULT_FIELDS]
+    rest = [compile_node(i) for i in items if not (isinstance(i, Word) and i.fields == DEFAULT_FIELDS)]
+    if isinstance(node, Or):
+        # `a OR b OR …` of plain words: one set operation.
+        wanted = frozenset(default_words)
+        if not rest:
+            return lambda d: not wanted.isdisjoint(d.default)
+        return lambda d: (not wanted.isdisjoint(d.default)) or any(c(d) for c in rest)
+    needed = frozenset(default_words)
+    if not rest:
+        return lambda d: needed <= d.default
+    if len(rest) == 1:
+        only = rest[0]
+        return lambda d: needed <= d.default and only(d)
+    return lambda d: needed <= d.default and all(c(d) for c in rest)
+
+
+def matches(node: Node, doc: Doc) -> bool:
+    """Uncompiled evaluation (evidence and explain walk the tree with this)."""
+    return compile_node(node)(doc)
+
+
+# -- evidence ----------------------------------------------------------------------
+
+
+def evidence(node: Node, doc: Doc, out: list[Evidence]) -> None:
+    """Append what made `node` true (first occurrence per field); NOT adds nothing."""
+    if isinstance(node, Word | Prefix | Phrase):
+        kind = "term" if isinstance(node, Word) else "prefix" if isinstance(node, Prefix) else "phrase"
+        for field in node.fields:
+            if isinstance(node, Word):
+                if node.word not in doc.sets[field]:
+                    continue
+                first = doc.words[field].index(node.word)
+                last = first
+            else:
+                found = doc.leaf_positions(node, field)
+                if not found:
+                    continue
+                first = found[0]
+                last = first + (len(node.words) - 1 if isinstance(node, Phrase) else 0)
+            start, end, text = doc.span(field, first, last)
+            out.append(Evidence(kind, field, start, end, text))
+    elif isinstance(node, Near):
+        for field in node.fields:
+            pair = near_pair(doc, node, field)
+            if pair is None:
+                continue
+            a, b = pair
+            a_end = a + (len(node.left.words) - 1 if isinstance(node.left, Phrase) else 0)
+            b_end = b + (len(node.right.words) - 1 if isinstance(node.right, Phrase) else 0)
+            start, end, text = doc.span(field, min(a, b), max(a_end, b_end))
+            out.append(Evidence("near", field, start, end, text, {"distance": abs(a - b)}))
+    elif isinstance(node, Site):
+        url = doc.article.url
+        start = url.lower().find(doc.host) if doc.host else -1
+        if start < 0:
+            out.append(Evidence("site", "url", 0, len(url), url))
+        else:
+            out.append(Evidence("site", "url", start, start + len(doc.host), url[start : start + len(doc.host)]))
+    elif isinstance(node, And):
+        for item in node.items:
+            evidence(item, doc, out)
+    elif isinstance(node, Or):
+        for item in node.items:
+            if matches(item, doc):
+                evidence(item, doc, out)
+
+
+# -- explain -----------------------------------------------------------------------
+
+
+def leaves(node: Node) -> list[Node]:
+    """Every term-like part (word, prefix, phrase, NEAR, site), in query order."""
+    if isinstance(node, Not):
+        return leaves(node.item)
+    if isinstance(node, And | Or):
+        return [leaf for item in node.items for leaf in leaves(item)]
+    return [node]
+
+
+def why_not(node: Node, doc: Doc) -> str:
+    """Why `node` is false on `doc`, in words (call only when it is false)."""
+    if isinstance(node, Word | Prefix | Phrase):
+        return f"{describe(node)} is absent"
+    if isinstance(node, Near):
+        left = any(doc.leaf_positions(node.left, f) for f in node.fields)
+        right = any(doc.leaf_positions(node.right, f) for f in node.fields)
+        if left and right:
+            return f"{describe(node.left)} and {describe(node.right)} occur, but not within {node.distance}"
+        return f"{describe(node.left if not left else node.right)} is absent"
+    if isinstance(node, Site):
+        return f"the URL host {doc.host or '(none)'!r} is not {node.host} or under it"
+    if isinstance(node, Not):
+        return f"{describe(node.item)} is present (excluded by NOT)"
+    if isinstance(node, And):
+        for item in node.items:
+            if not matches(item, doc):
+                return why_not(item, doc)
+        return "all parts hold"
+    return "none of: " + "; ".join(why_not(i, doc) for i in node.items)
+
+
+def explain(node: Node, doc: Doc) -> dict[str, Any]:
+    present = [describe(leaf) for leaf in leaves(node) if matches(leaf, doc)]
+    absent = [describe(leaf) for leaf in leaves(node) if not matches(leaf, doc)]
+    ok = matches(node, doc)
+    out: dict[str, Any] = {"matched": ok, "present": present, "absent": absent}
+    if not ok:
+        out["reason"] = why_not(node, doc)
+    return out

@@ -1,0 +1,106 @@
+"""All rules -> one term index; candidate rules per article.
+
+Like Lucene Monitor / Luwak: each rule is keyed by a few "anchor" terms such
+that the rule cannot match unless one of them is present (an OR needs one
+anchor per branch, an AND needs the anchors of just one positive branch, a
+NOT needs none). An article looks up its own token set, so the work per
+article follows the article's vocabulary, not the number of rules. Only the
+candidates' trees are then evaluated.
+
+Anchors are (kind, key): ("t", token), ("p", prefix) and ("s", host).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from monitor.match.query import And, Near, Node, Not, Or, Phrase, Prefix, Site, Word
+
+Anchor = tuple[str, str]
+
+# Very common tokens make poor anchors: every article has them.
+_COMMON = frozenset(
+    "a an and are as at be by for from has have he in is it its of on or that the their "
+    "they this to was were will with said not but".split()
+)
+
+
+def _term_cost(word: str) -> float:
+    # Longer words are usually rarer; common words are nearly free to match.
+    return 50.0 if word in _COMMON else 1.0 + 4.0 / len(word)
+
+
+def _leaf_anchors(node: Word | Prefix | Phrase) -> tuple[float, list[Anchor]]:
+    if isinstance(node, Word):
+        return _term_cost(node.word), [("t", node.word)]
+    if isinstance(node, Prefix):
+        return 3.0 + 8.0 / len(node.prefix), [("p", node.prefix)]
+    best = min(node.words, key=_term_cost)
+    return _term_cost(best), [("t", best)]
+
+
+def anchors(node: Node) -> tuple[float, list[Anchor]] | None:
+    """A cheap set of anchors, one of which every match of `node` contains.
+
+    None when `node` can be true with no positive term present (a NOT).
+    """
+    if isinstance(node, Word | Prefix | Phrase):
+        return _leaf_anchors(node)
+    if isinstance(node, Near):
+        return min(_leaf_anchors(node.left), _leaf_anchors(node.right), key=lambda c: c[0])
+    if isinstance(node, Site):
+        return 1.0, [("s", node.host)]
+    if isinstance(node, Not):
+        return None
+    if isinstance(node, And):
+        options = [a for a in (anchors(i) for i in node.items) if a is not None]
+        return min(options, key=lambda c: c[0]) if options else None
+    assert isinstance(node, Or)
+    total, keys = 0.0, []
+    for item in node.items:
+        found = anchors(item)
+        if found is None:
+            return None
+        total += found[0]
+        keys.extend(found[1])
+    return total, keys
+
+
+class TermIndex:
+    """anchor -> rule ids; `candidates` gives the ids worth evaluating."""
+
+    def __init__(self) -> None:
+        self.terms: dict[str, list[int]] = {}
+        self.prefixes: dict[str, list[int]] = {}
+        self.sites: dict[str, list[int]] = {}
+        self._prefix_lengths: tuple[int, ...] = ()
+
+    def add(self, rule_id: int, keys: Iterable[Anchor]) -> None:
+        for kind, key in set(keys):
+            table = self.terms if kind == "t" else self.prefixes if kind == "p" else self.sites
+            table.setdefault(key, []).append(rule_id)
+
+    def freeze(self) -> None:
+        """Call once after the last `add`."""
+        self._prefix_lengths = tuple(sorted({len(p) for p in self.prefixes}))
+
+    def candidates(self, vocab: set[str], host: str = "") -> list[int]:
+        """Sorted ids of the rules whose anchors occur in `vocab` / `host`."""
+        found: set[int] = set()
+        terms = self.terms
+        # dict_keys & set iterates the smaller of the two.
+        for token in terms.keys() & vocab:
+            found.update(terms[token])
+        if self._prefix_lengths:
+            prefixes = self.prefixes
+            for size in self._prefix_lengths:
+                # A token shorter than `size` yields itself; if that is a key, it is a true hit.
+                for key in prefixes.keys() & {t[:size] for t in vocab}:
+                    found.update(prefixes[key])
+        if host and self.sites:
+            parts = host.split(".")
+            for i in range(len(parts)):
+                ids = self.sites.get(".".join(parts[i:]))
+                if ids:
+                    found.update(ids)
+        return sorted(found)

@@ -1,0 +1,275 @@
+"""Location rules: `places`, `within` and `near` clauses over resolved place mentions.
+
+    lm = LocationMatcher.compile(config.rules, config.places, cache_dir=state_dir)
+    lm.match(article)   # {rule name: (Evidence, ...)} for rules whose clause holds
+    lm.notes()          # what `newsmon check` prints (ambiguous names resolved...)
+
+Per article: one automaton pass per field (monitor.geo.mentions), one
+resolution per document (monitor.geo.resolve), then index lookups: place id ->
+`places` clauses, country/region -> `within` clauses, a 1-degree grid -> `near`
+circles. No loop over rules. See docs/locations.md.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from monitor.article import Article
+from monitor.geo import gazetteer
+from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.mentions import find_mentions
+from monitor.geo.resolve import Home, Resolved, haversine_km, resolve
+from monitor.geo.rulebook import PlaceLookupError, cell_of, lookup, near_cells
+from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
+from monitor.match.types import Evidence
+from monitor.settings.locations import PlaceConfig
+from monitor.settings.rules import RuleConfig
+from monitor.text import strip_teasers
+
+__all__ = ["LocationMatcher", "PlaceLookupError"]
+
+# Learning a source's home: after this many articles with places, a region
+# holding this share of them is the source's home (LGL: 81% in the home state).
+LEARN_MIN_ARTICLES = 8
+LEARN_REGION_SHARE = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    name: str
+    fields: frozenset[str]
+    min_mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Circle:
+    rule: int
+    lat: float
+    lon: float
+    radius_km: float
+    label: str
+
+
+class LocationMatcher:
+    def __init__(self, gaz: Gazetteer, rules: list[_Rule], notes: list[str],
+                 homes: dict[str, Home]):
+        self._gaz = gaz
+        self._rules = rules
+        self._notes = notes
+        self._homes = homes
+        self._by_place: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        self._by_country: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self._by_region: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self._by_county: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self._grid: dict[tuple[int, int], list[_Circle]] = defaultdict(list)
+        self._big_circles: list[_Circle] = []
+        self._fields: frozenset[str] = frozenset(f for r in rules for f in r.fields)
+        self._learned: dict[str, Counter[int]] = defaultdict(Counter)
+        self._seen: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    # -- building -----------------------------------------------------------
+    @classmethod
+    def compile(
+        cls,
+        rules: Sequence[RuleConfig],
+        places: Sequence[PlaceConfig] = (),
+        cache_dir: Path | None = None,
+        homes: Mapping[str, str] | None = None,
+    ) -> LocationMatcher:
+        """`homes` maps a source name to its configured `home` place (optional)."""
+        gaz = gazetteer.load(cache_dir)
+        notes: list[str] = []
+        for i, pc in enumerate(places):
+            _add_user_place(gaz, pc, f"places[{i}]", notes)
+        compiled: list[_Rule] = []
+        home_map = {src: _home(gaz, name, f"home of {src}", notes)
+                    for src, name in (homes or {}).items() if name}
+        lm = cls(gaz, compiled, notes, home_map)
+        for i, rule in enumerate(rules):
+            loc = rule.locations
+            if loc is None:
+                continue
+            ri = len(compiled)
+            compiled.append(_Rule(rule.name, frozenset(loc.fields), loc.min_mentions))
+            base = f"rules[{i}].locations"
+            for j, name in enumerate(loc.places):
+                pid = lookup(gaz, name, f"{base}.places[{j}]", False, notes)
+                lm._by_place[pid].append((ri, f"places {name}"))
+            for j, name in enumerate(loc.within):
+                lm._add_within(ri, name, f"{base}.within[{j}]")
+            for j, near in enumerate(loc.near):
+                path = f"{base}.near[{j}]"
+                if near.place is not None:
+                    pid = lookup(gaz, near.place, f"{path}.place", False, notes)
+                    lat, lon, label = gaz.lat[pid], gaz.lon[pid], near.place
+                elif near.lat is not None and near.lon is not None:
+                    lat, lon, label = near.lat, near.lon, f"{near.lat},{near.lon}"
+                else:
+                    raise PlaceLookupError(path, "needs `place` or both `lat` and `lon`")
+                circle = _Circle(ri, lat, lon, near.radius_km, f"near {label} {near.radius_km:g} km")
+                cells = near_cells(lat, lon, near.radius_km)
+                if cells is None:
+                    lm._big_circles.append(circle)
+                else:
+                    for cell in cells:
+                        lm._grid[cell].append(circle)
+        lm._fields = frozenset(f for r in compiled for f in r.fields)
+        return lm
+
+    def _add_within(self, ri: int, name: str, path: str) -> None:
+        gaz = self._gaz
+        pid = lookup(gaz, name, path, True, self._notes)
+        kind = gaz.kind[pid]
+        clause = (ri, f"within {name}")
+        if kind == KIND_COUNTRY:
+            self._by_country[gaz.cc[pid]].append(clause)
+        elif kind == KIND_ADMIN1:
+            self._by_region[gaz.admin1[pid]].append(clause)
+        elif kind == KIND_ADMIN2:
+            self._by_county[gaz.admin2[pid]].append(clause)
+        else:
+            raise PlaceLookupError(
+                path, f'"{name}" is a town ({gaz.label(pid)}), not a country or region; '
+                f'use near = [{{ place = "{name}", radius_km = 25 }}]')
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def notes(self) -> list[str]:
+        return list(self._notes)
+
+    # -- matching -----------------------------------------------------------
+    def mentions(self, article: Article) -> list[Resolved]:
+        """Resolved place mentions of an article (what `--explain` can show)."""
+        found = []
+        for name in ("title", "summary", "body"):
+            if name in self._fields:
+                text = article.field_text(name)
+                if text:
+                    found += find_mentions(self._gaz, name, strip_teasers(text))
+        return resolve(self._gaz, found, self._home_for(article.source))
+
+    def match(self, article: Article) -> dict[str, tuple[Evidence, ...]]:
+        if not self._rules:
+            return {}
+        resolved = self.mentions(article)
+        self._learn(article.source, resolved)
+        hits: dict[int, list[Evidence]] = defaultdict(list)
+        for r in resolved:
+            for ri, clause in self._clauses(r.place):
+                hits[ri].append(self._evidence(r, clause))
+        for lat, lon in article.geo:
+            for c in self._circles(lat, lon):
+                hits[c.rule].append(Evidence("point", "geo", 0, 0, f"{lat},{lon}",
+                                             {"lat": lat, "lon": lon, "clause": c.label}))
+        out: dict[str, tuple[Evidence, ...]] = {}
+        for ri in sorted(hits):
+            rule = self._rules[ri]
+            ev = [e for e in hits[ri] if e.kind == "point" or e.field in rule.fields]
+            # One piece of evidence per place occurrence, whichever clauses it met.
+            uniq = list({(e.field, e.start, e.text): e for e in ev}.values())
+            if len(uniq) >= rule.min_mentions:
+                out[rule.name] = tuple(uniq)
+        return out
+
+    def _clauses(self, pid: int) -> list[tuple[int, str]]:
+        gaz = self._gaz
+        out = list(self._by_place.get(pid, ()))
+        out += self._by_country.get(gaz.cc[pid], ())
+        if gaz.kind[pid] != KIND_COUNTRY and gaz.admin1[pid]:
+            out += self._by_region.get(gaz.admin1[pid], ())
+        if gaz.admin2[pid]:
+            out += self._by_county.get(gaz.admin2[pid], ())
+        # Countries and regions have no meaningful point for a radius.
+        if gaz.kind[pid] > KIND_ADMIN1:
+            out += [(c.rule, c.label) for c in self._circles(gaz.lat[pid], gaz.lon[pid])]
+        return out
+
+    def _circles(self, lat: float, lon: float) -> list[_Circle]:
+        cands = self._grid.get(cell_of(lat, lon), [])
+        return [c for c in (*cands, *self._big_circles)
+                if haversine_km(lat, lon, c.lat, c.lon) <= c.radius_km]
+
+    def _evidence(self, r: Resolved, clause: str) -> Evidence:
+        gaz, pid, m = self._gaz, r.place, r.mention
+        region = gaz.region_of(pid)
+        detail: dict[str, Any] = {
+            "name": gaz.names[pid], "country": gaz.cc[pid],
+            "admin1": gaz.names[region] if region is not None else "",
+            "lat": round(gaz.lat[pid], 5), "lon": round(gaz.lon[pid], 5), "clause": clause,
+        }
+        return Evidence("place", m.field, m.start, m.end, m.text, detail)
+
+    # -- a source's home ----------------------------------------------------
+    def _home_for(self, source: str) -> Home | None:
+        home = self._homes.get(source)
+        if home is not None:
+            return home
+        seen = self._seen.get(source, 0)
+        if seen < LEARN_MIN_ARTICLES:
+            return None
+        counts = self._learned[source]
+        if not counts:
+            return None
+        region, n = counts.most_common(1)[0]
+        if n < LEARN_REGION_SHARE * seen:
+            return None
+        return Home(frozenset({region}), frozenset({self._gaz.cc[region]}))
+
+    def _learn(self, source: str, resolved: list[Resolved]) -> None:
+        gaz = self._gaz
+        regions = {gaz.region_of(r.place) for r in resolved if gaz.kind[r.place] >= KIND_ADMIN1}
+        regions.discard(None)
+        if not regions:
+            return
+        with self._lock:
+            self._seen[source] += 1
+            for reg in regions:
+                if reg is not None:
+                    self._learned[source][reg] += 1
+
+
+def _home(gaz: Gazetteer, name: str, path: str, notes: list[str]) -> Home:
+    pid = lookup(gaz, name, path, True, notes)
+    regions = set()
+    if gaz.kind[pid] == KIND_ADMIN1:
+        regions.add(pid)
+    elif gaz.kind[pid] != KIND_COUNTRY:
+        reg = gaz.region_of(pid)
+        if reg is not None:
+            regions.add(reg)
+    return Home(frozenset(regions), frozenset({gaz.cc[pid]}))
+
+
+def _add_user_place(gaz: Gazetteer, pc: PlaceConfig, path: str, notes: list[str]) -> int:
+    cc, admin1 = "", ""
+    if pc.parent:
+        parent = lookup(gaz, pc.parent, f"{path}.parent", True, notes)
+        cc = gaz.cc[parent]
+        admin1 = gaz.admin1[parent]
+    if pc.country:
+        country = lookup(gaz, pc.country, f"{path}.country", True, notes)
+        if gaz.kind[country] != KIND_COUNTRY:
+            raise PlaceLookupError(f"{path}.country", f'"{pc.country}" is not a country')
+        if cc and cc != gaz.cc[country]:
+            raise PlaceLookupError(f"{path}.parent", f'"{pc.parent}" is not in {pc.country}')
+        cc = gaz.cc[country]
+    if not cc:
+        # No parent or country given: take them from the nearest known town.
+        near = min(
+            (p for p in range(len(gaz)) if gaz.kind[p] == KIND_CITY
+             and abs(gaz.lat[p] - pc.lat) < 1 and abs(gaz.lon[p] - pc.lon) < 1),
+            key=lambda p: haversine_km(pc.lat, pc.lon, gaz.lat[p], gaz.lon[p]),
+            default=None,
+        )
+        if near is not None:
+            cc, admin1 = gaz.cc[near], gaz.admin1[near]
+    rec = PlaceRecord(pc.name, KIND_CITY, cc, admin1, pc.lat, pc.lon, 0)
+    rec.names.update((pc.name, *pc.aliases))
+    return gaz.add_user_place(rec)

@@ -1,0 +1,467 @@
+"""Feed polling: per-feed schedule, backoff, backfill and health.
+
+`FeedPoller` owns one asyncio loop thread (all HTTP) and one process pool
+(all parsing), so polling never blocks folder events or deliveries. The
+decisions (when next, is it healthy, which entries alert) are pure functions
+below with the clock passed in; the poller does the I/O around them.
+
+State per feed lives in the source-state store under `feed:<name>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import hashlib
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from monitor.article import RawItem
+from monitor.settings import Config
+from monitor.settings.feeds import FeedConfig
+from monitor.settings.types import format_duration
+from monitor.sources.feedparse import ParsedFeed, parse_feed
+from monitor.sources.fetch import Fetcher, FetchResult
+from monitor.store.base import SourceStateStore
+
+log = logging.getLogger("monitor.feeds")
+
+STATE_PREFIX = "feed:"
+RECENT_KEYS = 2000  # entry keys remembered per feed (to count and skip known entries)
+Submit = Callable[[Sequence[RawItem], bool], None]
+Notify = Callable[[Sequence[str], str, str, str], None]
+
+
+# --- pure decisions ---------------------------------------------------------------------------
+
+
+def backoff(interval: timedelta, failures: int, cap: timedelta) -> timedelta:
+    """Wait after `failures` failures in a row: the interval doubled per failure, capped."""
+    if failures <= 0:
+        return interval
+    return min(interval * (2 ** min(failures, 30)), max(cap, interval))
+
+
+def skip_hours_delay(when: datetime, skip_hours: Iterable[int]) -> datetime:
+    """`when`, moved to the start of the next hour (UTC) that is not in `skip_hours`."""
+    hours = set(skip_hours)
+    if not hours or len(hours) >= 24:
+        return when
+    probe = when
+    for _ in range(24):
+        if probe.hour not in hours:
+            return probe
+        probe = (probe + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    return when
+
+
+def hold_until(
+    now: datetime,
+    interval: timedelta,
+    *,
+    failures: int = 0,
+    max_backoff: timedelta = timedelta(hours=6),
+    retry_after: float | None = None,
+    ttl_minutes: int | None = None,
+    skip_hours: Sequence[int] = (),
+) -> tuple[datetime | None, str]:
+    """When the feed may next be polled, if later than its interval, and why."""
+    wait, reason = interval, "interval"
+    if failures:
+        wait, reason = backoff(interval, failures, max_backoff), f"backoff after {failures} failures"
+    if retry_after is not None and timedelta(seconds=retry_after) > wait:
+        wait, reason = timedelta(seconds=retry_after), "server asked (Retry-After)"
+    if not failures and ttl_minutes and timedelta(minutes=ttl_minutes) > wait:
+        wait, reason = timedelta(minutes=ttl_minutes), "feed <ttl>"
+    when = now + wait
+    if not failures:
+        moved = skip_hours_delay(when, skip_hours)
+        if moved != when:
+            when, reason = moved, "feed <skipHours>"
+    if when <= now + interval:
+        return None, "interval"
+    return when, reason
+
+
+@dataclass(frozen=True, slots=True)
+class HealthEvent:
+    kind: str  # "failing" | "silent" | "recovered"
+    title: str
+    body: str
+
+
+def health_step(
+    name: str,
+    state: dict[str, Any],
+    *,
+    threshold: int,
+    silent_after: timedelta | None,
+    now: datetime,
+) -> tuple[str, HealthEvent | None]:
+    """The feed's new health ("ok" | "failing" | "silent") and the one event to send, if any."""
+    health = state.get("health", "ok")
+    failures = int(state.get("failures", 0))
+    if failures >= threshold:
+        if health == "failing":
+            return health, None
+        error = state.get("last_error", "")
+        return "failing", HealthEvent(
+            "failing",
+            f'Feed "{name}" is failing',
+            f'Feed "{name}" failed {failures} polls in a row. Last error: {error}. '
+            f"Last success: {state.get('last_success') or 'never'}.",
+        )
+    if failures == 0 and health in ("failing", "silent") and (
+        health == "failing" or state.get("items_new", 0)
+    ):
+        return "ok", HealthEvent("recovered", f'Feed "{name}" recovered', f'Feed "{name}" is OK again.')
+    if failures == 0 and health == "ok" and silent_after is not None:
+        since = _parse_time(state.get("last_new") or state.get("first_success"))
+        if since is not None and now - since > silent_after:
+            return "silent", HealthEvent(
+                "silent",
+                f'Feed "{name}" is silent',
+                f'Feed "{name}" has had no new entry since {since.isoformat()} '
+                f"(more than {format_duration(silent_after)}).",
+            )
+    return health, None
+
+
+def backfill_alerts(
+    items: Sequence[RawItem], policy: str, now: datetime
+) -> tuple[list[RawItem], list[RawItem]]:
+    """First poll of a new feed: (entries that alert, entries only recorded as seen)."""
+    if policy == "all":
+        return list(items), []
+    if policy == "24h":
+        fresh = [i for i in items if i.published is not None and now - i.published <= timedelta(hours=24)]
+        ids = {id(i) for i in fresh}
+        return fresh, [i for i in items if id(i) not in ids]
+    return [], list(items)
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def state_key(feed_name: str) -> str:
+    return STATE_PREFIX + feed_name
+
+
+# --- the poller --------------------------------------------------------------------------------
+
+
+class FeedPoller:
+    def __init__(
+        self,
+        config: Config,
+        sources: SourceStateStore,
+        submit: Submit,
+        notify: Notify,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.config = config
+        self.sources = sources
+        self.submit = submit
+        self.notify = notify
+        self.clock = clock
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._fetcher: Fetcher | None = None
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._io = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="feed-io")
+        self._in_flight: set[str] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # -- lifecycle
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("FeedPoller is closed")
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(target=loop.run_forever, name="feed-poll", daemon=True)
+                self._thread.start()
+                self._loop = loop
+            return self._loop
+
+    def _parse_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                # spawn, not fork: this process has threads (scheduler, loop, watchdog).
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    self.config.fetch.parse_workers, mp_context=multiprocessing.get_context("spawn")
+                )
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            loop, thread = self._loop, self._thread
+            self._loop = None
+        if loop is not None:
+            fetcher = self._fetcher
+            if fetcher is not None:
+                fut = asyncio.run_coroutine_threadsafe(fetcher.aclose(), loop)
+                with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
+                    fut.result(timeout=5)
+            loop.call_soon_threadsafe(loop.stop)
+            if thread is not None:
+                thread.join(timeout=5)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._io.shutdown(wait=False, cancel_futures=True)
+
+    # -- scheduling
+
+    def schedule(self, scheduler: Any) -> None:
+        """(Re)create one interval job per enabled feed; drop jobs of feeds no longer configured."""
+        wanted = {f"feed:{f.name}": f for f in self.config.feeds if f.enabled}
+        for job in scheduler.get_jobs():
+            if job.id.startswith("feed:") and job.id not in wanted:
+                job.remove()
+        jitter_cap = self.config.fetch.jitter.total_seconds()
+        for job_id, feed in wanted.items():
+            seconds = feed.interval.total_seconds()
+            scheduler.add_job(
+                self._job,
+                "interval",
+                seconds=seconds,
+                jitter=min(jitter_cap, seconds / 4) or None,
+                args=[feed.name],
+                id=job_id,
+                name=f"poll feed {feed.name}",
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(self.clock().tzinfo),
+            )
+
+    def _job(self, name: str) -> None:
+        feed = next((f for f in self.config.feeds if f.name == name), None)
+        if feed is None:
+            return
+        loop = self._ensure_loop()
+        fut = asyncio.run_coroutine_threadsafe(self._poll(feed, force=False), loop)
+        fut.add_done_callback(_log_crash)
+
+    def poll_all(self) -> None:
+        """Poll every enabled feed once, now, and return when all are submitted."""
+        feeds = [f for f in self.config.feeds if f.enabled]
+        if not feeds:
+            return
+        loop = self._ensure_loop()
+
+        async def everything() -> None:
+            await asyncio.gather(*(self._poll(f, force=True) for f in feeds))
+
+        asyncio.run_coroutine_threadsafe(everything(), loop).result()
+
+    # -- one poll
+
+    async def _poll(self, feed: FeedConfig, *, force: bool) -> None:
+        if feed.name in self._in_flight:
+            return
+        self._in_flight.add(feed.name)
+        try:
+            await self._poll_inner(feed, force)
+        except Exception:
+            log.exception("feed %s: poll crashed", feed.name)
+        finally:
+            self._in_flight.discard(feed.name)
+
+    async def _run_io(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
+
+    async def _poll_inner(self, feed: FeedConfig, force: bool) -> None:
+        key = state_key(feed.name)
+        state: dict[str, Any] = dict(await self._run_io(self.sources.get, key) or {})
+        if state.get("url") != feed.url:
+            state = {"url": feed.url}  # a new feed, or its URL changed: start over
+        now = self.clock()
+        hold = _parse_time(state.get("hold_until"))
+        # Scheduled polls respect backoff/ttl/skipHours; `poll_all` only an explicit Retry-After.
+        limit = hold if not force else _parse_time(state.get("retry_until"))
+        if limit is not None and now < limit - timedelta(seconds=1):
+            if force:
+                log.info("feed %s: skipped, server asked to wait until %s", feed.name, limit.isoformat())
+            return
+        if self._fetcher is None:
+            self._fetcher = Fetcher(self.config.fetch)
+        allow = feed.allow_private if feed.allow_private is not None else self.config.fetch.allow_private
+        result = await self._fetcher.fetch(
+            feed.url,
+            etag=state.get("etag"),
+            last_modified=state.get("last_modified"),
+            headers=feed.headers,
+            auth=(feed.auth.username, feed.auth.password) if feed.auth else None,
+            allow_private=allow,
+        )
+        now = self.clock()
+        state["last_attempt"] = _iso(now)
+        state["last_status"] = result.status
+        parsed: ParsedFeed | None = None
+        error, kind = result.error, result.kind
+        if result.outcome == "ok":
+            parsed, error = await self._parse(feed, result)
+            kind = "permanent" if error else ""
+        if result.moved_to and result.moved_to != state.get("moved_to"):
+            log.warning(
+                "feed %s: moved permanently (HTTP 301/308) to %s; update its url in the config",
+                feed.name, result.moved_to,
+            )  # fmt: skip
+        state["moved_to"] = result.moved_to
+        if error:
+            self._failed(feed, state, result, error, kind, now)
+        else:
+            await self._succeeded(feed, state, result, parsed, now)
+        await self._health(feed, state, now)
+        await self._run_io(self.sources.put, key, state)
+
+    async def _parse(self, feed: FeedConfig, result: FetchResult) -> tuple[ParsedFeed | None, str]:
+        loop = asyncio.get_running_loop()
+        try:
+            parsed: ParsedFeed = await loop.run_in_executor(
+                self._parse_pool(), parse_feed, result.body, result.headers, result.url, feed.name,
+                tuple(feed.tags),
+            )  # fmt: skip
+        except Exception as exc:  # a worker crash must not take the poller down
+            return None, f"parser failed: {type(exc).__name__}: {str(exc)[:200]}"
+        if parsed.error:
+            return None, parsed.error
+        if parsed.warning:
+            log.info("feed %s: %s", feed.name, parsed.warning)
+        return parsed, ""
+
+    def _failed(
+        self, feed: FeedConfig, state: dict[str, Any], result: FetchResult, error: str, kind: str,
+        now: datetime,
+    ) -> None:  # fmt: skip
+        failures = int(state.get("failures", 0)) + 1
+        state.update(failures=failures, last_error=error, error_kind=kind)
+        hold, _why = hold_until(
+            now, feed.interval, failures=failures, max_backoff=self.config.fetch.max_backoff,
+            retry_after=result.retry_after,
+        )  # fmt: skip
+        nxt = hold or now + feed.interval
+        state["hold_until"] = _iso(hold)
+        state["next_poll"] = _iso(nxt)
+        retry = now + timedelta(seconds=result.retry_after) if result.retry_after else None
+        state["retry_until"] = _iso(retry)
+        label = {"permanent": "permanent error", "refused": "refused"}.get(kind, "error")
+        status = f" (HTTP {result.status})" if result.status and "HTTP" not in error else ""
+        log.warning(
+            "feed %s: %s: %s%s; %d failure(s) in a row, next try in %s",
+            feed.name, label, error, status, failures, format_duration(_round(nxt - now)),
+        )  # fmt: skip
+
+    async def _succeeded(
+        self, feed: FeedConfig, state: dict[str, Any], result: FetchResult,
+        parsed: ParsedFeed | None, now: datetime,
+    ) -> None:  # fmt: skip
+        if result.outcome == "ok":
+            state["etag"] = result.etag
+            state["last_modified"] = result.last_modified
+        elif result.etag or result.last_modified:  # a 304 may refresh the validators
+            state["etag"] = result.etag or state.get("etag")
+            state["last_modified"] = result.last_modified or state.get("last_modified")
+        new: list[RawItem] = []
+        if parsed is not None:
+            state["format"] = parsed.format
+            state["title"] = parsed.title
+            state["ttl"] = parsed.ttl_minutes
+            state["skip_hours"] = list(parsed.skip_hours)
+            state["items_total"] = len(parsed.entries)
+            recent: list[str] = list(state.get("recent") or [])
+            known = set(recent)
+            for item in parsed.entries:
+                h = _key_hash(item.key)
+                if h not in known:
+                    known.add(h)
+                    recent.append(h)
+                    new.append(item)
+            first = not state.get("initialised")
+            if first:
+                alert, quiet = backfill_alerts(new, feed.backfill, now)
+            else:
+                alert, quiet = new, []
+            if quiet:
+                await self._run_io(self.submit, quiet, False)
+            if alert:
+                await self._run_io(self.submit, alert, True)
+            state["recent"] = recent[-RECENT_KEYS:]
+            state["initialised"] = True
+            state.setdefault("first_success", _iso(now))
+            if first and quiet:
+                log.info(
+                    "feed %s: first poll, %d existing entries recorded without alerts (backfill=%s)",
+                    feed.name, len(quiet), feed.backfill,
+                )  # fmt: skip
+        state["items_new"] = len(new)
+        state["items_seen_total"] = int(state.get("items_seen_total", 0)) + len(new)
+        if new:
+            state["last_new"] = _iso(now)
+        state.update(failures=0, last_error="", error_kind="", last_success=_iso(now), retry_until=None)
+        ttl = state.get("ttl") if isinstance(state.get("ttl"), int) else None
+        hold, why = hold_until(
+            now, feed.interval, ttl_minutes=ttl, skip_hours=state.get("skip_hours") or (),
+        )  # fmt: skip
+        state["hold_until"] = _iso(hold)
+        state["next_poll"] = _iso(hold or now + feed.interval)
+        log.debug(
+            "feed %s: %s, %d new entries; next poll %s (%s)",
+            feed.name, "not modified" if result.outcome == "not_modified" else "fetched",
+            len(new), state["next_poll"], why,
+        )  # fmt: skip
+
+    async def _health(self, feed: FeedConfig, state: dict[str, Any], now: datetime) -> None:
+        silent_after = feed.silent_after or self.config.health.silent_after
+        health, event = health_step(
+            feed.name, state, threshold=self.config.health.failures, silent_after=silent_after, now=now
+        )
+        if event is not None:
+            if event.kind == "recovered":
+                since = state.get("health_since") or ""
+            else:
+                since = _iso(now) or ""
+                state["health_since"] = since
+            log.warning("feed %s: health %s: %s", feed.name, event.kind, event.body)
+            targets = self.config.health.notify
+            if targets:
+                dedupe = f"feed-health:{feed.name}:{event.kind}:{since}"
+                try:
+                    await self._run_io(self.notify, targets, event.title, event.body, dedupe)
+                except Exception:
+                    log.exception("feed %s: could not send the health alert", feed.name)
+        state["health"] = health
+
+
+def _round(delta: timedelta) -> timedelta:
+    return timedelta(seconds=max(0, round(delta.total_seconds())))
+
+
+def _log_crash(fut: concurrent.futures.Future[None]) -> None:
+    exc = fut.exception()
+    if exc is not None:
+        log.error("feed poll crashed: %s", exc)
