@@ -8,7 +8,7 @@ import time
 
 
 class _Formatter(logging.Formatter):
-    converter = time.gmtime
+    converter = time.gmtime  # type: ignore[assignment]  # UTC timestamps
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)

@@ -97,8 +97,8 @@ class Pipeline:
             kind, payload, alert = entry
             try:
                 if kind == "file":
-                    folder, path = payload  # type: ignore[misc]
-                    self.process_file(folder, path)
+                    assert isinstance(payload, tuple)
+                    self.process_file(payload[0], payload[1])
                 else:
                     self.process(payload, alert)  # type: ignore[arg-type]
             except Exception:
