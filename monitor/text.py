@@ -18,11 +18,14 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 _TOKEN = re.compile(r"[^\W_]+")
 # On ASCII text (after lower()) the same runs are just [a-z0-9]+, which is faster.
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+")
 _ASCII_TOKEN_ANYCASE = re.compile(r"[A-Za-z0-9]+")
+_ASCII_SPLIT = re.compile(r"([a-z0-9]+)")
+_SPLIT = re.compile(r"([^\W_]+)")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 # A teaser line links to another story; QUERY.md says it is not article text.
 _TEASER = re.compile(
@@ -30,7 +33,7 @@ _TEASER = re.compile(
     re.IGNORECASE,
 )
 # Cheap test before splitting a body into lines: most bodies have no teaser.
-_TEASER_HINT = re.compile(r"read|related", re.IGNORECASE)
+_TEASER_HINT = re.compile(r"^\s*(?:also\s|read\s|related)", re.IGNORECASE | re.MULTILINE)
 
 
 def _drop_marks(m: re.Match[str]) -> str:
@@ -97,9 +100,63 @@ def tokenize(text: str) -> list[Token]:
 
 def spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each token of `words(text)` in the original text."""
+    bounds = token_bounds(text)
+    return list(zip(bounds[::2], bounds[1::2], strict=True))
+
+
+def token_bounds(text: str) -> list[int]:
+    """Flat offsets: token k of `words(text)` is text[b[2k]:b[2k+1]].
+
+    Offsets come from the lengths of a `re.split` (all in C), which is much
+    cheaper than a match object per token. Non-ASCII text whose characters
+    each fold to one character (the usual `é`, `’`, `£`) is mapped in place;
+    anything else takes the exact, slower `tokenize`.
+    """
     if text.isascii():
-        return [m.span() for m in _ASCII_TOKEN_ANYCASE.finditer(text)]
-    return [(t.start, t.end) for t in tokenize(text)]
+        return list(accumulate(map(len, _ASCII_SPLIT.split(text.lower()))))[:-1]
+    mapped = _map_in_place(text)
+    if mapped is not None:
+        parts = _SPLIT.split(mapped)
+        if parts[1::2] == words(text):
+            return list(accumulate(map(len, parts)))[:-1]
+    out: list[int] = []
+    for tok in tokenize(text):
+        out.append(tok.start)
+        out.append(tok.end)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str | None:
+    """The one-character fold of `ch`, " " for a separator, None if neither."""
+    folded = fold(ch)
+    if len(folded) == 1:
+        return folded
+    if folded and not _TOKEN.search(folded):
+        return " "  # e.g. `…` -> `...`: a separator either way
+    return None
+
+
+class _NotInPlace(Exception):
+    pass
+
+
+def _map_run(m: re.Match[str]) -> str:
+    out = []
+    for ch in m.group():
+        mapped = _fold_char(ch)
+        if mapped is None:
+            raise _NotInPlace
+        out.append(mapped)
+    return "".join(out)
+
+
+def _map_in_place(text: str) -> str | None:
+    try:
+        mapped = _NON_ASCII_RUN.sub(_map_run, text).lower()
+    except _NotInPlace:
+        return None
+    return mapped if len(mapped) == len(text) else None
 
 
 def _fold_with_map(text: str) -> tuple[str, list[int], list[int], list[int], list[bool]]:

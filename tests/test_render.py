@@ -59,7 +59,7 @@ def test_hostile_article_is_harmless_in_every_format(fmt: str) -> None:
         assert "&lt;img src=x onerror=alert(1)&gt;" in out.body
         assert "<mark>Izium</mark>" in out.body
     if fmt == "markdown":
-        assert "\\[click\\]\\(javascript:alert\\(3\\)\\)" in out.body  # not a live link
+        assert "\\[click\\](javascript:alert(3))" in out.body  # not a live link
         assert "**Izium**" in out.body
     if fmt == "text":
         assert "«Izium»" in out.body

@@ -172,13 +172,16 @@ class Sender:
         return max((s.min_gap for s in self.services(target)), default=0.0)
 
     def send(self, target: str, title: str, body: str, body_format: str = "text",
-             notify_type: str = "info", key: str = "") -> DeliveryResult:
+             notify_type: str = "info", key: str = "", skip: frozenset[str] = frozenset()) -> DeliveryResult:
         """A message that is the same for every service (Apprise converts the format)."""
         return self.send_rendered(target, lambda _fmt, _n: (title, body), notify_type, key,
-                                  fixed_format=body_format)
+                                  fixed_format=body_format, skip=skip)
 
     def send_rendered(self, target: str, render: Render, notify_type: str = "info", key: str = "",
-                      fixed_format: str | None = None) -> DeliveryResult:
+                      fixed_format: str | None = None, skip: frozenset[str] = frozenset()
+                      ) -> DeliveryResult:
+        """Render per service and send; services whose masked URL is in `skip` already
+        have this message (an earlier attempt reached them) and count as delivered."""
         if not self.knows(target):
             return DeliveryResult(False, permanent=True, reason=f"target {target!r} is not configured")
         services = self.services(target)
@@ -190,6 +193,9 @@ class Sender:
             from monitor.alerts.render import target_format
 
             fmt = fixed_format or target_format(svc.formats)
+            if svc.url in skip:
+                results.append(ServiceResult(svc.name, svc.url, True, "already delivered", fmt))
+                continue
             title, body = render(fmt, svc.body_maxlen)
             first_title = first_title or title
             results.append(_notify(svc, title, body, fmt, notify_type, key))

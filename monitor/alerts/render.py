@@ -46,7 +46,9 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u20
 _AT_MENTION = re.compile(r"(?<![\w.+-])@(?=\w)")
 # Slack `<!channel>`, `<!here|...>`, `<@U123>`, Discord `<@123>`, `<@&role>`, `<#chan>`.
 _ANGLE_MENTION = re.compile(r"<(?=[!@#])")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+# Characters that can open Markdown formatting, links, HTML or tables. `(`, `.`, `-`, `!`
+# are left alone: without an unescaped `[` or a line start they format nothing.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~])")
 
 
 class TemplateProblem(Exception):
@@ -215,14 +217,14 @@ class Renderer:
 
     def alert(self, item: AlertItem, fmt: str, max_chars: int = DEFAULT_MAX_CHARS) -> Rendered:
         ctx = item_context(item, fmt)
-        title = self._title(ctx, f"{', '.join(ctx['rules'])}: {ctx['article']['title']}")
+        title = self._title(ctx, ctx["article"]["title"] or "(untitled)")
         body = self._body("alert", fmt, ctx)
         return Rendered(title, cap(body, fmt, max_chars), fmt)
 
     def digest(self, items: Sequence[AlertItem], fmt: str, tz: str, reason: str = "digest",
-               max_chars: int = DEFAULT_MAX_CHARS) -> Rendered:
+               max_chars: int = DEFAULT_MAX_CHARS, rules_if_empty: Sequence[str] = ()) -> Rendered:
         ctx = digest_context(items, fmt, tz, reason)
-        rules = ", ".join(g["rule"] for g in ctx["groups"]) or "no matches"
+        rules = ", ".join(g["rule"] for g in ctx["groups"]) or ", ".join(rules_if_empty) or "no rules"
         noun = "article" if len(items) == 1 else "articles"
         title = title_text(f"newsmon {reason}: {len(items)} {noun} ({rules})")
         body = self._body("digest", fmt, ctx)

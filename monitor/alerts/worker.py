@@ -57,12 +57,26 @@ class Delivery:
     def send(self, row: OutboxRow) -> DeliveryResult:
         if row.body_format not in (ALERT_FORMAT, DIGEST_FORMAT):
             return self.sender.send(row.target, row.title, row.body, row.body_format, row.notify_type,
-                                    key=row.key)
+                                    key=row.key, skip=self.delivered_services(row))
         try:
             render = self.render_row(row)
         except (ValueError, KeyError, TypeError) as exc:
             return DeliveryResult(False, permanent=True, reason=f"unreadable outbox payload: {exc}")
-        return self.sender.send_rendered(row.target, render, row.notify_type, key=row.key)
+        return self.sender.send_rendered(row.target, render, row.notify_type, key=row.key,
+                                         skip=self.delivered_services(row))
+
+    def delivered_services(self, row: OutboxRow) -> frozenset[str]:
+        """Services of a multi-service target that already took this row (not sent again)."""
+        if row.attempts == 0:
+            return frozenset()
+        done: set[str] = set()
+        for entry in self.store.deliveries(row.id, limit=1000):
+            try:
+                services = json.loads(entry["detail"]).get("services", [])
+            except (ValueError, AttributeError):
+                continue
+            done.update(s["url"] for s in services if s.get("ok"))
+        return frozenset(done)
 
     def render_row(self, row: OutboxRow) -> Render:
         data = json.loads(row.body)
@@ -80,7 +94,8 @@ class Delivery:
         tz = str(data.get("tz") or "UTC")
 
         def render_digest(fmt: str, limit: int) -> tuple[str, str]:
-            out = renderer.digest(items, fmt, tz, reason, self.max_chars(row.target, limit))
+            out = renderer.digest(items, fmt, tz, reason, self.max_chars(row.target, limit),
+                                  rules_if_empty=row.rules)
             return out.title, out.body
 
         return render_digest
@@ -92,8 +107,10 @@ class Delivery:
         except Exception as exc:  # a plugin bug must not kill the lane
             result = DeliveryResult(False, reason=f"{type(exc).__name__}: {exc}")
         at = self.now()
-        detail = "; ".join(f"{s.service} ({s.format}): {'ok' if s.ok else s.reason}" for s in result.services)
-        self.store.log_delivery(row, result.ok, result.title or row.title, detail or result.reason, at)
+        detail = json.dumps({"reason": result.reason, "services": [
+            {"service": s.service, "url": s.url, "format": s.format, "ok": s.ok, "reason": s.reason}
+            for s in result.services]}, ensure_ascii=False)
+        self.store.log_delivery(row, result.ok, result.title or row.title, detail, at)
         decision = decide(result, row.attempts, row.created_at, at, self.cfg)
         if decision.action == "sent":
             self.store.mark_sent(row.id, at)
@@ -187,7 +204,7 @@ class Lane(threading.Thread):
                 log.exception("lane %s cannot use the outbox; retrying in 5 s", self.target)
                 wait = 5.0
             if wait is None or wait > 0:
-                self._wake.wait(None if wait is None else min(wait, MAX_WAIT))
+                self._wake.wait(MAX_WAIT if wait is None else min(wait, MAX_WAIT))
 
     def _step(self, gap: float) -> float | None:
         """Do one thing; return how long to sleep (None: until woken, 0: go on)."""

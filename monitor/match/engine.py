@@ -3,30 +3,35 @@
     matcher = Matcher.compile(config.rules, places=config.places, cache_dir=state_dir)
     matches = matcher.match(article)   # list[Match], in rule order
 
-Keyword queries: every rule's tree goes into one `TermIndex` (anchor terms ->
-rules). Per article: tokenise the fields once (`Doc`), look the article's
-token set up in the index, evaluate only those candidates' compiled trees,
-and collect evidence only for the rules that matched.
+Keyword queries: every rule goes into one `TermIndex`. Rules that are a word
+or an OR of words are decided by the index alone; every other rule is keyed
+by anchor terms and only its tree is evaluated when an anchor is present.
+Per article: tokenise the used fields once (`Doc`), look the article's token
+set up in the index, evaluate the candidates' compiled trees (compiled on
+first use), and collect evidence only for the rules that matched. Evidence
+objects are built once per article and term, and shared between rules.
 
 Location clauses come from `monitor.match.places.LocationMatcher`, imported
 only when some rule has `locations`. A rule matches when (no query or the
-query matches) and (no locations or the location clause holds).
+query matches) and (no locations or the location clause holds); its
+evidence is the union.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from monitor.article import Article
-from monitor.match.evaluate import Check, Doc, compile_node, evidence, explain
+from monitor.match.evaluate import Check, Collect, Doc, compile_evidence, compile_node, explain
 from monitor.match.index import TermIndex, anchors
-from monitor.match.query import FIELDS, Node, leaf_fields, parse_query
+from monitor.match.query import FIELDS, DEFAULT_FIELDS, Node, leaf_fields, parse_query, plain_words
 from monitor.match.types import Evidence, Match
 from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
+
+RawMatch = tuple[int, tuple[Evidence, ...]]  # (rule index, evidence)
 
 
 class _Locations(Protocol):
@@ -34,7 +39,7 @@ class _Locations(Protocol):
 
 
 class LocationsUnavailable(RuntimeError):
-    """Rules use `locations` but the location matcher is not installed/built yet."""
+    """Rules use `locations` but the location matcher is not available."""
 
     def __init__(self, path: str, message: str):
         self.path = path
@@ -42,23 +47,26 @@ class LocationsUnavailable(RuntimeError):
         super().__init__(f"{path}: {message}")
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    name: str
-    root: Node | None  # None: location-only rule
-    check: Check | None
-    has_locations: bool
-
-
 class Matcher:
-    def __init__(self, rules: Sequence[_Rule], index: TermIndex, fields: tuple[str, ...],
-                 locations: _Locations | None = None):
-        self._rules = list(rules)
+    def __init__(self, names: Sequence[str], roots: Sequence[Node | None], located: Sequence[bool],
+                 index: TermIndex, fields: tuple[str, ...], locations: _Locations | None = None):
+        self.names = list(names)
+        self._roots = list(roots)
+        self._located = list(located)
         self._index = index
         self._fields = fields
         self._locations = locations
-        self._by_name = {r.name: i for i, r in enumerate(self._rules)}
-        self._location_only = [i for i, r in enumerate(self._rules) if r.root is None]
+        self._checks: list[Check | None] = [None] * len(names)
+        self._collects: list[Collect | None] = [None] * len(names)
+        self._by_name = {n: i for i, n in enumerate(self.names)}
+        self._exact: dict[int, frozenset[str]] = {}  # OR-of-words rules
+        self._single: dict[int, str] = {}  # one-word rules
+        for i, root in enumerate(self._roots):
+            words = plain_words(root) if root is not None else None
+            if words is not None and len(set(words)) == 1:
+                self._single[i] = words[0]
+            elif words is not None:
+                self._exact[i] = frozenset(words)
 
     @classmethod
     def compile(
@@ -68,86 +76,126 @@ class Matcher:
         cache_dir: Path | None = None,
     ) -> Matcher:
         index = TermIndex()
-        compiled: list[_Rule] = []
+        roots: list[Node | None] = []
         used: set[str] = set()
         for i, rule in enumerate(rules):
             root = parse_query(rule.query).root if rule.query else None  # cached since validation
-            check = None
-            if root is not None:
-                found = anchors(root)
-                if found is None:  # parse_query rejects these; keep the index honest anyway
-                    raise ValueError(f'rule "{rule.name}": query has no positive term')
-                index.add(i, found[1])
-                check = compile_node(root)
-                used.update(leaf_fields(root))
-            compiled.append(_Rule(rule.name, root, check, rule.locations is not None))
+            roots.append(root)
+            if root is None:
+                continue
+            words = plain_words(root)
+            if words is not None:
+                index.add_exact(i, words)
+                used.update(DEFAULT_FIELDS)
+                continue
+            found = anchors(root)
+            if found is None:  # parse_query rejects these; keep the index honest anyway
+                raise ValueError(f'rule "{rule.name}": query has no positive term')
+            index.add(i, found[1])
+            used.update(leaf_fields(root))
         index.freeze()
         fields = tuple(f for f in FIELDS if f in used)
+        located = [r.locations is not None for r in rules]
         locations = None
-        located = [r for r in rules if r.locations is not None]
-        if located:
-            locations = _compile_locations(rules, located, places, cache_dir)
-        return cls(compiled, index, fields, locations)
+        if any(located):
+            locations = _compile_locations(rules, places, cache_dir)
+        return cls([r.name for r in rules], roots, located, index, fields, locations)
 
     def __len__(self) -> int:
-        return len(self._rules)
+        return len(self.names)
 
     def notes(self) -> list[str]:
-        queries = sum(1 for r in self._rules if r.root is not None)
-        return [f"keyword index: {queries} queries, {len(self._index.terms)} terms, "
-                f"{len(self._index.prefixes)} prefixes, {len(self._index.sites)} sites"]
+        queries = sum(1 for r in self._roots if r is not None)
+        return [f"keyword index: {queries} queries, {len(self._index.exact)} + {len(self._index.terms)} "
+                f"terms, {len(self._index.prefixes)} prefixes, {len(self._index.sites)} sites"]
 
     def doc(self, article: Article) -> Doc:
         return Doc(article, self._fields)
 
-    def match(self, article: Article) -> list[Match]:
+    def _compiled(self, i: int) -> tuple[Check, Collect]:
+        root = self._roots[i]
+        assert root is not None
+        check, collect = self._checks[i], self._collects[i]
+        if check is None or collect is None:
+            check = self._checks[i] = compile_node(root)
+            collect = self._collects[i] = compile_evidence(root)
+        return check, collect
+
+    def raw_matches(self, article: Article) -> list[RawMatch]:
+        """(rule index, evidence) per matching rule, in rule order (no Match objects)."""
         doc = Doc(article, self._fields)
-        rules = self._rules
-        hits = [i for i in self._index.candidates(doc.vocab, doc.host) if rules[i].check(doc)]  # type: ignore[misc]
-        located: dict[str, tuple[Evidence, ...]] = {}
+        index = self._index
+        found: dict[int, tuple[Evidence, ...]] = {}
+        word_evidence = doc.word_evidence
+        cached = doc.word_evidence_cache
+        default = doc.default
+        exact, single = self._exact, self._single
+        for i in index.exact_hits(default):
+            word = single.get(i)
+            if word is None:
+                present = exact[i] & default
+                if len(present) == 1:
+                    word = next(iter(present))
+                else:  # sorted: the same output on every run
+                    found[i] = tuple(e for w in sorted(present) for e in cached.get(w) or word_evidence(w))
+                    continue
+            found[i] = cached.get(word) or word_evidence(word)
+        checks, collects = self._checks, self._collects
+        for i in index.candidates(doc.vocab, doc.host):
+            check, collect = checks[i], collects[i]
+            if check is None or collect is None:
+                check, collect = self._compiled(i)
+            if check(doc):
+                out: list[Evidence] = []
+                collect(doc, out)
+                found[i] = tuple(out)
         if self._locations is not None:
             located = self._locations.match(article)
-            hits = [i for i in hits if not rules[i].has_locations or rules[i].name in located]
-            extra = [self._by_name[n] for n in located if n in self._by_name]
-            hits = sorted(set(hits).union(i for i in extra if rules[i].root is None))
-        out = []
-        for i in hits:
-            rule = rules[i]
-            found: list[Evidence] = []
-            if rule.root is not None:
-                evidence(rule.root, doc, found)
-            if rule.has_locations:
-                found.extend(located.get(rule.name, ()))
-            out.append(Match(rule.name, tuple(found)))
-        return out
+            for i in [i for i in found if self._located[i] and self.names[i] not in located]:
+                del found[i]
+            for name, evidence in located.items():
+                i = self._by_name.get(name, -1)
+                if i < 0 or not self._located[i]:
+                    continue
+                if self._roots[i] is None:
+                    found[i] = tuple(evidence)
+                elif i in found:
+                    found[i] = found[i] + tuple(evidence)
+        return [(i, found[i]) for i in sorted(found)]
+
+    def match(self, article: Article) -> list[Match]:
+        names = self.names
+        return [Match(names[i], evidence) for i, evidence in self.raw_matches(article)]
 
     def explain(self, article: Article) -> list[dict[str, Any]]:
         """Per rule, in rule order: matched or not, and why (for `--explain`)."""
         doc = Doc(article, self._fields)
         candidates = set(self._index.candidates(doc.vocab, doc.host))
+        candidates.update(self._index.exact_hits(doc.default))
         located = self._locations.match(article) if self._locations is not None else {}
-        matched = {m.rule: m for m in self.match(article)}
+        matched = dict(self.raw_matches(article))
         out: list[dict[str, Any]] = []
-        for i, rule in enumerate(self._rules):
-            entry: dict[str, Any] = {"rule": rule.name, "matched": rule.name in matched}
-            if rule.root is not None:
-                detail = explain(rule.root, doc)
+        for i, name in enumerate(self.names):
+            root = self._roots[i]
+            entry: dict[str, Any] = {"rule": name, "matched": i in matched}
+            if root is not None:
+                detail = explain(root, doc)
                 entry.update(present=detail["present"], absent=detail["absent"])
                 if not detail["matched"]:
                     entry["reason"] = detail["reason"]
                 entry["candidate"] = i in candidates
-            if rule.has_locations:
-                entry["locations"] = rule.name in located
-                if rule.name not in located and "reason" not in entry:
+            if self._located[i]:
+                entry["locations"] = name in located
+                if name not in located and "reason" not in entry:
                     entry["reason"] = "the location clause does not hold"
-            if entry["matched"]:
-                entry["evidence"] = [e.as_dict() for e in matched[rule.name].evidence]
+            if i in matched:
+                entry["evidence"] = [e.as_dict() for e in matched[i]]
             out.append(entry)
         return out
 
 
-def _compile_locations(rules: Sequence[RuleConfig], located: Sequence[RuleConfig],
-                       places: Sequence[PlaceConfig], cache_dir: Path | None) -> _Locations:
+def _compile_locations(rules: Sequence[RuleConfig], places: Sequence[PlaceConfig],
+                       cache_dir: Path | None) -> _Locations:
     try:
         from monitor.match.places import LocationMatcher  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
@@ -157,6 +205,6 @@ def _compile_locations(rules: Sequence[RuleConfig], located: Sequence[RuleConfig
             f'rule "{rules[first].name}" uses locations, but location matching is not available '
             f"in this build ({exc})",
         ) from None
+    located = [r for r in rules if r.locations is not None]
     matcher: _Locations = LocationMatcher.compile(located, places, cache_dir)
     return matcher
-

@@ -30,9 +30,10 @@ from monitor.match.query import (
     describe,
 )
 from monitor.match.types import Evidence
-from monitor.text import spans, strip_teasers, words
+from monitor.text import strip_teasers, token_bounds, words
 
 Check = Callable[["Doc"], bool]
+Collect = Callable[["Doc", list[Evidence]], None]
 _DEFAULT = frozenset(DEFAULT_FIELDS)
 
 
@@ -48,7 +49,7 @@ def url_host(url: str) -> str:
 class Doc:
     """One article, tokenised once for every rule."""
 
-    __slots__ = ("_pos", "_spans", "_texts", "_vocab", "article", "default", "host", "sets", "vocab", "words")
+    __slots__ = ("_bounds", "_evidence", "_firsts", "_pos", "_texts", "_vocab", "article", "default", "host", "sets", "vocab", "word_evidence_cache", "words")
 
     def __init__(self, article: Article, fields: Iterable[str]):
         self.article = article
@@ -75,7 +76,11 @@ class Doc:
         self.host = url_host(article.url)
         self._pos: dict[str, dict[str, list[int]]] = {}
         self._vocab: dict[str, list[str]] = {}
-        self._spans: dict[str, list[tuple[int, int]]] = {}
+        self._bounds: dict[str, list[int]] = {}
+        # Many rules share terms: each term's evidence is built once per article.
+        self._evidence: dict[Node, tuple[Evidence, ...]] = {}
+        self.word_evidence_cache: dict[str, tuple[Evidence, ...]] = {}
+        self._firsts: dict[str, dict[str, int]] = {}
 
     # -- lookups ---------------------------------------------------------------
 
@@ -92,10 +97,23 @@ class Doc:
             self._pos[field] = index
         return index.get(word, [])
 
-    def with_prefix(self, field: str, prefix: str) -> list[str]:
+    def first(self, field: str, word: str) -> int:
+        """Position of the first `word` in `field` (the word must be present)."""
+        firsts = self._firsts.get(field)
+        if firsts is None:
+            toks = self.words[field]
+            # Built back to front, so each word keeps its earliest position.
+            firsts = self._firsts[field] = dict(zip(reversed(toks), range(len(toks) - 1, -1, -1), strict=True))
+        return firsts[word]
+
+    def _sorted_vocab(self, field: str) -> list[str]:
         vocab = self._vocab.get(field)
         if vocab is None:
             vocab = self._vocab[field] = sorted(self.sets[field])
+        return vocab
+
+    def with_prefix(self, field: str, prefix: str) -> list[str]:
+        vocab = self._sorted_vocab(field)
         out = []
         for i in range(bisect_left(vocab, prefix), len(vocab)):
             if not vocab[i].startswith(prefix):
@@ -104,9 +122,7 @@ class Doc:
         return out
 
     def has_prefix(self, field: str, prefix: str) -> bool:
-        vocab = self._vocab.get(field)
-        if vocab is None:
-            vocab = self._vocab[field] = sorted(self.sets[field])
+        vocab = self._sorted_vocab(field)
         i = bisect_left(vocab, prefix)
         return i < len(vocab) and vocab[i].startswith(prefix)
 
@@ -123,8 +139,9 @@ class Doc:
 
     def phrase_starts(self, field: str, phrase: tuple[str, ...]) -> list[int]:
         toks_set = self.sets[field]
-        if any(w not in toks_set for w in phrase):
-            return []
+        for w in phrase:
+            if w not in toks_set:
+                return []
         toks = self.words[field]
         size = len(phrase)
         want = list(phrase)
@@ -132,15 +149,47 @@ class Doc:
 
     def span(self, field: str, first: int, last: int) -> tuple[int, int, str]:
         """Character offsets (into the field text) of tokens first..last."""
-        table = self._spans.get(field)
-        if table is None:
-            table = self._spans[field] = spans(self._texts[field])
-        if not table:
+        bounds = self._bounds.get(field)
+        if bounds is None:
+            bounds = self._bounds[field] = token_bounds(self._texts[field])
+        count = len(bounds) // 2
+        if not count:
             return 0, 0, ""
-        first = min(first, len(table) - 1)
-        last = min(max(last, first), len(table) - 1)
-        start, end = table[first][0], table[last][1]
+        first = min(first, count - 1)
+        last = min(max(last, first), count - 1)
+        start, end = bounds[2 * first], bounds[2 * last + 1]
         return start, end, self.article.field_text(field)[start:end]
+
+    def word_evidence(self, word: str) -> tuple[Evidence, ...]:
+        """Evidence of a default-field word: its first occurrence per field (cached by word)."""
+        found = self.word_evidence_cache.get(word)
+        if found is not None:
+            return found
+        out = []
+        for field in DEFAULT_FIELDS:
+            toks = self.sets.get(field)
+            if toks is None or word not in toks:
+                continue
+            first = self.first(field, word)
+            bounds = self._bounds.get(field)
+            if bounds is None:
+                bounds = self._bounds[field] = token_bounds(self._texts[field])
+            if 2 * first + 1 < len(bounds):
+                start, end = bounds[2 * first], bounds[2 * first + 1]
+            else:  # words/bounds disagree (exotic Unicode): degrade, never crash
+                start = end = 0
+            out.append(Evidence("term", field, start, end, self.article.field_text(field)[start:end]))
+        found = self.word_evidence_cache[word] = tuple(out)
+        return found
+
+    def leaf_evidence(self, node: Node) -> tuple[Evidence, ...]:
+        """Evidence of a term-like node (empty when it does not hold); cached."""
+        found = self._evidence.get(node)
+        if found is None:
+            out: list[Evidence] = []
+            _term_evidence(node, self, out)
+            found = self._evidence[node] = tuple(out)
+        return found
 
 
 # -- the hot path: tree -> closure -----------------------------------------------
@@ -218,9 +267,27 @@ def compile_node(node: Node) -> Check:
     return lambda d: needed <= d.default and all(c(d) for c in rest)
 
 
-def matches(node: Node, doc: Doc) -> bool:
-    """Uncompiled evaluation (evidence and explain walk the tree with this)."""
-    return compile_node(node)(doc)
+def holds(node: Node, doc: Doc) -> bool:
+    """Uncompiled evaluation, for the cold paths (evidence, explain)."""
+    if isinstance(node, Word):
+        return any(node.word in doc.sets[f] for f in node.fields)
+    if isinstance(node, Prefix):
+        return any(doc.has_prefix(f, node.prefix) for f in node.fields)
+    if isinstance(node, Phrase):
+        return any(doc.phrase_starts(f, node.words) for f in node.fields)
+    if isinstance(node, Near):
+        return any(near_pair(doc, node, f) is not None for f in node.fields)
+    if isinstance(node, Site):
+        return doc.host == node.host or doc.host.endswith("." + node.host)
+    if isinstance(node, Not):
+        return not holds(node.item, doc)
+    if isinstance(node, And):
+        return all(holds(i, doc) for i in node.items)
+    return any(holds(i, doc) for i in node.items)
+
+
+
+_TERMS = (Word, Prefix, Phrase, Near, Site)
 
 
 # -- evidence ----------------------------------------------------------------------
@@ -228,13 +295,77 @@ def matches(node: Node, doc: Doc) -> bool:
 
 def evidence(node: Node, doc: Doc, out: list[Evidence]) -> None:
     """Append what made `node` true (first occurrence per field); NOT adds nothing."""
+    if isinstance(node, _TERMS):
+        out.extend(doc.leaf_evidence(node))
+    elif isinstance(node, And):
+        for item in node.items:
+            evidence(item, doc, out)
+    elif isinstance(node, Or):
+        for item in node.items:
+            if isinstance(item, _TERMS):
+                out.extend(doc.leaf_evidence(item))  # empty when absent
+            elif holds(item, doc):
+                evidence(item, doc, out)
+
+
+def compile_evidence(node: Node) -> Collect:
+    """A closure appending `node`'s evidence on a Doc where `node` holds.
+
+    The hot case is an OR of many plain words: only the present ones are
+    looked at, by word (a str key), not by tree node.
+    """
+    if isinstance(node, Word) and node.fields == DEFAULT_FIELDS:
+        word = node.word
+
+        def one_word(d: Doc, out: list[Evidence]) -> None:
+            if word in d.default:
+                out.extend(d.word_evidence(word))
+
+        return one_word
+    if isinstance(node, _TERMS):
+        term = node
+
+        def one_term(d: Doc, out: list[Evidence]) -> None:
+            out.extend(d.leaf_evidence(term))
+
+        return one_term
+    if isinstance(node, Not):
+        return lambda d, out: None
+    items = node.items
+    plain = tuple(i.word for i in items if isinstance(i, Word) and i.fields == DEFAULT_FIELDS)
+    others = [i for i in items if not (isinstance(i, Word) and i.fields == DEFAULT_FIELDS)]
+    if isinstance(node, And):
+        subs = [compile_evidence(i) for i in others if not isinstance(i, Not)]
+
+        def all_of(d: Doc, out: list[Evidence]) -> None:
+            for w in plain:
+                out.extend(d.word_evidence(w))
+            for sub in subs:
+                sub(d, out)
+
+        return all_of
+    guarded = [(compile_node(i), compile_evidence(i)) for i in others]
+
+    def any_of(d: Doc, out: list[Evidence]) -> None:
+        default = d.default
+        for w in plain:
+            if w in default:
+                out.extend(d.word_evidence(w))
+        for check, sub in guarded:
+            if check(d):
+                sub(d, out)
+
+    return any_of
+
+
+def _term_evidence(node: Node, doc: Doc, out: list[Evidence]) -> None:
     if isinstance(node, Word | Prefix | Phrase):
         kind = "term" if isinstance(node, Word) else "prefix" if isinstance(node, Prefix) else "phrase"
         for field in node.fields:
             if isinstance(node, Word):
                 if node.word not in doc.sets[field]:
                     continue
-                first = doc.words[field].index(node.word)
+                first = doc.first(field, node.word)
                 last = first
             else:
                 found = doc.leaf_positions(node, field)
@@ -254,20 +385,13 @@ def evidence(node: Node, doc: Doc, out: list[Evidence]) -> None:
             b_end = b + (len(node.right.words) - 1 if isinstance(node.right, Phrase) else 0)
             start, end, text = doc.span(field, min(a, b), max(a_end, b_end))
             out.append(Evidence("near", field, start, end, text, {"distance": abs(a - b)}))
-    elif isinstance(node, Site):
+    elif isinstance(node, Site) and holds(node, doc):
         url = doc.article.url
         start = url.lower().find(doc.host) if doc.host else -1
         if start < 0:
             out.append(Evidence("site", "url", 0, len(url), url))
         else:
             out.append(Evidence("site", "url", start, start + len(doc.host), url[start : start + len(doc.host)]))
-    elif isinstance(node, And):
-        for item in node.items:
-            evidence(item, doc, out)
-    elif isinstance(node, Or):
-        for item in node.items:
-            if matches(item, doc):
-                evidence(item, doc, out)
 
 
 # -- explain -----------------------------------------------------------------------
@@ -298,16 +422,16 @@ def why_not(node: Node, doc: Doc) -> str:
         return f"{describe(node.item)} is present (excluded by NOT)"
     if isinstance(node, And):
         for item in node.items:
-            if not matches(item, doc):
+            if not holds(item, doc):
                 return why_not(item, doc)
         return "all parts hold"
     return "none of: " + "; ".join(why_not(i, doc) for i in node.items)
 
 
 def explain(node: Node, doc: Doc) -> dict[str, Any]:
-    present = [describe(leaf) for leaf in leaves(node) if matches(leaf, doc)]
-    absent = [describe(leaf) for leaf in leaves(node) if not matches(leaf, doc)]
-    ok = matches(node, doc)
+    present = [describe(leaf) for leaf in leaves(node) if holds(leaf, doc)]
+    absent = [describe(leaf) for leaf in leaves(node) if not holds(leaf, doc)]
+    ok = holds(node, doc)
     out: dict[str, Any] = {"matched": ok, "present": present, "absent": absent}
     if not ok:
         out["reason"] = why_not(node, doc)

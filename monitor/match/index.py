@@ -70,6 +70,8 @@ class TermIndex:
     """anchor -> rule ids; `candidates` gives the ids worth evaluating."""
 
     def __init__(self) -> None:
+        # Rules that are just `word` or `w1 OR w2 OR …` (default fields): present <=> match.
+        self.exact: dict[str, list[int]] = {}
         self.terms: dict[str, list[int]] = {}
         self.prefixes: dict[str, list[int]] = {}
         self.sites: dict[str, list[int]] = {}
@@ -79,6 +81,18 @@ class TermIndex:
         for kind, key in set(keys):
             table = self.terms if kind == "t" else self.prefixes if kind == "p" else self.sites
             table.setdefault(key, []).append(rule_id)
+
+    def add_exact(self, rule_id: int, words: Iterable[str]) -> None:
+        for word in set(words):
+            self.exact.setdefault(word, []).append(rule_id)
+
+    def exact_hits(self, default: set[str]) -> set[int]:
+        """Ids of the exact rules that match (one of their words is present)."""
+        hits: set[int] = set()
+        exact = self.exact
+        for word in exact.keys() & default:
+            hits.update(exact[word])
+        return hits
 
     def freeze(self) -> None:
         """Call once after the last `add`."""

@@ -186,9 +186,9 @@ class LocationMatcher:
             out += self._by_region.get(gaz.admin1[pid], ())
         if gaz.admin2[pid]:
             out += self._by_county.get(gaz.admin2[pid], ())
-        # Countries and regions have no meaningful point for a radius.
-        if gaz.kind[pid] > KIND_ADMIN1:
-            out += [(c.rule, c.label) for c in self._circles(gaz.lat[pid], gaz.lon[pid])]
+        # Areas count at their point (GeoNames' for countries and continents,
+        # derived for regions), as gazetteers and annotators place them.
+        out += [(c.rule, c.label) for c in self._circles(gaz.lat[pid], gaz.lon[pid])]
         return out
 
     def _circles(self, lat: float, lon: float) -> list[_Circle]:

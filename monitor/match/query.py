@@ -26,8 +26,6 @@ from monitor.text import terms
 FIELDS = ("title", "summary", "body", "author", "tags", "source", "url")
 DEFAULT_FIELDS = ("title", "summary", "body")
 _HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
-_FIELD_NAME = re.compile(r"[A-Za-z]+")
-_STOP = frozenset('()"')
 
 
 class QueryError(ValueError):
@@ -148,6 +146,24 @@ def leaf_fields(node: Node) -> set[str]:
     return set().union(*(leaf_fields(i) for i in node.items))
 
 
+def plain_words(node: Node) -> tuple[str, ...] | None:
+    """The words of `word` or `w1 OR w2 OR …` in the default fields; else None.
+
+    Such a query holds exactly when one of its words is present, so the term
+    index alone decides it (no tree to evaluate).
+    """
+    if isinstance(node, Word):
+        return (node.word,) if node.fields == DEFAULT_FIELDS else None
+    if isinstance(node, Or):
+        out = []
+        for item in node.items:
+            if not isinstance(item, Word) or item.fields != DEFAULT_FIELDS:
+                return None
+            out.append(item.word)
+        return tuple(out)
+    return None
+
+
 def is_positive(node: Node) -> bool:
     """Can `node` only match when some term is present? (NOT-only parts cannot.)"""
     if isinstance(node, Not):
@@ -170,71 +186,70 @@ class _Tok:
     distance: int = 0
 
 
+_PIECE = re.compile(r'[()]|"[^"]*"?|[^\s()"]+')
+
+
 def _lex(text: str) -> list[_Tok]:
     out: list[_Tok] = []
-    i, n = 0, len(text)
-    literal_next = False  # the value after `field:` is always a word, never an operator
-    while i < n:
-        ch = text[i]
-        col = i + 1
-        if ch.isspace():
-            i += 1
+    n = len(text)
+    for m in _PIECE.finditer(text):
+        piece = m.group()
+        col = m.start() + 1
+        first = piece[0]
+        if first == "(":
+            out.append(_Tok("LP", piece, col))
             continue
-        if ch == "(":
-            out.append(_Tok("LP", ch, col))
-            i += 1
-        elif ch == ")":
-            out.append(_Tok("RP", ch, col))
-            i += 1
-        elif ch == '"':
-            close = text.find('"', i + 1)
-            if close < 0:
+        if first == ")":
+            out.append(_Tok("RP", piece, col))
+            continue
+        if first == '"':
+            if len(piece) == 1 or piece[-1] != '"':
                 raise QueryError(col, "unclosed quote")
-            if close + 1 < n and text[close + 1] == "*":
-                raise QueryError(close + 2, "a wildcard `*` must end a word, not a phrase")
-            out.append(_Tok("PHRASE", text[i + 1 : close], col))
-            i = close + 1
-        elif ch in "-+":
-            if literal_next:
-                raise QueryError(col, "expected a word, phrase or ( right after the field prefix")
-            if i + 1 >= n or text[i + 1].isspace() or text[i + 1] == ")":
-                raise QueryError(col, f"expected a term right after `{ch}`")
-            out.append(_Tok("MINUS" if ch == "-" else "PLUS", ch, col))
-            i += 1
-        else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] not in _STOP:
-                j += 1
-            word = text[i:j]
-            colon = word.find(":")
-            if colon > 0 and _FIELD_NAME.fullmatch(word[:colon]):
-                name = word[:colon]
-                if literal_next:
-                    raise QueryError(col, "a field prefix cannot follow another field prefix")
-                if name == "site":
-                    out.append(_Tok("SITE", word[colon + 1 :], col))
-                    i = j
-                    continue
-                if name not in FIELDS:
-                    raise QueryError(col, f'unknown field "{name}" (fields: {", ".join(FIELDS)}, site)')
-                after = i + colon + 1
-                if after >= n or text[after].isspace() or text[after] == ")":
-                    raise QueryError(col, f"expected a word, phrase or ( right after `{name}:`")
-                out.append(_Tok("FIELD", name, col))
-                i = after
-                literal_next = True
+            if m.end() < n and text[m.end()] == "*":
+                raise QueryError(m.end() + 1, "a wildcard `*` must end a word, not a phrase")
+            out.append(_Tok("PHRASE", piece[1:-1], col))
+            continue
+        while first in "-+":
+            if len(piece) == 1 and (m.end() >= n or text[m.end()] not in '("'):
+                raise QueryError(col, f"expected a term right after `{first}`")
+            out.append(_Tok("MINUS" if first == "-" else "PLUS", first, col))
+            piece = piece[1:]
+            col += 1
+            if not piece:
+                break
+            first = piece[0]
+        if not piece:
+            continue
+        colon = piece.find(":")
+        if colon > 0 and piece[:colon].isalpha() and piece[:colon].isascii():
+            name, value = piece[:colon], piece[colon + 1 :]
+            if name == "site":
+                out.append(_Tok("SITE", value, col))
                 continue
-            if not literal_next and word in ("AND", "OR", "NOT"):
-                out.append(_Tok(word, word, col))
-            elif not literal_next and (word == "NEAR" or word.startswith("NEAR/")):
-                digits = word[5:]
-                if not digits.isdigit() or not digits.isascii() or int(digits) < 1:
-                    raise QueryError(col, "NEAR needs a distance: NEAR/n with n a positive whole number")
-                out.append(_Tok("NEAR", word, col, int(digits)))
-            else:
-                out.append(_Tok("WORD", word, col))
-            i = j
-        literal_next = False
+            if name not in FIELDS:
+                raise QueryError(col, f'unknown field "{name}" (fields: {", ".join(FIELDS)}, site)')
+            out.append(_Tok("FIELD", name, col))
+            vcol = col + colon + 1
+            if not value:
+                if m.end() >= n or text[m.end()] not in '("':
+                    raise QueryError(col, f"expected a word, phrase or ( right after `{name}:`")
+                continue
+            if value[0] in "-+":
+                raise QueryError(vcol, "expected a word, phrase or ( right after the field prefix")
+            inner = value.find(":")
+            if inner > 0 and value[:inner].isalpha() and value[:inner].isascii():
+                raise QueryError(vcol, "a field prefix cannot follow another field prefix")
+            out.append(_Tok("WORD", value, vcol))  # `title:AND` is the word "and"
+            continue
+        if piece in ("AND", "OR", "NOT"):
+            out.append(_Tok(piece, piece, col))
+        elif piece == "NEAR" or piece.startswith("NEAR/"):
+            digits = piece[5:]
+            if not digits.isdigit() or not digits.isascii() or int(digits) < 1:
+                raise QueryError(col, "NEAR needs a distance: NEAR/n with n a positive whole number")
+            out.append(_Tok("NEAR", piece, col, int(digits)))
+        else:
+            out.append(_Tok("WORD", piece, col))
     return out
 
 

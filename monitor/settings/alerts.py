@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -22,6 +22,7 @@ Mode = Literal["immediate", "digest"]
 Priority = Literal["low", "normal", "high", "urgent"]
 PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
 FORMATS = ("text", "markdown", "html")
+_CONFIG_SUFFIXES = (".yml", ".yaml", ".txt", ".cfg", ".conf")  # Apprise config files
 _QUIET = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 
 
@@ -159,3 +160,31 @@ def effective_policy(alerts: AlertsConfig, rule: PolicyFields | None = None) -> 
     if rule is not None and rule.digest is not None and rule.mode is None:
         values["mode"] = "digest"
     return Policy.model_validate(values)
+
+
+def resolve_alert_paths(data: dict[str, Any], base: Path) -> None:
+    """Template files and Apprise config files are relative to the TOML file naming them."""
+
+    def fix(templates: object) -> None:
+        if isinstance(templates, dict):
+            for fmt in FORMATS:
+                if isinstance(templates.get(fmt), str):
+                    templates[fmt] = str((base / Path(templates[fmt]).expanduser()).resolve())
+
+    alerts = data.get("alerts")
+    if isinstance(alerts, dict):
+        fix(alerts.get("templates"))
+    for rule in data.get("rules") or ():
+        if isinstance(rule, dict):
+            fix(rule.get("templates"))
+    targets = data.get("targets")
+    if isinstance(targets, dict):
+        for name, urls in targets.items():
+            if isinstance(urls, list):
+                targets[name] = [_config_file_path(u, base) for u in urls]
+
+
+def _config_file_path(entry: object, base: Path) -> object:
+    if not isinstance(entry, str) or "://" in entry or not entry.lower().endswith(_CONFIG_SUFFIXES):
+        return entry
+    return str((base / Path(entry).expanduser()).resolve())

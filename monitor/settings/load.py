@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from monitor.settings.alerts import resolve_alert_paths
 from monitor.settings.errors import ConfigError, ConfigProblem, dotted
 from monitor.settings.models import Config
 
@@ -71,6 +72,7 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
             for key in keys:
                 if isinstance(entry, dict) and isinstance(entry.get(key), str):
                     entry[key] = str((base / Path(entry[key]).expanduser()).resolve())
+    resolve_alert_paths(data, base)
 
 
 def _merge(data: dict[str, Any], extra_path: Path, origins: dict[tuple[str, int], tuple[Path, int]]) -> None:

@@ -132,7 +132,7 @@ def _feedparser_item(e: Any, base: str, source: str, tags: Sequence[str]) -> Raw
         body = _text(best.get("value", ""), best.get("type", "text/html"))
     published = _struct_time(e.get("published_parsed")) or _struct_time(e.get("updated_parsed"))
     raw_link = str(e.get("link", ""))
-    if e.get("guidislink") and not raw_link.startswith(("http://", "https://")):
+    if raw_link == e.get("id") and not raw_link.startswith(("http://", "https://")):
         raw_link = ""  # a guid feedparser took for a permalink, but it is no URL
     link = _http_link(raw_link, base)
     geo: list[tuple[float, float]] = []

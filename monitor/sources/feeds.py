@@ -369,10 +369,12 @@ class FeedPoller:
         state["next_poll"] = _iso(nxt)
         retry = now + timedelta(seconds=result.retry_after) if result.retry_after else None
         state["retry_until"] = _iso(retry)
-        label = {"permanent": "permanent error", "refused": "refused"}.get(kind, "error")
+        label = {"permanent": "permanent error: ", "refused": "refused: "}.get(kind, "error: ")
+        if error.startswith(label[:7]):
+            label = ""  # "refused: refused to connect..." says it twice
         status = f" (HTTP {result.status})" if result.status and "HTTP" not in error else ""
         log.warning(
-            "feed %s: %s: %s%s; %d failure(s) in a row, next try in %s",
+            "feed %s: %s%s%s; %d failure(s) in a row, next try in %s",
             feed.name, label, error, status, failures, format_duration(_round(nxt - now)),
         )  # fmt: skip
 

@@ -157,6 +157,20 @@ def parse_retry_after(value: str | None, date_header: str | None = None) -> floa
     return max(0.0, min((when - now).total_seconds(), 7 * 86400))
 
 
+async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
+    """Read what is left of a small body, so the connection can be reused (not for big ones)."""
+    if response.is_stream_consumed or response.is_closed:
+        return
+    seen = 0
+    try:
+        async for chunk in response.aiter_raw(16 * 1024):
+            seen += len(chunk)
+            if seen > limit:
+                return
+    except (httpx.HTTPError, httpx.StreamError):
+        return
+
+
 class Fetcher:
     """One per poller; use from a single asyncio event loop."""
 
@@ -295,6 +309,7 @@ class Fetcher:
                         continue
                     return await self._finish(response, str(current), moved_to)
                 finally:
+                    await _drain(response)
                     await response.aclose()
         raise FetchError(
             f"more than {self.config.max_redirects} redirects", status=int(state["status"] or 0)

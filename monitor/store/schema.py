@@ -87,7 +87,10 @@ def _v2(conn: sa.Connection) -> None:
     if "reason" not in columns:
         conn.execute(sa.text("ALTER TABLE outbox ADD COLUMN reason VARCHAR(40) NOT NULL DEFAULT ''"))
     delivery_log.create(conn, checkfirst=True)
-    sa.Index("ix_outbox_held", outbox.c.state, outbox.c.release_at).create(conn, checkfirst=True)
+    # sa.Index() attaches itself to `outbox`: reuse it, or the 3rd store opened in one process
+    # would create the index twice ("index ix_outbox_held already exists").
+    held = next((i for i in outbox.indexes if i.name == "ix_outbox_held"), None)
+    (held or sa.Index("ix_outbox_held", outbox.c.state, outbox.c.release_at)).create(conn, checkfirst=True)
 
 
 # Append new migrations; never edit a released one.

@@ -173,7 +173,9 @@ class Store:
         if row_id is not None:
             q = q.where(outbox.c.id == row_id)
         with self.writing() as conn:
-            return conn.execute(q.values(state="pending", next_attempt_at=_naive(now))).rowcount
+            # A fresh start: the retry budget (alerts.max_age) counts from the re-queue.
+            return conn.execute(q.values(state="pending", next_attempt_at=_naive(now), attempts=0,
+                                         created_at=_naive(now))).rowcount
 
     # -- alerts policy: held rows, digests, the notification log ---------
     def recent_sends(self, target: str, since: datetime,

@@ -1,0 +1,132 @@
+"""Routing: matches -> one alert per (article, target) naming every rule; held or sent per policy."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.alerts.route import ALERT_FORMAT, AlertItem, excerpt, plan_alerts, route
+from monitor.article import Article, RawItem, normalise
+from monitor.match.types import Evidence, Match
+from monitor.settings import ConfigError, load_config
+from monitor.settings.alerts import AlertsConfig
+from monitor.settings.rules import RuleConfig
+
+NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
+BODY = ("Officials spoke on Monday. Shelling hit Izium overnight, and Kharkiv lost power! "
+        "Repairs are under way.")
+
+
+def article() -> Article:
+    return normalise(RawItem("bbc", "k1", title="Night of shelling", body=BODY, url="https://x.test/a"), NOW)
+
+
+def ev(word: str, field: str = "body", kind: str = "term", **detail: object) -> Evidence:
+    text = article().field_text(field)
+    start = text.index(word)
+    return Evidence(kind, field, start, start + len(word), word, dict(detail))
+
+
+def rules() -> list[RuleConfig]:
+    return [RuleConfig(name="izium", query="Izium", notify=("chat", "mail")),
+            RuleConfig(name="kharkiv", query="Kharkiv", notify=("chat",), priority="high"),
+            RuleConfig(name="quiet", query="Repairs", notify=("mail",), quiet="00:00-23:59")]
+
+
+def test_two_rules_one_target_give_one_alert_naming_both() -> None:
+    matches = [Match("izium", (ev("Izium"),)), Match("kharkiv", (ev("Kharkiv"),))]
+    routed = {r.target: r for r in route(article(), matches, rules(), AlertsConfig())}
+    assert sorted(routed) == ["chat", "mail"]
+    assert routed["chat"].item.rules == ("izium", "kharkiv")
+    assert routed["chat"].item.priority == "high"  # the highest of the rules
+    assert routed["mail"].item.rules == ("izium",)
+    assert routed["chat"].key != routed["mail"].key
+
+
+def test_excerpt_is_the_matching_sentence_with_spans() -> None:
+    ex = excerpt(article(), [ev("Izium"), ev("Kharkiv")])
+    assert ex is not None
+    assert ex.text == "Shelling hit Izium overnight, and Kharkiv lost power!"
+    assert [ex.text[a:b] for a, b in ex.spans] == ["Izium", "Kharkiv"]
+    # Title evidence only: the title is the excerpt; points have no text.
+    ex2 = excerpt(article(), [ev("shelling", field="title"), Evidence("point", "geo", 0, 0, "")])
+    assert ex2 is not None and ex2.field == "title" and ex2.spans == ((9, 17),)
+    assert excerpt(article(), []) is None
+
+
+def test_long_sentence_is_cut_around_the_match() -> None:
+    body = "word " * 200 + "Izium " + "word " * 200
+    art = normalise(RawItem("s", "k", title="t", body=body), NOW)
+    start = body.index("Izium")
+    ex = excerpt(art, [Evidence("term", "body", start, start + 5, "Izium")], limit=100)
+    assert ex is not None and len(ex.text) <= 100 and ex.cut_start and ex.cut_end
+    assert [ex.text[a:b] for a, b in ex.spans] == ["Izium"]
+
+
+def test_places_come_from_place_evidence() -> None:
+    matches = [Match("izium", (ev("Izium", kind="place", place="Izium, Ukraine"),))]
+    item = route(article(), matches, rules(), AlertsConfig())[0].item
+    assert item.places == ("Izium, Ukraine",)
+
+
+def test_item_round_trips_through_json() -> None:
+    item = route(article(), [Match("izium", (ev("Izium"),))], rules(), AlertsConfig())[0].item
+    assert AlertItem.from_json(json.loads(json.dumps(item.to_json()))) == item
+
+
+def test_plan_holds_in_quiet_hours_and_throttles_per_rule_and_target() -> None:
+    matches = [Match("quiet", (ev("Repairs"),))]
+    [held] = plan_alerts(article(), matches, rules(), AlertsConfig(), NOW, lambda t, s: [])
+    assert (held.state, held.reason, held.body_format) == ("held", "quiet-hours", ALERT_FORMAT)
+    assert held.release_at is not None and held.release_at > NOW
+
+    throttled = [RuleConfig(name="t", query="Izium", notify=("chat",), max_per_hour=2)]
+    asked: list[tuple[str, datetime]] = []
+
+    def history(target: str, since: datetime) -> list[tuple[tuple[str, ...], datetime]]:
+        asked.append((target, since))
+        return [(("t",), NOW - timedelta(minutes=30)), (("other",), NOW - timedelta(minutes=1))]
+
+    m = [Match("t", (ev("Izium"),))]
+    [first] = plan_alerts(article(), m, throttled, AlertsConfig(), NOW, history)
+    assert first.state == "pending" and first.reason == "immediate"
+    assert asked == [("chat", NOW - timedelta(hours=1))]
+
+    def full(target: str, since: datetime) -> list[tuple[tuple[str, ...], datetime]]:
+        return [(("t",), NOW - timedelta(minutes=30)), (("t", "x"), NOW - timedelta(minutes=10))]
+
+    [second] = plan_alerts(article(), m, throttled, AlertsConfig(), NOW, full)
+    assert (second.state, second.reason) == ("held", "throttled")
+    assert second.release_at == NOW + timedelta(minutes=30)
+
+
+def test_template_error_is_a_config_error_at_load(tmp_path: Path) -> None:
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "mail.html.j2").write_text("{{ ''.__class__.__mro__ }}", encoding="utf-8")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[alerts.templates]\nhtml = "tpl/mail.html.j2"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    line = str(err.value)
+    assert line.startswith(f"{cfg}: alerts.templates: ") and "unsafe" in line and "mail.html.j2" in line
+
+
+def test_rule_policy_errors_name_file_and_rule(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[rules]]\nname = "r"\nquery = "x"\nquiet = "late"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"c.toml: rules\[0\].quiet: .*HH:MM-HH:MM"):
+        load_config(cfg)
+
+
+def test_good_template_path_is_relative_to_the_config(tmp_path: Path) -> None:
+    (tmp_path / "t.j2").write_text("{{ article.title }}!", encoding="utf-8")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[rules]]\nname = "r"\nquery = "x"\ntemplates = { text = "t.j2" }\n'
+                   '[alerts]\ntz = "Europe/Kyiv"\nmin_interval = { mail = "10s" }\n', encoding="utf-8")
+    config = load_config(cfg)
+    assert config.rules[0].templates is not None
+    assert config.rules[0].templates.text == tmp_path / "t.j2"
+    assert config.alerts.min_interval["mail"] == timedelta(seconds=10)
