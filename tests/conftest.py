@@ -71,7 +71,7 @@ class Endpoint:
             self._server.server_close()
             self._server = None
 
-    def wait_for(self, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+    def wait_for(self, count: int, timeout: float = 30) -> list[dict[str, Any]]:
         with self._cond:
             self._cond.wait_for(lambda: len(self.received) >= count, timeout)
             return list(self.received)

@@ -15,8 +15,8 @@ from monitor.settings.rules import RuleConfig
 KYIV = ZoneInfo("Europe/Kyiv")
 
 
-def at(y: int, mo: int, d: int, h: int, mi: int = 0, tz: ZoneInfo | None = None) -> datetime:
-    return datetime(y, mo, d, h, mi, tzinfo=tz or UTC)
+def at(y: int, mo: int, d: int, h: int, mi: int = 0, s: int = 0, tz: ZoneInfo | None = None) -> datetime:
+    return datetime(y, mo, d, h, mi, s, tzinfo=tz or UTC)
 
 
 def test_immediate_by_default() -> None:
@@ -126,3 +126,14 @@ def test_rule_overrides_alerts_defaults() -> None:
 def test_bad_policy_values_are_config_errors(field: str, value: object, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         RuleConfig.model_validate({"name": "r", "query": "x", field: value})
+
+
+def test_last_digest_is_the_scheduled_time_the_job_stands_for() -> None:
+    from monitor.alerts.policy import last_digest
+
+    daily = Policy(mode="digest", digest=DigestConfig(cron="0 8 * * *", tz="Europe/Kyiv"))
+    assert last_digest(daily, at(2026, 5, 1, 8, 0, 3, tz=KYIV)) == at(2026, 5, 1, 8, tz=KYIV)
+    assert last_digest(daily, at(2026, 5, 1, 8, tz=KYIV)) == at(2026, 5, 1, 8, tz=KYIV)
+    assert last_digest(daily, at(2026, 5, 1, 10, tz=KYIV)) is None  # beyond the misfire grace
+    every5 = Policy(mode="digest", digest=DigestConfig(cron="*/5 * * * *"))
+    assert last_digest(every5, at(2026, 5, 1, 8, 14)) == at(2026, 5, 1, 8, 10)

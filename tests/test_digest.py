@@ -208,3 +208,24 @@ def test_digest_jobs_on_the_apscheduler(make_app: Any, endpoint: Endpoint) -> No
         assert [j.id for j in scheduler.get_jobs()] == ["digest:izium"]  # stale job removed on reload
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_two_digest_rules_firing_together_send_one_digest_and_no_false_empty(
+        make_app: Any, endpoint: Endpoint) -> None:
+    clock = Clock(START)
+    rules = ('[[rules]]\nname = "a"\nquery = "Izium"\nnotify = ["chat"]\n'
+             'digest = { cron = "0 8 * * *", send_empty = true }\n'
+             '[[rules]]\nname = "b"\nquery = "Kharkiv"\nnotify = ["chat"]\n'
+             'digest = { cron = "0 8 * * *", send_empty = true }\n'
+             '[[rules]]\nname = "c"\nquery = "Odesa"\nnotify = ["chat"]\n'
+             'digest = { cron = "0 8 * * *", send_empty = true }\n')
+    app = make_app(rules, f'chat = ["{endpoint.url}"]', clock)
+    submit(app, "1", "Izium news", "Izium.", START)
+    submit(app, "2", "Kharkiv news", "Kharkiv.", START)
+    clock.now = datetime(2026, 5, 1, 8, 0, 2, tzinfo=UTC)  # the jobs run a moment after 08:00
+    for rule in app.config.rules:  # the three cron jobs, in any order
+        app.delivery.digest_fire(rule)
+    assert once(app) == (2, 0)
+    got = endpoint.wait_for(2)
+    titles = sorted(g["title"] for g in got)
+    assert titles == ["newsmon digest: 0 articles (c)", "newsmon digest: 2 articles (a, b)"]

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from monitor.article import article_id, normalise
-from monitor.sources.feedparse import canonical_link, entry_key, parse_feed
+from monitor.sources.feedparse import ParsedFeed, canonical_link, entry_key, parse_feed
 
 FIX = Path(__file__).parent / "fixtures" / "feeds"
 BASE = "https://feeds.example.org/feed"
 
 
-def parse(name: str, ctype: str):  # type: ignore[no-untyped-def]
+def parse(name: str, ctype: str) -> ParsedFeed:
     return parse_feed((FIX / name).read_bytes(), {"Content-Type": ctype}, BASE, "src", ("mine",))
 
 
@@ -45,7 +45,9 @@ def test_atom_rss10_and_json_feed() -> None:
     first = atom.entries[0]
     assert first.title == "Kupiansk retaken" and first.geo == ((49.7106, 37.6156),)
     assert first.url == "https://feeds.example.org/2022/09/kupiansk"  # relative link, feed URL as base
-    assert first.body == "The city of Kupiansk was retaken." and first.summary == "Short summary about Kupiansk."
+    assert (
+        first.body == "The city of Kupiansk was retaken." and first.summary == "Short summary about Kupiansk."
+    )
     rdf = parse("rss10.rdf", "application/rdf+xml")
     assert rdf.format == "rss10" and [e.key for e in rdf.entries] == [
         "https://rdf.example.net/a",
@@ -110,3 +112,26 @@ def test_content_edit_keeps_the_article_id() -> None:
     before, after = normalise(feed.entries[0], now), normalise(edited.entries[0], now)
     assert before.id == after.id == article_id("src", "urn:news-example:4411")
     assert before.content_hash != after.content_hash
+
+
+def test_known_entries_are_listed_but_not_built() -> None:
+    from monitor.sources.feedparse import key_hash
+
+    data = (FIX / "rss20.xml").read_bytes()
+    full = parse_feed(data, {"content-type": "application/rss+xml"}, BASE, "src")
+    known = frozenset({key_hash("urn:news-example:4411")})
+    part = parse_feed(data, {"content-type": "application/rss+xml"}, BASE, "src", known=known)
+    assert part.keys == full.keys and len(full.keys) == 3
+    assert [e.key for e in part.entries] == list(full.keys[1:])
+    js = parse_feed((FIX / "jsonfeed.json").read_bytes(), {}, BASE, "src", known={key_hash("42")})
+    assert "42" in js.keys and "42" not in [e.key for e in js.entries]
+
+
+def test_repeated_entry_in_one_feed_counts_once() -> None:
+    data = (
+        b'<rss version="2.0"><channel><title>t</title>'
+        b"<item><guid>same</guid><title>first</title></item>"
+        b"<item><guid>same</guid><title>second</title></item></channel></rss>"
+    )
+    feed = parse_feed(data, {"content-type": "application/rss+xml"}, BASE, "src")
+    assert feed.keys == ("same",) and [e.title for e in feed.entries] == ["first"]

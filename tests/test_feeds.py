@@ -27,7 +27,7 @@ from monitor.sources.feeds import (
 from monitor.store import open_store
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
-from feedserver import (  # noqa: E402
+from feedserver import (
     FeedServer,
     big_route,
     feed_route,
@@ -377,7 +377,7 @@ def test_guard_on_refuses_loopback_feed_with_one_line(
     assert server.hits == []
     msgs = [r.getMessage() for r in caplog.records]
     assert [m for m in msgs if m.startswith("feed guarded:")] == [
-        f"feed guarded: refused to connect to 127.0.0.1: loopback address; "
+        "feed guarded: refused to connect to 127.0.0.1: loopback address; "
         "1 failure(s) in a row, next try in 30m"
     ]
     assert any(m.startswith("feed file: refused: scheme 'file' is not allowed") for m in msgs)
@@ -389,3 +389,40 @@ def test_close_is_safe_without_use_and_twice(store: Any) -> None:
     p.close()
     p.close()
     assert threading.active_count() >= 1
+
+
+def test_parse_pool_recovers_from_a_dead_or_stuck_worker(
+    server: FeedServer, store: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from monitor.sources import feeds as feeds_module
+
+    counter = {"n": 0}
+
+    def changing() -> bytes:
+        counter["n"] += 1
+        return rss([(f"e{counter['n']}", "Entry")])
+
+    server.routes["/f"] = feed_route(changing)
+    caplog.set_level(logging.INFO)
+    rec = Recorder()
+    p = poller(make_config([{"name": "f", "url": server.url("/f")}]), store, rec)
+    try:
+        p.poll_all()
+        assert rec.quiet() == ["e1"]
+        assert p._pool is not None
+        for proc in list(p._pool._processes.values()):  # type: ignore[attr-defined]
+            proc.kill()
+            proc.join()
+        p.poll_all()  # the dead pool is noticed, reported and replaced
+        p.poll_all()
+        assert rec.alerted()[-1] == "e3"
+        monkeypatch.setattr(feeds_module, "PARSE_TIMEOUT", 0.0001)
+        p.poll_all()  # "stuck": the pool is killed and replaced
+        print("AFTER STUCK", [r.getMessage() for r in caplog.records])
+        monkeypatch.setattr(feeds_module, "PARSE_TIMEOUT", 60.0)
+        p.poll_all()
+        assert rec.alerted()[-1] == "e5"
+    finally:
+        p.close()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "parsing took longer than" in text

@@ -9,14 +9,22 @@ import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from monitor.settings.feeds import FetchConfig
-from monitor.sources.fetch import DEFAULT_USER_AGENT, Decoder, FetchError, Fetcher, parse_retry_after
+from monitor.sources.fetch import (
+    DEFAULT_USER_AGENT,
+    Decoder,
+    Fetcher,
+    FetchError,
+    FetchResult,
+    parse_retry_after,
+)
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
-from feedserver import (  # noqa: E402
+from feedserver import (
     FeedServer,
     big_route,
     feed_route,
@@ -37,13 +45,15 @@ def server() -> Iterator[FeedServer]:
     srv.stop()
 
 
-def fetch(url: str, config: FetchConfig | None = None, **kw: object):  # type: ignore[no-untyped-def]
-    config = config or FetchConfig(allow_private=True, timeout="5s", max_bytes=1_000_000)
+def fetch(url: str, config: FetchConfig | None = None, **kw: Any) -> FetchResult:
+    config = config or FetchConfig.model_validate(
+        {"allow_private": True, "timeout": "5s", "max_bytes": 1_000_000}
+    )
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> FetchResult:
         f = Fetcher(config)
         try:
-            return await f.fetch(url, allow_private=kw.pop("allow_private", True), **kw)  # type: ignore[arg-type]
+            return await f.fetch(url, allow_private=kw.pop("allow_private", True), **kw)
         finally:
             await f.aclose()
 
@@ -73,7 +83,7 @@ def test_gzip_body_is_decoded(server: FeedServer) -> None:
 def test_slow_trickle_is_cut_at_the_total_timeout(server: FeedServer) -> None:
     server.routes["/slow"] = trickle_route(seconds=20, every=0.1)
     started = time.monotonic()
-    result = fetch(server.url("/slow"), FetchConfig(allow_private=True, timeout="1s"))
+    result = fetch(server.url("/slow"), FetchConfig.model_validate({"allow_private": True, "timeout": "1s"}))
     elapsed = time.monotonic() - started
     assert result.outcome == "error" and "timed out after 1s in total" in result.error
     assert elapsed < 3
@@ -165,7 +175,7 @@ def test_connection_refused_and_garbage_url() -> None:
 
 
 def test_garbage_response_is_an_error_not_a_crash(server: FeedServer) -> None:
-    def garbage(h):  # type: ignore[no-untyped-def]
+    def garbage(h: Any) -> None:
         h.wfile.write(b"\x00\xff\xfe garbage that is not HTTP\r\n\r\n")
         h.close_connection = True
 
@@ -180,7 +190,7 @@ def test_per_host_concurrency_limit(server: FeedServer) -> None:
     active, peak = [0], [0]
     lock = threading.Lock()
 
-    def slow(h):  # type: ignore[no-untyped-def]
+    def slow(h: Any) -> None:
         with lock:
             active[0] += 1
             peak[0] = max(peak[0], active[0])
@@ -190,7 +200,7 @@ def test_per_host_concurrency_limit(server: FeedServer) -> None:
         send(h, 200, fixture("rss20.xml"))
 
     server.routes["/s"] = slow
-    config = FetchConfig(allow_private=True, per_host=2, concurrency=10)
+    config = FetchConfig.model_validate({"allow_private": True, "per_host": 2, "concurrency": 10})
 
     async def go() -> None:
         f = Fetcher(config)

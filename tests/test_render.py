@@ -167,3 +167,9 @@ def test_user_html_template_is_autoescaped(tmp_path: Path) -> None:
 def test_missing_template_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read"):
         TemplatesConfig(text=tmp_path / "nope.j2")
+
+
+def test_markdown_link_cannot_be_broken_out_of() -> None:
+    item = hostile_item(url="https://x.test/a_(b)?q=[1]", title="Click [me](javascript:alert(1))")
+    body = Renderer().alert(item, "markdown").body
+    assert "[Click \\[me\\](javascript:alert(1))](https://x.test/a_%28b%29?q=%5B1%5D)" in body

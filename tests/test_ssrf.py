@@ -15,7 +15,7 @@ from monitor.sources import ssrf
 from monitor.sources.fetch import Fetcher, FetchResult
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
-from feedserver import FeedServer, feed_route, fixture, redirect_route  # noqa: E402
+from feedserver import FeedServer, feed_route, fixture, redirect_route
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def canary() -> Iterator[FeedServer]:
 
 def fetch(url: str, allow_private: bool = False) -> FetchResult:
     async def go() -> FetchResult:
-        f = Fetcher(FetchConfig(timeout="5s"))
+        f = Fetcher(FetchConfig.model_validate({"timeout": "5s"}))
         try:
             return await f.fetch(url, allow_private=allow_private)
         finally:
@@ -77,9 +77,7 @@ def test_allow_private_fetches_loopback(canary: FeedServer) -> None:
 def test_redirect_to_loopback_is_refused(canary: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     # A "public" server: 127.0.0.2 is let through by a patched policy, 127.0.0.1 stays guarded.
     original = ssrf.address_problem
-    monkeypatch.setattr(
-        ssrf, "address_problem", lambda ip: None if str(ip) == "127.0.0.2" else original(ip)
-    )
+    monkeypatch.setattr(ssrf, "address_problem", lambda ip: None if str(ip) == "127.0.0.2" else original(ip))
     public = FeedServer()
     public.routes["/redir"] = redirect_route(canary.url("/after-redirect"))
     public.routes["/redir-name"] = redirect_route(f"http://localhost:{canary.port}/after-redirect")

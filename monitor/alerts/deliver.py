@@ -26,6 +26,7 @@ from typing import Any
 import apprise
 
 from monitor.alerts import alertlog  # noqa: F401  (registers the alertlog:// schema)
+from monitor.settings.alerts import is_config_file
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,6 @@ _SECRET_QUERY = re.compile(r"(?i)([?&](?:pass|password|token|key|apikey|secret|a
 _USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)([^@/]+)@")
 # "error=404", "HTTP 403", "status: 410": a status the service answered (not a port or an IP byte).
 _HTTP_STATUS = re.compile(r"(?i)\b(?:error|status|code|http)\s*[=:]?\s*([1-5]\d\d)\b")
-_CONFIG_SUFFIXES = (".yml", ".yaml", ".txt", ".cfg", ".conf")
 KEY_HEADER = "X-Newsmon-Key"  # the idempotency key, on every service that takes custom headers
 
 # render(format, max_chars) -> (title, body)
@@ -64,14 +64,6 @@ def mask_url(url: str) -> str:
     masked = _SECRET_QUERY.sub(r"\1***", masked)
     # Path segments that look like tokens (Slack/Telegram/Discord style).
     return re.sub(r"/([A-Za-z0-9_:\-]{20,})", "/***", masked)
-
-
-def is_config_file(entry: str) -> bool:
-    """An Apprise YAML/TEXT config file (a path or file:// URL) rather than a service URL."""
-    text = entry.strip()
-    if text.startswith("file://"):
-        return True
-    return "://" not in text and text.lower().endswith(_CONFIG_SUFFIXES)
 
 
 def check_url(url: str) -> str | None:

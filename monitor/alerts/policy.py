@@ -54,6 +54,18 @@ def next_digest(policy: Policy, now: datetime) -> datetime:
     return fire
 
 
+def last_digest(policy: Policy, now: datetime, within: timedelta = HOUR) -> datetime | None:
+    """The rule's latest digest time at or before `now` (looking back `within`), if any.
+
+    A cron job runs a little after its time (or up to the misfire grace later);
+    this is the time it was scheduled for, which held alerts carry as `release_at`.
+    """
+    fire, last = next_digest(policy, now - within - timedelta(microseconds=1)), None
+    while fire <= now:
+        last, fire = fire, next_digest(policy, fire)
+    return last
+
+
 def quiet_end(policy: Policy, now: datetime) -> datetime | None:
     """When the quiet hours `now` falls in end, or None if `now` is not quiet."""
     window = policy.quiet_window

@@ -29,12 +29,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from monitor.alerts.route import AlertItem, Excerpt
+from monitor.settings.alerts import FORMATS
 
 if TYPE_CHECKING:
     from monitor.settings.alerts import TemplatesConfig
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-FORMATS = ("text", "markdown", "html")
 TITLE_CHARS = 250  # Apprise's usual title_maxlen
 DEFAULT_MAX_CHARS = 32_768
 FIELD_CHARS = {"title": 300, "source": 120, "place": 80, "rule": 120}
@@ -121,7 +121,7 @@ def highlight(ex: Excerpt | None, fmt: str) -> Markup:
         return Markup("")
     escape = _FINALIZE[fmt]
     on, off = {"text": ("«", "»"), "markdown": ("**", "**"), "html": ("<mark>", "</mark>")}[fmt]
-    text = " ".join(ex.text.split(" "))  # keep offsets: spans index the original
+    text = ex.text  # spans index this text
     pieces, pos = [], 0
     for a, b in ex.spans:
         pieces.append(escape(text[pos:a]))
@@ -139,7 +139,10 @@ def link(url: str, label: str, fmt: str) -> Markup:
     if fmt == "html":
         return Markup(f'<a href="{html.escape(url, quote=True)}">{html.escape(clean(label))}</a>')
     if fmt == "markdown":
-        return Markup(f"[{escape_markdown(label)}](<{url.replace('>', '%3E')}>)")
+        # Brackets would end the link early; safe_url already refused spaces and quotes.
+        for ch, code in (("(", "%28"), (")", "%29"), ("[", "%5B"), ("]", "%5D")):
+            url = url.replace(ch, code)
+        return Markup(f"[{escape_markdown(label)}]({url})")
     return Markup(url)
 
 
@@ -189,9 +192,10 @@ def digest_context(items: Sequence[AlertItem], fmt: str, tz: str, reason: str) -
 
 
 @lru_cache(maxsize=8)
-def environment(fmt: str, search: tuple[str, ...] = ()) -> SandboxedEnvironment:
+def environment(fmt: str) -> SandboxedEnvironment:
+    """One sandbox per format; user templates compile in it too (`from_string`)."""
     env = SandboxedEnvironment(
-        loader=FileSystemLoader([*search, str(TEMPLATE_DIR)]),
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=fmt == "html",
         finalize=_finalizer(fmt),
         undefined=StrictUndefined,

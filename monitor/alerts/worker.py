@@ -14,15 +14,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.alerts.deliver import DeliveryResult, Render, Sender
 from monitor.alerts.outbox import decide
+from monitor.alerts.policy import last_digest
 from monitor.alerts.render import Renderer
 from monitor.alerts.route import ALERT_FORMAT, DIGEST_FORMAT, AlertItem, digest_alert, empty_digest
 from monitor.settings.alerts import AlertsConfig, effective_policy
 from monitor.settings.rules import RuleConfig
-from monitor.store.base import OutboxRow
+from monitor.store.base import DeliveryLogEntry, OutboxRow
 from monitor.store.sql import Store
 
 log = logging.getLogger(__name__)
@@ -110,20 +111,20 @@ class Delivery:
         detail = json.dumps({"reason": result.reason, "services": [
             {"service": s.service, "url": s.url, "format": s.format, "ok": s.ok, "reason": s.reason}
             for s in result.services]}, ensure_ascii=False)
-        self.store.log_delivery(row, result.ok, result.title or row.title, detail, at)
+        entry = DeliveryLogEntry(row, at, result.ok, result.title or row.title, detail)
         decision = decide(result, row.attempts, row.created_at, at, self.cfg)
         if decision.action == "sent":
-            self.store.mark_sent(row.id, at)
+            self.store.mark_sent(row.id, at, log=entry)
             log.info("delivered alert %d to target %s", row.id, row.target)
             return True
         if decision.action == "dead":
-            self.store.mark_dead(row.id, decision.reason, at)
+            self.store.mark_dead(row.id, decision.reason, at, log=entry)
             log.error("alert %d to target %s moved to dead letters: %s "
                       "(see `newsmon outbox`, re-queue with `newsmon outbox retry %d`)",
                       row.id, row.target, decision.reason, row.id)
             return False
         assert decision.next_attempt_at is not None
-        self.store.mark_retry(row.id, decision.reason, decision.next_attempt_at, at)
+        self.store.mark_retry(row.id, decision.reason, decision.next_attempt_at, at, log=entry)
         log.warning("alert %d to target %s not delivered, queued for retry at %s: %s", row.id,
                     row.target, decision.next_attempt_at.strftime("%H:%M:%S"), decision.reason)
         return False
@@ -137,14 +138,20 @@ class Delivery:
         return released
 
     def digest_fire(self, rule: RuleConfig, fire_time: datetime | None = None) -> list[str]:
-        """A rule's cron digest: release what is due; optionally say "nothing new"."""
+        """A rule's cron digest: release what is due; optionally say "nothing new".
+
+        "Nothing new" looks at the rule's alerts held for this fire time, released
+        or not: another rule's job firing at the same minute may have released
+        them already (all due alerts of a target go out as one digest).
+        """
         now = fire_time or self.now()
         policy = effective_policy(self.cfg, rule)
-        waiting = {r.target for r in self.store.rows("held", limit=100_000)
-                   if rule.name in r.rules and r.release_at is not None and r.release_at <= now}
+        fire = last_digest(policy, now) or now
         targets = self.release_due()
+        waiting = {t for t, names in self.store.due_between(fire - timedelta(microseconds=1), fire)
+                   if rule.name in names}
         if policy.digest.send_empty:
-            empty = [empty_digest(t, rule.name, now, policy.digest_tz)
+            empty = [empty_digest(t, rule.name, fire, policy.digest_tz)
                      for t in rule.notify if t not in waiting]
             if empty and self.store.enqueue(empty, now):
                 targets.extend(a.target for a in empty)

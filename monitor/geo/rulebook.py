@@ -83,10 +83,11 @@ def lookup(gaz: Gazetteer, text: str, path: str, want_area: bool, notes: list[st
     best = senses[0]
     distinct = [p for p in senses[1:] if _far(gaz, best, p)]
     if distinct and not qual.strip():
+        others = "; ".join(f'"{name.strip()}, {_qualifier_example(gaz, p)}" for {gaz.label(p)}'
+                           for p in distinct[:3])
         notes.append(
             f'{path}: "{text}" is ambiguous ({len(distinct) + 1} places); using '
-            f"{gaz.label(best)} (the most populous); qualify it, e.g. "
-            f'"{name.strip()}, {_qualifier_example(gaz, distinct[0])}" for {gaz.label(distinct[0])}'
+            f"{gaz.label(best)} (the most populous); qualify it for another, e.g. {others}"
         )
     return best
 

@@ -24,8 +24,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Any
 from importlib import resources
+from typing import Any
 
 from monitor.text import fold
 
@@ -267,7 +267,7 @@ def us_state_abbreviations() -> dict[str, tuple[str, str]]:
     import us
 
     out = {}
-    for st in us.states.STATES_AND_TERRITORIES + [us.states.DC]:
+    for st in [*us.states.STATES_AND_TERRITORIES, us.states.DC]:
         out[f"US.{st.abbr}"] = (st.ap_abbr or "", st.abbr)
     return out
 

@@ -60,12 +60,9 @@ class Matcher:
         self._collects: list[Collect | None] = [None] * len(names)
         self._by_name = {n: i for i, n in enumerate(self.names)}
         self._exact: dict[int, frozenset[str]] = {}  # OR-of-words rules
-        self._single: dict[int, str] = {}  # one-word rules
         for i, root in enumerate(self._roots):
             words = plain_words(root) if root is not None else None
-            if words is not None and len(set(words)) == 1:
-                self._single[i] = words[0]
-            elif words is not None:
+            if words is not None and len(set(words)) > 1:
                 self._exact[i] = frozenset(words)
 
     @classmethod
@@ -127,19 +124,19 @@ class Matcher:
         index = self._index
         found: dict[int, tuple[Evidence, ...]] = {}
         word_evidence = doc.word_evidence
-        cached = doc.word_evidence_cache
         default = doc.default
-        exact, single = self._exact, self._single
+        single = index.single
+        for word in single.keys() & default:
+            evidence = word_evidence(word)
+            for i in single[word]:
+                found[i] = evidence
+        exact = self._exact
         for i in index.exact_hits(default):
-            word = single.get(i)
-            if word is None:
-                present = exact[i] & default
-                if len(present) == 1:
-                    word = next(iter(present))
-                else:  # sorted: the same output on every run
-                    found[i] = tuple(e for w in sorted(present) for e in cached.get(w) or word_evidence(w))
-                    continue
-            found[i] = cached.get(word) or word_evidence(word)
+            present = exact[i] & default
+            if len(present) == 1:
+                found[i] = word_evidence(next(iter(present)))
+            else:  # sorted: the same output on every run
+                found[i] = tuple(e for w in sorted(present) for e in word_evidence(w))
         checks, collects = self._checks, self._collects
         for i in index.candidates(doc.vocab, doc.host):
             check, collect = checks[i], collects[i]
@@ -161,7 +158,7 @@ class Matcher:
                     found[i] = tuple(evidence)
                 elif i in found:
                     found[i] = found[i] + tuple(evidence)
-        return [(i, found[i]) for i in sorted(found)]
+        return sorted(found.items())
 
     def match(self, article: Article) -> list[Match]:
         names = self.names
@@ -172,6 +169,7 @@ class Matcher:
         doc = Doc(article, self._fields)
         candidates = set(self._index.candidates(doc.vocab, doc.host))
         candidates.update(self._index.exact_hits(doc.default))
+        candidates.update(i for w in self._index.single.keys() & doc.default for i in self._index.single[w])
         located = self._locations.match(article) if self._locations is not None else {}
         matched = dict(self.raw_matches(article))
         out: list[dict[str, Any]] = []

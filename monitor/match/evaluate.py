@@ -74,7 +74,7 @@ class Doc:
                 vocab = vocab | toks_set
         self.vocab = vocab  # every token of every used field: the index looks these up
         self.host = url_host(article.url)
-        self._pos: dict[str, dict[str, list[int]]] = {}
+        self._pos: dict[tuple[str, str], list[int]] = {}
         self._vocab: dict[str, list[str]] = {}
         self._bounds: dict[str, list[int]] = {}
         # Many rules share terms: each term's evidence is built once per article.
@@ -85,17 +85,22 @@ class Doc:
     # -- lookups ---------------------------------------------------------------
 
     def positions(self, field: str, word: str) -> list[int]:
-        index = self._pos.get(field)
-        if index is None:
-            index = {}
-            for i, w in enumerate(self.words[field]):
-                found = index.get(w)
-                if found is None:
-                    index[w] = [i]
-                else:
-                    found.append(i)
-            self._pos[field] = index
-        return index.get(word, [])
+        """Sorted positions of `word` in `field` (list.index scans in C)."""
+        key = (field, word)
+        found = self._pos.get(key)
+        if found is None:
+            found = []
+            if word in self.sets[field]:
+                toks = self.words[field]
+                i = self.first(field, word)
+                try:
+                    while True:
+                        found.append(i)
+                        i = toks.index(word, i + 1)
+                except ValueError:
+                    pass
+            self._pos[key] = found
+        return found
 
     def first(self, field: str, word: str) -> int:
         """Position of the first `word` in `field` (the word must be present)."""

@@ -72,6 +72,7 @@ class TermIndex:
     def __init__(self) -> None:
         # Rules that are just `word` or `w1 OR w2 OR …` (default fields): present <=> match.
         self.exact: dict[str, list[int]] = {}
+        self.single: dict[str, list[int]] = {}  # one-word rules
         self.terms: dict[str, list[int]] = {}
         self.prefixes: dict[str, list[int]] = {}
         self.sites: dict[str, list[int]] = {}
@@ -83,11 +84,13 @@ class TermIndex:
             table.setdefault(key, []).append(rule_id)
 
     def add_exact(self, rule_id: int, words: Iterable[str]) -> None:
-        for word in set(words):
-            self.exact.setdefault(word, []).append(rule_id)
+        unique = set(words)
+        table = self.single if len(unique) == 1 else self.exact
+        for word in unique:
+            table.setdefault(word, []).append(rule_id)
 
     def exact_hits(self, default: set[str]) -> set[int]:
-        """Ids of the exact rules that match (one of their words is present)."""
+        """Ids of the OR-of-words rules that match (one of their words is present)."""
         hits: set[int] = set()
         exact = self.exact
         for word in exact.keys() & default:

@@ -184,7 +184,13 @@ def resolve_alert_paths(data: dict[str, Any], base: Path) -> None:
                 targets[name] = [_config_file_path(u, base) for u in urls]
 
 
+def is_config_file(entry: str) -> bool:
+    """An Apprise YAML/TEXT config file (a path or file:// URL) rather than a service URL."""
+    text = entry.strip()
+    return text.startswith("file://") or ("://" not in text and text.lower().endswith(_CONFIG_SUFFIXES))
+
+
 def _config_file_path(entry: object, base: Path) -> object:
-    if not isinstance(entry, str) or "://" in entry or not entry.lower().endswith(_CONFIG_SUFFIXES):
+    if not isinstance(entry, str) or "://" in entry or not is_config_file(entry):
         return entry
     return str((base / Path(entry).expanduser()).resolve())

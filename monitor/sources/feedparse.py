@@ -14,7 +14,7 @@ import calendar
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -42,11 +42,29 @@ _MARKUP = re.compile(r"<[a-zA-Z/!]|&[#a-zA-Z0-9]+;")
 class ParsedFeed:
     format: str  # "rss20", "atom10", "rss10", "json11"... ("" when not a feed)
     title: str = ""
-    entries: tuple[RawItem, ...] = ()
+    entries: tuple[RawItem, ...] = ()  # new entries only (not in `known`), first of each key
+    keys: tuple[str, ...] = ()  # every entry's key, in feed order, without repeats
     ttl_minutes: int | None = None  # RSS <ttl>
     skip_hours: tuple[int, ...] = ()  # RSS <skipHours>, UTC hours
     warning: str = ""  # a recoverable problem (malformed but parsed)
     error: str = ""  # not a feed at all
+
+
+def key_hash(key: str) -> str:
+    """Short stable digest of an entry key (what feed state remembers)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _unique(pairs: Iterable[tuple[str, RawItem | None]]) -> tuple[tuple[str, ...], tuple[RawItem, ...]]:
+    keys: dict[str, None] = {}
+    items: list[RawItem] = []
+    for key, item in pairs:
+        if key in keys:
+            continue  # a feed listing one entry twice: the first wins
+        keys[key] = None
+        if item is not None:
+            items.append(item)
+    return tuple(keys), tuple(items)
 
 
 def canonical_link(url: str) -> str:
@@ -120,9 +138,20 @@ def _struct_time(value: Any) -> datetime | None:
         return None
 
 
-def _feedparser_item(e: Any, base: str, source: str, tags: Sequence[str]) -> RawItem:
+def _feedparser_item(
+    e: Any, base: str, source: str, tags: Sequence[str], known: Collection[str]
+) -> tuple[str, RawItem | None]:
+    """(key, item); item is None for an entry already known (its text is never converted)."""
     title_detail = e.get("title_detail") or {}
     title = _text(e.get("title", ""), title_detail.get("type", "text/plain"))
+    published = _struct_time(e.get("published_parsed")) or _struct_time(e.get("updated_parsed"))
+    raw_link = str(e.get("link", ""))
+    if raw_link == e.get("id") and not raw_link.startswith(("http://", "https://")):
+        raw_link = ""  # a guid feedparser took for a permalink, but it is no URL
+    link = _http_link(raw_link, base)
+    key = entry_key(str(e.get("id", "")), link, title, published)
+    if known and key_hash(key) in known:
+        return key, None
     summary_detail = e.get("summary_detail") or {}
     summary = _text(e.get("summary", ""), summary_detail.get("type", "text/html"))
     contents = [c for c in e.get("content") or [] if isinstance(c, Mapping) and c.get("value")]
@@ -130,11 +159,6 @@ def _feedparser_item(e: Any, base: str, source: str, tags: Sequence[str]) -> Raw
     if contents:
         best = max(contents, key=lambda c: len(c.get("value", "")))
         body = _text(best.get("value", ""), best.get("type", "text/html"))
-    published = _struct_time(e.get("published_parsed")) or _struct_time(e.get("updated_parsed"))
-    raw_link = str(e.get("link", ""))
-    if raw_link == e.get("id") and not raw_link.startswith(("http://", "https://")):
-        raw_link = ""  # a guid feedparser took for a permalink, but it is no URL
-    link = _http_link(raw_link, base)
     geo: list[tuple[float, float]] = []
     where = e.get("where")
     if isinstance(where, Mapping) and where.get("type") == "Point":
@@ -145,9 +169,9 @@ def _feedparser_item(e: Any, base: str, source: str, tags: Sequence[str]) -> Raw
         geo.append(p)
     author_detail = e.get("author_detail") or {}
     entry_tags = [t.get("term") or t.get("label") or "" for t in e.get("tags") or []]
-    return RawItem(
+    return key, RawItem(
         source=source,
-        key=entry_key(str(e.get("id", "")), link, title, published),
+        key=key,
         title=title,
         summary=summary,
         body=body or summary,
@@ -171,7 +195,12 @@ def _skip_hours(data: bytes) -> tuple[int, ...]:
 
 
 def _parse_xml(
-    data: bytes, headers: Mapping[str, str], url: str, source: str, tags: Sequence[str]
+    data: bytes,
+    headers: Mapping[str, str],
+    url: str,
+    source: str,
+    tags: Sequence[str],
+    known: Collection[str],
 ) -> ParsedFeed:
     parsed = feedparser.parse(
         data,
@@ -189,11 +218,14 @@ def _parse_xml(
     if raw_ttl.isdigit():
         ttl = min(int(raw_ttl), 7 * 24 * 60)
     base = url
-    items = tuple(_feedparser_item(e, base, source, tags) for e in parsed.entries[:MAX_ENTRIES])
+    keys, items = _unique(
+        _feedparser_item(e, base, source, tags, known) for e in parsed.entries[:MAX_ENTRIES]
+    )
     return ParsedFeed(
         format=fmt or "unknown",
         title=_text(str(feed.get("title", "")))[:500],
         entries=items,
+        keys=keys,
         ttl_minutes=ttl,
         skip_hours=_skip_hours(data),
         warning=f"malformed feed, parsed anyway: {bozo[:200]}" if bozo else "",
@@ -234,7 +266,9 @@ def _json_item(item: Mapping[str, Any], base: str, source: str, tags: Sequence[s
     )
 
 
-def _parse_json(data: bytes, url: str, source: str, tags: Sequence[str]) -> ParsedFeed:
+def _parse_json(
+    data: bytes, url: str, source: str, tags: Sequence[str], known: Collection[str]
+) -> ParsedFeed:
     try:
         doc = json.loads(data)
     except (ValueError, RecursionError) as exc:
@@ -247,14 +281,16 @@ def _parse_json(data: bytes, url: str, source: str, tags: Sequence[str]) -> Pars
         return ParsedFeed("", error="not a feed (JSON Feed without an items list)")
     home = doc.get("home_page_url")
     base = home if isinstance(home, str) and home.startswith(("http://", "https://")) else url
-    entries = tuple(
-        _json_item(i, base, source, tags) for i in items[:MAX_ENTRIES] if isinstance(i, dict)
+    keys, entries = _unique(
+        (item.key, None if known and key_hash(item.key) in known else item)
+        for item in (_json_item(i, base, source, tags) for i in items[:MAX_ENTRIES] if isinstance(i, dict))
     )
     title = doc.get("title")
     return ParsedFeed(
         format="json" + version.rsplit("/", 1)[-1].replace(".", ""),
         title=title[:500] if isinstance(title, str) else "",
         entries=entries,
+        keys=keys,
     )
 
 
@@ -264,10 +300,15 @@ def parse_feed(
     url: str,
     source: str,
     tags: Sequence[str] = (),
+    known: Collection[str] = (),
 ) -> ParsedFeed:
-    """Entries of a feed document; `error` set (and no entries) when it is not a feed."""
+    """Entries of a feed document; `error` set (and no entries) when it is not a feed.
+
+    `known`: `key_hash()`es of entries already seen; those are listed in `keys`
+    but not built into items (most of a re-fetched feed is old news).
+    """
     ctype = {k.lower(): v for k, v in headers.items()}.get("content-type", "").lower()
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if "json" in ctype or head.startswith(b"{"):
-        return _parse_json(data, url, source, tags)
-    return _parse_xml(data, headers, url, source, tags)
+        return _parse_json(data, url, source, tags, known)
+    return _parse_xml(data, headers, url, source, tags, known)

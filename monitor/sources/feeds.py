@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import concurrent.futures.process
 import contextlib
-import hashlib
 import logging
 import multiprocessing
+import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,14 +27,15 @@ from monitor.article import RawItem
 from monitor.settings import Config
 from monitor.settings.feeds import FeedConfig
 from monitor.settings.types import format_duration
-from monitor.sources.feedparse import ParsedFeed, parse_feed
+from monitor.sources.feedparse import ParsedFeed, key_hash, parse_feed
 from monitor.sources.fetch import Fetcher, FetchResult
 from monitor.store.base import SourceStateStore
 
 log = logging.getLogger("monitor.feeds")
 
 STATE_PREFIX = "feed:"
-RECENT_KEYS = 2000  # entry keys remembered per feed (to count and skip known entries)
+PARSE_TIMEOUT = 60.0  # seconds one feed may take to parse
+RECENT_KEYS = 3000  # entry keys remembered per feed (to count and skip known entries)
 Submit = Callable[[Sequence[RawItem], bool], None]
 Notify = Callable[[Sequence[str], str, str, str], None]
 
@@ -117,8 +119,10 @@ def health_step(
             f'Feed "{name}" failed {failures} polls in a row. Last error: {error}. '
             f"Last success: {state.get('last_success') or 'never'}.",
         )
-    if failures == 0 and health in ("failing", "silent") and (
-        health == "failing" or state.get("items_new", 0)
+    if (
+        failures == 0
+        and health in ("failing", "silent")
+        and (health == "failing" or state.get("items_new", 0))
     ):
         return "ok", HealthEvent("recovered", f'Feed "{name}" recovered', f'Feed "{name}" is OK again.')
     if failures == 0 and health == "ok" and silent_after is not None:
@@ -144,10 +148,6 @@ def backfill_alerts(
         ids = {id(i) for i in fresh}
         return fresh, [i for i in items if id(i) not in ids]
     return [], list(items)
-
-
-def _key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -190,6 +190,7 @@ class FeedPoller:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._io = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="feed-io")
         self._in_flight: set[str] = set()
+        self._moved_logged: set[str] = set()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -214,6 +215,16 @@ class FeedPoller:
                     self.config.fetch.parse_workers, mp_context=multiprocessing.get_context("spawn")
                 )
             return self._pool
+
+    def _reset_pool(self, pool: concurrent.futures.ProcessPoolExecutor, kill: bool) -> None:
+        with self._lock:
+            if self._pool is not pool:
+                return  # another feed already replaced it
+            self._pool = None
+        if kill:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         with self._lock:
@@ -242,8 +253,11 @@ class FeedPoller:
             if job.id.startswith("feed:") and job.id not in wanted:
                 job.remove()
         jitter_cap = self.config.fetch.jitter.total_seconds()
+        start = datetime.now(self.clock().tzinfo)
         for job_id, feed in wanted.items():
             seconds = feed.interval.total_seconds()
+            # First polls spread over a few seconds, not 1,000 requests in one instant.
+            first = start + timedelta(seconds=random.uniform(0, min(jitter_cap, seconds / 4, 10.0)))
             scheduler.add_job(
                 self._job,
                 "interval",
@@ -255,7 +269,7 @@ class FeedPoller:
                 replace_existing=True,
                 max_instances=1,
                 coalesce=True,
-                next_run_time=datetime.now(self.clock().tzinfo),
+                next_run_time=first,
             )
 
     def _job(self, name: str) -> None:
@@ -324,9 +338,12 @@ class FeedPoller:
         parsed: ParsedFeed | None = None
         error, kind = result.error, result.kind
         if result.outcome == "ok":
-            parsed, error = await self._parse(feed, result)
+            parsed, error = await self._parse(feed, result, state.get("recent") or ())
             kind = "permanent" if error else ""
-        if result.moved_to and result.moved_to != state.get("moved_to"):
+        if result.moved_to and (
+            result.moved_to != state.get("moved_to") or feed.name not in self._moved_logged
+        ):
+            self._moved_logged.add(feed.name)  # once per run, and again when the target changes
             log.warning(
                 "feed %s: moved permanently (HTTP 301/308) to %s; update its url in the config",
                 feed.name, result.moved_to,
@@ -339,13 +356,26 @@ class FeedPoller:
         await self._health(feed, state, now)
         await self._run_io(self.sources.put, key, state)
 
-    async def _parse(self, feed: FeedConfig, result: FetchResult) -> tuple[ParsedFeed | None, str]:
+    async def _parse(
+        self, feed: FeedConfig, result: FetchResult, known: Iterable[str] = ()
+    ) -> tuple[ParsedFeed | None, str]:
         loop = asyncio.get_running_loop()
+        pool = self._parse_pool()
         try:
-            parsed: ParsedFeed = await loop.run_in_executor(
-                self._parse_pool(), parse_feed, result.body, result.headers, result.url, feed.name,
-                tuple(feed.tags),
+            parsed: ParsedFeed = await asyncio.wait_for(
+                loop.run_in_executor(
+                    pool, parse_feed, result.body, result.headers, result.url, feed.name,
+                    tuple(feed.tags), frozenset(known),
+                ),
+                PARSE_TIMEOUT,
             )  # fmt: skip
+        except TimeoutError:
+            # A worker stuck on hostile input cannot be interrupted: replace the pool.
+            self._reset_pool(pool, kill=True)
+            return None, f"parsing took longer than {PARSE_TIMEOUT:g}s; gave up"
+        except concurrent.futures.process.BrokenProcessPool:
+            self._reset_pool(pool, kill=False)
+            return None, "a parsing process died; the pool was restarted"
         except Exception as exc:  # a worker crash must not take the poller down
             return None, f"parser failed: {type(exc).__name__}: {str(exc)[:200]}"
         if parsed.error:
@@ -394,15 +424,16 @@ class FeedPoller:
             state["title"] = parsed.title
             state["ttl"] = parsed.ttl_minutes
             state["skip_hours"] = list(parsed.skip_hours)
-            state["items_total"] = len(parsed.entries)
+            state["items_total"] = len(parsed.keys)
             recent: list[str] = list(state.get("recent") or [])
             known = set(recent)
-            for item in parsed.entries:
-                h = _key_hash(item.key)
+            state_known = frozenset(recent)
+            for key in parsed.keys:
+                h = key_hash(key)
                 if h not in known:
                     known.add(h)
                     recent.append(h)
-                    new.append(item)
+            new = [item for item in parsed.entries if key_hash(item.key) not in state_known]
             first = not state.get("initialised")
             if first:
                 alert, quiet = backfill_alerts(new, feed.backfill, now)
@@ -412,7 +443,9 @@ class FeedPoller:
                 await self._run_io(self.submit, quiet, False)
             if alert:
                 await self._run_io(self.submit, alert, True)
-            state["recent"] = recent[-RECENT_KEYS:]
+            # Enough to cover what the feed lists, with room for entries that drop out and
+            # come back; the pipeline's seen-store is the real dedupe behind this.
+            state["recent"] = recent[-min(RECENT_KEYS, max(200, 3 * len(parsed.keys))) :]
             state["initialised"] = True
             state.setdefault("first_success", _iso(now))
             if first and quiet:

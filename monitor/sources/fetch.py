@@ -216,9 +216,7 @@ class Fetcher:
         state: dict[str, str | int | None] = {"url": url, "status": 0, "moved_to": None}
         try:
             async with asyncio.timeout(total):
-                return await self._fetch(
-                    url, etag, last_modified, headers or {}, auth, allow_private, state
-                )
+                return await self._fetch(url, etag, last_modified, headers or {}, auth, allow_private, state)
         except TimeoutError:
             error, kind = f"timed out after {total:g}s in total", "transient"
         except FetchError as exc:
@@ -294,30 +292,20 @@ class Fetcher:
                                 status=response.status_code,
                             )
                         target = current.join(location)
-                        if (
-                            response.status_code in _PERMANENT_REDIRECTS
-                            and moved_to is None
-                            and _hop == 0
-                        ):
+                        if response.status_code in _PERMANENT_REDIRECTS and moved_to is None and _hop == 0:
                             moved_to = str(target)
                             state["moved_to"] = moved_to
                         if str(target) in seen:
-                            raise FetchError(
-                                f"redirect loop at {target}", status=response.status_code
-                            )
+                            raise FetchError(f"redirect loop at {target}", status=response.status_code)
                         current = target
                         continue
                     return await self._finish(response, str(current), moved_to)
                 finally:
                     await _drain(response)
                     await response.aclose()
-        raise FetchError(
-            f"more than {self.config.max_redirects} redirects", status=int(state["status"] or 0)
-        )
+        raise FetchError(f"more than {self.config.max_redirects} redirects", status=int(state["status"] or 0))
 
-    async def _finish(
-        self, response: httpx.Response, url: str, moved_to: str | None
-    ) -> FetchResult:
+    async def _finish(self, response: httpx.Response, url: str, moved_to: str | None) -> FetchResult:
         status = response.status_code
         headers = {k.lower(): v for k, v in response.headers.items()}
         if status == 304:
@@ -353,9 +341,7 @@ class Fetcher:
             )
         if status != 200:
             kind: ErrorKind = "permanent" if status in (401, 403) else "transient"
-            return FetchResult(
-                url, "error", status, moved_to=moved_to, kind=kind, error=f"HTTP {status}"
-            )
+            return FetchResult(url, "error", status, moved_to=moved_to, kind=kind, error=f"HTTP {status}")
         declared = headers.get("content-length", "")
         if (
             declared.isdigit()
@@ -371,9 +357,7 @@ class Fetcher:
         async for chunk in response.aiter_raw(_CHUNK):
             raw += len(chunk)
             if raw > self.config.max_bytes:
-                raise FetchError(
-                    f"body larger than {self.config.max_bytes} bytes; cut off", status=status
-                )
+                raise FetchError(f"body larger than {self.config.max_bytes} bytes; cut off", status=status)
             parts.append(decoder.feed(chunk))
         parts.append(decoder.flush())
         return FetchResult(

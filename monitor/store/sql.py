@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.store.base import NewAlert, OutboxRow
+from monitor.store.base import DeliveryLogEntry, NewAlert, OutboxRow
 from monitor.store.schema import delivery_log, migrate, outbox, seen_articles, source_state
 
 
@@ -155,17 +155,19 @@ class Store:
         with self.engine.connect() as conn:
             return [_row(r) for r in conn.execute(q).mappings()]
 
-    def mark_sent(self, row_id: int, now: datetime) -> None:
+    # `log`: a notification-log entry written in the same transaction (one fsync per attempt).
+    def mark_sent(self, row_id: int, now: datetime, log: DeliveryLogEntry | None = None) -> None:
         self._update(row_id, state="sent", sent_at=_naive(now), last_attempt_at=_naive(now),
-                     attempts=outbox.c.attempts + 1, last_error="")
+                     attempts=outbox.c.attempts + 1, last_error="", _log=log)
 
-    def mark_retry(self, row_id: int, error: str, next_at: datetime, now: datetime) -> None:
+    def mark_retry(self, row_id: int, error: str, next_at: datetime, now: datetime,
+                   log: DeliveryLogEntry | None = None) -> None:
         self._update(row_id, next_attempt_at=_naive(next_at), last_attempt_at=_naive(now),
-                     attempts=outbox.c.attempts + 1, last_error=error[:1000])
+                     attempts=outbox.c.attempts + 1, last_error=error[:1000], _log=log)
 
-    def mark_dead(self, row_id: int, error: str, now: datetime) -> None:
+    def mark_dead(self, row_id: int, error: str, now: datetime, log: DeliveryLogEntry | None = None) -> None:
         self._update(row_id, state="dead", last_attempt_at=_naive(now),
-                     attempts=outbox.c.attempts + 1, last_error=error[:1000])
+                     attempts=outbox.c.attempts + 1, last_error=error[:1000], _log=log)
 
     def requeue(self, row_id: int | None, now: datetime) -> int:
         """Dead letters back to pending (one, or all with None)."""
@@ -220,11 +222,24 @@ class Store:
                 released.append(name)
         return released
 
-    def log_delivery(self, row: OutboxRow, ok: bool, title: str, detail: str, now: datetime) -> None:
+    def due_between(self, since: datetime, until: datetime, reason: str = "digest"
+                    ) -> list[tuple[str, tuple[str, ...]]]:
+        """(target, rules) of rows held for `reason` that fall due in (since, until], released or not."""
+        q = (sa.select(outbox.c.target, outbox.c.rules)
+             .where(outbox.c.state.in_(["held", "batched"]), outbox.c.reason == reason,
+                    outbox.c.release_at > _naive(since), outbox.c.release_at <= _naive(until)))
+        with self.engine.connect() as conn:
+            return [(t, tuple(r for r in rules.split("\t") if r)) for t, rules in conn.execute(q)]
+
+    def log_delivery(self, entry: DeliveryLogEntry) -> None:
         with self.writing() as conn:
-            conn.execute(delivery_log.insert().values(
-                outbox_id=row.id, target=row.target, key=row.key, at=_naive(now), ok=ok,
-                title=title[:1000], detail=detail[:4000]))
+            self._insert_log(conn, entry)
+
+    @staticmethod
+    def _insert_log(conn: sa.Connection, e: DeliveryLogEntry) -> None:
+        conn.execute(delivery_log.insert().values(
+            outbox_id=e.row.id, target=e.row.target, key=e.row.key, at=_naive(e.at), ok=e.ok,
+            title=e.title[:1000], detail=e.detail[:4000]))
 
     def deliveries(self, outbox_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
         q = sa.select(delivery_log).order_by(delivery_log.c.id.desc()).limit(limit)
@@ -238,9 +253,11 @@ class Store:
             m = conn.execute(sa.select(outbox).where(outbox.c.id == row_id)).mappings().first()
         return _row(m) if m else None
 
-    def _update(self, row_id: int, **values: Any) -> None:
+    def _update(self, row_id: int, _log: DeliveryLogEntry | None = None, **values: Any) -> None:
         with self.writing() as conn:
             conn.execute(outbox.update().where(outbox.c.id == row_id).values(**values))
+            if _log is not None:
+                self._insert_log(conn, _log)
 
 
 class SourceState:

@@ -1,0 +1,138 @@
+"""Gazetteer building/caching on tiny data, and the pure parts of mention finding."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from monitor.geo import gazetteer, sources
+from monitor.geo.gazetteer import Gazetteer, name_key, token_code
+from monitor.geo.resolve import haversine_km
+from monitor.geo.rulebook import cell_of, near_cells
+from monitor.geo.sources import KIND_CITY, KIND_COUNTRY, PlaceRecord, alt_name_ok
+
+
+def _tiny_sources(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Replace the package readers with three places; count the builds."""
+    builds = [0]
+
+    def cities() -> tuple[list[PlaceRecord], dict[str, str]]:
+        builds[0] += 1
+        kh = PlaceRecord("Kharkiv", KIND_CITY, "UA", "UA.07", 49.98, 36.25, 1_400_000,
+                         {"Kharkiv", "Kharkov"})
+        iz = PlaceRecord("Izium", KIND_CITY, "UA", "UA.07", 49.21, 37.27, 45_000,
+                         {"Izium", "Izyum"})
+        return [kh, iz], {"UA.07": "Kharkiv"}
+
+    def countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
+        ua = PlaceRecord("Ukraine", KIND_COUNTRY, "UA", "", 49.0, 32.0, 40_000_000, {"Ukraine"})
+        return [ua], {"UA": {"Ukrainian", "Ukrainians"}}, set()
+
+    monkeypatch.setattr(sources, "read_cities", cities)
+    monkeypatch.setattr(sources, "read_countries", countries)
+    monkeypatch.setattr(sources, "us_state_abbreviations", lambda: {})
+    monkeypatch.setattr(sources, "common_words", lambda n=5000: frozenset({"of", "the"}))
+    monkeypatch.setattr(sources, "capitals", lambda: {})
+    monkeypatch.setattr(gazetteer, "_MEMO", {})
+    return builds
+
+
+def test_build_index_and_scan(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _tiny_sources(monkeypatch)
+    gaz = gazetteer.load(tmp_path)
+    kharkiv = gaz.candidates("kharkov")
+    assert [gaz.names[p] for p in kharkiv] == ["Kharkiv", "Kharkiv"]  # region and city
+    assert {gaz.kind[p] for p in kharkiv} == {1, 3}
+    assert [gaz.names[p] for p in gaz.candidates("kharkov oblast")] == ["Kharkiv"]
+    assert gaz.demonym("ukrainians") == gaz.country_ids["UA"]
+    assert gaz.candidates("nowhere") == () and gaz.demonym("kharkov") is None
+    tokens = "troops left izyum and the kharkov oblast ukrainian".split()
+    hits = {(first, n, key) for first, n, _tag, key in gaz.scan(tokens)}
+    assert (2, 1, "izyum") in hits and (5, 2, "kharkov oblast") in hits
+    assert (7, 1, "ukrainian") in hits
+
+
+def test_cache_is_written_reused_and_rebuilt_when_torn(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    builds = _tiny_sources(monkeypatch)
+    gazetteer.load(tmp_path)
+    files = list(tmp_path.glob("gazetteer-*.pickle"))
+    assert builds[0] == 1 and len(files) == 1
+    monkeypatch.setattr(gazetteer, "_MEMO", {})  # a new process
+    assert len(gazetteer.load(tmp_path).candidates("izium")) == 1
+    assert builds[0] == 1  # read from the cache, not rebuilt
+    files[0].write_bytes(b"not a pickle")
+    monkeypatch.setattr(gazetteer, "_MEMO", {})
+    assert len(gazetteer.load(tmp_path).candidates("izium")) == 1
+    assert builds[0] == 2 and files[0].stat().st_size > 100  # rebuilt and rewritten
+
+
+def test_old_cache_files_are_removed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _tiny_sources(monkeypatch)
+    stale = tmp_path / "gazetteer-0000000000000000.pickle"
+    stale.write_bytes(b"old")
+    gazetteer.load(tmp_path)
+    assert not stale.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_cache_dir_still_works(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _tiny_sources(monkeypatch)
+    tmp_path.chmod(0o500)
+    try:
+        assert gazetteer.load(tmp_path).candidates("izium")
+    finally:
+        tmp_path.chmod(0o700)
+
+
+def test_no_cache_dir_uses_the_user_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _tiny_sources(monkeypatch)
+    monkeypatch.setattr(gazetteer, "default_cache_dir", lambda: tmp_path / "user-cache")
+    assert gazetteer.load(None).candidates("izium")
+    assert list((tmp_path / "user-cache").glob("gazetteer-*.pickle"))
+
+
+def test_user_places_do_not_leak_between_matchers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _tiny_sources(monkeypatch)
+    a: Gazetteer = gazetteer.load(tmp_path)
+    b: Gazetteer = gazetteer.load(tmp_path)
+    pid = a.add_user_place(PlaceRecord("Chkalovske", KIND_CITY, "UA", "UA.07", 49.67, 36.93, 0,
+                                       {"Chkalovske", "Chkalovskoe"}))
+    assert a.candidates("chkalovskoe") == (pid,)
+    assert b.candidates("chkalovskoe") == () and len(b) == len(a) - 1
+    assert [k for _f, _n, _t, k in a.scan(["near", "chkalovske"])] == ["chkalovske"]
+
+
+def test_token_codes_are_stable_and_past_the_bmp() -> None:
+    assert token_code("kharkiv") == token_code("kharkiv")
+    assert all(ord(token_code(t)) > 0xFFFF for t in ("a", "kharkiv", "ß", "x" * 500))
+
+
+def test_name_key_folds_like_article_text() -> None:
+    assert name_key("Khar'kov") == "khar kov"
+    assert name_key("Kyïv") == "kyiv"
+    assert name_key("  Ivano-Frankivsk ") == "ivano frankivsk"
+
+
+@pytest.mark.parametrize(("alt", "main", "ok"), [
+    ("Kharkov", "Kharkiv", True), ("Kiev", "Kyiv", True), ("Zaporozhye", "Zaporizhzhia", True),
+    ("HRK", "Kharkiv", False), ("Ko", "Kyiv", False), ("Lutetia", "Paris", False),
+    ("ha er ke fu", "Kharkiv", False), ("Харків", "Kharkiv", False),
+])
+def test_alternate_names_filter(alt: str, main: str, ok: bool) -> None:
+    assert alt_name_ok(alt, main) is ok
+
+
+def test_distances_and_grid() -> None:
+    assert haversine_km(49.98, 36.25, 49.21, 37.27) == pytest.approx(113, abs=5)
+    assert haversine_km(0, 179.9, 0, -179.9) < 25
+    cells = near_cells(49.98, 36.25, 150)
+    assert cells is not None and cell_of(49.21, 37.27) in cells
+    assert near_cells(0, 0, 5000) is None  # too big to grid: checked for every place
+    wrap = near_cells(0, 179.9, 50)
+    assert wrap is not None and cell_of(0, -179.9) in wrap

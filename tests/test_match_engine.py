@@ -1,0 +1,213 @@
+"""The compiled matcher on real articles: the spec's seed table, fields, evidence, explain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.article import Article, RawItem, normalise
+from monitor.match.engine import LocationsUnavailable, Matcher
+from monitor.settings.rules import RuleConfig
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "izium-2022-09.txt"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def article(title: str = "", body: str = "", **kw: object) -> Article:
+    return normalise(RawItem(source=str(kw.pop("source", "test")), key="k", title=title, body=body,
+                             **kw), NOW)  # type: ignore[arg-type]
+
+
+def rules(*queries: str) -> list[RuleConfig]:
+    return [RuleConfig(name=f"r{i}", query=q) for i, q in enumerate(queries)]
+
+
+def matched(queries: list[str] | tuple[str, ...], art: Article) -> list[str]:
+    m = Matcher.compile(rules(*queries))
+    return [queries[int(x.rule[1:])] for x in m.match(art)]
+
+
+@pytest.fixture(scope="module")
+def seed() -> Article:
+    if not SEED.is_file():
+        pytest.skip(f"seed article not found at {SEED}")
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines) if line.strip())
+    return normalise(RawItem(source="seeds", key="izium", title=lines[first],
+                             body="\n".join(lines[first + 1 :])), NOW)
+
+
+SEED_TABLE = [
+    ("Izium", True),
+    ('"Kharkiv region" AND liberated', True),
+    ("Zelenskyy NEAR/8 Telegram", True),
+    ("Ukraine -Ukraine", False),
+    ('"Imran Khan"', False),
+    ('title:Izium AND body:"Bohun Brigade"', True),
+    ("counteroffensive", False),
+    ("offens*", True),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), SEED_TABLE)
+def test_spec_examples_against_seed(seed: Article, query: str, expected: bool) -> None:
+    assert bool(matched([query], seed)) is expected
+
+
+def test_spec_examples_compiled_together(seed: Article) -> None:
+    queries = [q for q, _ in SEED_TABLE]
+    assert matched(queries, seed) == [q for q, ok in SEED_TABLE if ok]
+
+
+def test_teaser_line_text_is_not_matched_but_offsets_hold(seed: Article) -> None:
+    m = Matcher.compile(rules("Pakistani", "Aiden Aslin", "Dnipro"))
+    found = m.match(seed)
+    assert [x.rule for x in found] == ["r2"]
+    ev = found[0].evidence[0]
+    assert seed.field_text(ev.field)[ev.start : ev.end] == ev.text == "Dnipro"
+
+
+def test_evidence_offsets_point_into_field_text(seed: Article) -> None:
+    m = Matcher.compile(rules('"Kharkiv region" AND liberat*', "Zelenskyy NEAR/8 Telegram", "izium"))
+    for match in m.match(seed):
+        for ev in match.evidence:
+            assert seed.field_text(ev.field)[ev.start : ev.end] == ev.text
+    kinds = {e.kind for x in m.match(seed) for e in x.evidence}
+    assert kinds == {"phrase", "prefix", "near", "term"}
+
+
+def test_near_evidence_spans_both_operands(seed: Article) -> None:
+    (match,) = Matcher.compile(rules("Telegram NEAR/8 Zelenskyy")).match(seed)
+    (ev,) = match.evidence
+    assert ev.kind == "near" and ev.text == "Zelenskyy said on Telegram"
+    assert ev.detail == {"distance": 3}
+
+
+def test_near_distance_is_inclusive_and_either_order() -> None:
+    art = article(body="alpha one two three beta")
+    assert matched(["alpha NEAR/4 beta"], art)
+    assert matched(["beta NEAR/4 alpha"], art)
+    assert not matched(["alpha NEAR/3 beta"], art)
+
+
+def test_near_uses_phrase_start_positions() -> None:
+    art = article(body="big red dog x y cat")
+    assert matched(['"red dog" NEAR/4 cat'], art)  # starts 1 and 5
+    assert not matched(['"red dog" NEAR/3 cat'], art)
+
+
+def test_match_never_spans_two_fields() -> None:
+    art = article(title="Kharkiv", body="region liberated")
+    assert not matched(['"Kharkiv region"'], art)
+    assert not matched(["Kharkiv NEAR/3 region"], art)
+    assert matched(["Kharkiv AND region"], art)
+
+
+def test_fields_are_kept_apart() -> None:
+    art = article(title="Storm warning", body="Rain today", author="Jane Doe", tags=("Weather", "UK"),
+                  url="https://news.example.com/a/b", source="wire")
+    assert matched(["title:storm"], art)
+    assert not matched(["body:storm"], art)
+    assert matched(["author:doe"], art)
+    assert not matched(["doe"], art)  # author is not a default field
+    assert matched(["tags:weather"], art)
+    assert matched(["source:wire"], art)
+    assert matched(['url:"news example"'], art)
+    assert matched(["summary:rain OR title:(rain OR storm)"], art)
+
+
+def test_site_matches_host_and_subdomains_only() -> None:
+    art = article(title="x", url="https://News.Example.com:8080/path?q=1")
+    assert matched(["site:example.com"], art)
+    assert matched(["site:news.example.com"], art)
+    assert not matched(["site:ample.com"], art)
+    assert not matched(["site:example.com.evil"], art)
+    assert not matched(["site:example.com"], article(title="x", url="https://example.com.evil.net/"))
+    assert not matched(["site:example.com"], article(title="x", url="not a url"))
+
+
+def test_site_only_rule_and_evidence() -> None:
+    art = article(title="x", url="https://www.bbc.co.uk/news/1")
+    (match,) = Matcher.compile(rules("site:bbc.co.uk")).match(art)
+    assert match.evidence[0].kind == "site"
+    assert match.evidence[0].text == "www.bbc.co.uk"
+
+
+def test_prefix_matches_any_field_token() -> None:
+    art = article(title="Counter-offensive", body="nothing")
+    assert matched(["offens*"], art)
+    assert matched(["counter*"], art)
+    assert not matched(["offensives*"], art)
+
+
+def test_not_excludes_across_default_fields() -> None:
+    art = article(title="football", body="sport results")
+    assert not matched(["football -sport"], art)
+    assert matched(["football -tennis"], art)
+    assert matched(["football -body:tennis -title:sport"], art)
+
+
+def test_case_and_diacritics_folded() -> None:
+    art = article(body="Zaporizhzhia and Kyïv; CAFÉ Straße")
+    assert matched(["kyiv", "cafe", "strasse", "ZAPORIZHZHIA"], art) == ["kyiv", "cafe", "strasse",
+                                                                         "ZAPORIZHZHIA"]
+
+
+def test_non_ascii_evidence_offsets() -> None:
+    art = article(body="Le café « Kyïv » – ﬁne…done")
+    found = Matcher.compile(rules("kyiv", "fine", "done", "cafe")).match(art)
+    assert [e.text for m in found for e in m.evidence] == ["Kyïv", "ﬁne", "done", "café"]
+
+
+def test_results_in_rule_order_with_all_rule_kinds() -> None:
+    art = article(title="Izium liberated", body="Ukraine war news", url="https://a.example.org/")
+    queries = ["war", "site:example.org", "izium OR kharkiv", '"war news" NEAR/2 ukraine', "nothing"]
+    assert matched(queries, art) == queries[:4]
+
+
+def test_or_rule_evidence_lists_each_present_word() -> None:
+    art = article(title="Paris and Rome", body="Berlin")
+    (match,) = Matcher.compile(rules("Rome OR Madrid OR Berlin OR Paris")).match(art)
+    assert sorted(e.text for e in match.evidence) == ["Berlin", "Paris", "Rome"]
+
+
+def test_not_branch_gives_no_evidence() -> None:
+    art = article(body="apple banana")
+    (match,) = Matcher.compile(rules("apple -cherry")).match(art)
+    assert [e.text for e in match.evidence] == ["apple"]
+
+
+def test_explain_says_why(seed: Article) -> None:
+    m = Matcher.compile(rules("Ukraine -Ukraine", '"Imran Khan"', "Izium", "Zelenskyy NEAR/1 Telegram"))
+    by_rule = {e["rule"]: e for e in m.explain(seed)}
+    assert by_rule["r0"]["matched"] is False
+    assert "excluded by NOT" in by_rule["r0"]["reason"]
+    assert by_rule["r1"] == {**by_rule["r1"], "matched": False, "candidate": False,
+                             "absent": ['"imran khan"'], "present": []}
+    assert by_rule["r2"]["matched"] is True and by_rule["r2"]["evidence"]
+    assert "not within 1" in by_rule["r3"]["reason"]
+
+
+def test_empty_article_and_no_rules() -> None:
+    assert Matcher.compile([]).match(article()) == []
+    assert Matcher.compile(rules("a")).match(article()) == []
+
+
+def test_location_rules_without_location_matcher_fail_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_places(name: str, *args: object, **kwargs: object) -> object:
+        if name == "monitor.match.places":
+            raise ImportError("No module named 'monitor.match.places'")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_places)
+    rule = RuleConfig.model_validate({"name": "near-kyiv", "locations": {"places": ["Kyiv"]}})
+    with pytest.raises(LocationsUnavailable) as caught:
+        Matcher.compile([*rules("a"), rule])
+    assert caught.value.path == "rules[1].locations"
+    assert "near-kyiv" in caught.value.message
