@@ -141,3 +141,40 @@ def test_bad_files_are_skipped_and_the_daemon_keeps_going(tmp_path: Path, endpoi
     for name in ("binary.txt", "empty.txt", "dir.txt"):
         assert any(name in line and "WARNING" in line for line in once.stderr.splitlines()), name
     assert [m["title"] for m in endpoint.received] == ["Good Izium markerGood"]
+
+
+def test_alert_survives_sigkill_and_is_delivered_once_after_restart(tmp_path: Path) -> None:
+    ep = Endpoint()  # down while the first daemon runs
+    folder = tmp_path / "in"
+    folder.mkdir()
+    state = tmp_path / "state"
+    config = _config(tmp_path, folder, ep.url, '\n[alerts]\nretry_initial = "0.2s"\nretry_max = "0.5s"\n')
+    proc = _start(config, state)
+    try:
+        deadline = time.time() + 30
+        _drop(folder, "k.txt", "Killed: Izium markerKill\n\nText about Izium.\n")
+        import sqlite3
+
+        while time.time() < deadline:  # wait until the alert is committed to the outbox
+            try:
+                with sqlite3.connect(state / "newsmon.db") as db:
+                    if db.execute("SELECT count(*) FROM outbox").fetchone()[0]:
+                        break
+            except sqlite3.OperationalError:
+                pass
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the alert never reached the outbox")
+    finally:
+        proc.kill()  # no clean shutdown
+        proc.communicate(timeout=20)
+    ep.up()
+    proc = _start(config, state)
+    try:
+        got = ep.wait_for(1)
+        time.sleep(1.0)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+        ep.down()
+    assert [m.get("title", "") for m in ep.received] == ["Killed: Izium markerKill"], got
