@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.article import Article, RawItem, normalise  # noqa: E402
-from monitor.match.engine import Matcher  # noqa: E402
-from monitor.settings.rules import RuleConfig  # noqa: E402
+from monitor.article import Article, RawItem, normalise
+from monitor.match.engine import Matcher
+from monitor.settings.rules import RuleConfig
 
 
 def generate(corpus: list[dict[str, str]], count: int, seed: int) -> list[tuple[list[str], str]]:
@@ -82,7 +82,9 @@ def per_article(fn: object, items: list[Article], repeat: int = 3) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sample", type=int, default=10, help="articles for the regex baseline")
@@ -105,7 +107,8 @@ def main() -> None:
         compile_s = time.process_time() - start
         matches = sum(len(matcher.match(a)) for a in articles)
         t = per_article(matcher.match, articles)
-        regexes = [re.compile(r"\b(?:" + "|".join(map(re.escape, ws)) + r")", re.I) for ws, _ in generated[:n]]
+        regexes = [re.compile(r"\b(?:" + "|".join(map(re.escape, ws)) + r")", re.I)
+                   for ws, _ in generated[:n]]
 
         def baseline(a: Article, regexes: list[re.Pattern[str]] = regexes) -> None:
             text = a.title + "\n" + a.body

@@ -135,3 +135,12 @@ def test_repeated_entry_in_one_feed_counts_once() -> None:
     )
     feed = parse_feed(data, {"content-type": "application/rss+xml"}, BASE, "src")
     assert feed.keys == ("same",) and [e.title for e in feed.entries] == ["first"]
+
+
+def test_a_body_naming_a_local_file_is_not_read(tmp_path: Path) -> None:
+    local = tmp_path / "local-feed.xml"
+    local.write_bytes(
+        b'<rss version="2.0"><channel><title>LOCAL</title><item><guid>s</guid></item></channel></rss>'
+    )
+    feed = parse_feed(str(local).encode(), {"content-type": "application/rss+xml"}, BASE, "src")
+    assert feed.error.startswith("not a feed") and feed.entries == () and feed.title != "LOCAL"

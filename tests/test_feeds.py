@@ -416,12 +416,14 @@ def test_parse_pool_recovers_from_a_dead_or_stuck_worker(
         p.poll_all()  # the dead pool is noticed, reported and replaced
         p.poll_all()
         assert rec.alerted()[-1] == "e3"
-        monkeypatch.setattr(feeds_module, "PARSE_TIMEOUT", 0.0001)
-        p.poll_all()  # "stuck": the pool is killed and replaced
-        print("AFTER STUCK", [r.getMessage() for r in caplog.records])
+        # "Stuck": an 800-entry feed takes far longer to parse than this timeout.
+        server.routes["/f"] = feed_route(rss([(f"big{i}", "Entry") for i in range(800)]))
+        monkeypatch.setattr(feeds_module, "PARSE_TIMEOUT", 0.05)
+        p.poll_all()  # the pool is killed and replaced
         monkeypatch.setattr(feeds_module, "PARSE_TIMEOUT", 60.0)
+        server.routes["/f"] = feed_route(changing)
         p.poll_all()
-        assert rec.alerted()[-1] == "e5"
+        assert rec.alerted()[-1] == "e4"
     finally:
         p.close()
     text = "\n".join(r.getMessage() for r in caplog.records)

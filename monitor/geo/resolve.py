@@ -30,7 +30,7 @@ from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import Mention
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
 
-MAX_SENSES = 40
+MAX_SENSES = 12
 BARE_MIN_POP = 15_000
 ABSTAIN_MARGIN = 0.3
 ABSTAIN_KM = 500.0
@@ -79,7 +79,7 @@ def _in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
     return False
 
 
-def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention]) -> list[_Surface]:
+def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_Surface]:
     by_key: dict[tuple[str, bool], _Surface] = {}
     for m in mentions:
         s = by_key.get((m.key, m.qualifies))
@@ -88,7 +88,7 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention]) -> list[_Surface]:
                 country = gaz.demonym(m.key)
                 senses = [country] if country is not None else []
             else:
-                senses = list(gaz.candidates(m.key)[:MAX_SENSES])
+                senses = list(gaz.candidates(m.key))
                 if m.qualifies:  # a qualifier is a region or a country
                     senses = [p for p in senses if gaz.kind[p] <= KIND_ADMIN1] or senses
             s = by_key[(m.key, m.qualifies)] = _Surface(m.key, [], senses, m.demonym, False,
@@ -101,7 +101,16 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention]) -> list[_Surface]:
         # One clean (mid-sentence, capitalised) use vouches for the word.
         if not m.sentence_start:
             s.common = s.common and m.common
-    return [s for s in by_key.values() if s.senses]
+    surfaces = [s for s in by_key.values() if s.senses]
+    # Keep the most populous senses, and any in a region the text names or
+    # in the home region (Springfield has 40 senses; context picks among them).
+    named = {gaz.admin1[s.senses[0]] for s in surfaces if gaz.kind[s.senses[0]] == KIND_ADMIN1}
+    for s in surfaces:
+        if len(s.senses) > MAX_SENSES:
+            s.senses = s.senses[:MAX_SENSES] + [
+                p for p in s.senses[MAX_SENSES:]
+                if gaz.admin1[p] in named or gaz.region_ids.get(gaz.admin1[p]) in home.regions]
+    return surfaces
 
 
 def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
@@ -125,8 +134,8 @@ def _by_prior(priors: dict[tuple[int, int], float], sid: int) -> Callable[[int],
 def resolve(
     gaz: Gazetteer, mentions: Sequence[Mention], home: Home | None = None
 ) -> list[Resolved]:
-    surfaces = _surfaces(gaz, mentions)
     home = home or Home()
+    surfaces = _surfaces(gaz, mentions, home)
     priors = {(id(s), p): _prior(gaz, p, s) for s in surfaces for p in s.senses}
     for s in surfaces:
         s.choice = max(s.senses, key=_by_prior(priors, id(s)))
@@ -144,6 +153,8 @@ def resolve(
             elif gaz.admin1[c]:
                 shared_regions[gaz.admin1[c]] += 1
             countries[gaz.cc[c]] += 1
+        points = [(gaz.lat[s.choice], gaz.lon[s.choice], s) for s in surfaces
+                  if s.choice is not None and gaz.kind[s.choice] > KIND_ADMIN1]
         for s in surfaces:
             scored = []
             own = s.choice if s.choice is not None else -1
@@ -165,13 +176,10 @@ def resolve(
                 if gaz.kind[p] != KIND_COUNTRY:
                     support += min(2.0, countries[cc] - (own >= 0 and gaz.cc[own] == cc))
                 near = 0.0
-                for o in surfaces:
-                    if o is s or o.choice is None or gaz.kind[o.choice] <= KIND_ADMIN1:
-                        continue
-                    q = o.choice
-                    if abs(gaz.lat[q] - gaz.lat[p]) < 2 and haversine_km(
-                        gaz.lat[p], gaz.lon[p], gaz.lat[q], gaz.lon[q]
-                    ) < NEAR_CONTEXT_KM:
+                lat, lon = gaz.lat[p], gaz.lon[p]
+                for qlat, qlon, o in points:
+                    if o is not s and abs(qlat - lat) < 1.5 and haversine_km(
+                            lat, lon, qlat, qlon) < NEAR_CONTEXT_KM:
                         near += 0.5
                 support += min(near, 1.5)
                 local += min(near, 1.5)

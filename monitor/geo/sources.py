@@ -23,7 +23,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from importlib import resources
 from typing import Any
 
@@ -33,9 +32,9 @@ KIND_COUNTRY, KIND_ADMIN1, KIND_ADMIN2, KIND_CITY = 0, 1, 2, 3
 # Alternate names kept for places of at least this population (smaller places
 # keep their main name only: their alternates are mostly other scripts/noise).
 ALT_NAME_MIN_POP = 15_000
-# A transliteration variant looks like the main name (Kharkov/Kharkiv 0.71,
-# Kiev/Kyiv 0.5); foreign-language exonyms (Lutetia, Parigi) mostly do not.
-ALT_NAME_MIN_SIMILARITY = 0.5
+# A transliteration variant shares most letters with the main name
+# (Kharkov/Kharkiv 0.86, Kiev/Kyiv 0.75); exonyms like Lutetia do not.
+ALT_NAME_MIN_SIMILARITY = 0.6
 REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture")
 _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'’. -]*$")
 
@@ -58,7 +57,10 @@ def _data(package: str, name: str) -> str:
 
 
 def _similar(a: str, b: str) -> float:
-    return SequenceMatcher(None, fold(a), fold(b)).ratio()
+    """Shared letters over total letters (difflib's quick_ratio, without difflib's cost)."""
+    fa, fb = fold(a), fold(b)
+    common = sum((Counter(fa) & Counter(fb)).values())
+    return 2 * common / (len(fa) + len(fb)) if fa or fb else 0.0
 
 
 def alt_name_ok(alt: str, main: str) -> bool:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from monitor.article import Article
 from monitor.match.evaluate import Check, Collect, Doc, compile_evidence, compile_node, explain
 from monitor.match.index import TermIndex, anchors
-from monitor.match.query import FIELDS, DEFAULT_FIELDS, Node, leaf_fields, parse_query, plain_words
+from monitor.match.query import DEFAULT_FIELDS, FIELDS, Node, leaf_fields, parse_query, plain_words
 from monitor.match.types import Evidence, Match
 from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
@@ -59,11 +59,6 @@ class Matcher:
         self._checks: list[Check | None] = [None] * len(names)
         self._collects: list[Collect | None] = [None] * len(names)
         self._by_name = {n: i for i, n in enumerate(self.names)}
-        self._exact: dict[int, frozenset[str]] = {}  # OR-of-words rules
-        for i, root in enumerate(self._roots):
-            words = plain_words(root) if root is not None else None
-            if words is not None and len(set(words)) > 1:
-                self._exact[i] = frozenset(words)
 
     @classmethod
     def compile(
@@ -124,19 +119,13 @@ class Matcher:
         index = self._index
         found: dict[int, tuple[Evidence, ...]] = {}
         word_evidence = doc.word_evidence
-        default = doc.default
-        single = index.single
-        for word in single.keys() & default:
+        exact = index.exact
+        get = found.get
+        for word in index.exact_words(doc.default):
             evidence = word_evidence(word)
-            for i in single[word]:
-                found[i] = evidence
-        exact = self._exact
-        for i in index.exact_hits(default):
-            present = exact[i] & default
-            if len(present) == 1:
-                found[i] = word_evidence(next(iter(present)))
-            else:  # sorted: the same output on every run
-                found[i] = tuple(e for w in sorted(present) for e in word_evidence(w))
+            for i in exact[word]:
+                earlier = get(i)
+                found[i] = evidence if earlier is None else earlier + evidence
         checks, collects = self._checks, self._collects
         for i in index.candidates(doc.vocab, doc.host):
             check, collect = checks[i], collects[i]
@@ -158,7 +147,7 @@ class Matcher:
                     found[i] = tuple(evidence)
                 elif i in found:
                     found[i] = found[i] + tuple(evidence)
-        return sorted(found.items())
+        return [(i, found[i]) for i in sorted(found)]
 
     def match(self, article: Article) -> list[Match]:
         names = self.names
@@ -168,8 +157,8 @@ class Matcher:
         """Per rule, in rule order: matched or not, and why (for `--explain`)."""
         doc = Doc(article, self._fields)
         candidates = set(self._index.candidates(doc.vocab, doc.host))
-        candidates.update(self._index.exact_hits(doc.default))
-        candidates.update(i for w in self._index.single.keys() & doc.default for i in self._index.single[w])
+        exact = self._index.exact
+        candidates.update(i for w in self._index.exact_words(doc.default) for i in exact[w])
         located = self._locations.match(article) if self._locations is not None else {}
         matched = dict(self.raw_matches(article))
         out: list[dict[str, Any]] = []

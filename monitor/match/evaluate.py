@@ -49,7 +49,8 @@ def url_host(url: str) -> str:
 class Doc:
     """One article, tokenised once for every rule."""
 
-    __slots__ = ("_bounds", "_evidence", "_firsts", "_pos", "_texts", "_vocab", "article", "default", "host", "sets", "vocab", "word_evidence_cache", "words")
+    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_pos", "_tables", "_texts", "_vocab", "article", "default",
+                 "host", "sets", "vocab", "word_evidence_cache", "words")
 
     def __init__(self, article: Article, fields: Iterable[str]):
         self.article = article
@@ -81,6 +82,8 @@ class Doc:
         self._evidence: dict[Node, tuple[Evidence, ...]] = {}
         self.word_evidence_cache: dict[str, tuple[Evidence, ...]] = {}
         self._firsts: dict[str, dict[str, int]] = {}
+        self._heads: dict[tuple[str, int], set[str]] = {}
+        self._tables: list[tuple[str, set[str], dict[str, int], list[int], str]] | None = None
 
     # -- lookups ---------------------------------------------------------------
 
@@ -108,7 +111,8 @@ class Doc:
         if firsts is None:
             toks = self.words[field]
             # Built back to front, so each word keeps its earliest position.
-            firsts = self._firsts[field] = dict(zip(reversed(toks), range(len(toks) - 1, -1, -1), strict=True))
+            firsts = dict(zip(reversed(toks), range(len(toks) - 1, -1, -1), strict=True))
+            self._firsts[field] = firsts
         return firsts[word]
 
     def _sorted_vocab(self, field: str) -> list[str]:
@@ -127,9 +131,13 @@ class Doc:
         return out
 
     def has_prefix(self, field: str, prefix: str) -> bool:
-        vocab = self._sorted_vocab(field)
-        i = bisect_left(vocab, prefix)
-        return i < len(vocab) and vocab[i].startswith(prefix)
+        # The set of the field's token heads of this length: one set per (field, length).
+        key = (field, len(prefix))
+        heads = self._heads.get(key)
+        if heads is None:
+            size = len(prefix)
+            heads = self._heads[key] = {t[:size] for t in self.sets[field] if len(t) >= size}
+        return prefix in heads
 
     def leaf_positions(self, leaf: Leaf, field: str) -> list[int]:
         """Sorted start positions of `leaf` in `field`."""
@@ -171,21 +179,31 @@ class Doc:
         if found is not None:
             return found
         out = []
-        for field in DEFAULT_FIELDS:
-            toks = self.sets.get(field)
-            if toks is None or word not in toks:
-                continue
-            first = self.first(field, word)
-            bounds = self._bounds.get(field)
-            if bounds is None:
-                bounds = self._bounds[field] = token_bounds(self._texts[field])
-            if 2 * first + 1 < len(bounds):
-                start, end = bounds[2 * first], bounds[2 * first + 1]
-            else:  # words/bounds disagree (exotic Unicode): degrade, never crash
-                start = end = 0
-            out.append(Evidence("term", field, start, end, self.article.field_text(field)[start:end]))
+        for field, toks, firsts, bounds, text in self._default_tables():
+            if word in toks:
+                k = 2 * firsts[word]
+                if k + 1 < len(bounds):
+                    start, end = bounds[k], bounds[k + 1]
+                else:  # words/bounds disagree (exotic Unicode): degrade, never crash
+                    start = end = 0
+                out.append(Evidence("term", field, start, end, text[start:end]))
         found = self.word_evidence_cache[word] = tuple(out)
         return found
+
+    def _default_tables(self) -> list[tuple[str, set[str], dict[str, int], list[int], str]]:
+        tables = self._tables
+        if tables is None:
+            tables = []
+            for field in DEFAULT_FIELDS:
+                toks = self.sets.get(field)
+                if toks:
+                    self.first(field, next(iter(toks)))  # builds the first-position table
+                    bounds = self._bounds.get(field)
+                    if bounds is None:
+                        bounds = self._bounds[field] = token_bounds(self._texts[field])
+                    tables.append((field, toks, self._firsts[field], bounds, self.article.field_text(field)))
+            self._tables = tables
+        return tables
 
     def leaf_evidence(self, node: Node) -> tuple[Evidence, ...]:
         """Evidence of a term-like node (empty when it does not hold); cached."""
@@ -396,7 +414,8 @@ def _term_evidence(node: Node, doc: Doc, out: list[Evidence]) -> None:
         if start < 0:
             out.append(Evidence("site", "url", 0, len(url), url))
         else:
-            out.append(Evidence("site", "url", start, start + len(doc.host), url[start : start + len(doc.host)]))
+            end = start + len(doc.host)
+            out.append(Evidence("site", "url", start, end, url[start:end]))
 
 
 # -- explain -----------------------------------------------------------------------

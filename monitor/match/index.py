@@ -19,10 +19,11 @@ from monitor.match.query import And, Near, Node, Not, Or, Phrase, Prefix, Site, 
 Anchor = tuple[str, str]
 
 # Very common tokens make poor anchors: every article has them.
-_COMMON = frozenset(
-    "a an and are as at be by for from has have he in is it its of on or that the their "
-    "they this to was were will with said not but".split()
-)
+_COMMON = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "he",
+    "in", "is", "it", "its", "not", "of", "on", "or", "said", "that", "the", "their", "they",
+    "this", "to", "was", "were", "will", "with",
+})
 
 
 def _term_cost(word: str) -> float:
@@ -72,7 +73,6 @@ class TermIndex:
     def __init__(self) -> None:
         # Rules that are just `word` or `w1 OR w2 OR …` (default fields): present <=> match.
         self.exact: dict[str, list[int]] = {}
-        self.single: dict[str, list[int]] = {}  # one-word rules
         self.terms: dict[str, list[int]] = {}
         self.prefixes: dict[str, list[int]] = {}
         self.sites: dict[str, list[int]] = {}
@@ -84,18 +84,12 @@ class TermIndex:
             table.setdefault(key, []).append(rule_id)
 
     def add_exact(self, rule_id: int, words: Iterable[str]) -> None:
-        unique = set(words)
-        table = self.single if len(unique) == 1 else self.exact
-        for word in unique:
-            table.setdefault(word, []).append(rule_id)
+        for word in dict.fromkeys(words):
+            self.exact.setdefault(word, []).append(rule_id)
 
-    def exact_hits(self, default: set[str]) -> set[int]:
-        """Ids of the OR-of-words rules that match (one of their words is present)."""
-        hits: set[int] = set()
-        exact = self.exact
-        for word in exact.keys() & default:
-            hits.update(exact[word])
-        return hits
+    def exact_words(self, default: set[str]) -> list[str]:
+        """The present words that decide exact rules (sorted: the same output on every run)."""
+        return sorted(self.exact.keys() & default)
 
     def freeze(self) -> None:
         """Call once after the last `add`."""

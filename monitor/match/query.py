@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 from monitor.text import terms
 
@@ -178,8 +178,7 @@ def is_positive(node: Node) -> bool:
 # --- lexer -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Tok:
+class _Tok(NamedTuple):
     kind: str  # WORD PHRASE FIELD SITE LP RP AND OR NOT MINUS PLUS NEAR
     value: str
     column: int
@@ -322,7 +321,7 @@ class _Parser:
             shared = tuple(f for f in left.fields if f in right.fields)
             if not shared:
                 raise QueryError(tok.column, "NEAR operands restricted to different fields can never meet")
-            left = Near(left, right, tok.distance, shared)  # type: ignore[assignment]
+            left = Near(left, right, tok.distance, shared)
         return left
 
     def unary(self, field: str | None) -> Node:
@@ -406,9 +405,37 @@ class _Parser:
         return Phrase(tuple(toks), fields)
 
 
+# The commonest shape by far, `word` or `w1 OR w2 OR …` of plain ASCII words,
+# parses without the general machinery (same tree; see test_query_parse).
+_SIMPLE_OR = re.compile(r"[A-Za-z0-9]+(?: OR [A-Za-z0-9]+)*")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+
+
+def _simple(text: str) -> Node | None:
+    if not _SIMPLE_OR.fullmatch(text):
+        return None
+    items = text.split(" OR ")
+    if _OPERATORS.intersection(items):
+        return None
+    if len(items) == 1:
+        return Word(text.lower())
+    return Or(tuple(Word(w.lower()) for w in items))
+
+
 @lru_cache(maxsize=32768)
 def parse_query(text: str) -> Query:
     """Parse a QUERY.md query (cached: config validation and compile both parse)."""
+    simple = _simple(text)
+    if simple is not None:
+        return Query(text, simple)
+    root = _Parser(text, _lex(text)).parse()
+    if not is_positive(root):
+        raise QueryError(1, "only negative terms (NOT, -): add a term the article must contain")
+    return Query(text, root)
+
+
+def parse_general(text: str) -> Query:
+    """`parse_query` without the fast path or the cache (for tests)."""
     root = _Parser(text, _lex(text)).parse()
     if not is_positive(root):
         raise QueryError(1, "only negative terms (NOT, -): add a term the article must contain")

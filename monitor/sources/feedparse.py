@@ -1,17 +1,19 @@
 """Feed bytes -> `RawItem`s: RSS 0.9x/1.0/2.0 and Atom via feedparser, JSON Feed 1.x here.
 
 Pure and CPU-bound (runs in the parsing process pool): no I/O, no clock.
-feedparser always gets the BYTES, the response headers (so a charset declared
-only in Content-Type is honoured) and the feed URL as base, never a URL to
-fetch. Its HTML sanitiser is off: every HTML field goes through our
-HTML-to-text instead (faster, and article text is plain text, escaped again
-wherever it is rendered).
+feedparser always gets the BYTES (in a stream: bare bytes naming a path
+would be opened as a local file) and the response headers (so a charset
+declared only in Content-Type is honoured), never a URL to fetch; relative
+links are resolved against the feed URL here. Its HTML sanitiser is off:
+every HTML field goes through our HTML-to-text instead (faster, and article
+text is plain text, escaped again wherever it is rendered).
 """
 
 from __future__ import annotations
 
 import calendar
 import hashlib
+import io
 import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -202,9 +204,15 @@ def _parse_xml(
     tags: Sequence[str],
     known: Collection[str],
 ) -> ParsedFeed:
+    response_headers = {k.lower(): v for k, v in headers.items()}
+    # No Content-Location (feedparser's way to take the feed URL as base): it would also
+    # "resolve" guids such as "item-17" into URLs, and identity must not depend on the feed
+    # URL. Relative links are joined with the feed URL in `_http_link` instead.
+    # A stream, never bare bytes: feedparser opens bytes that look like a path as a
+    # local file, so a feed whose body is "/etc/passwd" would be read from disk.
     parsed = feedparser.parse(
-        data,
-        response_headers={k.lower(): v for k, v in headers.items()},
+        io.BytesIO(data),
+        response_headers=response_headers,
         sanitize_html=False,
         resolve_relative_uris=False,
     )

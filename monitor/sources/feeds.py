@@ -288,18 +288,22 @@ class FeedPoller:
         loop = self._ensure_loop()
 
         async def everything() -> None:
-            await asyncio.gather(*(self._poll(f, force=True) for f in feeds))
+            # One read of every feed's state instead of one round trip per feed.
+            states = await self._run_io(self.sources.all, STATE_PREFIX)
+            await asyncio.gather(
+                *(self._poll(f, force=True, state=states.get(state_key(f.name))) for f in feeds)
+            )
 
         asyncio.run_coroutine_threadsafe(everything(), loop).result()
 
     # -- one poll
 
-    async def _poll(self, feed: FeedConfig, *, force: bool) -> None:
+    async def _poll(self, feed: FeedConfig, *, force: bool, state: dict[str, Any] | None = None) -> None:
         if feed.name in self._in_flight:
             return
         self._in_flight.add(feed.name)
         try:
-            await self._poll_inner(feed, force)
+            await self._poll_inner(feed, force, state)
         except Exception:
             log.exception("feed %s: poll crashed", feed.name)
         finally:
@@ -308,16 +312,20 @@ class FeedPoller:
     async def _run_io(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
 
-    async def _poll_inner(self, feed: FeedConfig, force: bool) -> None:
+    async def _poll_inner(self, feed: FeedConfig, force: bool, loaded: dict[str, Any] | None) -> None:
         key = state_key(feed.name)
-        state: dict[str, Any] = dict(await self._run_io(self.sources.get, key) or {})
+        if loaded is None:
+            loaded = await self._run_io(self.sources.get, key)
+        state: dict[str, Any] = dict(loaded or {})
         if state.get("url") != feed.url:
             state = {"url": feed.url}  # a new feed, or its URL changed: start over
         now = self.clock()
         hold = _parse_time(state.get("hold_until"))
         # Scheduled polls respect backoff/ttl/skipHours; `poll_all` only an explicit Retry-After.
         limit = hold if not force else _parse_time(state.get("retry_until"))
-        if limit is not None and now < limit - timedelta(seconds=1):
+        # A scheduled tick may come up to `jitter` early; it should not cost a whole interval.
+        slack = timedelta(seconds=1) + (timedelta(0) if force else self.config.fetch.jitter)
+        if limit is not None and now < limit - slack:
             if force:
                 log.info("feed %s: skipped, server asked to wait until %s", feed.name, limit.isoformat())
             return
@@ -336,10 +344,9 @@ class FeedPoller:
         state["last_attempt"] = _iso(now)
         state["last_status"] = result.status
         parsed: ParsedFeed | None = None
-        error, kind = result.error, result.kind
+        error, kind = result.error, str(result.kind)
         if result.outcome == "ok":
-            parsed, error = await self._parse(feed, result, state.get("recent") or ())
-            kind = "permanent" if error else ""
+            parsed, error, kind = await self._parse(feed, result, state.get("recent") or ())
         if result.moved_to and (
             result.moved_to != state.get("moved_to") or feed.name not in self._moved_logged
         ):
@@ -358,7 +365,8 @@ class FeedPoller:
 
     async def _parse(
         self, feed: FeedConfig, result: FetchResult, known: Iterable[str] = ()
-    ) -> tuple[ParsedFeed | None, str]:
+    ) -> tuple[ParsedFeed | None, str, str]:
+        """(feed, error, error kind): "not a feed" is permanent, a parser crash transient."""
         loop = asyncio.get_running_loop()
         pool = self._parse_pool()
         try:
@@ -372,17 +380,17 @@ class FeedPoller:
         except TimeoutError:
             # A worker stuck on hostile input cannot be interrupted: replace the pool.
             self._reset_pool(pool, kill=True)
-            return None, f"parsing took longer than {PARSE_TIMEOUT:g}s; gave up"
+            return None, f"parsing took longer than {PARSE_TIMEOUT:g}s; gave up", "transient"
         except concurrent.futures.process.BrokenProcessPool:
             self._reset_pool(pool, kill=False)
-            return None, "a parsing process died; the pool was restarted"
+            return None, "a parsing process died; the pool was restarted", "transient"
         except Exception as exc:  # a worker crash must not take the poller down
-            return None, f"parser failed: {type(exc).__name__}: {str(exc)[:200]}"
+            return None, f"parser failed: {type(exc).__name__}: {str(exc)[:200]}", "transient"
         if parsed.error:
-            return None, parsed.error
+            return None, parsed.error, "permanent"
         if parsed.warning:
             log.info("feed %s: %s", feed.name, parsed.warning)
-        return parsed, ""
+        return parsed, "", ""
 
     def _failed(
         self, feed: FeedConfig, state: dict[str, Any], result: FetchResult, error: str, kind: str,
