@@ -170,14 +170,16 @@ def speed(corpus: Path) -> None:
                 lm.match(a)
         rates = {}
         for label, lm in (("1 rule", one), ("1,000 rules", many)):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             hits = 0
             for a in arts:
                 hits += len(lm.match(a))
-            dt = time.perf_counter() - t0
-            rates[label] = len(arts) / dt
-            print(f"{label:12s}: {len(arts)} articles in {dt:.2f} s = {rates[label]:,.0f} "
-                  f"articles/s, {hits} rule matches")
+            dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+            # CPU time is the one-core figure; wall time also counts the
+            # other processes sharing the machine.
+            rates[label] = len(arts) / cpu
+            print(f"{label:12s}: {len(arts)} articles, {cpu:.2f} s CPU = {rates[label]:,.0f} "
+                  f"articles/s on one core ({len(arts) / dt:,.0f}/s wall), {hits} rule matches")
         print(f"1,000 rules vs 1 rule: {rates['1,000 rules'] / rates['1 rule']:.2f}x the rate "
               f"(target >= 1,000 articles/s)")
 

@@ -15,15 +15,14 @@ import pytest
 
 from monitor.article import RawItem, article_id
 from monitor.settings import Config
-from monitor.sources.feeds import (
-    FeedPoller,
+from monitor.sources.feedpolicy import (
     backfill_alerts,
     backoff,
     health_step,
     hold_until,
     skip_hours_delay,
-    state_key,
 )
+from monitor.sources.feeds import FeedPoller, state_key
 from monitor.store import open_store
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
@@ -297,6 +296,7 @@ def test_pure_schedule_decisions() -> None:
     assert backoff(timedelta(minutes=15), 1, timedelta(hours=6)) == timedelta(minutes=30)
     assert backoff(timedelta(minutes=15), 3, timedelta(hours=6)) == timedelta(hours=2)
     assert backoff(timedelta(minutes=15), 50, timedelta(hours=6)) == timedelta(hours=6)
+    assert backoff(timedelta(days=7), 1000, timedelta(hours=6)) == timedelta(days=7)  # no overflow
     assert hold_until(T0, timedelta(minutes=15)) == (None, "interval")
     assert hold_until(T0, timedelta(minutes=15), ttl_minutes=60) == (T0 + timedelta(hours=1), "feed <ttl>")
     assert hold_until(T0, timedelta(minutes=15), ttl_minutes=5) == (None, "interval")
@@ -428,3 +428,33 @@ def test_parse_pool_recovers_from_a_dead_or_stuck_worker(
         p.close()
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "parsing took longer than" in text
+
+
+def test_close_does_not_wait_for_a_slow_feed(server: FeedServer, store: Any) -> None:
+    server.routes["/slow"] = trickle_route(seconds=30, every=0.1)
+    config = make_config([{"name": "slow", "url": server.url("/slow")}], fetch={"timeout": "60s"})
+    p = poller(config, store, Recorder())
+    p._job("slow")  # what the scheduler calls: returns at once, the poll runs on
+    deadline = time.monotonic() + 5
+    while not server.hits and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.hits
+    started = time.monotonic()
+    p.close()
+    assert time.monotonic() - started < 3
+    p._job("slow")  # a job firing after close (reload) is ignored, not an error
+
+
+def test_feed_ttl_and_skip_hours_set_the_next_poll(server: FeedServer, store: Any) -> None:
+    server.routes["/ttl"] = feed_route(fixture("rss20.xml"))  # <ttl>30</ttl>, skipHours 2 and 3
+    config = make_config([{"name": "ttl", "url": server.url("/ttl"), "interval": "5m"}])
+    clock = Clock(datetime(2026, 1, 5, 1, 40, tzinfo=UTC))
+    p = poller(config, store, Recorder(), clock)
+    try:
+        p.poll_all()
+    finally:
+        p.close()
+    state = store.sources.get(state_key("ttl"))
+    assert state["ttl"] == 30 and state["skip_hours"] == [2, 3]
+    # 01:40 + ttl 30m = 02:10, inside skipped hours 2-3: next poll at 04:00.
+    assert state["hold_until"] == datetime(2026, 1, 5, 4, 0, tzinfo=UTC).isoformat()

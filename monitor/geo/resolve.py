@@ -35,6 +35,8 @@ BARE_MIN_POP = 15_000
 ABSTAIN_MARGIN = 0.3
 ABSTAIN_KM = 500.0
 NEAR_CONTEXT_KM = 150.0
+LONE_MIN_POP = 100_000
+MULTI_MIN_POP = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +134,14 @@ def _by_prior(priors: dict[tuple[int, int], float], sid: int) -> Callable[[int],
 
 
 def resolve(
-    gaz: Gazetteer, mentions: Sequence[Mention], home: Home | None = None
+    gaz: Gazetteer, mentions: Sequence[Mention], home: Home | None = None,
+    watched: Callable[[int], bool] | None = None,
 ) -> list[Resolved]:
+    """`watched(pid)`: is the place one the rules ask about (named, or in a
+    region or small circle of a rule)? The user wants those, so a lone mention
+    of one is not doubted as a surname or a hamlet."""
+    if watched is None:
+        watched = _nothing_watched
     home = home or Home()
     surfaces = _surfaces(gaz, mentions, home)
     priors = {(id(s), p): _prior(gaz, p, s) for s in surfaces for p in s.senses}
@@ -150,12 +158,21 @@ def resolve(
             c = s.choice
             if gaz.kind[c] == KIND_ADMIN1:
                 named_regions[gaz.admin1[c]] += 1
-            elif gaz.admin1[c]:
+            elif gaz.admin1[c] and _vouches(gaz, s, c):
                 shared_regions[gaz.admin1[c]] += 1
             countries[gaz.cc[c]] += 1
+        # Only places that stand on their own vouch for others (Christmas,
+        # Florida must not vouch for Heathrow, Florida).
         points = [(gaz.lat[s.choice], gaz.lon[s.choice], s) for s in surfaces
-                  if s.choice is not None and gaz.kind[s.choice] > KIND_ADMIN1]
+                  if s.choice is not None and gaz.kind[s.choice] > KIND_ADMIN1
+                  and _vouches(gaz, s, s.choice)]
         for s in surfaces:
+            if len(s.senses) == 1 and (_evident(gaz, s, s.senses[0], 0.0, 0.0)
+                                       or watched(s.senses[0])):
+                # One sense that needs no evidence (a country, a big town): nothing to weigh.
+                if final:
+                    out.extend(Resolved(m, s.senses[0]) for m in s.mentions)
+                continue
             scored = []
             own = s.choice if s.choice is not None else -1
             for p in s.senses:
@@ -188,26 +205,37 @@ def resolve(
                     local += 3.0
                 elif cc in home.countries:
                     support += 1.0
-                scored.append((score + support, local, p))
+                scored.append((score + support, local, support, p))
             scored.sort(reverse=True)
-            _, best_local, best = scored[0]
+            _, best_local, best_support, best = scored[0]
             s.choice = best
             if not final:
                 continue
             if not _confident(gaz, s, scored):
                 s.choice = None
                 continue
-            if not _evident(gaz, s, best, best_local):
+            if not _evident(gaz, s, best, best_local, best_support) and not watched(best):
                 s.choice = None
                 continue
             out.extend(Resolved(m, best) for m in s.mentions)
     return out
 
 
-def _confident(gaz: Gazetteer, s: _Surface, scored: list[tuple[float, float, int]]) -> bool:
+def _nothing_watched(pid: int) -> bool:
+    return False
+
+
+def _vouches(gaz: Gazetteer, s: _Surface, pid: int) -> bool:
+    return not s.common and (s.qualified or pid >= gaz.base_len or " " in s.key
+                             or gaz.pop[pid] >= BARE_MIN_POP)
+
+
+def _confident(
+    gaz: Gazetteer, s: _Surface, scored: list[tuple[float, float, float, int]]
+) -> bool:
     if len(scored) < 2 or s.qualified or s.demonym:
         return True
-    (b_score, _, b), (r_score, _, r) = scored[0], scored[1]
+    (b_score, _, _, b), (r_score, _, _, r) = scored[0], scored[1]
     if b_score - r_score >= ABSTAIN_MARGIN:
         return True
     # Close in score: fine if both senses are the same spot (city and its county).
@@ -215,20 +243,28 @@ def _confident(gaz: Gazetteer, s: _Surface, scored: list[tuple[float, float, int
     return far <= ABSTAIN_KM
 
 
-def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float) -> bool:
-    """Is there evidence beyond the name that this is the place? Country-level
-    context does not count: every capitalised word in a US story is some US
-    hamlet (Christmas, Florida; Congress, Arizona)."""
+def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float) -> bool:
+    """Is there evidence beyond the name that this is the place?
+
+    Small places and common words need local evidence; their country alone
+    does not count (every capitalised word in a US story is some US hamlet:
+    Christmas, Florida; Congress, Arizona). A town under `LONE_MIN_POP` with
+    no context at all (not even its country) is more likely a surname
+    (Murphy, Duncan, Slater in a Canadian story) and needs some.
+    """
     if s.qualified or s.demonym or pid >= gaz.base_len:
         return True
-    kind = gaz.kind[pid]
-    big = kind <= KIND_ADMIN1 or gaz.pop[pid] >= 1_000_000
-    if s.common and not big:
+    kind, pop = gaz.kind[pid], gaz.pop[pid]
+    if kind <= KIND_ADMIN1:
+        return not s.common or local >= 1.0 or pop >= 5_000_000
+    if s.common and pop < 1_000_000:
         return local >= 1.0
-    # Multi-word names (`Laurel County`, `Red Deer`) are specific enough alone.
-    if kind > KIND_ADMIN1 and gaz.pop[pid] < BARE_MIN_POP and " " not in s.key:
+    # Multi-word names (`Laurel County`, `Red Deer`) are specific enough alone,
+    # unless tiny (`Middle East`, Maryland: 1,872 people).
+    multi = " " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
+    if pop < BARE_MIN_POP and not multi:
         return local >= 1.0
-    return True
+    return multi or pop >= LONE_MIN_POP or support > 0
 
 
 def places_in(gaz: Gazetteer, resolved: Iterable[Resolved]) -> set[int]:

@@ -390,6 +390,11 @@ def _term_evidence(node: Node, doc: Doc, out: list[Evidence]) -> None:
                     continue
                 first = doc.first(field, node.word)
                 last = first
+            elif isinstance(node, Prefix):
+                heads = doc.with_prefix(field, node.prefix)
+                if not heads:
+                    continue
+                first = last = min(doc.first(field, w) for w in heads)
             else:
                 found = doc.leaf_positions(node, field)
                 if not found:

@@ -37,6 +37,7 @@ __all__ = ["LocationMatcher", "PlaceLookupError"]
 # holding this share of them is the source's home (LGL: 81% in the home state).
 LEARN_MIN_ARTICLES = 8
 LEARN_REGION_SHARE = 0.4
+WATCH_RADIUS_KM = 200.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ class LocationMatcher:
         self._learned: dict[str, Counter[int]] = defaultdict(Counter)
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._watched: set[int] = set()  # places rules name (resolve trusts their mentions)
 
     # -- building -----------------------------------------------------------
     @classmethod
@@ -101,6 +103,7 @@ class LocationMatcher:
             for j, name in enumerate(loc.places):
                 pid = lookup(gaz, name, f"{base}.places[{j}]", False, notes)
                 lm._by_place[pid].append((ri, f"places {name}"))
+                lm._watched.add(pid)
             for j, name in enumerate(loc.within):
                 lm._add_within(ri, name, f"{base}.within[{j}]")
             for j, near in enumerate(loc.near):
@@ -108,6 +111,7 @@ class LocationMatcher:
                 if near.place is not None:
                     pid = lookup(gaz, near.place, f"{path}.place", False, notes)
                     lat, lon, label = gaz.lat[pid], gaz.lon[pid], near.place
+                    lm._watched.add(pid)
                 elif near.lat is not None and near.lon is not None:
                     lat, lon, label = near.lat, near.lon, f"{near.lat},{near.lon}"
                 else:
@@ -153,7 +157,7 @@ class LocationMatcher:
                 text = article.field_text(name)
                 if text:
                     found += find_mentions(self._gaz, name, strip_teasers(text))
-        return resolve(self._gaz, found, self._home_for(article.source))
+        return resolve(self._gaz, found, self._home_for(article.source), self._is_watched)
 
     def match(self, article: Article) -> dict[str, tuple[Evidence, ...]]:
         if not self._rules:
@@ -177,6 +181,14 @@ class LocationMatcher:
             if len(uniq) >= rule.min_mentions:
                 out[rule.name] = tuple(uniq)
         return out
+
+    def _is_watched(self, pid: int) -> bool:
+        """A place the rules ask about: named in one, in a `within` region (not
+        a whole country) or inside a `near` circle of up to `WATCH_RADIUS_KM`."""
+        gaz = self._gaz
+        if pid in self._watched or gaz.admin1[pid] in self._by_region:
+            return True
+        return any(c.radius_km <= WATCH_RADIUS_KM for c in self._circles(gaz.lat[pid], gaz.lon[pid]))
 
     def _clauses(self, pid: int) -> list[tuple[int, str]]:
         gaz = self._gaz

@@ -3,7 +3,7 @@
 `FeedPoller` owns one asyncio loop thread (all HTTP) and one process pool
 (all parsing), so polling never blocks folder events or deliveries. The
 decisions (when next, is it healthy, which entries alert) are pure functions
-below with the clock passed in; the poller does the I/O around them.
+in feedpolicy.py with the clock passed in; the poller does the I/O around them.
 
 State per feed lives in the source-state store under `feed:<name>`.
 """
@@ -19,7 +19,6 @@ import multiprocessing
 import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +27,7 @@ from monitor.settings import Config
 from monitor.settings.feeds import FeedConfig
 from monitor.settings.types import format_duration
 from monitor.sources.feedparse import ParsedFeed, key_hash, parse_feed
+from monitor.sources.feedpolicy import backfill_alerts, health_step, hold_until, parse_time
 from monitor.sources.fetch import Fetcher, FetchResult
 from monitor.store.base import SourceStateStore
 
@@ -38,125 +38,6 @@ PARSE_TIMEOUT = 60.0  # seconds one feed may take to parse
 RECENT_KEYS = 3000  # entry keys remembered per feed (to count and skip known entries)
 Submit = Callable[[Sequence[RawItem], bool], None]
 Notify = Callable[[Sequence[str], str, str, str], None]
-
-
-# --- pure decisions ---------------------------------------------------------------------------
-
-
-def backoff(interval: timedelta, failures: int, cap: timedelta) -> timedelta:
-    """Wait after `failures` failures in a row: the interval doubled per failure, capped."""
-    if failures <= 0:
-        return interval
-    return min(interval * (2 ** min(failures, 30)), max(cap, interval))
-
-
-def skip_hours_delay(when: datetime, skip_hours: Iterable[int]) -> datetime:
-    """`when`, moved to the start of the next hour (UTC) that is not in `skip_hours`."""
-    hours = set(skip_hours)
-    if not hours or len(hours) >= 24:
-        return when
-    probe = when
-    for _ in range(24):
-        if probe.hour not in hours:
-            return probe
-        probe = (probe + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    return when
-
-
-def hold_until(
-    now: datetime,
-    interval: timedelta,
-    *,
-    failures: int = 0,
-    max_backoff: timedelta = timedelta(hours=6),
-    retry_after: float | None = None,
-    ttl_minutes: int | None = None,
-    skip_hours: Sequence[int] = (),
-) -> tuple[datetime | None, str]:
-    """When the feed may next be polled, if later than its interval, and why."""
-    wait, reason = interval, "interval"
-    if failures:
-        wait, reason = backoff(interval, failures, max_backoff), f"backoff after {failures} failures"
-    if retry_after is not None and timedelta(seconds=retry_after) > wait:
-        wait, reason = timedelta(seconds=retry_after), "server asked (Retry-After)"
-    if not failures and ttl_minutes and timedelta(minutes=ttl_minutes) > wait:
-        wait, reason = timedelta(minutes=ttl_minutes), "feed <ttl>"
-    when = now + wait
-    if not failures:
-        moved = skip_hours_delay(when, skip_hours)
-        if moved != when:
-            when, reason = moved, "feed <skipHours>"
-    if when <= now + interval:
-        return None, "interval"
-    return when, reason
-
-
-@dataclass(frozen=True, slots=True)
-class HealthEvent:
-    kind: str  # "failing" | "silent" | "recovered"
-    title: str
-    body: str
-
-
-def health_step(
-    name: str,
-    state: dict[str, Any],
-    *,
-    threshold: int,
-    silent_after: timedelta | None,
-    now: datetime,
-) -> tuple[str, HealthEvent | None]:
-    """The feed's new health ("ok" | "failing" | "silent") and the one event to send, if any."""
-    health = state.get("health", "ok")
-    failures = int(state.get("failures", 0))
-    if failures >= threshold:
-        if health == "failing":
-            return health, None
-        error = state.get("last_error", "")
-        return "failing", HealthEvent(
-            "failing",
-            f'Feed "{name}" is failing',
-            f'Feed "{name}" failed {failures} polls in a row. Last error: {error}. '
-            f"Last success: {state.get('last_success') or 'never'}.",
-        )
-    if (
-        failures == 0
-        and health in ("failing", "silent")
-        and (health == "failing" or state.get("items_new", 0))
-    ):
-        return "ok", HealthEvent("recovered", f'Feed "{name}" recovered', f'Feed "{name}" is OK again.')
-    if failures == 0 and health == "ok" and silent_after is not None:
-        since = _parse_time(state.get("last_new") or state.get("first_success"))
-        if since is not None and now - since > silent_after:
-            return "silent", HealthEvent(
-                "silent",
-                f'Feed "{name}" is silent',
-                f'Feed "{name}" has had no new entry since {since.isoformat()} '
-                f"(more than {format_duration(silent_after)}).",
-            )
-    return health, None
-
-
-def backfill_alerts(
-    items: Sequence[RawItem], policy: str, now: datetime
-) -> tuple[list[RawItem], list[RawItem]]:
-    """First poll of a new feed: (entries that alert, entries only recorded as seen)."""
-    if policy == "all":
-        return list(items), []
-    if policy == "24h":
-        fresh = [i for i in items if i.published is not None and now - i.published <= timedelta(hours=24)]
-        ids = {id(i) for i in fresh}
-        return fresh, [i for i in items if id(i) not in ids]
-    return [], list(items)
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -232,17 +113,25 @@ class FeedPoller:
             loop, thread = self._loop, self._thread
             self._loop = None
         if loop is not None:
-            fetcher = self._fetcher
-            if fetcher is not None:
-                fut = asyncio.run_coroutine_threadsafe(fetcher.aclose(), loop)
-                with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
-                    fut.result(timeout=5)
+            fut = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
+            with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
+                fut.result(timeout=10)
             loop.call_soon_threadsafe(loop.stop)
             if thread is not None:
                 thread.join(timeout=5)
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._io.shutdown(wait=False, cancel_futures=True)
+
+    async def _shutdown(self) -> None:
+        """Cancel polls in flight (a reload or stop must not wait for a slow feed), close HTTP."""
+        me = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not me]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._fetcher is not None:
+            await self._fetcher.aclose()
 
     # -- scheduling
 
@@ -274,8 +163,8 @@ class FeedPoller:
 
     def _job(self, name: str) -> None:
         feed = next((f for f in self.config.feeds if f.name == name), None)
-        if feed is None:
-            return
+        if feed is None or self._closed:
+            return  # a job of a poller replaced by a reload, firing once more
         loop = self._ensure_loop()
         fut = asyncio.run_coroutine_threadsafe(self._poll(feed, force=False), loop)
         fut.add_done_callback(_log_crash)
@@ -320,9 +209,9 @@ class FeedPoller:
         if state.get("url") != feed.url:
             state = {"url": feed.url}  # a new feed, or its URL changed: start over
         now = self.clock()
-        hold = _parse_time(state.get("hold_until"))
+        hold = parse_time(state.get("hold_until"))
         # Scheduled polls respect backoff/ttl/skipHours; `poll_all` only an explicit Retry-After.
-        limit = hold if not force else _parse_time(state.get("retry_until"))
+        limit = hold if not force else parse_time(state.get("retry_until"))
         # A scheduled tick may come up to `jitter` early; it should not cost a whole interval.
         slack = timedelta(seconds=1) + (timedelta(0) if force else self.config.fetch.jitter)
         if limit is not None and now < limit - slack:

@@ -280,7 +280,8 @@ class Fetcher:
                 if last_modified:
                     headers["If-Modified-Since"] = last_modified
             request = client.build_request("GET", current, headers=headers)
-            async with self._all, self._per_host[current.host]:
+            # Per-host slot first: waiting for a busy host must not hold a global slot.
+            async with self._per_host[current.host], self._all:
                 response = await client.send(request, stream=True)
                 try:
                     state["status"] = response.status_code
