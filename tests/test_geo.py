@@ -48,7 +48,7 @@ def test_build_index_and_scan(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert [gaz.names[p] for p in gaz.candidates("kharkov oblast")] == ["Kharkiv"]
     assert gaz.demonym("ukrainians") == gaz.country_ids["UA"]
     assert gaz.candidates("nowhere") == () and gaz.demonym("kharkov") is None
-    tokens = "troops left izyum and the kharkov oblast ukrainian".split()
+    tokens = ["troops", "left", "izyum", "and", "the", "kharkov", "oblast", "ukrainian"]
     hits = {(first, n, key) for first, n, _tag, key in gaz.scan(tokens)}
     assert (2, 1, "izyum") in hits and (5, 2, "kharkov oblast") in hits
     assert (7, 1, "ukrainian") in hits

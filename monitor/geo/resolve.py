@@ -36,6 +36,7 @@ ABSTAIN_MARGIN = 0.3
 ABSTAIN_KM = 500.0
 NEAR_CONTEXT_KM = 150.0
 LONE_MIN_POP = 100_000
+WATCH_NAMED, WATCH_AREA = 2, 1
 MULTI_MIN_POP = 5_000
 
 
@@ -135,11 +136,11 @@ def _by_prior(priors: dict[tuple[int, int], float], sid: int) -> Callable[[int],
 
 def resolve(
     gaz: Gazetteer, mentions: Sequence[Mention], home: Home | None = None,
-    watched: Callable[[int], bool] | None = None,
+    watched: Callable[[int], int] | None = None,
 ) -> list[Resolved]:
-    """`watched(pid)`: is the place one the rules ask about (named, or in a
-    region or small circle of a rule)? The user wants those, so a lone mention
-    of one is not doubted as a surname or a hamlet."""
+    """`watched(pid)`: does a rule name the place (`WATCH_NAMED`: its mentions
+    are trusted like a qualified name), or is it in a rule's region or small
+    circle (`WATCH_AREA`: a lone mention is not doubted as a surname)?"""
     if watched is None:
         watched = _nothing_watched
     home = home or Home()
@@ -167,8 +168,7 @@ def resolve(
                   if s.choice is not None and gaz.kind[s.choice] > KIND_ADMIN1
                   and _vouches(gaz, s, s.choice)]
         for s in surfaces:
-            if len(s.senses) == 1 and (_evident(gaz, s, s.senses[0], 0.0, 0.0)
-                                       or watched(s.senses[0])):
+            if len(s.senses) == 1 and _evident(gaz, s, s.senses[0], 0.0, 0.0, watched):
                 # One sense that needs no evidence (a country, a big town): nothing to weigh.
                 if final:
                     out.extend(Resolved(m, s.senses[0]) for m in s.mentions)
@@ -214,15 +214,15 @@ def resolve(
             if not _confident(gaz, s, scored):
                 s.choice = None
                 continue
-            if not _evident(gaz, s, best, best_local, best_support) and not watched(best):
+            if not _evident(gaz, s, best, best_local, best_support, watched):
                 s.choice = None
                 continue
             out.extend(Resolved(m, best) for m in s.mentions)
     return out
 
 
-def _nothing_watched(pid: int) -> bool:
-    return False
+def _nothing_watched(pid: int) -> int:
+    return 0
 
 
 def _vouches(gaz: Gazetteer, s: _Surface, pid: int) -> bool:
@@ -243,7 +243,8 @@ def _confident(
     return far <= ABSTAIN_KM
 
 
-def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float) -> bool:
+def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float,
+             watched: Callable[[int], int]) -> bool:
     """Is there evidence beyond the name that this is the place?
 
     Small places and common words need local evidence; their country alone
@@ -253,6 +254,9 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     (Murphy, Duncan, Slater in a Canadian story) and needs some.
     """
     if s.qualified or s.demonym or pid >= gaz.base_len:
+        return True
+    interest = watched(pid)
+    if interest == WATCH_NAMED:
         return True
     kind, pop = gaz.kind[pid], gaz.pop[pid]
     if kind <= KIND_ADMIN1:
@@ -264,7 +268,7 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     multi = " " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
     if pop < BARE_MIN_POP and not multi:
         return local >= 1.0
-    return multi or pop >= LONE_MIN_POP or support > 0
+    return multi or pop >= LONE_MIN_POP or support > 0 or interest == WATCH_AREA
 
 
 def places_in(gaz: Gazetteer, resolved: Iterable[Resolved]) -> set[int]:

@@ -23,7 +23,7 @@ from monitor.article import Article
 from monitor.geo import gazetteer
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import find_mentions
-from monitor.geo.resolve import Home, Resolved, haversine_km, resolve
+from monitor.geo.resolve import WATCH_AREA, WATCH_NAMED, Home, Resolved, haversine_km, resolve
 from monitor.geo.rulebook import PlaceLookupError, cell_of, lookup, near_cells
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.match.types import Evidence
@@ -182,13 +182,16 @@ class LocationMatcher:
                 out[rule.name] = tuple(uniq)
         return out
 
-    def _is_watched(self, pid: int) -> bool:
-        """A place the rules ask about: named in one, in a `within` region (not
-        a whole country) or inside a `near` circle of up to `WATCH_RADIUS_KM`."""
+    def _is_watched(self, pid: int) -> int:
+        """Does a rule name the place, or is it in a `within` region (not a
+        whole country) or a `near` circle of up to `WATCH_RADIUS_KM`?"""
         gaz = self._gaz
-        if pid in self._watched or gaz.admin1[pid] in self._by_region:
-            return True
-        return any(c.radius_km <= WATCH_RADIUS_KM for c in self._circles(gaz.lat[pid], gaz.lon[pid]))
+        if pid in self._watched:
+            return WATCH_NAMED
+        if gaz.admin1[pid] in self._by_region or any(
+                c.radius_km <= WATCH_RADIUS_KM for c in self._circles(gaz.lat[pid], gaz.lon[pid])):
+            return WATCH_AREA
+        return 0
 
     def _clauses(self, pid: int) -> list[tuple[int, str]]:
         gaz = self._gaz

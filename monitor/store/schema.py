@@ -44,11 +44,12 @@ outbox = sa.Table(
     sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
     sa.Column("last_error", sa.Text, nullable=False, default=""),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
-    # v2 (alerts): "held" rows wait for `release_at` (digest, quiet hours, throttle).
+    # "held" rows wait for `release_at` (digest, quiet hours, throttle); `reason` says why.
     sa.Column("release_at", sa.DateTime(timezone=True)),
     sa.Column("reason", sa.String(40), nullable=False, default=""),
     sa.UniqueConstraint("target", "key", name="uq_outbox_target_key"),
     sa.Index("ix_outbox_lane", "target", "state", "id"),
+    sa.Index("ix_outbox_held", "state", "release_at"),
 )
 
 source_state = sa.Table(
@@ -76,25 +77,14 @@ delivery_log = sa.Table(
 
 
 def _v1(conn: sa.Connection) -> None:
-    for table in (seen_articles, outbox, source_state):
+    # v1 is the schema of the first release; later changes are new functions below,
+    # written as explicit DDL (not the live Table objects, which keep changing).
+    for table in (seen_articles, outbox, source_state, delivery_log):
         table.create(conn, checkfirst=True)
 
 
-def _v2(conn: sa.Connection) -> None:
-    columns = {c["name"] for c in sa.inspect(conn).get_columns("outbox")}
-    if "release_at" not in columns:
-        conn.execute(sa.text("ALTER TABLE outbox ADD COLUMN release_at TIMESTAMP"))
-    if "reason" not in columns:
-        conn.execute(sa.text("ALTER TABLE outbox ADD COLUMN reason VARCHAR(40) NOT NULL DEFAULT ''"))
-    delivery_log.create(conn, checkfirst=True)
-    # sa.Index() attaches itself to `outbox`: reuse it, or the 3rd store opened in one process
-    # would create the index twice ("index ix_outbox_held already exists").
-    held = next((i for i in outbox.indexes if i.name == "ix_outbox_held"), None)
-    (held or sa.Index("ix_outbox_held", outbox.c.state, outbox.c.release_at)).create(conn, checkfirst=True)
-
-
 # Append new migrations; never edit a released one.
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1]
 LATEST = len(MIGRATIONS)
 
 
