@@ -141,8 +141,8 @@ def _serve(app: Any, config_path: Path | None) -> None:
 def check(config_path: Path | None) -> None:
     """Validate the config and print a summary (secrets masked)."""
     config = load_or_exit(config_path)
-    from monitor.alerts.deliver import mask_url
     from monitor.app import compile_matcher
+    from monitor.redact import mask_url
 
     try:
         matcher = compile_matcher(config, None)

@@ -19,6 +19,7 @@ from monitor.alerts.route import RecentSends, plan_alerts
 from monitor.article import Article, RawItem, normalise
 from monitor.match.engine import Matcher
 from monitor.match.types import Match
+from monitor.redact import mask_url
 from monitor.settings.folders import FolderConfig
 from monitor.settings.models import Config
 from monitor.sources.files import SkipFile, read_article_file
@@ -134,12 +135,13 @@ class Pipeline:
         if not self.store.record(article, alerts, self._clock(), rules=[m.rule for m in matches]):
             return Result("duplicate", article)
         if alerts:
-            log.info("article %s from %s matched %s: %d alert(s) queued", article.id, article.source,
-                     ", ".join(m.rule for m in matches), len(alerts))
+            log.info("article %s (%s) matched %s: %d alert(s) queued", article.id,
+                     mask_url(article.origin) or article.source, ", ".join(m.rule for m in matches),
+                     len(alerts))
             self._wake([a.target for a in alerts])
             return Result("alerted", article, matches, len(alerts))
         if matches:
-            log.info("article %s from %s matched %s (no target to notify)", article.id,
-                     article.source, ", ".join(m.rule for m in matches))
+            log.info("article %s (%s) matched %s (no target to notify)", article.id,
+                     mask_url(article.origin) or article.source, ", ".join(m.rule for m in matches))
             return Result("matched-no-target", article, matches)
         return Result("no-match" if alert else "recorded", article)

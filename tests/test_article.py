@@ -21,7 +21,8 @@ def test_id_is_stable_per_source_and_key_and_hash_ignores_spacing() -> None:
 
 def test_published_is_timezone_aware_utc() -> None:
     kyiv = timezone(timedelta(hours=3))
-    art = normalise(RawItem(source="s", key="k", title="T", published=datetime(2022, 9, 10, 15, tzinfo=kyiv)), NOW)
+    published = datetime(2022, 9, 10, 15, tzinfo=kyiv)
+    art = normalise(RawItem(source="s", key="k", title="T", published=published), NOW)
     assert art.published == datetime(2022, 9, 10, 12, tzinfo=UTC)
     assert normalise(RawItem(source="s", key="k", title="T"), NOW).published == NOW
 

@@ -75,7 +75,8 @@ def test_check_command_exit_codes_and_masked_summary(write_config) -> None:
     assert proc.stderr.strip().count("\n") == 0 and "did you mean" in proc.stderr
 
     good = write_config('[[rules]]\nname = "r"\nquery = "x"\nnotify = ["mail"]\n[targets]\n'
-                        'mail = ["mailto://bob:s3cret@127.0.0.1:2525?from=n@example.com&to=a@example.com"]\n', "good.toml")
+                        'mail = ["mailto://bob:s3cret@127.0.0.1:2525?from=n@example.com&to=a@example.com"]\n',
+                        "good.toml")
     proc = subprocess.run(newsmon_cmd("check", "--config", str(good)), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "rules: 1" in proc.stdout and "targets: 1" in proc.stdout
@@ -83,7 +84,7 @@ def test_check_command_exit_codes_and_masked_summary(write_config) -> None:
 
 
 def test_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
-    proc = subprocess.run(newsmon_cmd("run", "--once", "--config", str(tmp_path / "nope.toml")),
-                          capture_output=True, text=True)
+    cmd = newsmon_cmd("run", "--once", "--config", str(tmp_path / "nope.toml"))
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "no such config file" in proc.stderr

@@ -64,7 +64,9 @@ def _wait_log(state: Path, needle: str, timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
-def test_daemon_delivers_drops_stops_on_sigterm_and_does_not_realert(tmp_path: Path, endpoint: Endpoint) -> None:
+def test_daemon_delivers_drops_stops_on_sigterm_and_does_not_realert(
+    tmp_path: Path, endpoint: Endpoint
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     state = tmp_path / "state"
@@ -80,7 +82,7 @@ def test_daemon_delivers_drops_stops_on_sigterm_and_does_not_realert(tmp_path: P
         assert any("markerLive" in m.get("title", "") for m in got), got
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "stopping" in err
 

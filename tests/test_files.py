@@ -39,7 +39,8 @@ def test_html_drops_scripts_and_navigation(tmp_path: Path) -> None:
     p = tmp_path / "a.html"
     p.write_text("<html><head><title>Page title</title><script>var secret='x'</script>"
                  "<style>p{}</style></head><body><nav>Home | World</nav><article><p>"
-                 + "Real article text about Izium. " * 10 + "</p></article><footer>(c)</footer></body></html>")
+                 + "Real article text about Izium. " * 10
+                 + "</p></article><footer>(c)</footer></body></html>")
     raw = read_article_file(p, "f")
     assert raw.title == "Page title"
     assert "Izium" in raw.body
@@ -65,7 +66,9 @@ def test_json_article(tmp_path: Path) -> None:
         ("bad-front.md", b"---\ntitle: [unclosed\n---\nx\n", "front matter is not valid YAML"),
     ],
 )
-def test_bad_files_are_skipped_with_a_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+def test_bad_files_are_skipped_with_a_reason(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     p = tmp_path / name
     p.write_bytes(content)
     with pytest.raises(SkipFile) as skip:

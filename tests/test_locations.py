@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 
 from monitor.article import Article, RawItem, normalise
 from monitor.match.places import LocationMatcher, PlaceLookupError
+from monitor.settings import ConfigError, load_config
 from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
 
@@ -187,14 +190,40 @@ def test_unknown_place_is_an_error_with_a_suggestion() -> None:
 
 @pytest.mark.parametrize(("loc", "path", "words"), [
     ({"within": ["Izium"]}, "rules[0].locations.within[0]", "not a country or region"),
-    ({"near": [{"radius_km": 5}]}, "rules[0].locations.near[0]", "lat"),
     ({"places": ["Paris, Narnia"]}, "rules[0].locations.places[0]", "Narnia"),
     ({"places": ["Zzyzxq"]}, "rules[0].locations.places[0]", "unknown place"),
+    ({"within": ["Kharkvi Oblast"]}, "rules[0].locations.within[0]", "Kharkiv Oblast, UA"),
 ])
 def test_rule_errors_carry_their_path(loc: dict[str, Any], path: str, words: str) -> None:
     with pytest.raises(PlaceLookupError) as err:
         compile_(rule("r", **loc))
     assert err.value.path == path and words in err.value.message
+
+
+@pytest.mark.parametrize(("toml", "expected"), [
+    ('locations = { near = [{ radius_km = 5 }] }',
+     "rules[0].locations.near[0]: needs `place`, or both `lat` and `lon`"),
+    ('locations = { within = ["Ukraine"], fields = ["tags"] }',
+     "rules[0].locations.fields: unknown field 'tags'"),
+    ('locations = { within = ["Ukraine"], min_mentions = 0 }', "rules[0].locations.min_mentions"),
+    ("locations = { }", "needs `places`, `within` or `near`"),
+])
+def test_location_config_errors_are_config_lines(tmp_path: Path, toml: str, expected: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f'[[rules]]\nname = "r"\n{toml}\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith(f"{path}: ") and expected in str(err.value)
+
+
+def test_check_prints_location_notes(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f'state_dir = "{CACHE}"\n[[rules]]\nname = "p"\n'
+                    'locations = { places = ["Paris"] }\n')
+    proc = subprocess.run([sys.executable, "-m", "monitor", "check", "--config", str(path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert 'note: rules[0].locations.places[0]: "Paris" is ambiguous' in proc.stdout
 
 
 def test_ambiguous_names_are_noted_and_qualifiers_pick() -> None:

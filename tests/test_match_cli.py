@@ -60,7 +60,7 @@ def test_jsonl_matches_one_line_each(tmp_path: Path, rules: Path) -> None:
     lines = [json.loads(line) for line in out.splitlines()]
     assert [(x["article"], x["rule"]) for x in lines] == [("a1", "izium"), ("a1", "bbc"), ("a2", "sport")]
     # hand-built lines are exactly what json.dumps gives
-    assert out.splitlines() == [json.dumps(x) for x in lines]
+    assert out.splitlines() == [json.dumps(x, separators=(",", ":")) for x in lines]
     texts = [e["text"] for e in lines[0]["evidence"]]
     assert texts == ["Izium", "Kharkiv region"]
     assert "4 articles, 3 rules, 3 matches" in err
@@ -72,7 +72,7 @@ def test_hostile_text_is_escaped_in_json_lines(tmp_path: Path) -> None:
     code, out, err = run("--config", cfg, "--articles", articles)
     assert code == 0, err
     (line,) = out.splitlines()
-    assert line == json.dumps(json.loads(line)) and line.isascii()
+    assert line == json.dumps(json.loads(line), separators=(",", ":")) and line.isascii()
     data = json.loads(line)
     assert data["rule"] == 'q"x' and data["evidence"][0]["detail"] == {"distance": 1}
 

@@ -38,7 +38,8 @@ def test_sqlite_file_uses_wal_and_full_sync(tmp_path: Path) -> None:
 
 def test_record_marks_seen_and_queues_alerts_atomically(store: Store) -> None:
     art = _article()
-    alert = NewAlert(target="t", key=f"article:{art.id}", title="T", body="B", rules=("r",), article_id=art.id)
+    alert = NewAlert(target="t", key=f"article:{art.id}", title="T", body="B", rules=("r",),
+                     article_id=art.id)
     assert not store.is_seen(art.id)
     assert store.record(art, [alert], NOW, rules=["r"])
     assert store.is_seen(art.id)

@@ -26,12 +26,11 @@ from typing import Any
 import apprise
 
 from monitor.alerts import alertlog  # noqa: F401  (registers the alertlog:// schema)
+from monitor.redact import mask_url
 from monitor.settings.alerts import is_config_file
 
 log = logging.getLogger(__name__)
 
-_SECRET_QUERY = re.compile(r"(?i)([?&](?:pass|password|token|key|apikey|secret|auth|sig)[^=&]*=)[^&]+")
-_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)([^@/]+)@")
 # "error=404", "HTTP 403", "status: 410": a status the service answered (not a port or an IP byte).
 _HTTP_STATUS = re.compile(r"(?i)\b(?:error|status|code|http)\s*[=:]?\s*([1-5]\d\d)\b")
 KEY_HEADER = "X-Newsmon-Key"  # the idempotency key, on every service that takes custom headers
@@ -56,14 +55,6 @@ class DeliveryResult:
     reason: str = ""
     services: tuple[ServiceResult, ...] = field(default_factory=tuple)
     title: str = ""  # what was sent (first service's rendering), for the notification log
-
-
-def mask_url(url: str) -> str:
-    """Hide credentials and tokens: `mailto://user:pw@host` -> `mailto://***@host`."""
-    masked = _USERINFO.sub(r"\1***@", url.strip())
-    masked = _SECRET_QUERY.sub(r"\1***", masked)
-    # Path segments that look like tokens (Slack/Telegram/Discord style).
-    return re.sub(r"/([A-Za-z0-9_:\-]{20,})", "/***", masked)
 
 
 def check_url(url: str) -> str | None:

@@ -3,7 +3,7 @@
     newsmon match --config RULES.toml --articles ARTICLES.jsonl|FOLDER [--explain]
 
 stdout: one JSON object per line per match,
-`{"article": ID, "rule": NAME, "evidence": [...]}` (ID: the line's `id`, or
+`{"article":ID,"rule":NAME,"evidence":[...]}` (compact JSON; ID: the line's `id`, or
 the file name for a folder). stderr: skipped files and a one-line summary.
 With `--explain`, each match line also carries `"explain"` (the terms present
 and absent) and every rule an article did *not* match is written to stderr
@@ -18,7 +18,9 @@ scheduler (start-up time counts when the command is scripted).
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -30,6 +32,9 @@ import click
 
 EXIT_BAD = 2
 _str = json.encoder.encode_basestring_ascii  # what json.dumps uses (C)
+# Compact JSON: output is one line per match and can run to many megabytes.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+_dumps = _ENCODER.encode
 _TEXT_FIELDS = ("title", "summary", "body", "url", "source", "author")
 
 
@@ -63,10 +68,11 @@ def match_command(config_path: Path, articles_path: Path, explain: bool) -> None
     if not articles_path.exists():
         _fail(f"{articles_path}: no such file or folder")
     items = _read_folder(articles_path) if articles_path.is_dir() else _read_jsonl(articles_path)
+    _widen_pipe(sys.stdout)
     out = sys.stdout
     err = sys.stderr
     articles = matched = 0
-    rule_parts = [f', "rule": {json.dumps(name)}, "evidence": [' for name in matcher.names]
+    rule_parts = [f',"rule":{_dumps(name)},"evidence":[' for name in matcher.names]
     from monitor.article import normalise
 
     try:
@@ -93,6 +99,23 @@ def match_command(config_path: Path, articles_path: Path, explain: bool) -> None
                f"{elapsed:.2f} s", err=True)
 
 
+def _widen_pipe(stream: IO[str]) -> None:
+    """Ask for a 1 MiB pipe buffer when stdout is a pipe.
+
+    Output can be large (one line per match); with the default 64 KiB the
+    writer and the reader ping-pong on a busy machine. Best effort: Linux only.
+    """
+    try:
+        import fcntl
+        import stat
+
+        fd = stream.fileno()
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
 def _compile(config: Any, config_path: Path) -> Any:
     from monitor.match.engine import Matcher
 
@@ -107,20 +130,20 @@ def _compile(config: Any, config_path: Path) -> Any:
 
 
 def _lines(article_id: str, matches: list[tuple[int, tuple[Any, ...]]], rule_parts: list[str]) -> str:
-    """JSON lines for one article's matches (the same bytes `json.dumps` would give).
+    """JSON lines for one article's matches (the bytes `_dumps` would give).
 
     Rules share terms, so one article's matches repeat the same `Evidence`
     objects and tuples (the matcher builds them once per article and term):
     each is encoded once, by hand, since this loop runs for every match.
     """
-    head = '{"article": ' + json.dumps(article_id)
+    head = '{"article":' + _dumps(article_id)
     encoded: dict[int, str] = {}
     get = encoded.get
     out = []
     for rule, evidence in matches:
         text = get(id(evidence))
         if text is None:
-            text = encoded[id(evidence)] = ", ".join([_evidence_json(e, encoded) for e in evidence])
+            text = encoded[id(evidence)] = ",".join([_evidence_json(e, encoded) for e in evidence])
         out.append(f"{head}{rule_parts[rule]}{text}]}}\n")
     return "".join(out)
 
@@ -129,10 +152,10 @@ def _evidence_json(e: Any, encoded: dict[int, str]) -> str:
     text = encoded.get(id(e))
     if text is None:
         text = (
-            f'{{"kind": {_str(e.kind)}, "field": {_str(e.field)}, "start": {int(e.start)}, '
-            f'"end": {int(e.end)}, "text": {_str(e.text)}'
+            f'{{"kind":{_str(e.kind)},"field":{_str(e.field)},"start":{int(e.start)},'
+            f'"end":{int(e.end)},"text":{_str(e.text)}'
         )
-        text += f', "detail": {json.dumps(e.detail)}}}' if e.detail else "}"
+        text += f',"detail":{_dumps(e.detail)}}}' if e.detail else "}"
         encoded[id(e)] = text
     return text
 
@@ -142,11 +165,11 @@ def _write_explained(out: IO[str], err: IO[str], article_id: str, entries: list[
     for entry in entries:
         if entry["matched"]:
             why = {k: v for k, v in entry.items() if k not in ("rule", "matched", "evidence")}
-            out.write(json.dumps({"article": article_id, "rule": entry["rule"],
-                                  "evidence": entry.get("evidence", []), "explain": why}) + "\n")
+            out.write(_dumps({"article": article_id, "rule": entry["rule"],
+                              "evidence": entry.get("evidence", []), "explain": why}) + "\n")
             count += 1
         else:
-            err.write(json.dumps({"article": article_id, **entry}) + "\n")
+            err.write(_dumps({"article": article_id, **entry}) + "\n")
     return count
 
 

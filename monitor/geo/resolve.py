@@ -149,6 +149,8 @@ def resolve(
     for s in surfaces:
         s.choice = max(s.senses, key=_by_prior(priors, id(s)))
     out: list[Resolved] = []
+    kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
+    region_ids = gaz.region_ids
     for final in (False, True):
         named_regions: Counter[str] = Counter()  # regions named outright
         shared_regions: Counter[str] = Counter()  # regions of chosen places
@@ -175,37 +177,39 @@ def resolve(
                 continue
             scored = []
             own = s.choice if s.choice is not None else -1
+            own_a1 = admin1s[own] if own >= 0 else None
+            own_area = own >= 0 and kinds[own] == KIND_ADMIN1
+            own_cc = ccs[own] if own >= 0 else None
             for p in s.senses:
-                score = priors[(id(s), p)]
                 support = 0.0
                 local = 0.0  # evidence that this is a place at all, not just which one
-                a1, cc = gaz.admin1[p], gaz.cc[p]
-                mine = own >= 0 and gaz.admin1[own] == a1
-                if gaz.kind[p] != KIND_ADMIN1 and named_regions[a1] - (
-                        mine and gaz.kind[own] == KIND_ADMIN1) > 0:
-                    support += 2.0
-                    local += 2.0
-                if gaz.kind[p] != KIND_ADMIN1:
-                    shared = min(2.0, shared_regions[a1] - (mine and gaz.kind[own] != KIND_ADMIN1))
+                a1, cc, kind = admin1s[p], ccs[p], kinds[p]
+                mine = a1 == own_a1
+                if kind != KIND_ADMIN1:
+                    if named_regions[a1] - (mine and own_area) > 0:
+                        support += 2.0
+                        local += 2.0
+                    shared = min(2.0, shared_regions[a1] - (mine and not own_area))
                     support += shared
                     if not s.common:
                         local += shared
-                if gaz.kind[p] != KIND_COUNTRY:
-                    support += min(2.0, countries[cc] - (own >= 0 and gaz.cc[own] == cc))
-                near = 0.0
-                lat, lon = gaz.lat[p], gaz.lon[p]
-                for qlat, qlon, o in points:
-                    if o is not s and abs(qlat - lat) < 1.5 and haversine_km(
-                            lat, lon, qlat, qlon) < NEAR_CONTEXT_KM:
-                        near += 0.5
-                support += min(near, 1.5)
-                local += min(near, 1.5)
-                if gaz.region_ids.get(a1) in home.regions:
+                if kind != KIND_COUNTRY:
+                    support += min(2.0, countries[cc] - (cc == own_cc))
+                if points:
+                    near = 0.0
+                    lat, lon = lats[p], lons[p]
+                    for qlat, qlon, o in points:
+                        if o is not s and abs(qlat - lat) < 1.5 and haversine_km(
+                                lat, lon, qlat, qlon) < NEAR_CONTEXT_KM:
+                            near += 0.5
+                    support += min(near, 1.5)
+                    local += min(near, 1.5)
+                if home.regions and region_ids.get(a1) in home.regions:
                     support += 3.0
                     local += 3.0
                 elif cc in home.countries:
                     support += 1.0
-                scored.append((score + support, local, support, p))
+                scored.append((priors[(id(s), p)] + support, local, support, p))
             scored.sort(reverse=True)
             _, best_local, best_support, best = scored[0]
             s.choice = best
@@ -219,6 +223,58 @@ def resolve(
                 continue
             out.extend(Resolved(m, best) for m in s.mentions)
     return out
+
+
+def _nothing_watched(pid: int) -> int:
+    return 0
+
+
+def _vouches(gaz: Gazetteer, s: _Surface, pid: int) -> bool:
+    return not s.common and (s.qualified or pid >= gaz.base_len or " " in s.key
+                             or gaz.pop[pid] >= BARE_MIN_POP)
+
+
+def _confident(
+    gaz: Gazetteer, s: _Surface, scored: list[tuple[float, float, float, int]]
+) -> bool:
+    if len(scored) < 2 or s.qualified or s.demonym:
+        return True
+    (b_score, _, _, b), (r_score, _, _, r) = scored[0], scored[1]
+    if b_score - r_score >= ABSTAIN_MARGIN:
+        return True
+    # Close in score: fine if both senses are the same spot (city and its county).
+    far = haversine_km(gaz.lat[b], gaz.lon[b], gaz.lat[r], gaz.lon[r])
+    return far <= ABSTAIN_KM
+
+
+def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float,
+             watched: Callable[[int], int]) -> bool:
+    """Is there evidence beyond the name that this is the place?
+
+    Small places and common words need local evidence; their country alone
+    does not count (every capitalised word in a US story is some US hamlet:
+    Christmas, Florida; Congress, Arizona). A town under `LONE_MIN_POP` with
+    no context at all (not even its country) is more likely a surname
+    (Murphy, Duncan, Slater in a Canadian story) and needs some.
+    """
+    if s.qualified or s.demonym or pid >= gaz.base_len:
+        return True
+    kind, pop = gaz.kind[pid], gaz.pop[pid]
+    if kind <= KIND_ADMIN1:
+        ok = not s.common or local >= 1.0 or pop >= 5_000_000
+    elif s.common and pop < 1_000_000:
+        ok = local >= 1.0
+    else:
+        # Multi-word names (`Laurel County`, `Red Deer`) are specific enough alone,
+        # unless tiny (`Middle East`, Maryland: 1,872 people).
+        multi = " " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
+        if pop < BARE_MIN_POP and not multi:
+            ok = local >= 1.0
+        elif multi or pop >= LONE_MIN_POP or support > 0:
+            ok = True
+        else:  # a lone town: fine if the rules ask about its area
+            return watched(pid) > 0
+    return ok or watched(pid) == WATCH_NAMED
 
 
 def _nothing_watched(pid: int) -> int:

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterator
 
 from monitor.geo.gazetteer import Gazetteer, name_key
+from monitor.geo.mentions import AREA_WORDS
 from monitor.geo.resolve import haversine_km
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
 
@@ -106,17 +107,23 @@ def _qualifier_example(gaz: Gazetteer, pid: int) -> str:
 
 def _suggest(gaz: Gazetteer, name: str) -> str:
     key = name_key(name)
-    if not key:
-        return ""
-    pool = [k for k in _keys_like(gaz, key)]
-    close = difflib.get_close_matches(key, pool, n=3, cutoff=0.75)
-    labels = []
-    for k in close:
-        pid = gaz.candidates(k)[0]
-        label = f"{gaz.names[pid]}, {gaz.cc[pid]}" if gaz.kind[pid] else gaz.names[pid]
-        if label not in labels:
-            labels.append(label)
+    base, _, suffix = key.rpartition(" ")
+    if base and suffix in AREA_WORDS:  # `Kharkvi Oblast`: Kharkiv Oblast, UA
+        regions = [p for p in _close(gaz, base) if gaz.kind[p] == KIND_ADMIN1]
+        labels = [f"{gaz.names[p]} {suffix.title()}, {gaz.cc[p]}" for p in regions]
+    else:
+        labels = [f"{gaz.names[p]}, {gaz.cc[p]}" if gaz.kind[p] else gaz.names[p]
+                  for p in _close(gaz, key)]
+    labels = list(dict.fromkeys(labels))[:3]
     return f" (did you mean {' or '.join(labels)}?)" if labels else ""
+
+
+def _close(gaz: Gazetteer, key: str) -> list[int]:
+    """Places whose names are close to `key`, each name's senses most populous first."""
+    if not key:
+        return []
+    close = difflib.get_close_matches(key, list(_keys_like(gaz, key)), n=3, cutoff=0.75)
+    return [p for k in close for p in gaz.candidates(k)[:3]]
 
 
 def _keys_like(gaz: Gazetteer, key: str) -> Iterator[str]:

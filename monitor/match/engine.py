@@ -98,8 +98,10 @@ class Matcher:
 
     def notes(self) -> list[str]:
         queries = sum(1 for r in self._roots if r is not None)
-        return [f"keyword index: {queries} queries, {len(self._index.exact)} + {len(self._index.terms)} "
-                f"terms, {len(self._index.prefixes)} prefixes, {len(self._index.sites)} sites"]
+        out = [f"keyword index: {queries} queries, {len(self._index.exact)} + {len(self._index.terms)} "
+               f"terms, {len(self._index.prefixes)} prefixes, {len(self._index.sites)} sites"]
+        # Location notes: ambiguous place names and the sense each rule uses.
+        return out + list(getattr(self._locations, "notes", list)())
 
     def doc(self, article: Article) -> Doc:
         return Doc(article, self._fields)

@@ -74,6 +74,7 @@ class LocationMatcher:
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._watched: set[int] = set()  # places rules name (resolve trusts their mentions)
+        self._watch_memo: dict[int, int] = {}
 
     # -- building -----------------------------------------------------------
     @classmethod
@@ -185,13 +186,20 @@ class LocationMatcher:
     def _is_watched(self, pid: int) -> int:
         """Does a rule name the place, or is it in a `within` region (not a
         whole country) or a `near` circle of up to `WATCH_RADIUS_KM`?"""
-        gaz = self._gaz
-        if pid in self._watched:
-            return WATCH_NAMED
-        if gaz.admin1[pid] in self._by_region or any(
-                c.radius_km <= WATCH_RADIUS_KM for c in self._circles(gaz.lat[pid], gaz.lon[pid])):
-            return WATCH_AREA
-        return 0
+        got = self._watch_memo.get(pid)
+        if got is None:
+            gaz = self._gaz
+            if pid in self._watched:
+                got = WATCH_NAMED
+            elif gaz.admin1[pid] in self._by_region or any(
+                    c.radius_km <= WATCH_RADIUS_KM
+                    for c in self._circles(gaz.lat[pid], gaz.lon[pid])):
+                got = WATCH_AREA
+            else:
+                got = 0
+            if len(self._watch_memo) < 100_000:
+                self._watch_memo[pid] = got
+        return got
 
     def _clauses(self, pid: int) -> list[tuple[int, str]]:
         gaz = self._gaz

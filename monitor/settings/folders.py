@@ -20,7 +20,7 @@ class FolderConfig(StrictModel):
     max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # A file written in place (no rename, no close event seen) counts as
     # finished once its size and mtime have not changed for this long.
-    settle: Duration = Field(default="1s", validate_default=True)  # type: ignore[assignment]
+    settle: Duration = Field(default="1s", validate_default=True)
     tags: tuple[str, ...] = ()
     home: str | None = None  # a place name that disambiguates locations in these articles
 

@@ -40,7 +40,8 @@ class Config(StrictModel):
     @field_validator("targets")
     @classmethod
     def _targets(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        from monitor.alerts.deliver import check_url, mask_url
+        from monitor.alerts.deliver import check_url
+        from monitor.redact import mask_url
 
         for name, urls in value.items():
             if not urls:
