@@ -63,6 +63,22 @@ def fold_text(text: str) -> str:
     return _fold(text)
 
 
+def words_and_parts(text: str) -> tuple[list[str], list[str] | None]:
+    """`words(text)`, plus for ASCII text the `re.split` parts `bounds_from_parts` takes.
+
+    One pass gives both the tokens and (later, if evidence is wanted) their offsets.
+    """
+    if text.isascii():
+        parts = _ASCII_SPLIT.split(text.lower())
+        return parts[1::2], parts
+    return _TOKEN.findall(_fold(text)), None
+
+
+def bounds_from_parts(parts: list[str]) -> list[int]:
+    """`token_bounds` from the parts of `words_and_parts` (ASCII text)."""
+    return list(accumulate(map(len, parts)))[:-1]
+
+
 def words(text: str) -> list[str]:
     """The normalised tokens of `text`, in order (position = list index)."""
     if text.isascii():

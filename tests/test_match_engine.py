@@ -211,3 +211,25 @@ def test_location_rules_without_location_matcher_fail_clearly(monkeypatch: pytes
         Matcher.compile([*rules("a"), rule])
     assert caught.value.path == "rules[1].locations"
     assert "near-kyiv" in caught.value.message
+
+
+def test_query_and_location_rules_combine() -> None:
+    import tempfile
+
+    pytest.importorskip("monitor.match.places")
+    cache = Path(tempfile.gettempdir()) / "newsmon-test-gazetteer"  # shared with test_locations
+    both = RuleConfig.model_validate({"name": "both", "query": "shelling",
+                                      "locations": {"places": ["Kharkiv"]}})
+    only_place = RuleConfig.model_validate({"name": "place", "locations": {"places": ["Kharkiv"]}})
+    only_query = RuleConfig(name="query", query="shelling")
+    m = Matcher.compile([both, only_place, only_query], cache_dir=cache)
+    hit = article(body="Shelling hit Kharkiv on Monday, officials said.")
+    found = {x.rule: x for x in m.match(hit)}
+    assert list(found) == ["both", "place", "query"]
+    assert {e.kind for e in found["both"].evidence} == {"term", "place"}
+    miss_place = article(body="Shelling hit the outskirts on Monday.")
+    assert [x.rule for x in m.match(miss_place)] == ["query"]
+    miss_query = article(body="Rain in Kharkiv on Monday.")
+    assert [x.rule for x in m.match(miss_query)] == ["place"]
+    explained = {e["rule"]: e for e in m.explain(miss_place)}
+    assert explained["both"]["matched"] is False and explained["both"]["locations"] is False

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from monitor.article import Article, RawItem, normalise
 from monitor.match.engine import Matcher
-from monitor.match.evaluate import url_host
+from monitor.match.evaluate import evidence, url_host
 from monitor.match.query import (
     DEFAULT_FIELDS,
     FIELDS,
@@ -33,6 +33,7 @@ from monitor.match.query import (
     is_positive,
     parse_query,
 )
+from monitor.match.types import Evidence
 from monitor.settings.rules import RuleConfig
 from monitor.text import strip_teasers, token_bounds, tokenize, words
 
@@ -152,6 +153,10 @@ def article_st(draw: st.DrawFn) -> Article:
     )
 
 
+def _key(e: Evidence) -> tuple[str, str, int, int, str]:
+    return (e.kind, e.field, e.start, e.end, e.text)
+
+
 def as_query(node: Node) -> str:
     text = describe(node)
     # The canonical spelling must parse back to the same tree (else the generator is wrong).
@@ -175,10 +180,15 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
         expected = [f"r{i}" for i, n in enumerate(nodes) if ref_eval(n, toks, host)]
         found = matcher.match(art)
         assert [m.rule for m in found] == expected, (queries, art)
+        doc = matcher.doc(art)
         for m in found:
             assert m.evidence, m
             for ev in m.evidence:
                 assert art.field_text(ev.field)[ev.start : ev.end] == ev.text
+            # the compiled evidence collector and the tree walk agree
+            walked: list[Evidence] = []
+            evidence(nodes[int(m.rule[1:])], doc, walked)
+            assert sorted(map(_key, walked)) == sorted(map(_key, m.evidence))
 
 
 @settings(max_examples=300, deadline=None)

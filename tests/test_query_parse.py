@@ -243,3 +243,20 @@ def test_fast_path_leaves_odd_shapes_to_the_parser(query: str) -> None:
         assert (caught.value.column, caught.value.message) == (exc.column, exc.message)
     else:
         assert parse_query(query) == expected
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    with pytest.raises(QueryError) as caught:
+        parse_query("(" * 5000 + "a" + ")" * 5000)
+    assert "nested more than" in caught.value.message
+    with pytest.raises(QueryError):
+        parse_query("a " + "NOT " * 5000 + "b")
+    assert parse_query("(" * 50 + "a" + ")" * 50).root == Word("a")
+
+
+def test_many_groups_side_by_side_are_fine() -> None:
+    query = " ".join(f"(w{i} OR -x{i})" for i in range(300))
+    with pytest.raises(QueryError, match="only negative"):
+        parse_query(query + " OR -z")
+    node = parse_query(" ".join(f"(w{i} OR v{i})" for i in range(300))).root
+    assert isinstance(node, And) and len(node.items) == 300

@@ -139,24 +139,28 @@ def _lines(article_id: str, matches: list[tuple[int, tuple[Any, ...]]], rule_par
     head = '{"article":' + _dumps(article_id)
     encoded: dict[int, str] = {}
     get = encoded.get
-    out = []
+    out: list[str] = []
+    append = out.append
     for rule, evidence in matches:
         text = get(id(evidence))
         if text is None:
-            text = encoded[id(evidence)] = ",".join([_evidence_json(e, encoded) for e in evidence])
-        out.append(f"{head}{rule_parts[rule]}{text}]}}\n")
+            if len(evidence) == 1:
+                one = evidence[0]
+                text = get(id(one)) or _evidence_json(one, encoded)
+            else:
+                text = ",".join([get(id(e)) or _evidence_json(e, encoded) for e in evidence])
+            encoded[id(evidence)] = text
+        append(f"{head}{rule_parts[rule]}{text}]}}\n")
     return "".join(out)
 
 
 def _evidence_json(e: Any, encoded: dict[int, str]) -> str:
-    text = encoded.get(id(e))
-    if text is None:
-        text = (
-            f'{{"kind":{_str(e.kind)},"field":{_str(e.field)},"start":{int(e.start)},'
-            f'"end":{int(e.end)},"text":{_str(e.text)}'
-        )
-        text += f',"detail":{_dumps(e.detail)}}}' if e.detail else "}"
-        encoded[id(e)] = text
+    text = (
+        f'{{"kind":{_str(e.kind)},"field":{_str(e.field)},"start":{int(e.start)},'
+        f'"end":{int(e.end)},"text":{_str(e.text)}'
+    )
+    text += f',"detail":{_dumps(e.detail)}}}' if e.detail else "}"
+    encoded[id(e)] = text
     return text
 
 

@@ -22,7 +22,8 @@ and whether it sits at a sentence start.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, replace
 
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
 from monitor.text import token_bounds, words
@@ -49,10 +50,17 @@ ORG_HEADS = frozenset(_words("""
 PREFIX_OK = frozenset(_words("""
     north south east west northern southern eastern western central greater upper lower
     downtown metropolitan old new inner outer rural urban"""))
+# Region names that are ordinary words (Ghana's Central, Zambia's Western...).
+GENERIC_AREA_NAMES = PREFIX_OK | frozenset(_words("""
+    capital centre center coast coastal islands lakes mountain highlands lowlands
+    plateau valley river border littoral interior midlands"""))
 AREA_WORDS = frozenset(_words("oblast region province state governorate prefecture county"))
 HONORIFICS = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
 CONNECTORS = frozenset(_words("of de la le du des upon on am sur the and del di da el al en y i"))
 _INNER = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
+# Where a token starts with anything but a lower-case ASCII letter (capitals,
+# digits, and, as a harmless superset, other scripts).
+_UPPER_START = re.compile(r"(?<![^\W_])[^\W_a-z]")
 _TOKEN = re.compile(r"[^\W_]+")  # monitor.text's token pattern
 _SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")
 _IN_NAME_GAP = frozenset(" -'’.\t")
@@ -80,7 +88,7 @@ class _Toks:
     """A field's tokens as monitor.text makes them (`words` + `token_bounds`:
     C-level passes, no per-token objects; this is the hot path)."""
 
-    __slots__ = ("end", "first", "raw_text", "start", "text")
+    __slots__ = ("end", "raw_text", "start", "text")
 
     def __init__(self, raw: str):
         self.raw_text = raw
@@ -88,7 +96,6 @@ class _Toks:
         bounds = token_bounds(raw)
         self.start: list[int] = bounds[0::2]
         self.end: list[int] = bounds[1::2]
-        self.first: list[str] = [raw[a] for a in self.start]  # first character as written
 
     def __len__(self) -> int:
         return len(self.text)
@@ -122,16 +129,36 @@ def _title_cased(tk: _Toks) -> bool:
     return bool(words) and sum(_capitalised(w) for w in words) >= 0.7 * len(words)
 
 
-def find_mentions(gaz: Gazetteer, field: str, raw: str) -> list[Mention]:
+def _visible_codes(gaz: Gazetteer, raw: str, tk: _Toks) -> list[str]:
+    """Token codes for the automaton, with every token that cannot be in a name
+    hidden (`NO_NAME`): only capitalised words (or digits), and the lower-case
+    words that sit inside names (`of`, `region`) right after them. Only those
+    tokens cost Python work; the rest is C-level list building."""
+    text, n, starts = tk.text, len(tk.text), tk.start
+    get, miss = gaz.code_cache.get, gaz.code_of
+    code = [NO_NAME] * n
+    for m in _UPPER_START.finditer(raw):
+        i = bisect_left(starts, m.start())
+        if i >= n or starts[i] != m.start():
+            continue
+        t = text[i]
+        code[i] = get(t) or miss(t)
+        i += 1
+        while i < n and text[i] in _INNER and code[i] is NO_NAME:
+            code[i] = get(text[i]) or miss(text[i])
+            i += 1
+    return code
+
+
+def find_mentions(gaz: Gazetteer, field: str, raw: str,
+                  names: set[str] | None = None) -> list[Mention]:
+    """Place mentions in one field. `names` collects the keys seen inside a
+    person's name (`Paula Radcliffe`), so the caller can drop the same word
+    elsewhere in the document (`Radcliffe said`): one sense per document."""
     tk = _Toks(raw)
     if not tk.text:
         return []
-    # Only capitalised words (and the lower-case words that sit inside names)
-    # can be part of a name: the rest are hidden from the automaton.
-    get, miss = gaz.code_cache.get, gaz.code_of
-    code = "".join([
-        (get(t) or miss(t)) if (c.isupper() or c.isdigit() or t in _INNER) else NO_NAME
-        for t, c in zip(tk.text, tk.first, strict=True)])
+    code = "".join(_visible_codes(gaz, raw, tk))
     hits: dict[int, list[tuple[int, int, str]]] = {}  # first token -> [(n tokens, tag, key)]
     for first, n, tag, key in gaz.scan(tk.text, code):
         hits.setdefault(first, []).append((n, tag, key))
@@ -149,11 +176,34 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str) -> list[Mention]:
         for n, tag, key in sorted(hits[first], reverse=True):
             last = first + n - 1
             mention = _check(gaz, field, raw, tk, gaps, first, last, tag, key, titlecase,
-                             shouting, out[-1] if out else None)
+                             shouting, out[-1] if out else None, names)
             if mention is not None:
                 out.append(mention)
                 taken_until = last
                 break
+    return _areas_in_lists(gaz, raw, out)
+
+
+_LIST_GAPS = frozenset({",", "and", ", and", "or", ", or", "&"})
+
+
+def _areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mention]:
+    """`Virginia, Washington, West Virginia and Wyoming`: items of a list next to
+    a region or country name are read as regions or countries too."""
+    def area_first(m: Mention) -> bool:
+        senses = gaz.candidates(m.key)
+        return bool(senses) and gaz.kind[senses[0]] <= 1
+
+    for i, m in enumerate(out):
+        if m.qualifies or m.demonym or not _area_name(gaz, m.key):
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(out):
+                a, b = (out[j], m) if j < i else (m, out[j])
+                if (raw[a.end : b.start].strip() in _LIST_GAPS and not out[j].demonym
+                        and area_first(out[j])):
+                    out[i] = replace(m, qualifies=True)
+                    break
     return out
 
 
@@ -170,6 +220,7 @@ def _check(
     titlecase: bool,
     shouting: list[bool],
     previous: Mention | None,
+    names: set[str] | None = None,
 ) -> Mention | None:
     words = [raw[tk.start[i] : tk.end[i]] for i in range(first, last + 1)]
     # `Kharkiv region` is as good as `Kharkiv Region`.
@@ -193,8 +244,12 @@ def _check(
     qualifier = _qualifier(gaz, raw, tk, gaps, last)
     if common and sentence_start and not qualifier:
         return None
-    if not titlecase and not demonym and not _run_ok(raw, tk, gaps, first, last, gaz):
-        return None
+    if not titlecase and not demonym:
+        run = _run_ok(raw, tk, gaps, first, last, gaz)
+        if run != RUN_OK:
+            if run == RUN_SURNAME and names is not None:
+                names.add(key)
+            return None
     start, end = tk.start[first], tk.end[last]
     # `St. Michael's Hospital`, `St Peter's`: a church or a hospital, not the town.
     if tk.text[first] in ("st", "saint", "ste", "sainte") and raw[end : end + 2] in ("'s", "’s"):
@@ -227,37 +282,69 @@ def _famous_cached(gaz: Gazetteer, key: str) -> bool:
 
 def _famous(gaz: Gazetteer, key: str) -> bool:
     """A frequent word that is mostly a place (London, Georgia): a country, a
-    big first-level region or a city of a million."""
+    first-level region of a million (not `Central`, `Western`, `Capital`) or a
+    city of a million."""
     for pid in gaz.candidates(key)[:3]:
         kind, pop = gaz.kind[pid], gaz.pop[pid]
-        if kind == 0 or (kind == 1 and pop >= 5_000_000) or (kind > 1 and pop >= 1_000_000):
+        if kind == 0 or (kind > 1 and pop >= 1_000_000) or (
+                kind == 1 and pop >= 1_000_000 and key not in GENERIC_AREA_NAMES):
             return True
     return False
 
 
+RUN_OK, RUN_FOLLOWED, RUN_SURNAME = 0, 1, 2
+
+
 def _run_ok(
     raw: str, tk: _Toks, gaps: _Gaps, first: int, last: int, gaz: Gazetteer
-) -> bool:
-    """False when the place is part of a longer proper noun (a person's name)."""
+) -> int:
+    """RUN_OK, or why the place is part of a longer proper noun: a capitalised
+    word follows (`Paris Hilton`, `Toronto Maple Leafs`) or precedes it (a
+    surname: `Paula Radcliffe`)."""
     nxt = last + 1
     if nxt < len(tk) and gaps[nxt].strip(" ") == "":
         word = raw[tk.start[nxt] : tk.end[nxt]]
         # `Paris Texas`: a following area name is a qualifier, not a surname.
         if (_capitalised(word) and tk.text[nxt] not in ORG_HEADS
                 and not _area_name(gaz, tk.text[nxt])):
-            return False
+            return RUN_FOLLOWED
     prv = first - 1
     if prv >= 0 and gaps[first].strip(" ") == "":
         word = raw[tk.start[prv] : tk.end[prv]]
         low = tk.text[prv]
-        if _capitalised(word) and low not in PREFIX_OK and low not in CONNECTORS:
+        # A given name is a Title-case word: not `1990s`, not `CTV` (`CTV Winnipeg`).
+        if (word[:1].isupper() and not word.isupper() and low not in PREFIX_OK
+                and low not in CONNECTORS):
             prv_start = prv == 0 or bool(set(gaps[prv]) & _SENTENCE_END)
             # `In Kharkiv` is fine; `Jordan Henderson`, `Queen Victoria` are names.
             function_word = prv_start and low in gaz.common and not any(
                 gaz.kind[p] == 0 or gaz.pop[p] >= 15_000 for p in gaz.candidates(low))
             if low in HONORIFICS or not function_word:
-                return False
-    return True
+                return RUN_SURNAME
+    return RUN_OK
+
+
+def _in_list(gaz: Gazetteer, raw: str, tk: _Toks, gaps: _Gaps, k: int,
+             areas: tuple[int, ...]) -> bool:
+    """Is the qualifier candidate (ending before token k) an item of a list:
+    followed by `and X` / `or X`, or by `, X` where X is another region (not
+    the country of the areas: `Edmonton, Alberta, Canada` is no list)?"""
+    if k >= len(tk):
+        return False
+    joined = tk.text[k] in ("and", "or") and gaps[k].strip() == "" and k + 1 < len(tk)
+    if not joined and gaps[k].strip() != ",":
+        return False
+    nxt = k + 1 if joined else k
+    if not _capitalised(raw[tk.start[nxt] : tk.end[nxt]]):
+        return False
+    if joined:
+        return True
+    countries = {gaz.cc[a] for a in areas}
+    for n in (3, 2, 1):
+        senses = gaz.candidates(" ".join(tk.text[nxt : nxt + n]))
+        if senses and gaz.kind[senses[0]] <= 1:
+            return not (gaz.kind[senses[0]] == 0 and gaz.cc[senses[0]] in countries)
+    return False
 
 
 def _qualifier(
@@ -278,7 +365,8 @@ def _qualifier(
         key = " ".join(tk.text[j : j + n])
         areas = tuple(p for p in gaz.candidates(key) if gaz.kind[p] <= 1)
         if areas:
-            return areas
+            # `Oxford, New York and Michigan`: a list of places, not a qualifier.
+            return () if _in_list(gaz, raw, tk, gaps, j + n, areas) else areas
         abbr = gaz.abbrevs.get(key)
         if abbr is not None:
             pid, needs_period = abbr

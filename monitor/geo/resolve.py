@@ -145,9 +145,11 @@ def resolve(
         watched = _nothing_watched
     home = home or Home()
     surfaces = _surfaces(gaz, mentions, home)
-    priors = {(id(s), p): _prior(gaz, p, s) for s in surfaces for p in s.senses}
+    priors = {(id(s), p): _prior(gaz, p, s)
+              for s in surfaces if len(s.senses) > 1 for p in s.senses}
     for s in surfaces:
-        s.choice = max(s.senses, key=_by_prior(priors, id(s)))
+        s.choice = (max(s.senses, key=_by_prior(priors, id(s))) if len(s.senses) > 1
+                    else s.senses[0])
     out: list[Resolved] = []
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
     region_ids = gaz.region_ids
@@ -209,7 +211,7 @@ def resolve(
                     local += 3.0
                 elif cc in home.countries:
                     support += 1.0
-                scored.append((priors[(id(s), p)] + support, local, support, p))
+                scored.append((priors.get((id(s), p), 0.0) + support, local, support, p))
             scored.sort(reverse=True)
             _, best_local, best_support, best = scored[0]
             s.choice = best
@@ -275,56 +277,6 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
         else:  # a lone town: fine if the rules ask about its area
             return watched(pid) > 0
     return ok or watched(pid) == WATCH_NAMED
-
-
-def _nothing_watched(pid: int) -> int:
-    return 0
-
-
-def _vouches(gaz: Gazetteer, s: _Surface, pid: int) -> bool:
-    return not s.common and (s.qualified or pid >= gaz.base_len or " " in s.key
-                             or gaz.pop[pid] >= BARE_MIN_POP)
-
-
-def _confident(
-    gaz: Gazetteer, s: _Surface, scored: list[tuple[float, float, float, int]]
-) -> bool:
-    if len(scored) < 2 or s.qualified or s.demonym:
-        return True
-    (b_score, _, _, b), (r_score, _, _, r) = scored[0], scored[1]
-    if b_score - r_score >= ABSTAIN_MARGIN:
-        return True
-    # Close in score: fine if both senses are the same spot (city and its county).
-    far = haversine_km(gaz.lat[b], gaz.lon[b], gaz.lat[r], gaz.lon[r])
-    return far <= ABSTAIN_KM
-
-
-def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float,
-             watched: Callable[[int], int]) -> bool:
-    """Is there evidence beyond the name that this is the place?
-
-    Small places and common words need local evidence; their country alone
-    does not count (every capitalised word in a US story is some US hamlet:
-    Christmas, Florida; Congress, Arizona). A town under `LONE_MIN_POP` with
-    no context at all (not even its country) is more likely a surname
-    (Murphy, Duncan, Slater in a Canadian story) and needs some.
-    """
-    if s.qualified or s.demonym or pid >= gaz.base_len:
-        return True
-    interest = watched(pid)
-    if interest == WATCH_NAMED:
-        return True
-    kind, pop = gaz.kind[pid], gaz.pop[pid]
-    if kind <= KIND_ADMIN1:
-        return not s.common or local >= 1.0 or pop >= 5_000_000
-    if s.common and pop < 1_000_000:
-        return local >= 1.0
-    # Multi-word names (`Laurel County`, `Red Deer`) are specific enough alone,
-    # unless tiny (`Middle East`, Maryland: 1,872 people).
-    multi = " " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
-    if pop < BARE_MIN_POP and not multi:
-        return local >= 1.0
-    return multi or pop >= LONE_MIN_POP or support > 0 or interest == WATCH_AREA
 
 
 def places_in(gaz: Gazetteer, resolved: Iterable[Resolved]) -> set[int]:

@@ -194,6 +194,6 @@ def _compile_locations(rules: Sequence[RuleConfig], places: Sequence[PlaceConfig
             f'rule "{rules[first].name}" uses locations, but location matching is not available '
             f"in this build ({exc})",
         ) from None
-    located = [r for r in rules if r.locations is not None]
-    matcher: _Locations = LocationMatcher.compile(located, places, cache_dir)
+    # All rules: it skips those without locations, and its error paths index this list.
+    matcher: _Locations = LocationMatcher.compile(rules, places, cache_dir)
     return matcher

@@ -1,10 +1,13 @@
 """Evaluate query trees on one article's token positions, with evidence.
 
 `Doc` tokenises an article once (only the fields some rule uses) and keeps,
-per field, the token list, the token set and, on demand, token -> positions
-and a sorted vocabulary for prefixes. `compile_node` turns a syntax tree into
-a closure `Doc -> bool` (the hot path: candidates only). `evidence` and
-`explain` walk the tree again, but only for rules that matched or when asked.
+per field, the token list, the token set and, on demand, first positions,
+token positions, character offsets and a sorted vocabulary (for prefixes).
+`compile_node` turns a syntax tree into a closure `Doc -> bool` (the hot
+path: candidates only) and `compile_evidence` into one that collects the
+evidence of a rule that matched; evidence is built once per article and
+term. `holds`, `evidence` and `explain` are the uncompiled equivalents for
+the cold paths (`--explain`, tests).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from monitor.match.query import (
     describe,
 )
 from monitor.match.types import Evidence
-from monitor.text import strip_teasers, token_bounds, words
+from monitor.text import bounds_from_parts, strip_teasers, token_bounds, words_and_parts
 
 Check = Callable[["Doc"], bool]
 Collect = Callable[["Doc", list[Evidence]], None]
@@ -49,20 +52,23 @@ def url_host(url: str) -> str:
 class Doc:
     """One article, tokenised once for every rule."""
 
-    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_pos", "_tables", "_texts", "_vocab", "article", "default",
-                 "host", "sets", "vocab", "word_evidence_cache", "words")
+    __slots__ = ("_bounds", "_evidence", "_firsts", "_parts", "_pos", "_tables", "_texts",
+                 "_vocab", "article", "default", "host", "sets", "vocab", "word_evidence_cache", "words")
 
     def __init__(self, article: Article, fields: Iterable[str]):
         self.article = article
         self.words: dict[str, list[str]] = {}
         self.sets: dict[str, set[str]] = {}
         self._texts: dict[str, str] = {}
+        self._parts: dict[str, list[str]] = {}
         for name in fields:
             text = article.field_text(name)
             if name == "body":
                 text = strip_teasers(text)  # keeps offsets
             self._texts[name] = text
-            toks = words(text)
+            toks, parts = words_and_parts(text)
+            if parts is not None:
+                self._parts[name] = parts
             self.words[name] = toks
             self.sets[name] = set(toks)
         empty: set[str] = set()
@@ -82,7 +88,6 @@ class Doc:
         self._evidence: dict[Node, tuple[Evidence, ...]] = {}
         self.word_evidence_cache: dict[str, tuple[Evidence, ...]] = {}
         self._firsts: dict[str, dict[str, int]] = {}
-        self._heads: dict[tuple[str, int], set[str]] = {}
         self._tables: list[tuple[str, set[str], dict[str, int], list[int], str]] | None = None
 
     # -- lookups ---------------------------------------------------------------
@@ -131,13 +136,10 @@ class Doc:
         return out
 
     def has_prefix(self, field: str, prefix: str) -> bool:
-        # The set of the field's token heads of this length: one set per (field, length).
-        key = (field, len(prefix))
-        heads = self._heads.get(key)
-        if heads is None:
-            size = len(prefix)
-            heads = self._heads[key] = {t[:size] for t in self.sets[field] if len(t) >= size}
-        return prefix in heads
+        # Bisect the sorted vocabulary: evidence for a prefix needs it anyway.
+        vocab = self._sorted_vocab(field)
+        i = bisect_left(vocab, prefix)
+        return i < len(vocab) and vocab[i].startswith(prefix)
 
     def leaf_positions(self, leaf: Leaf, field: str) -> list[int]:
         """Sorted start positions of `leaf` in `field`."""
@@ -164,7 +166,7 @@ class Doc:
         """Character offsets (into the field text) of tokens first..last."""
         bounds = self._bounds.get(field)
         if bounds is None:
-            bounds = self._bounds[field] = token_bounds(self._texts[field])
+            bounds = self._bounds[field] = self._token_bounds(field)
         count = len(bounds) // 2
         if not count:
             return 0, 0, ""
@@ -172,6 +174,10 @@ class Doc:
         last = min(max(last, first), count - 1)
         start, end = bounds[2 * first], bounds[2 * last + 1]
         return start, end, self.article.field_text(field)[start:end]
+
+    def _token_bounds(self, field: str) -> list[int]:
+        parts = self._parts.get(field)
+        return bounds_from_parts(parts) if parts is not None else token_bounds(self._texts[field])
 
     def word_evidence(self, word: str) -> tuple[Evidence, ...]:
         """Evidence of a default-field word: its first occurrence per field (cached by word)."""
@@ -200,7 +206,7 @@ class Doc:
                     self.first(field, next(iter(toks)))  # builds the first-position table
                     bounds = self._bounds.get(field)
                     if bounds is None:
-                        bounds = self._bounds[field] = token_bounds(self._texts[field])
+                        bounds = self._bounds[field] = self._token_bounds(field)
                     tables.append((field, toks, self._firsts[field], bounds, self.article.field_text(field)))
             self._tables = tables
         return tables
@@ -216,19 +222,6 @@ class Doc:
 
 
 # -- the hot path: tree -> closure -----------------------------------------------
-
-
-def _near_ok(a: list[int], b: list[int], distance: int) -> bool:
-    """Some a, b (sorted) with |a - b| <= distance (a merge walk)."""
-    i = j = 0
-    while i < len(a) and j < len(b):
-        if abs(a[i] - b[j]) <= distance:
-            return True
-        if a[i] < b[j]:
-            i += 1
-        else:
-            j += 1
-    return False
 
 
 def near_pair(doc: Doc, node: Near, field: str) -> tuple[int, int] | None:

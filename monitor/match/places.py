@@ -38,6 +38,14 @@ __all__ = ["LocationMatcher", "PlaceLookupError"]
 LEARN_MIN_ARTICLES = 8
 LEARN_REGION_SHARE = 0.4
 WATCH_RADIUS_KM = 200.0
+_FIELD_ORDER = {"title": 0, "summary": 1, "body": 2}
+# A match quotes at most this many place mentions (in reading order); the
+# clause still counts them all for `min_mentions`.
+EVIDENCE_CAP = 10
+
+
+def _reading_order(r: Resolved) -> tuple[int, int]:
+    return _FIELD_ORDER.get(r.mention.field, 9), r.mention.start
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +83,7 @@ class LocationMatcher:
         self._lock = threading.Lock()
         self._watched: set[int] = set()  # places rules name (resolve trusts their mentions)
         self._watch_memo: dict[int, int] = {}
+        self._clause_memo: dict[int, list[tuple[int, str]]] = {}  # the rules are fixed
 
     # -- building -----------------------------------------------------------
     @classmethod
@@ -153,11 +162,16 @@ class LocationMatcher:
     def mentions(self, article: Article) -> list[Resolved]:
         """Resolved place mentions of an article (what `--explain` can show)."""
         found = []
+        person: set[str] = set()  # words seen inside people's names in this article
         for name in ("title", "summary", "body"):
             if name in self._fields:
                 text = article.field_text(name)
                 if text:
-                    found += find_mentions(self._gaz, name, strip_teasers(text))
+                    found += find_mentions(self._gaz, name, strip_teasers(text), person)
+        if person:
+            # `Paula Radcliffe ... Radcliffe said`: the lone surname is not Radcliffe,
+            # England either (unless written as a place: `Radcliffe, Manchester`).
+            found = [m for m in found if m.key not in person or m.qualifier]
         return resolve(self._gaz, found, self._home_for(article.source), self._is_watched)
 
     def match(self, article: Article) -> dict[str, tuple[Evidence, ...]]:
@@ -165,22 +179,38 @@ class LocationMatcher:
             return {}
         resolved = self.mentions(article)
         self._learn(article.source, resolved)
-        hits: dict[int, list[Evidence]] = defaultdict(list)
-        for r in resolved:
-            for ri, clause in self._clauses(r.place):
-                hits[ri].append(self._evidence(r, clause))
+        # Look each distinct place up once; build evidence only for matches.
+        resolved.sort(key=_reading_order)
+        by_place: dict[int, list[int]] = defaultdict(list)  # place -> mention indexes
+        for i, r in enumerate(resolved):
+            by_place[r.place].append(i)
+        hits: dict[int, list[tuple[list[int], str]]] = defaultdict(list)
+        for pid, idxs in by_place.items():
+            for ri, clause in self._clauses(pid):
+                hits[ri].append((idxs, clause))
+        points: dict[int, list[Evidence]] = defaultdict(list)
         for lat, lon in article.geo:
             for c in self._circles(lat, lon):
-                hits[c.rule].append(Evidence("point", "geo", 0, 0, f"{lat},{lon}",
-                                             {"lat": lat, "lon": lon, "clause": c.label}))
+                points[c.rule].append(Evidence("point", "geo", 0, 0, f"{lat},{lon}",
+                                               {"lat": lat, "lon": lon, "clause": c.label}))
         out: dict[str, tuple[Evidence, ...]] = {}
-        for ri in sorted(hits):
+        made: dict[tuple[int, str], Evidence] = {}  # rules with the same clause share it
+        for ri in sorted(hits.keys() | points.keys()):
             rule = self._rules[ri]
-            ev = [e for e in hits[ri] if e.kind == "point" or e.field in rule.fields]
             # One piece of evidence per place occurrence, whichever clauses it met.
-            uniq = list({(e.field, e.start, e.text): e for e in ev}.values())
-            if len(uniq) >= rule.min_mentions:
-                out[rule.name] = tuple(uniq)
+            seen: dict[int, str] = {}
+            for idxs, clause in hits.get(ri, ()):
+                for i in idxs:
+                    if i not in seen and resolved[i].mention.field in rule.fields:
+                        seen[i] = clause
+            if len(seen) + len(points.get(ri, ())) >= rule.min_mentions:
+                ev = []
+                for i in sorted(seen)[:EVIDENCE_CAP]:
+                    e = made.get((i, seen[i]))
+                    if e is None:
+                        e = made[(i, seen[i])] = self._evidence(resolved[i], seen[i])
+                    ev.append(e)
+                out[rule.name] = (*ev, *points.get(ri, ())[:EVIDENCE_CAP])
         return out
 
     def _is_watched(self, pid: int) -> int:
@@ -202,6 +232,14 @@ class LocationMatcher:
         return got
 
     def _clauses(self, pid: int) -> list[tuple[int, str]]:
+        got = self._clause_memo.get(pid)
+        if got is None:
+            got = self._clauses_of(pid)
+            if len(self._clause_memo) < 100_000:
+                self._clause_memo[pid] = got
+        return got
+
+    def _clauses_of(self, pid: int) -> list[tuple[int, str]]:
         gaz = self._gaz
         out = list(self._by_place.get(pid, ()))
         out += self._by_country.get(gaz.cc[pid], ())

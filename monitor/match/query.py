@@ -254,6 +254,7 @@ def _lex(text: str) -> list[_Tok]:
 
 # --- parser ------------------------------------------------------------------
 
+_MAX_DEPTH = 100
 _STARTS_TERM = frozenset({"WORD", "PHRASE", "FIELD", "SITE", "LP", "NOT", "MINUS", "PLUS"})
 
 
@@ -262,6 +263,7 @@ class _Parser:
         self.text = text
         self.toks = tokens
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -328,12 +330,21 @@ class _Parser:
         tok = self.peek()
         if tok is None:
             raise QueryError(self.end_column(), "expected a term")
-        if tok.kind in ("NOT", "MINUS", "PLUS"):
-            self.next()
-            self.need_term(tok)
-            item = self.unary(field)
-            return item if tok.kind == "PLUS" else Not(item)
-        return self.primary(field)
+        if tok.kind not in ("NOT", "MINUS", "PLUS", "LP", "FIELD"):
+            return self.primary(field)
+        # Hostile configs must not blow the stack: bound the nesting.
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            raise QueryError(tok.column, f"nested more than {_MAX_DEPTH} levels deep")
+        try:
+            if tok.kind in ("NOT", "MINUS", "PLUS"):
+                self.next()
+                self.need_term(tok)
+                item = self.unary(field)
+                return item if tok.kind == "PLUS" else Not(item)
+            return self.primary(field)
+        finally:
+            self.depth -= 1
 
     def primary(self, field: str | None) -> Node:
         tok = self.next()
