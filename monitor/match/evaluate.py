@@ -52,7 +52,7 @@ def url_host(url: str) -> str:
 class Doc:
     """One article, tokenised once for every rule."""
 
-    __slots__ = ("_bounds", "_evidence", "_firsts", "_parts", "_pos", "_tables", "_texts",
+    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_parts", "_pos", "_tables", "_texts",
                  "_vocab", "article", "default", "host", "sets", "vocab", "word_evidence_cache", "words")
 
     def __init__(self, article: Article, fields: Iterable[str]):
@@ -88,6 +88,7 @@ class Doc:
         self._evidence: dict[Node, tuple[Evidence, ...]] = {}
         self.word_evidence_cache: dict[str, tuple[Evidence, ...]] = {}
         self._firsts: dict[str, dict[str, int]] = {}
+        self._heads: dict[tuple[str, int], dict[str, int]] = {}
         self._tables: list[tuple[str, set[str], dict[str, int], list[int], str]] | None = None
 
     # -- lookups ---------------------------------------------------------------
@@ -135,11 +136,20 @@ class Doc:
             out.append(vocab[i])
         return out
 
+    def prefix_first(self, field: str, prefix: str) -> int | None:
+        """Position of the first token in `field` starting with `prefix`, or None."""
+        size = len(prefix)
+        key = (field, size)
+        heads = self._heads.get(key)
+        if heads is None:
+            toks = self.words[field]
+            # token head -> earliest position, built back to front in C
+            cut = [t[:size] for t in toks]
+            heads = self._heads[key] = dict(zip(reversed(cut), range(len(cut) - 1, -1, -1), strict=True))
+        return heads.get(prefix)
+
     def has_prefix(self, field: str, prefix: str) -> bool:
-        # Bisect the sorted vocabulary: evidence for a prefix needs it anyway.
-        vocab = self._sorted_vocab(field)
-        i = bisect_left(vocab, prefix)
-        return i < len(vocab) and vocab[i].startswith(prefix)
+        return self.prefix_first(field, prefix) is not None
 
     def leaf_positions(self, leaf: Leaf, field: str) -> list[int]:
         """Sorted start positions of `leaf` in `field`."""
@@ -194,6 +204,23 @@ class Doc:
                     start = end = 0
                 out.append(Evidence("term", field, start, end, text[start:end]))
         found = self.word_evidence_cache[word] = tuple(out)
+        return found
+
+    def prefix_evidence(self, prefix: str) -> tuple[Evidence, ...]:
+        """Evidence of a default-field `prefix*`: first token with it per field (cached)."""
+        key = prefix + "*"  # cannot collide with a word: words never contain `*`
+        found = self.word_evidence_cache.get(key)
+        if found is not None:
+            return found
+        out = []
+        for field, _toks, _firsts, bounds, text in self._default_tables():
+            first = self.prefix_first(field, prefix)
+            if first is None:
+                continue
+            k = 2 * first
+            start, end = (bounds[k], bounds[k + 1]) if k + 1 < len(bounds) else (0, 0)
+            out.append(Evidence("prefix", field, start, end, text[start:end]))
+        found = self.word_evidence_cache[key] = tuple(out)
         return found
 
     def _default_tables(self) -> list[tuple[str, set[str], dict[str, int], list[int], str]]:
@@ -384,10 +411,10 @@ def _term_evidence(node: Node, doc: Doc, out: list[Evidence]) -> None:
                 first = doc.first(field, node.word)
                 last = first
             elif isinstance(node, Prefix):
-                heads = doc.with_prefix(field, node.prefix)
-                if not heads:
+                found_at = doc.prefix_first(field, node.prefix)
+                if found_at is None:
                     continue
-                first = last = min(doc.first(field, w) for w in heads)
+                first = last = found_at
             else:
                 found = doc.leaf_positions(node, field)
                 if not found:

@@ -73,6 +73,9 @@ class TermIndex:
     def __init__(self) -> None:
         # Rules that are just `word` or `w1 OR w2 OR …` (default fields): present <=> match.
         self.exact: dict[str, list[int]] = {}
+        # Rules that are just `prefix*` (default fields): a token with the prefix <=> match.
+        self.exact_prefixes: dict[str, list[int]] = {}
+        self._exact_lengths: tuple[int, ...] = ()
         self.terms: dict[str, list[int]] = {}
         self.prefixes: dict[str, list[int]] = {}
         self.sites: dict[str, list[int]] = {}
@@ -87,6 +90,16 @@ class TermIndex:
         for word in dict.fromkeys(words):
             self.exact.setdefault(word, []).append(rule_id)
 
+    def add_exact_prefix(self, rule_id: int, prefix: str) -> None:
+        self.exact_prefixes.setdefault(prefix, []).append(rule_id)
+
+    def exact_prefix_hits(self, default: set[str]) -> list[str]:
+        """The prefixes of exact prefix rules some default-field token starts with (sorted)."""
+        hits: set[str] = set()
+        for size in self._exact_lengths:
+            hits.update(self.exact_prefixes.keys() & {t[:size] for t in default})
+        return sorted(hits)
+
     def exact_words(self, default: set[str]) -> list[str]:
         """The present words that decide exact rules (sorted: the same output on every run)."""
         return sorted(self.exact.keys() & default)
@@ -94,6 +107,7 @@ class TermIndex:
     def freeze(self) -> None:
         """Call once after the last `add`."""
         self._prefix_lengths = tuple(sorted({len(p) for p in self.prefixes}))
+        self._exact_lengths = tuple(sorted({len(p) for p in self.exact_prefixes}))
 
     def candidates(self, vocab: set[str], host: str = "") -> list[int]:
         """Sorted ids of the rules whose anchors occur in `vocab` / `host`."""

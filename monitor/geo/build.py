@@ -1,0 +1,120 @@
+"""Build the gazetteer's tables and automaton from the package data (`sources.py`).
+
+Runs once per data version (`gazetteer.load` caches the result): ~12-16 s and
+~700 MB while it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from typing import Any
+
+import ahocorasick
+
+from monitor.geo import sources
+from monitor.geo.gazetteer import NO_NAME, checksum, hash_code, name_key, token_code
+from monitor.geo.sources import KIND_ADMIN1, KIND_CITY, KIND_COUNTRY, PlaceRecord
+
+
+def build_state() -> dict[str, Any]:
+    cities, a1_names = sources.read_cities()
+    countries, demonyms, codes = sources.read_countries()
+    records: list[PlaceRecord] = countries + list(sources.build_regions(cities, a1_names))
+    records += cities
+    state: dict[str, Any] = {
+        "names": [r.name for r in records],
+        "kind": bytes(r.kind for r in records),
+        # Interned: 186k places share a few thousand codes (and pickle stores each once).
+        "cc": [sys.intern(r.cc) for r in records],
+        "admin1": [sys.intern(r.admin1) for r in records],
+        "admin2": [sys.intern(r.admin2) for r in records],
+        "lat": array("d", (r.lat for r in records)),
+        "lon": array("d", (r.lon for r in records)),
+        "pop": array("q", (r.population for r in records)),
+    }
+    index: dict[str, list[int]] = {}
+    for pid, r in enumerate(records):
+        for n in r.names:
+            key = name_key(n)
+            if key and pid not in index.setdefault(key, []):
+                index[key].append(pid)
+    pops = state["pop"]
+    kinds = state["kind"]
+    # Candidates most-populous first (countries/regions before towns of equal rank).
+    state["index"] = {
+        k: tuple(sorted(v, key=lambda p: (-pops[p], kinds[p]))) for k, v in index.items()
+    }
+    country_ids = {r.cc: pid for pid, r in enumerate(records) if r.kind == KIND_COUNTRY}
+    region_ids = {r.admin1: pid for pid, r in enumerate(records) if r.kind == KIND_ADMIN1}
+    dem: dict[str, int] = {}
+    for cc, forms in demonyms.items():
+        cid = country_ids.get(cc)
+        if cid is None:
+            continue
+        for form in forms:
+            key = name_key(form)
+            prev = dem.get(key)
+            # "Indian" belongs to India, not British Indian Ocean Territory.
+            if prev is None or pops[prev] < pops[cid]:
+                dem[key] = cid
+    state["country_ids"] = country_ids
+    state["region_ids"] = region_ids
+    abbrevs: dict[str, tuple[int, bool]] = {}
+    for a1key, (ap, usps) in sources.us_state_abbreviations().items():
+        rid = region_ids.get(a1key)
+        if rid is None:
+            continue
+        if ap and ap.endswith("."):
+            abbrevs[name_key(ap)] = (rid, True)
+        abbrevs.setdefault(name_key(usps), (rid, False))
+    state["abbrevs"] = abbrevs
+    state["common"] = sources.common_words()
+    # Lower-case words that sit inside names (of, de, region) are not names alone.
+    from monitor.geo.mentions import AREA_WORDS, CONNECTORS
+
+    for key in AREA_WORDS | CONNECTORS:
+        state["index"].pop(key, None)
+    # Codes that are also words (ARE, CAN, PER) are never place names.
+    code_keys = {name_key(c) for c in codes}
+    for key in code_keys & state["common"]:
+        if len(key) > 2:
+            state["index"].pop(key, None)
+    state["codes"] = frozenset(code_keys)
+    capitals = set()
+    for cc, cap in sources.capitals().items():
+        ids = [p for p in state["index"].get(name_key(cap), ()) if records[p].cc == cc
+               and records[p].kind == KIND_CITY]
+        if ids:
+            capitals.add(ids[0])
+    state["capitals"] = frozenset(capitals)
+    index = state.pop("index")
+    keys = sorted(index) + sorted(k for k in dem if k not in index)
+    # Known tokens whose hash code is taken by another known token get a free
+    # code of their own, so no two names share a code string.
+    used: dict[str, str] = {NO_NAME: ""}
+    overrides: dict[str, str] = {}
+    spare = 1
+    for t in sorted({t for k in keys for t in k.split(" ")}):
+        c = token_code(t)
+        if c in used:
+            while hash_code(spare) in used:
+                spare += 1
+            c = overrides[t] = hash_code(spare)
+            spare += 1
+        used[c] = t
+    state["overrides"] = overrides
+    auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    for i, key in enumerate(keys):
+        tokens = key.split(" ")
+        # The value carries the name's number and its token count (< 16).
+        code = "".join(overrides.get(t) or token_code(t) for t in tokens)
+        auto.add_word(code, i << 4 | min(len(tokens), 15))
+    auto.make_automaton()
+    state["automaton"] = auto
+    # A lone candidate is stored as an int: most names have one place.
+    state["senses"] = [index[k][0] if len(index[k]) == 1 else index[k] for k in keys
+                       if k in index]
+    state["demonym_country"] = array("l", (dem[k] for k in keys[len(state["senses"]) :]))
+    state["checksums"] = array("L", (checksum(k) for k in keys))
+    return state
