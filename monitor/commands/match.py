@@ -139,19 +139,14 @@ def _lines(article_id: str, matches: list[tuple[int, tuple[Any, ...]]], rule_par
     head = '{"article":' + _dumps(article_id)
     encoded: dict[int, str] = {}
     get = encoded.get
-    out: list[str] = []
-    append = out.append
-    for rule, evidence in matches:
-        text = get(id(evidence))
-        if text is None:
-            if len(evidence) == 1:
-                one = evidence[0]
-                text = get(id(one)) or _evidence_json(one, encoded)
-            else:
-                text = ",".join([get(id(e)) or _evidence_json(e, encoded) for e in evidence])
-            encoded[id(evidence)] = text
-        append(f"{head}{rule_parts[rule]}{text}]}}\n")
-    return "".join(out)
+
+    def encode(evidence: tuple[Any, ...]) -> str:
+        text = ",".join([get(id(e)) or _evidence_json(e, encoded) for e in evidence])
+        encoded[id(evidence)] = text
+        return text
+
+    return "".join([f"{head}{rule_parts[rule]}{get(id(evidence)) or encode(evidence)}]}}\n"
+                    for rule, evidence in matches])
 
 
 def _evidence_json(e: Any, encoded: dict[int, str]) -> str:
