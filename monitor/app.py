@@ -43,7 +43,9 @@ def default_state_dir() -> Path:
 def compile_matcher(config: Config, cache_dir: Path | None) -> Matcher:
     """Compile every rule; rule problems found here become config errors."""
     try:
-        return Matcher.compile(config.rules, places=config.places, cache_dir=cache_dir)
+        homes = {f.source_name: f.home for f in config.folders if f.home}
+        homes.update({f.name: f.home for f in config.feeds if f.home})
+        return Matcher.compile(config.rules, places=config.places, cache_dir=cache_dir, homes=homes)
     except ConfigError:
         raise
     except Exception as exc:

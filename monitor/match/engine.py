@@ -19,7 +19,7 @@ evidence is the union.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -74,7 +74,9 @@ class Matcher:
         rules: Sequence[RuleConfig],
         places: Sequence[PlaceConfig] = (),
         cache_dir: Path | None = None,
+        homes: Mapping[str, str] | None = None,
     ) -> Matcher:
+        """`homes` maps a source (folder or feed name) to its configured `home` place."""
         index = TermIndex()
         roots: list[Node | None] = []
         used: set[str] = set()
@@ -102,7 +104,7 @@ class Matcher:
         located = [r.locations is not None for r in rules]
         locations = None
         if any(located):
-            locations = _compile_locations(rules, places, cache_dir)
+            locations = _compile_locations(rules, places, cache_dir, homes)
         return cls([r.name for r in rules], roots, located, index, fields, locations)
 
     def __len__(self) -> int:
@@ -204,7 +206,7 @@ class Matcher:
 
 
 def _compile_locations(rules: Sequence[RuleConfig], places: Sequence[PlaceConfig],
-                       cache_dir: Path | None) -> _Locations:
+                       cache_dir: Path | None, homes: Mapping[str, str] | None) -> _Locations:
     try:
         from monitor.match.places import LocationMatcher  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
@@ -215,5 +217,5 @@ def _compile_locations(rules: Sequence[RuleConfig], places: Sequence[PlaceConfig
             f"in this build ({exc})",
         ) from None
     # All rules: it skips those without locations, and its error paths index this list.
-    matcher: _Locations = LocationMatcher.compile(rules, places, cache_dir)
+    matcher: _Locations = LocationMatcher.compile(rules, places, cache_dir, homes)
     return matcher
