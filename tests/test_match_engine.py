@@ -11,7 +11,7 @@ from monitor.article import Article, RawItem, normalise
 from monitor.match.engine import LocationsUnavailable, Matcher
 from monitor.settings.rules import RuleConfig
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "izium-2022-09.txt"
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "izium-2022-09.txt"  # shipped in the project
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -26,7 +26,9 @@ def rules(*queries: str) -> list[RuleConfig]:
 
 def matched(queries: list[str] | tuple[str, ...], art: Article) -> list[str]:
     m = Matcher.compile(rules(*queries))
-    return [queries[int(x.rule[1:])] for x in m.match(art)]
+    found = [queries[int(x.rule[1:])] for x in m.match(art)]
+    assert [queries[i] for i in m.matching_ids(art)] == found  # evidence-free path agrees
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -231,5 +233,7 @@ def test_query_and_location_rules_combine() -> None:
     assert [x.rule for x in m.match(miss_place)] == ["query"]
     miss_query = article(body="Rain in Kharkiv on Monday.")
     assert [x.rule for x in m.match(miss_query)] == ["place"]
+    for art in (hit, miss_place, miss_query):  # membership only: the same rules
+        assert [x.rule for x in m.match(art, evidence=False)] == [x.rule for x in m.match(art)]
     explained = {e["rule"]: e for e in m.explain(miss_place)}
     assert explained["both"]["matched"] is False and explained["both"]["locations"] is False
