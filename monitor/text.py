@@ -128,12 +128,17 @@ def token_bounds(text: str) -> list[int]:
     each fold to one character (the usual `é`, `’`, `£`) is mapped in place;
     anything else takes the exact, slower `tokenize`.
     """
+    return bounds_for_words(text, None)
+
+
+def bounds_for_words(text: str, known: list[str] | None) -> list[int]:
+    """`token_bounds(text)`; pass `known` = `words(text)` when the caller has it (saves a fold)."""
     if text.isascii():
         return list(accumulate(map(len, _ASCII_SPLIT.split(text.lower()))))[:-1]
     mapped = _map_in_place(text)
     if mapped is not None:
         parts = _SPLIT.split(mapped)
-        if parts[1::2] == words(text):
+        if parts[1::2] == (words(text) if known is None else known):
             return list(accumulate(map(len, parts)))[:-1]
     out: list[int] = []
     for tok in tokenize(text):

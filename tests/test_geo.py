@@ -137,3 +137,38 @@ def test_distances_and_grid() -> None:
     assert near_cells(0, 0, 5000) is None  # too big to grid: checked for every place
     wrap = near_cells(0, 179.9, 50)
     assert wrap is not None and cell_of(0, -179.9) in wrap
+
+
+def test_json_values_are_streamed_one_at_a_time() -> None:
+    text = ' {"1": {"name": "Kharkiv", "alt": ["Kharkov"]} , "2":[2],"3" : null}\n'
+    assert list(sources.iter_json_values(text)) == [
+        {"name": "Kharkiv", "alt": ["Kharkov"]}, [2], None]
+    assert list(sources.iter_json_values("{ }")) == []
+
+
+@pytest.mark.parametrize("text", ['[1, 2]', '{"a": 1 "b": 2}', '{"a" 1}', '{"a": 1',
+                                  '{"a": [1}', ""])
+def test_json_values_reject_broken_files(text: str) -> None:
+    with pytest.raises(ValueError):
+        list(sources.iter_json_values(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Kharkiv, Ukraine", "  KHARKIV  ", "Kyïv and Ivano-Frankivsk", "Â£10m for Zürich",
+    "Straße in Köln", "ﬁre at St. Peter’s…", "Café\u0301 Paris", "İstanbul", "Σσς Athens",
+    "½ of 2² in Ⅻ ① ＡＢ_x", "서울 Seoul", "क़ Delhi\u093e", "a\u200bb\u00a0c", "", "...",
+])
+def test_mention_tokens_are_monitor_text_tokens(text: str) -> None:
+    from monitor.geo.mentions import _Toks
+    from monitor.text import token_bounds, words
+
+    tk = _Toks(text)
+    bounds = token_bounds(text)
+    assert tk.text == words(text)
+    assert (tk.start, tk.end) == (bounds[0::2], bounds[1::2])
+    assert tk.raw == [text[a:b] for a, b in zip(tk.start, tk.end, strict=True)]
+    # gaps[i]: the text before token i (`½` is two tokens, `1` and `2`, with no gap).
+    assert tk.gaps == [text[a:b] for a, b in zip([0, *tk.end], [*tk.start, len(text)],
+                                                  strict=True)]
+    if text.isascii():
+        assert "".join(g + w for g, w in zip(tk.gaps, [*tk.raw, ""], strict=True)) == text

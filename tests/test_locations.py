@@ -25,7 +25,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def rule(name: str, **loc: Any) -> RuleConfig:
-    return RuleConfig(name=name, locations=loc)
+    return RuleConfig.model_validate({"name": name, "locations": loc})
 
 
 def article(body: str, title: str = "", source: str = "test", geo: Any = ()) -> Article:
@@ -172,6 +172,18 @@ def test_fields_and_min_mentions() -> None:
     got = lm.match(article("Kharkiv, Izium and Kupiansk were shelled.", title="Kyiv reacts"))
     assert set(got) == {"title", "three"}
     assert [e.field for e in got["title"]] == ["title"]
+
+
+def test_rules_with_the_same_clauses_all_match_in_config_order() -> None:
+    lm = compile_(rule("b", within=["Ukraine"]), rule("kh", places=["Kharkiv"]),
+                  rule("a", within=["Ukraine"]), rule("t", within=["Ukraine"], fields=["title"]),
+                  rule("c", within=["Ukraine"]), rule("two", within=["Ukraine"], min_mentions=2))
+    assert len(lm) == 6
+    got = lm.match(article("Shelling in Kharkiv.", title="Kyiv reacts"))
+    assert list(got) == ["b", "kh", "a", "t", "c", "two"]
+    assert got["b"] == got["a"] == got["c"] == got["two"]
+    assert [e.text for e in got["t"]] == ["Kyiv"]
+    assert list(lm.match(article("Shelling in Kharkiv."))) == ["b", "kh", "a", "c"]
 
 
 def test_evidence_points_at_the_text() -> None:

@@ -55,7 +55,7 @@ def test_jsonl_matches_one_line_each(tmp_path: Path, rules: Path) -> None:
         {"id": "a3", "title": "Football and cricket"},
         {"id": 4, "title": "nothing"},
     )
-    code, out, err = run("--config", rules, "--articles", articles)
+    code, out, err = run("--config", rules, "--articles", articles, "--evidence")
     assert code == 0, err
     lines = [json.loads(line) for line in out.splitlines()]
     assert [(x["article"], x["rule"]) for x in lines] == [("a1", "izium"), ("a1", "bbc"), ("a2", "sport")]
@@ -64,17 +64,29 @@ def test_jsonl_matches_one_line_each(tmp_path: Path, rules: Path) -> None:
     texts = [e["text"] for e in lines[0]["evidence"]]
     assert texts == ["Izium", "Kharkiv region"]
     assert "4 articles, 3 rules, 3 matches" in err
+    # Default output: the same matches, article and rule only (no evidence built).
+    code, plain, err = run("--config", rules, "--articles", articles)
+    assert code == 0, err
+    assert plain.splitlines() == [
+        json.dumps({"article": x["article"], "rule": x["rule"]}, separators=(",", ":")) for x in lines
+    ]
+    assert "4 articles, 3 rules, 3 matches" in err
 
 
 def test_hostile_text_is_escaped_in_json_lines(tmp_path: Path) -> None:
     cfg = write(tmp_path / "r.toml", '[[rules]]\nname = "q\\"x"\nquery = "kyiv NEAR/2 evil"\n')
     articles = jsonl(tmp_path / "a.jsonl", {"id": "\u2028\"", "body": 'Kyïv "\\ evil\u202e'})
-    code, out, err = run("--config", cfg, "--articles", articles)
+    code, out, err = run("--config", cfg, "--articles", articles, "--evidence")
     assert code == 0, err
     (line,) = out.splitlines()
     assert line == json.dumps(json.loads(line), separators=(",", ":")) and line.isascii()
     data = json.loads(line)
     assert data["rule"] == 'q"x' and data["evidence"][0]["detail"] == {"distance": 1}
+    code, out, err = run("--config", cfg, "--articles", articles)
+    assert code == 0, err
+    (line,) = out.splitlines()
+    assert line == json.dumps({"article": "\u2028\"", "rule": 'q"x'}, separators=(",", ":"))
+    assert line.isascii()
 
 
 def test_missing_fields_are_empty_and_tags_author_work(tmp_path: Path) -> None:

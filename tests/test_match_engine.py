@@ -9,6 +9,7 @@ import pytest
 
 from monitor.article import Article, RawItem, normalise
 from monitor.match.engine import LocationsUnavailable, Matcher
+from monitor.match.evaluate import Doc
 from monitor.settings.rules import RuleConfig
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "izium-2022-09.txt"  # shipped in the project
@@ -237,3 +238,21 @@ def test_query_and_location_rules_combine() -> None:
         assert [x.rule for x in m.match(art, evidence=False)] == [x.rule for x in m.match(art)]
     explained = {e["rule"]: e for e in m.explain(miss_place)}
     assert explained["both"]["matched"] is False and explained["both"]["locations"] is False
+
+
+@pytest.mark.parametrize("body", [
+    "Kyïv said: the mayor of Kyiv met the MAYOR; café Straße ﬁne.\nAlso read: Kyiv",
+    "plain ascii body, with a word, and a Word again",
+    "",
+])
+def test_word_evidence_scan_and_tables_agree(body: str) -> None:
+    """A few words are found by scanning, many via whole-field tables: same evidence."""
+    art = article(title="Mayor of Kyiv", summary="the café", body=body)
+    fields = ("title", "summary", "body")
+    scanned, tabled = Doc(art, fields), Doc(art, fields)
+    tabled._default_tables()  # forces the table path
+    for word in sorted(scanned.default):
+        scanned.word_evidence_cache.clear()  # stay under the scan limit
+        assert scanned.word_evidence(word) == tabled.word_evidence(word), word
+        for ev in tabled.word_evidence(word):
+            assert art.field_text(ev.field)[ev.start : ev.end] == ev.text

@@ -178,8 +178,12 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
         toks = ref_tokens(art)
         host = url_host(art.url)
         expected = [f"r{i}" for i, n in enumerate(nodes) if ref_eval(n, toks, host)]
+        # membership only (no evidence): the same rules, whether or not trees are compiled yet
+        assert [f"r{i}" for i in matcher.matching_ids(art)] == expected, (queries, art)
         found = matcher.match(art)
         assert [m.rule for m in found] == expected, (queries, art)
+        bare = matcher.match(art, evidence=False)
+        assert [(m.rule, m.evidence) for m in bare] == [(r, ()) for r in expected]
         doc = matcher.doc(art)
         for m in found:
             assert m.evidence, m

@@ -33,20 +33,28 @@ def build_state() -> dict[str, Any]:
         "lon": array("d", (r.lon for r in records)),
         "pop": array("q", (r.population for r in records)),
     }
-    index: dict[str, list[int]] = {}
+    index: dict[str, Any] = {}
+    keys_of: dict[str, str] = {}  # one key object per distinct name (names repeat a lot)
     for pid, r in enumerate(records):
         for n in r.names:
-            key = name_key(n)
+            key = keys_of.get(n)
+            if key is None:
+                key = keys_of[n] = name_key(n)
             if key and pid not in index.setdefault(key, []):
                 index[key].append(pid)
+        r.names = set()  # done with them: free as we go
+    del keys_of
+    country_ids = {r.cc: pid for pid, r in enumerate(records) if r.kind == KIND_COUNTRY}
+    region_ids = {r.admin1: pid for pid, r in enumerate(records) if r.kind == KIND_ADMIN1}
+    # The records are all in the columns now; dropping them before the
+    # automaton is built is most of what keeps the build's peak down.
+    del records
     pops = state["pop"]
     kinds = state["kind"]
     # Candidates most-populous first (countries/regions before towns of equal rank).
-    state["index"] = {
-        k: tuple(sorted(v, key=lambda p: (-pops[p], kinds[p]))) for k, v in index.items()
-    }
-    country_ids = {r.cc: pid for pid, r in enumerate(records) if r.kind == KIND_COUNTRY}
-    region_ids = {r.admin1: pid for pid, r in enumerate(records) if r.kind == KIND_ADMIN1}
+    for k, v in index.items():
+        index[k] = tuple(sorted(v, key=lambda p: (-pops[p], kinds[p])))
+    state["index"] = index
     dem: dict[str, int] = {}
     for cc, forms in demonyms.items():
         cid = country_ids.get(cc)
@@ -83,8 +91,8 @@ def build_state() -> dict[str, Any]:
     state["codes"] = frozenset(code_keys)
     capitals = set()
     for cc, cap in sources.capitals().items():
-        ids = [p for p in state["index"].get(name_key(cap), ()) if records[p].cc == cc
-               and records[p].kind == KIND_CITY]
+        ids = [p for p in state["index"].get(name_key(cap), ()) if state["cc"][p] == cc
+               and kinds[p] == KIND_CITY]
         if ids:
             capitals.add(ids[0])
     state["capitals"] = frozenset(capitals)

@@ -22,11 +22,13 @@ and whether it sits at a sentence start.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+import unicodedata
 from dataclasses import dataclass, replace
+from itertools import accumulate, compress
+from operator import itemgetter, not_
 
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
-from monitor.text import token_bounds, words
+from monitor.text import fold, token_bounds, words
 
 
 def _words(text: str) -> list[str]:
@@ -60,7 +62,7 @@ CONNECTORS = frozenset(_words("of de la le du des upon on am sur the and del di 
 _INNER = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
 # Where a token starts with anything but a lower-case ASCII letter (capitals,
 # digits, and, as a harmless superset, other scripts).
-_UPPER_START = re.compile(r"(?<![^\W_])[^\W_a-z]")
+_ASCII_SPLIT = re.compile(r"([A-Za-z0-9]+)")  # monitor.text's ASCII tokens, any case
 _TOKEN = re.compile(r"[^\W_]+")  # monitor.text's token pattern
 _SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")
 _IN_NAME_GAP = frozenset(" -'’.\t")
@@ -85,42 +87,89 @@ def _capitalised(raw: str) -> bool:
 
 
 class _Toks:
-    """A field's tokens as monitor.text makes them (`words` + `token_bounds`:
-    C-level passes, no per-token objects; this is the hot path)."""
+    """A field's tokens as monitor.text makes them (`words` + `token_bounds`),
+    with each token as written and the text between tokens, all built by
+    C-level passes (no per-token objects; this is the hot path).
 
-    __slots__ = ("end", "raw_text", "start", "text")
+    `gaps[i]` is the text before token i; `gaps[len]` the text after the last."""
+
+    __slots__ = ("end", "gaps", "raw", "start", "text")
+    raw: list[str]  # the tokens as written
+    text: list[str]  # folded (monitor.text.words)
+    gaps: list[str]
+    start: list[int]
+    end: list[int]
 
     def __init__(self, raw: str):
-        self.raw_text = raw
-        self.text: list[str] = words(raw)
-        bounds = token_bounds(raw)
-        self.start: list[int] = bounds[0::2]
-        self.end: list[int] = bounds[1::2]
+        # One split of the text as written gives tokens and gaps. ASCII folds to
+        # lower case only; other text that folds character for character is
+        # split with its letters added to the token class (`_split_folded`).
+        got = ((_ASCII_SPLIT.split(raw), None) if raw.isascii() else _split_folded(raw))
+        if got is None:
+            self.text = words(raw)
+            bounds = token_bounds(raw)
+            self.start, self.end = bounds[0::2], bounds[1::2]
+            self.raw = list(map(raw.__getitem__, map(slice, self.start, self.end)))
+            self.gaps = list(map(raw.__getitem__, map(slice, [0, *self.end],
+                                                       [*self.start, len(raw)])))
+            return
+        parts, folded = got
+        self.raw = parts[1::2]
+        self.gaps = parts[0::2]
+        self.text = list(map(str.lower, folded if folded is not None else self.raw))
+        bounds = list(accumulate(map(len, parts)))
+        self.start, self.end = bounds[0:-1:2], bounds[1::2]
 
     def __len__(self) -> int:
         return len(self.text)
 
-    @property
-    def raw(self) -> list[str]:
-        raw = self.raw_text
-        return [raw[a:b] for a, b in zip(self.start, self.end, strict=True)]
+
+_FIRST = itemgetter(0)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_STAND_IN: dict[str, str | None] = {}
 
 
-class _Gaps:
-    """`gaps[i]`: the text before token i (`gaps[len]` is the text after the last)."""
+def _stand_in(ch: str) -> str | None:
+    """One ASCII character that tokenises as `ch` does after QUERY.md folding
+    (`é` -> `e`, `Â` -> `a`, `£` -> a space), or None when folding `ch` is not
+    a one-character, context-free change (marks, `ß`, letters of other scripts)."""
+    got = _STAND_IN.get(ch, "")
+    if got != "":
+        return got
+    f = fold(ch)
+    out: str | None = None
+    if len(f) == 1 and not unicodedata.category(ch).startswith("M"):
+        if f.isascii():
+            out = f if f.isalnum() else " "
+        elif not f.isalnum() and not unicodedata.category(f).startswith("M"):
+            out = " "
+    if len(_STAND_IN) < 10_000:
+        _STAND_IN[ch] = out
+    return out
 
-    __slots__ = ("raw", "tk")
 
-    def __init__(self, raw: str, tk: _Toks):
-        self.raw, self.tk = raw, tk
+_SPLITS: dict[str, re.Pattern[str]] = {}
 
-    def __getitem__(self, i: int) -> str:
-        tk = self.tk
-        if i == 0:
-            return self.raw[: tk.start[0]]
-        if i >= len(tk):
-            return self.raw[tk.end[len(tk) - 1] :]
-        return self.raw[tk.end[i - 1] : tk.start[i]]
+
+def _split_folded(raw: str) -> tuple[list[str], list[str]] | None:
+    """`re.split` parts of `raw` on `monitor.text.words` token boundaries, and the
+    tokens folded (before lower-casing), or None if a character has no
+    one-character stand-in (see `_stand_in`)."""
+    mapped, letters = raw, []
+    for ch in set(_NON_ASCII.findall(raw)):
+        sub = _stand_in(ch)
+        if sub is None:
+            return None
+        if sub != " ":
+            letters.append(ch)
+        mapped = mapped.replace(ch, sub)  # a few distinct characters: faster than translate
+    key = "".join(sorted(letters))
+    split = _SPLITS.get(key)
+    if split is None:
+        split = re.compile(f"([A-Za-z0-9{re.escape(key)}]+)")
+        if len(_SPLITS) < 1_000:
+            _SPLITS[key] = split
+    return split.split(raw), _ASCII_SPLIT.split(mapped)[1::2]
 
 
 def _title_cased(tk: _Toks) -> bool:
@@ -129,18 +178,18 @@ def _title_cased(tk: _Toks) -> bool:
     return bool(words) and sum(_capitalised(w) for w in words) >= 0.7 * len(words)
 
 
-def _visible_codes(gaz: Gazetteer, raw: str, tk: _Toks) -> list[str]:
+def _visible_codes(gaz: Gazetteer, tk: _Toks) -> list[str]:
     """Token codes for the automaton, with every token that cannot be in a name
     hidden (`NO_NAME`): only capitalised words (or digits), and the lower-case
     words that sit inside names (`of`, `region`) right after them. Only those
     tokens cost Python work; the rest is C-level list building."""
-    text, n, starts = tk.text, len(tk.text), tk.start
+    text, n = tk.text, len(tk.text)
     get, miss = gaz.code_cache.get, gaz.code_of
     code = [NO_NAME] * n
-    for m in _UPPER_START.finditer(raw):
-        i = bisect_left(starts, m.start())
-        if i >= n or starts[i] != m.start():
-            continue
+    # A token starting with a lower-case letter is never the first word of a
+    # name, nor (unless a connector or area word) a later one. Selected by
+    # C-level passes (first characters, islower, compress).
+    for i in compress(range(n), map(not_, map(str.islower, map(_FIRST, tk.raw)))):
         t = text[i]
         code[i] = get(t) or miss(t)
         i += 1
@@ -158,7 +207,7 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
     tk = _Toks(raw)
     if not tk.text:
         return []
-    code = "".join(_visible_codes(gaz, raw, tk))
+    code = "".join(_visible_codes(gaz, tk))
     hits: dict[int, list[tuple[int, int, str]]] = {}  # first token -> [(n tokens, tag, key)]
     for first, n, tag, key in gaz.scan(tk.text, code):
         hits.setdefault(first, []).append((n, tag, key))
@@ -166,7 +215,7 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
         return []
     titlecase = field == "title" and _title_cased(tk)
     shouting: list[bool] = []  # computed when a code (US, UK) needs it
-    gaps = _Gaps(raw, tk)
+    gaps = tk.gaps
     out: list[Mention] = []
     taken_until = -1
     for first in sorted(hits):
@@ -212,7 +261,7 @@ def _check(
     field: str,
     raw: str,
     tk: _Toks,
-    gaps: _Gaps,
+    gaps: list[str],
     first: int,
     last: int,
     tag: int,
@@ -222,7 +271,7 @@ def _check(
     previous: Mention | None,
     names: set[str] | None = None,
 ) -> Mention | None:
-    words = [raw[tk.start[i] : tk.end[i]] for i in range(first, last + 1)]
+    words = tk.raw[first : last + 1]
     # `Kharkiv region` is as good as `Kharkiv Region`.
     if not _capitalised(words[0]) or not (_capitalised(words[-1]) or (
             len(words) > 1 and words[-1] in AREA_WORDS)):
@@ -263,13 +312,18 @@ def _check(
 
 def _shouting(tk: _Toks) -> bool:
     """Text in capitals: a capitalised code (US, UK) means nothing there."""
-    words = [w for w in tk.raw if len(w) > 3]
-    return bool(words) and sum(w.isupper() for w in words) >= 0.5 * len(words)
+    words = list(compress(tk.raw, map((3).__lt__, map(len, tk.raw))))  # len > 3, in C
+    return bool(words) and sum(map(str.isupper, words)) >= 0.5 * len(words)
 
 
 def _area_name(gaz: Gazetteer, key: str) -> bool:
     """Is `key` the name of a country or first-level region?"""
-    return any(gaz.kind[p] <= 1 for p in gaz.candidates(key))
+    got = gaz.memo.get(("area", key))
+    if got is None:
+        got = any(gaz.kind[p] <= 1 for p in gaz.candidates(key))
+        if len(gaz.memo) < 200_000:  # any capitalised word gets here: bounded
+            gaz.memo[("area", key)] = got
+    return got
 
 
 def _famous_cached(gaz: Gazetteer, key: str) -> bool:
@@ -296,21 +350,21 @@ RUN_OK, RUN_FOLLOWED, RUN_SURNAME = 0, 1, 2
 
 
 def _run_ok(
-    raw: str, tk: _Toks, gaps: _Gaps, first: int, last: int, gaz: Gazetteer
+    raw: str, tk: _Toks, gaps: list[str], first: int, last: int, gaz: Gazetteer
 ) -> int:
     """RUN_OK, or why the place is part of a longer proper noun: a capitalised
     word follows (`Paris Hilton`, `Toronto Maple Leafs`) or precedes it (a
     surname: `Paula Radcliffe`)."""
     nxt = last + 1
     if nxt < len(tk) and gaps[nxt].strip(" ") == "":
-        word = raw[tk.start[nxt] : tk.end[nxt]]
+        word = tk.raw[nxt]
         # `Paris Texas`: a following area name is a qualifier, not a surname.
         if (_capitalised(word) and tk.text[nxt] not in ORG_HEADS
                 and not _area_name(gaz, tk.text[nxt])):
             return RUN_FOLLOWED
     prv = first - 1
     if prv >= 0 and gaps[first].strip(" ") == "":
-        word = raw[tk.start[prv] : tk.end[prv]]
+        word = tk.raw[prv]
         low = tk.text[prv]
         # A given name is a Title-case word: not `1990s`, not `CTV` (`CTV Winnipeg`).
         if (word[:1].isupper() and not word.isupper() and low not in PREFIX_OK
@@ -324,7 +378,7 @@ def _run_ok(
     return RUN_OK
 
 
-def _in_list(gaz: Gazetteer, raw: str, tk: _Toks, gaps: _Gaps, k: int,
+def _in_list(gaz: Gazetteer, raw: str, tk: _Toks, gaps: list[str], k: int,
              areas: tuple[int, ...]) -> bool:
     """Is the qualifier candidate (ending before token k) an item of a list:
     followed by `and X` / `or X`, or by `, X` where X is another region (not
@@ -335,7 +389,7 @@ def _in_list(gaz: Gazetteer, raw: str, tk: _Toks, gaps: _Gaps, k: int,
     if not joined and gaps[k].strip() != ",":
         return False
     nxt = k + 1 if joined else k
-    if not _capitalised(raw[tk.start[nxt] : tk.end[nxt]]):
+    if not _capitalised(tk.raw[nxt]):
         return False
     if joined:
         return True
@@ -348,7 +402,7 @@ def _in_list(gaz: Gazetteer, raw: str, tk: _Toks, gaps: _Gaps, k: int,
 
 
 def _qualifier(
-    gaz: Gazetteer, raw: str, tk: _Toks, gaps: _Gaps, last: int
+    gaz: Gazetteer, raw: str, tk: _Toks, gaps: list[str], last: int
 ) -> tuple[int, ...]:
     """Areas named right after `, ` (Paris, Texas / Springfield, Ill. / Izium, Kharkiv Oblast)."""
     j = last + 1
@@ -359,7 +413,7 @@ def _qualifier(
             continue
         if any(gaps[k].strip(" .") for k in range(j + 1, j + n)):
             continue
-        words = [raw[tk.start[i] : tk.end[i]] for i in range(j, j + n)]
+        words = tk.raw[j : j + n]
         if not _capitalised(words[0]):
             continue
         key = " ".join(tk.text[j : j + n])

@@ -191,12 +191,14 @@ def resolve(
                     if named_regions[a1] - (mine and own_area) > 0:
                         support += 2.0
                         local += 2.0
-                    shared = min(2.0, shared_regions[a1] - (mine and not own_area))
+                    shared: float = shared_regions[a1] - (mine and not own_area)
+                    shared = 2.0 if shared > 2.0 else shared
                     support += shared
                     if not s.common:
                         local += shared
                 if kind != KIND_COUNTRY:
-                    support += min(2.0, countries[cc] - (cc == own_cc))
+                    in_cc = countries[cc] - (cc == own_cc)
+                    support += 2.0 if in_cc > 2.0 else in_cc
                 if points:
                     near = 0.0
                     lat, lon = lats[p], lons[p]
@@ -204,8 +206,9 @@ def resolve(
                         if o is not s and abs(qlat - lat) < 1.5 and haversine_km(
                                 lat, lon, qlat, qlon) < NEAR_CONTEXT_KM:
                             near += 0.5
-                    support += min(near, 1.5)
-                    local += min(near, 1.5)
+                    near = 1.5 if near > 1.5 else near
+                    support += near
+                    local += near
                 if home.regions and region_ids.get(a1) in home.regions:
                     support += 3.0
                     local += 3.0

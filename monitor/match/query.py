@@ -422,15 +422,22 @@ _SIMPLE_OR = re.compile(r"[A-Za-z0-9]+(?: OR [A-Za-z0-9]+)*")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 
 
+@lru_cache(maxsize=65536)
+def _default_word(word: str) -> Word:
+    # Rules share words: one (immutable) node per word, built once.
+    return Word(word)
+
+
 def _simple(text: str) -> Node | None:
     if not _SIMPLE_OR.fullmatch(text):
         return None
+    if " OR " not in text:
+        return None if text in _OPERATORS else _default_word(text.lower())
     items = text.split(" OR ")
     if _OPERATORS.intersection(items):
         return None
-    if len(items) == 1:
-        return Word(text.lower())
-    return Or(tuple(Word(w.lower()) for w in items))
+    # Items are [A-Za-z0-9]+ (no spaces), so the lowered text splits into the lowered items.
+    return Or(tuple(map(_default_word, text.lower().split(" or "))))
 
 
 @lru_cache(maxsize=32768)
