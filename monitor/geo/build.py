@@ -1,7 +1,7 @@
 """Build the gazetteer's tables and automaton from the package data (`sources.py`).
 
-Runs once per data version (`gazetteer.load` caches the result): ~12-16 s and
-~700 MB while it runs.
+Runs once per data version (`gazetteer.load` caches the result): ~12-14 s and
+~350 MB at its peak (see `bench/locations.py CORPUS`).
 """
 
 from __future__ import annotations

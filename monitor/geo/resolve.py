@@ -150,6 +150,9 @@ def resolve(
     for s in surfaces:
         s.choice = (max(s.senses, key=_by_prior(priors, id(s))) if len(s.senses) > 1
                     else s.senses[0])
+    # One sense that needs no evidence (a country, a big town): nothing to weigh.
+    settled = [len(s.senses) == 1 and _evident(gaz, s, s.senses[0], 0.0, 0.0, watched)
+               for s in surfaces]
     out: list[Resolved] = []
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
     region_ids = gaz.region_ids
@@ -171,9 +174,8 @@ def resolve(
         points = [(gaz.lat[s.choice], gaz.lon[s.choice], s) for s in surfaces
                   if s.choice is not None and gaz.kind[s.choice] > KIND_ADMIN1
                   and _vouches(gaz, s, s.choice)]
-        for s in surfaces:
-            if len(s.senses) == 1 and _evident(gaz, s, s.senses[0], 0.0, 0.0, watched):
-                # One sense that needs no evidence (a country, a big town): nothing to weigh.
+        for s, easy in zip(surfaces, settled, strict=True):
+            if easy:
                 if final:
                     out.extend(Resolved(m, s.senses[0]) for m in s.mentions)
                 continue

@@ -11,8 +11,9 @@ Build-time only (the result is cached by `gazetteer.py`). Sources:
   (AP state abbreviations).
 
 No package ships points for regions or counties: a region's point is the
-population-weighted centroid of the places inside it (documented in
-docs/locations.md).
+middle of the bounding box of the places inside it (documented in
+docs/locations.md). The big file is decoded one entry at a time
+(`iter_json_values`) to keep the build's memory down.
 """
 
 from __future__ import annotations

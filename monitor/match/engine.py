@@ -1,7 +1,8 @@
 """All rules compiled once into a `Matcher`; `match(article)` returns `Match`es.
 
     matcher = Matcher.compile(config.rules, places=config.places, cache_dir=state_dir)
-    matches = matcher.match(article)   # list[Match], in rule order
+    matches = matcher.match(article)   # list[Match], in rule order, with evidence
+    ids = matcher.matching_ids(article)  # rule indexes only: no evidence (back-testing)
 
 Keyword queries: every rule goes into one `TermIndex`. Rules that are a word
 or an OR of words are decided by the index alone; every other rule is keyed

@@ -400,7 +400,7 @@ class _Parser:
         if not toks:
             raise QueryError(tok.column, f"`{raw}` has no letters or digits")
         if len(toks) == 1:
-            return Word(toks[0], fields)
+            return _default_word(toks[0]) if field is None else Word(toks[0], fields)
         return Phrase(tuple(toks), fields)
 
     def phrase(self, tok: _Tok, field: str | None) -> Node:
