@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import socket
 import sys
 import threading
@@ -135,6 +136,13 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+def drop_file(folder: Path, name: str, text: str) -> None:
+    """Write under a hidden temp name, then rename into place: how a careful writer drops a file."""
+    tmp = folder / f".{name}.tmp"
+    tmp.write_text(text)
+    os.rename(tmp, folder / name)
 
 
 def newsmon_cmd(*args: str) -> list[str]:

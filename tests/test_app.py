@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -10,19 +9,13 @@ import pytest
 
 from monitor.app import App
 from monitor.settings import ConfigError, load_config
-from tests.conftest import Endpoint
+from tests.conftest import Endpoint, drop_file
 
 
 def _write(path: Path, folder: Path, query: str, url: str) -> Path:
     path.write_text(f'[[folders]]\npath = "{folder}"\n\n[[rules]]\nname = "r"\nquery = "{query}"\n'
                     f'notify = ["hook"]\n\n[targets]\nhook = ["{url}"]\n')
     return path
-
-
-def _drop(folder: Path, name: str, text: str) -> None:
-    tmp = folder / f".{name}.tmp"
-    tmp.write_text(text)
-    os.rename(tmp, folder / name)
 
 
 def test_reload_swaps_rules_and_targets_while_running(tmp_path: Path) -> None:
@@ -35,13 +28,13 @@ def test_reload_swaps_rules_and_targets_while_running(tmp_path: Path) -> None:
     app = App(load_config(config_path), state_dir=tmp_path / "state", echo_alerts=False)
     app.start()
     try:
-        _drop(folder, "a.txt", "Izium report markerA\n\nIzium.\n")
+        drop_file(folder, "a.txt", "Izium report markerA\n\nIzium.\n")
         assert [m["title"] for m in first.wait_for(1)] == ["Izium report markerA"]
 
         _write(config_path, folder, "Kupiansk", second.url)
         app.reload(load_config(config_path))
-        _drop(folder, "b.txt", "Izium again markerB\n\nIzium only.\n")
-        _drop(folder, "c.txt", "Kupiansk report markerC\n\nKupiansk.\n")
+        drop_file(folder, "b.txt", "Izium again markerB\n\nIzium only.\n")
+        drop_file(folder, "c.txt", "Kupiansk report markerC\n\nKupiansk.\n")
         assert [m["title"] for m in second.wait_for(1)] == ["Kupiansk report markerC"]
         time.sleep(0.5)
         assert len(first.received) == 1  # the old rule and the old target are gone
@@ -50,7 +43,7 @@ def test_reload_swaps_rules_and_targets_while_running(tmp_path: Path) -> None:
         (tmp_path / "bad.toml").write_text('[[rules]]\nname = "r"\nquery = "\\"unclosed"\n')
         with pytest.raises(ConfigError):
             app.reload(load_config(tmp_path / "bad.toml"))
-        _drop(folder, "d.txt", "Kupiansk again markerD\n\nKupiansk.\n")
+        drop_file(folder, "d.txt", "Kupiansk again markerD\n\nKupiansk.\n")
         assert len(second.wait_for(2)) == 2  # still running on the last good config
     finally:
         app.stop()

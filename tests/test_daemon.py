@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, Endpoint, newsmon_cmd
+from tests.conftest import ROOT, Endpoint, drop_file, newsmon_cmd
 
 
 def _copy_project(tmp_path: Path) -> Path:
@@ -43,12 +43,6 @@ def _config(tmp_path: Path, folder: Path, target_url: str, extra: str = "") -> P
     return path
 
 
-def _drop(folder: Path, name: str, text: str) -> None:
-    tmp = folder / f".{name}.tmp"
-    tmp.write_text(text)
-    os.rename(tmp, folder / name)
-
-
 def _start(config: Path, state: Path) -> subprocess.Popen[str]:
     proc = subprocess.Popen(newsmon_cmd("run", "--config", str(config), "--state-dir", str(state)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -71,13 +65,13 @@ def test_daemon_delivers_drops_stops_on_sigterm_and_does_not_realert(
     folder.mkdir()
     state = tmp_path / "state"
     config = _config(tmp_path, folder, endpoint.url)
-    _drop(folder, "before.txt", "Before start: Izium markerBefore\n\nText about Izium.\n")
+    drop_file(folder, "before.txt", "Before start: Izium markerBefore\n\nText about Izium.\n")
 
     proc = _start(config, state)
     try:
         got = endpoint.wait_for(1)
         assert any("markerBefore" in m.get("title", "") for m in got), got
-        _drop(folder, "live.txt", "Live drop: Izium markerLive\n\nText about Izium.\n")
+        drop_file(folder, "live.txt", "Live drop: Izium markerLive\n\nText about Izium.\n")
         got = endpoint.wait_for(2)
         assert any("markerLive" in m.get("title", "") for m in got), got
     finally:
@@ -87,7 +81,7 @@ def test_daemon_delivers_drops_stops_on_sigterm_and_does_not_realert(
     assert "stopping" in err
 
     # While it is down a file arrives; on restart it is picked up, and nothing is re-sent.
-    _drop(folder, "while-down.txt", "While down: Izium markerDown\n\nText about Izium.\n")
+    drop_file(folder, "while-down.txt", "While down: Izium markerDown\n\nText about Izium.\n")
     proc = _start(config, state)
     try:
         got = endpoint.wait_for(3)
@@ -108,7 +102,7 @@ def test_alert_stays_queued_while_target_is_down_then_arrives(tmp_path: Path) ->
     folder.mkdir()
     state = tmp_path / "state"
     config = _config(tmp_path, folder, ep.url, '\n[alerts]\nretry_initial = "0.3s"\nretry_max = "1s"\n')
-    _drop(folder, "a.txt", "Queued: Izium markerQ\n\nText about Izium.\n")
+    drop_file(folder, "a.txt", "Queued: Izium markerQ\n\nText about Izium.\n")
 
     once = subprocess.run(newsmon_cmd("run", "--once", "--config", str(config), "--state-dir", str(state)),
                           capture_output=True, text=True, timeout=60)
@@ -154,7 +148,7 @@ def test_alert_survives_sigkill_and_is_delivered_once_after_restart(tmp_path: Pa
     proc = _start(config, state)
     try:
         deadline = time.time() + 30
-        _drop(folder, "k.txt", "Killed: Izium markerKill\n\nText about Izium.\n")
+        drop_file(folder, "k.txt", "Killed: Izium markerKill\n\nText about Izium.\n")
         import sqlite3
 
         while time.time() < deadline:  # wait until the alert is committed to the outbox
