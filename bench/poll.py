@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,10 @@ def serve(port_q: Any, version_q: Any, n: int, items: int) -> None:
 
     class H(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # TCP_NODELAY, as news sites' servers (nginx, CDNs) run: headers and body go out in two
+        # writes, and with Nagle + the client's delayed ACK every 200 stalled ~40 ms, so round 2
+        # measured this server (500 x 40 ms over 2 per-host lanes), not the poller or parsing.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             i = int(self.path.strip("/").split(".")[0])
@@ -112,19 +117,26 @@ def serve(port_q: Any, version_q: Any, n: int, items: int) -> None:
     srv.serve_forever()
 
 
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
 def rss_kb(pids: list[int]) -> int:
+    # statm's 2nd field (resident pages) = VmRSS; read raw: this runs 50 times a second
+    # inside the process whose CPU the bench reports.
     total = 0
     for pid in pids:
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
+            fd = os.open(f"/proc/{pid}/statm", os.O_RDONLY)
+            try:
+                total += int(os.read(fd, 200).split()[1]) * _PAGE_KB
+            finally:
+                os.close(fd)
+        except (OSError, IndexError, ValueError):
             pass
     return total
 
 
-def cpu_s(pids: list[int]) -> float:
+def cpu_s(pids: list[int] | list[str]) -> float:
     total = 0.0
     for pid in pids:
         try:
@@ -133,6 +145,17 @@ def cpu_s(pids: list[int]) -> float:
         except (OSError, IndexError, ValueError):
             pass
     return total
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds per thread of this process, by thread name (pool threads summed)."""
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    out: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        name = names.get(int(task.name), "other")
+        name = name.rsplit("_", 1)[0] if name.startswith(("feed-io_", "asyncio_")) else name
+        out[name] = out.get(name, 0.0) + cpu_s([f"self/task/{task.name}"])
+    return out
 
 
 class Sampler(threading.Thread):
@@ -173,7 +196,9 @@ def main() -> None:
         "fetch": {"allow_private": True},
     })  # fmt: skip
     counted = {"items": 0, "calls": 0}
-    parsed_bodies: list[Path] = []
+    # (feed number, crc32) of each body parsed; round 2's bodies are rebuilt after the round
+    # (the server's build is deterministic), so recording them costs the poller nothing.
+    parsed_bodies: list[tuple[int, int]] = []
     lock = threading.Lock()
 
     def submit(items: Any, alert: bool) -> None:
@@ -188,9 +213,7 @@ def main() -> None:
     original = poller._parse
 
     async def spy(feed: Any, result: Any, known: Any = ()) -> Any:
-        path = Path(tmp) / f"body-{len(parsed_bodies)}"
-        path.write_bytes(result.body)  # on disk, so the bench does not inflate the RSS it measures
-        parsed_bodies.append(path)
+        parsed_bodies.append((int(feed.name.removeprefix("feed")), zlib.crc32(result.body)))
         return await original(feed, result, known)
 
     poller._parse = spy  # type: ignore[method-assign]
@@ -211,11 +234,13 @@ def main() -> None:
     sampler.peak = 0
     workers = list((poller._pool._processes or {}).keys()) if poller._pool else []
     cpu0, wcpu0, scpu0 = time.process_time(), cpu_s(workers), cpu_s([server.pid or 0])
+    threads0 = thread_cpu()
     t = time.perf_counter()
     poller.poll_all()
     round2 = time.perf_counter() - t
     main_cpu, worker_cpu = time.process_time() - cpu0, cpu_s(workers) - wcpu0
     server_cpu = cpu_s([server.pid or 0]) - scpu0
+    threads = {k: v - threads0.get(k, 0.0) for k, v in thread_cpu().items()}
     sampler.stop.set()
     sampler.join()
     peak_mb = sampler.peak / 1024
@@ -230,13 +255,20 @@ def main() -> None:
     print(f"round 2 CPU: this process {main_cpu:.2f} s, parse workers {worker_cpu:.2f} s, "
           f"the bench's HTTP server {server_cpu:.2f} s "
           f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")  # fmt: skip
+    busy = sorted(threads.items(), key=lambda kv: -kv[1])
+    print("round 2 CPU by thread of this process: "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in busy if v >= 0.01))  # fmt: skip
 
     import feedparser
 
     from monitor.sources.htmltext import html_to_text
 
+    articles = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
+    round2_bodies = [build_feed(articles, i, 1, args.items) for i, _crc in parsed_bodies]
+    assert [zlib.crc32(b) for b in round2_bodies] == [crc for _i, crc in parsed_bodies], "bodies differ"
+
     def timed(fn: Any) -> float:
-        datas = [p.read_bytes() for p in parsed_bodies]
+        datas = round2_bodies
         t0 = time.perf_counter()
         for data in datas:
             fn(data)

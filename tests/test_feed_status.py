@@ -49,3 +49,14 @@ def test_status_table_and_json(tmp_path: Path) -> None:
     assert rows["bad"]["status"] == "failing" and rows["bad"]["failures"] == 6
     assert rows["new"]["status"] == "never" and rows["good"]["items_total"] == 20
     assert load_config(cfg).feeds[0].name == "good"
+
+
+def test_state_put_many_inserts_and_updates_in_one_go(tmp_path: Path) -> None:
+    # The poller's group commit: a batch mixing known and new keys, read back by get/all.
+    store = open_store(tmp_path / "state")
+    store.sources.put("feed:a", {"etag": "old", "recent": ["x"]})
+    store.sources.put_many({"feed:a": {"etag": "new"}, "feed:b": {"etag": "b", "n": 1}})
+    store.sources.put_many({})
+    assert store.sources.get("feed:a") == {"etag": "new"}
+    assert store.sources.all("feed:") == {"feed:a": {"etag": "new"}, "feed:b": {"etag": "b", "n": 1}}
+    store.close()

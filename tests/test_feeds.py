@@ -410,7 +410,7 @@ def test_parse_pool_recovers_from_a_dead_or_stuck_worker(
         p.poll_all()
         assert rec.quiet() == ["e1"]
         assert p._pool is not None
-        for proc in list(p._pool._processes.values()):  # type: ignore[attr-defined]
+        for proc in list(p._pool._processes.values()):
             proc.kill()
             proc.join()
         p.poll_all()  # the dead pool is noticed, reported and replaced
@@ -458,3 +458,35 @@ def test_feed_ttl_and_skip_hours_set_the_next_poll(server: FeedServer, store: An
     assert state["ttl"] == 30 and state["skip_hours"] == [2, 3]
     # 01:40 + ttl 30m = 02:10, inside skipped hours 2-3: next poll at 04:00.
     assert state["hold_until"] == datetime(2026, 1, 5, 4, 0, tzinfo=UTC).isoformat()
+
+
+class _PlainStates:
+    """A state store with only get/put/all (the protocol): the poller must not need put_many."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.puts = inner, 0
+
+    def get(self, key: str) -> Any:
+        return self.inner.get(key)
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self.puts += 1
+        self.inner.put(key, value)
+
+    def all(self, prefix: str = "") -> Any:
+        return self.inner.all(prefix)
+
+
+def test_states_of_a_round_saved_with_and_without_put_many(server: FeedServer, store: Any) -> None:
+    for i in range(6):
+        server.routes[f"/f{i}"] = feed_route(fixture("rss20.xml"))
+    feeds = [{"name": f"f{i}", "url": server.url(f"/f{i}")} for i in range(6)]
+    plain = _PlainStates(store.sources)
+    for sources, status in ((store.sources, 200), (plain, 304)):  # 304: the saved ETag was used
+        p = FeedPoller(make_config(feeds), sources, Recorder().submit, Recorder().notify, Clock())
+        try:
+            p.poll_all()  # returns only once every state is committed
+        finally:
+            p.close()
+        assert [store.sources.get(state_key(f"f{i}"))["last_status"] for i in range(6)] == [status] * 6
+    assert plain.puts == 6

@@ -217,3 +217,15 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after(None) is None and parse_retry_after("soon") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", "Wed, 21 Oct 2015 07:28:00 GMT") == 10
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", "Wed, 21 Oct 2015 08:00:00 GMT") == 0
+
+
+def test_cookies_set_by_a_hop_go_back_to_that_host(server: FeedServer) -> None:
+    # A cookie wall: set a cookie, redirect; the next request must carry it (as httpx's client did).
+    server.routes["/wall"] = lambda h: send(
+        h, 302, b"", "text/plain", {"Location": "/feed", "Set-Cookie": "consent=yes; Path=/"}
+    )
+    server.routes["/feed"] = feed_route(fixture("rss20.xml"))
+    result = fetch(server.url("/wall"))
+    assert result.outcome == "ok"
+    assert "cookie" not in server.hits[0].headers
+    assert server.hits[1].headers.get("cookie") == "consent=yes"

@@ -280,6 +280,23 @@ class SourceState:
             if not updated:
                 conn.execute(source_state.insert().values(key=key, value=payload, updated_at=now))
 
+    def put_many(self, values: dict[str, dict[str, Any]]) -> None:
+        """Several keys in one transaction: one commit (one fsync) for a round of feeds."""
+        if not values:
+            return
+        payloads = {k: json.dumps(v, default=str, sort_keys=True) for k, v in values.items()}
+        now = _naive(datetime.now(UTC))
+        with self._store.writing() as conn:
+            have = set(conn.execute(sa.select(source_state.c.key)
+                                    .where(source_state.c.key.in_(list(payloads)))).scalars())
+            old = [{"k": k, "v": v} for k, v in payloads.items() if k in have]
+            if old:
+                conn.execute(source_state.update().where(source_state.c.key == sa.bindparam("k"))
+                             .values(value=sa.bindparam("v"), updated_at=now), old)
+            new = [{"key": k, "value": v, "updated_at": now} for k, v in payloads.items() if k not in have]
+            if new:
+                conn.execute(source_state.insert(), new)
+
     def all(self, prefix: str = "") -> dict[str, dict[str, Any]]:
         q = sa.select(source_state.c.key, source_state.c.value).order_by(source_state.c.key)
         if prefix:
