@@ -119,10 +119,7 @@ class Decoder:
                     out += self._z.decompress(self._z.unconsumed_tail, budget)
             except zlib.error as exc:
                 raise FetchError(f"corrupt {self._encoding} body: {exc}") from None
-        self.size += len(out)
-        if self.size > self.limit:
-            raise FetchError(f"body larger than {self.limit} bytes after decompression; cut off")
-        return out
+        return self._counted(out)
 
     def flush(self) -> bytes:
         if self._z is None:
@@ -131,6 +128,10 @@ class Decoder:
             out = self._z.flush()
         except zlib.error as exc:
             raise FetchError(f"corrupt {self._encoding} body: {exc}") from None
+        return self._counted(out)
+
+    def _counted(self, out: bytes) -> bytes:
+        """Count decoded bytes; past the limit the body is cut off, never inflated further."""
         self.size += len(out)
         if self.size > self.limit:
             raise FetchError(f"body larger than {self.limit} bytes after decompression; cut off")
