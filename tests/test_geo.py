@@ -172,3 +172,21 @@ def test_mention_tokens_are_monitor_text_tokens(text: str) -> None:
                                                   strict=True)]
     if text.isascii():
         assert "".join(g + w for g, w in zip(tk.gaps, [*tk.raw, ""], strict=True)) == text
+
+
+def test_packed_names_keep_every_name_and_the_overlay() -> None:
+    import pickle
+
+    from monitor.geo.gazetteer import PackedNames
+
+    names = PackedNames(["Kyiv", "Zürich", "", "İstanbul", "서울"])
+    assert len(names) == 5 and list(names) == ["Kyiv", "Zürich", "", "İstanbul", "서울"]
+    assert names[1] == "Zürich" and names[-1] == "서울"
+    copy = names.copy()
+    copy.append("Chkalovske")  # a `[[places]]` entry: the original does not see it
+    assert len(copy) == 6 and copy[5] == "Chkalovske" and copy[-1] == "Chkalovske"
+    assert len(names) == 5
+    again = pickle.loads(pickle.dumps(copy))
+    assert list(again) == list(copy)
+    with pytest.raises(IndexError):
+        names[5]

@@ -13,7 +13,14 @@ from typing import Any
 import ahocorasick
 
 from monitor.geo import sources
-from monitor.geo.gazetteer import NO_NAME, checksum, hash_code, name_key, token_code
+from monitor.geo.gazetteer import (
+    NO_NAME,
+    PackedNames,
+    checksum,
+    hash_code,
+    name_key,
+    token_code,
+)
 from monitor.geo.sources import KIND_ADMIN1, KIND_CITY, KIND_COUNTRY, PlaceRecord
 
 
@@ -23,7 +30,7 @@ def build_state() -> dict[str, Any]:
     records: list[PlaceRecord] = countries + list(sources.build_regions(cities, a1_names))
     records += cities
     state: dict[str, Any] = {
-        "names": [r.name for r in records],
+        "names": PackedNames(r.name for r in records),
         "kind": bytes(r.kind for r in records),
         # Interned: 186k places share a few thousand codes (and pickle stores each once).
         "cc": [sys.intern(r.cc) for r in records],
@@ -120,9 +127,13 @@ def build_state() -> dict[str, Any]:
         auto.add_word(code, i << 4 | min(len(tokens), 15))
     auto.make_automaton()
     state["automaton"] = auto
-    # A lone candidate is stored as an int: most names have one place.
-    state["senses"] = [index[k][0] if len(index[k]) == 1 else index[k] for k in keys
-                       if k in index]
-    state["demonym_country"] = array("l", (dem[k] for k in keys[len(state["senses"]) :]))
+    # Flat arrays, not a list of tuples: 282k names, most with one place.
+    n_names = sum(1 for k in keys if k in index)
+    starts, place_ids = array("l", [0]), array("l")
+    for k in keys[:n_names]:
+        place_ids.extend(index[k])
+        starts.append(len(place_ids))
+    state["sense_start"], state["sense_ids"] = starts, place_ids
+    state["demonym_country"] = array("l", (dem[k] for k in keys[n_names:]))
     state["checksums"] = array("L", (checksum(k) for k in keys))
     return state

@@ -151,17 +151,22 @@ def _stand_in(ch: str) -> str | None:
 _SPLITS: dict[str, re.Pattern[str]] = {}
 
 
-def _split_folded(raw: str) -> tuple[list[str], list[str]] | None:
+def _split_folded(raw: str) -> tuple[list[str], list[str] | None] | None:
     """`re.split` parts of `raw` on `monitor.text.words` token boundaries, and the
-    tokens folded (before lower-casing), or None if a character has no
-    one-character stand-in (see `_stand_in`)."""
-    mapped, letters = raw, []
+    tokens folded (before lower-casing; None when they need no folding), or None
+    if a character has no one-character stand-in (see `_stand_in`)."""
+    letters: dict[str, str] = {}
     for ch in set(_NON_ASCII.findall(raw)):
         sub = _stand_in(ch)
         if sub is None:
             return None
         if sub != " ":
-            letters.append(ch)
+            letters[ch] = sub
+    if not letters:
+        # Only separators (`’`, `£`, `–`): the ASCII split already has the tokens.
+        return _ASCII_SPLIT.split(raw), None
+    mapped = raw
+    for ch, sub in letters.items():
         mapped = mapped.replace(ch, sub)  # a few distinct characters: faster than translate
     key = "".join(sorted(letters))
     split = _SPLITS.get(key)
