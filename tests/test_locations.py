@@ -133,6 +133,21 @@ def test_mention_shapes() -> None:
     assert got["kentucky"][0].text == "Laurel County"
 
 
+def test_a_town_the_gazetteer_lacks_is_not_a_namesake_elsewhere() -> None:
+    # No Stroud or Bradford in Ontario in the gazetteer: the English towns are
+    # not what the text means, though the region still counts.
+    lm = compile_(rule("uk", within=["United Kingdom"]), rule("ontario", within=["Ontario"]),
+                  rule("london", near=[{"place": "London, GB", "radius_km": 150}]))
+    got = lm.match(article("He was stopped on Highway 11 in Stroud, Ontario, Canada. "
+                           "Stroud police said he is due in a Bradford, Ontario court."))
+    assert set(got) == {"ontario"}
+    # A qualifier that goes on as a name (`Wales Secretary`) or a city first
+    # (`Manchester`) is no contradiction.
+    assert "uk" in lm.match(article("Darling spoke in Edinburgh, Wales Secretary Peter Hain "
+                                    "in Cardiff."))
+    assert "london" in lm.match(article("Polling in London, Manchester and Leeds."))
+
+
 def test_document_context_resolves_georgia_and_paris() -> None:
     lm = compile_(rule("atlanta", near=[{"place": "Atlanta", "radius_km": 400}]),
                   rule("tbilisi", near=[{"place": "Tbilisi", "radius_km": 400}]),

@@ -80,6 +80,10 @@ class Mention:
     sentence_start: bool
     qualifier: tuple[int, ...]  # area ids named right after a comma
     qualifies: bool = False  # this mention is the qualifier of the one before
+    # The qualifier is unmistakably one (`Stroud, Ontario, Canada`, `Holliday,
+    # Mo. -`): a region by its main sense, ending the name. A town with no sense
+    # in it is one the gazetteer lacks, not a same-named town elsewhere.
+    firm: bool = False
 
 
 def _capitalised(raw: str) -> bool:
@@ -295,7 +299,7 @@ def _check(
     demonym = tag == TAG_DEMONYM
     single = first == last
     common = single and not demonym and key in gaz.common and not _famous_cached(gaz, key)
-    qualifier = _qualifier(gaz, raw, tk, gaps, last)
+    qualifier, firm = _qualifier(gaz, raw, tk, gaps, last)
     if common and sentence_start and not qualifier:
         return None
     if not titlecase and not demonym:
@@ -312,7 +316,7 @@ def _check(
     qualifies = (previous is not None and bool(previous.qualifier)
                  and raw[previous.end : start].strip() == ",")
     return Mention(field, start, end, raw[start:end], key, demonym, common,
-                   sentence_start, qualifier, qualifies)
+                   sentence_start, qualifier, qualifies, firm)
 
 
 def _shouting(tk: _Toks) -> bool:
@@ -408,11 +412,12 @@ def _in_list(gaz: Gazetteer, raw: str, tk: _Toks, gaps: list[str], k: int,
 
 def _qualifier(
     gaz: Gazetteer, raw: str, tk: _Toks, gaps: list[str], last: int
-) -> tuple[int, ...]:
-    """Areas named right after `, ` (Paris, Texas / Springfield, Ill. / Izium, Kharkiv Oblast)."""
+) -> tuple[tuple[int, ...], bool]:
+    """Areas named right after `, ` (Paris, Texas / Springfield, Ill. / Izium,
+    Kharkiv Oblast), and whether the qualifier is firm (see `Mention.firm`)."""
     j = last + 1
     if j >= len(tk) or gaps[j].strip() != ",":
-        return ()
+        return (), False
     for n in (3, 2, 1):
         if j + n > len(tk):
             continue
@@ -422,16 +427,35 @@ def _qualifier(
         if not _capitalised(words[0]):
             continue
         key = " ".join(tk.text[j : j + n])
-        areas = tuple(p for p in gaz.candidates(key) if gaz.kind[p] <= 1)
+        senses = gaz.candidates(key)
+        areas = tuple(p for p in senses if gaz.kind[p] <= 1)
         if areas:
             # `Oxford, New York and Michigan`: a list of places, not a qualifier.
-            return () if _in_list(gaz, raw, tk, gaps, j + n, areas) else areas
+            if _in_list(gaz, raw, tk, gaps, j + n, areas):
+                return (), False
+            # `Manchester` is a city first; `Wales Secretary` goes on as a name.
+            firm = gaz.kind[senses[0]] == 1 and _ends_name(gaz, tk, gaps, j + n, areas)
+            return areas, firm
         abbr = gaz.abbrevs.get(key)
         if abbr is not None:
             pid, needs_period = abbr
             after = raw[tk.end[j + n - 1] : tk.end[j + n - 1] + 1]
             if needs_period and after == ".":
-                return (pid,)
+                return (pid,), _ends_name(gaz, tk, gaps, j + n, (pid,))
             if not needs_period and all(w.isupper() for w in words):
-                return (pid,)
-    return ()
+                return (pid,), _ends_name(gaz, tk, gaps, j + n, (pid,))
+    return (), False
+
+
+def _ends_name(gaz: Gazetteer, tk: _Toks, gaps: list[str], k: int, areas: tuple[int, ...]) -> bool:
+    """Does the qualifier (ending before token k) end the place's name: the text
+    ends, or punctuation or a lower-case word follows, or `, ` and the areas'
+    country (`Stroud, Ontario, Canada`)?"""
+    if k >= len(tk):
+        return True
+    gap = gaps[k].strip(" .")
+    if gap == "," and _capitalised(tk.raw[k]):
+        senses = gaz.candidates(" ".join(tk.text[k : k + 2])) or gaz.candidates(tk.text[k])
+        return bool(senses) and gaz.kind[senses[0]] == 0 and gaz.cc[senses[0]] in {
+            gaz.cc[a] for a in areas}
+    return bool(gap) or not _capitalised(tk.raw[k])

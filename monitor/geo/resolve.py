@@ -3,7 +3,10 @@
 Score of a sense = population prior (log10) + kind adjustments + document
 evidence, in two passes (the second sees the first pass's choices):
 
-- an explicit qualifier (`Paris, Texas`) is a hard filter;
+- an explicit qualifier (`Paris, Texas`) is a hard filter; when no sense fits
+  a firm one (`Stroud, Ontario, Canada`), the name is dropped for the whole
+  document: the gazetteer lacks that town, and a same-named one elsewhere
+  would be a false match;
 - its first-level region named elsewhere in the document: +2; each other
   chosen place in the same region +1 (up to 2); each other place in (or
   naming, or a demonym of) its country +1 (up to 2): spatial minimality;
@@ -84,6 +87,7 @@ def _in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
 
 def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_Surface]:
     by_key: dict[tuple[str, bool], _Surface] = {}
+    unknown: set[str] = set()  # `Stroud, Ontario` with no Stroud in Ontario
     for m in mentions:
         s = by_key.get((m.key, m.qualifies))
         if s is None:
@@ -101,10 +105,13 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
             kept = [p for p in s.senses if any(_in_area(gaz, p, a) for a in m.qualifier)]
             if kept:
                 s.senses, s.qualified = kept, True
+            elif m.firm and all(gaz.kind[p] > KIND_ADMIN1 for p in s.senses):
+                unknown.add(m.key)  # one sense per document: the bare name too
         # One clean (mid-sentence, capitalised) use vouches for the word.
         if not m.sentence_start:
             s.common = s.common and m.common
-    surfaces = [s for s in by_key.values() if s.senses]
+    surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
+                                                               and not s.qualified)]
     # Keep the most populous senses, and any in a region the text names or
     # in the home region (Springfield has 40 senses; context picks among them).
     named = {gaz.admin1[s.senses[0]] for s in surfaces if gaz.kind[s.senses[0]] == KIND_ADMIN1}
