@@ -104,6 +104,11 @@ def test_seed_article() -> None:
     "Paris Hilton arrived at the party late.",
     "Victoria Beckham said the collection was ready.",
     "ALSO READ: Floods hit Tehran, Iran and Baghdad",
+    # Buildings and streets named after places are not those places.
+    "The White House said the talks would resume.",
+    "Stars arrived at the premiere in Leicester Square.",
+    "He was stabbed on Falcon Street shortly after midnight.",
+    "Shares fell on Wall Street.",
 ])
 def test_false_positive_traps_do_not_fire(text: str) -> None:
     lm = compile_(
@@ -111,7 +116,7 @@ def test_false_positive_traps_do_not_fire(text: str) -> None:
         rule("us", within=["United States"]), rule("jo", within=["Jordan"]),
         rule("au", within=["Australia"]), rule("tr", within=["Turkey"]),
         rule("ir", within=["Iran"]), rule("iq", within=["Iraq"]),
-        rule("ca", within=["Canada"]),
+        rule("ca", within=["Canada"]), rule("ve", within=["Venezuela"]),
     )
     assert lm.match(article(text)) == {}
 
@@ -146,6 +151,17 @@ def test_a_town_the_gazetteer_lacks_is_not_a_namesake_elsewhere() -> None:
     assert "uk" in lm.match(article("Darling spoke in Edinburgh, Wales Secretary Peter Hain "
                                     "in Cardiff."))
     assert "london" in lm.match(article("Polling in London, Manchester and Leeds."))
+
+
+def test_a_qualifier_names_its_region_for_the_rest_of_the_article() -> None:
+    # `GLASGOW, Ky.` names Kentucky: the later `of Edmonton` is Edmonton, Kentucky
+    # (pop. 1,600), not Edmonton, Alberta.
+    lm = compile_(rule("ky", within=["Kentucky"]), rule("ab", within=["Alberta"]))
+    text = ("GLASGOW, Ky. -- A woman died after being struck by a vehicle in Glasgow. "
+            "The other car was driven by James Kitchens, of Edmonton.")
+    got = lm.match(article(text))
+    assert set(got) == {"ky"}
+    assert [e.text for e in got["ky"]] == ["GLASGOW", "Glasgow", "Edmonton"]
 
 
 def test_document_context_resolves_georgia_and_paris() -> None:
@@ -294,6 +310,11 @@ def test_a_surname_is_a_surname_throughout_the_article() -> None:
     lm = compile_(rule("uk", within=["United Kingdom"]), rule("ca", within=["Canada"]))
     text = "Paula Radcliffe won the race in record time. Radcliffe said she was delighted."
     assert lm.match(article(text)) == {}
+    # After an initial too (`Franklin D. Roosevelt`), but not after `U.S.`.
+    lm_ny = compile_(rule("ny", near=[{"place": "Roosevelt, US-NY", "radius_km": 5}]),
+                     rule("dc", near=[{"place": "Washington, US-DC", "radius_km": 5}]))
+    assert lm_ny.match(article("In 1939 President Franklin D. Roosevelt moved the holiday.")) == {}
+    assert set(lm_ny.match(article("Talks with the U.S. Washington said were over."))) == {"dc"}
     # An acronym before a place is a broadcaster or a firm, not a given name.
     got = lm.match(article("The owner told CTV Winnipeg the cat was safe."))
     assert set(got) == {"ca"} and got["ca"][0].text == "Winnipeg"

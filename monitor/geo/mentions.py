@@ -40,7 +40,7 @@ def _words(text: str) -> list[str]:
 ORG_HEADS = frozenset(_words("""
     county city town village borough parish district region province oblast state
     sheriff police university college school academy hospital clinic airport council
-    office department court station street road avenue park bridge square mayor governor
+    office department court station park bridge mayor governor
     government times post herald tribune journal daily news press gazette stock exchange
     metro fire zoo museum cathedral mosque church harbour harbor port bay river valley
     mountains hills army forces military regional municipal public health authority
@@ -58,6 +58,11 @@ GENERIC_AREA_NAMES = PREFIX_OK | frozenset(_words("""
     plateau valley river border littoral interior midlands"""))
 AREA_WORDS = frozenset(_words("oblast region province state governorate prefecture county"))
 HONORIFICS = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
+# Last words of buildings' names: `the White House` is not White House, Tennessee.
+# (Streets are not in ORG_HEADS either: Oxford Street is in London, not Oxford.)
+BUILDING_HEADS = frozenset(_words("""
+    house hall palace castle tower station airport hospital church cathedral abbey
+    mansion building stadium arena"""))
 CONNECTORS = frozenset(_words("of de la le du des upon on am sur the and del di da el al en y i"))
 _INNER = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
 # Where a token starts with anything but a lower-case ASCII letter (capitals,
@@ -302,6 +307,11 @@ def _check(
     qualifier, firm = _qualifier(gaz, raw, tk, gaps, last)
     if common and sentence_start and not qualifier:
         return None
+    if (not single and tk.text[last] in BUILDING_HEADS and first > 0
+            and tk.text[first - 1] == "the" and gaps[first] == " "):
+        if names is not None:  # the same building elsewhere in the text
+            names.add(key)
+        return None
     if not titlecase and not demonym:
         run = _run_ok(raw, tk, gaps, first, last, gaz)
         if run != RUN_OK:
@@ -372,6 +382,11 @@ def _run_ok(
                 and not _area_name(gaz, tk.text[nxt])):
             return RUN_FOLLOWED
     prv = first - 1
+    # `Franklin D. Roosevelt`, `J. Hayes`: an initial before it makes it a surname.
+    # (Not `U.S. Washington`: the initial stands after a space or first.)
+    if (prv >= 0 and gaps[first] == ". " and len(tk.raw[prv]) == 1 and tk.raw[prv].isupper()
+            and (prv == 0 or gaps[prv] == " ")):
+        return RUN_SURNAME
     if prv >= 0 and gaps[first].strip(" ") == "":
         word = tk.raw[prv]
         low = tk.text[prv]

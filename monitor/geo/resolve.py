@@ -152,6 +152,10 @@ def resolve(
         watched = _nothing_watched
     home = home or Home()
     surfaces = _surfaces(gaz, mentions, home)
+    # Regions written as qualifiers only (an abbreviation, or an area name
+    # whose own mention was not kept) still name their region.
+    qualifying_regions = {gaz.admin1[m.qualifier[0]] for m in mentions
+                          if len(m.qualifier) == 1 and gaz.kind[m.qualifier[0]] == KIND_ADMIN1}
     priors = {(id(s), p): _prior(gaz, p, s)
               for s in surfaces if len(s.senses) > 1 for p in s.senses}
     for s in surfaces:
@@ -167,6 +171,8 @@ def resolve(
         named_regions: Counter[str] = Counter()  # regions named outright
         shared_regions: Counter[str] = Counter()  # regions of chosen places
         countries: Counter[str] = Counter()  # countries named or implied
+        for a1 in qualifying_regions:  # `Glasgow, Ky.` names Kentucky
+            named_regions[a1] += 1
         for s in surfaces:
             if s.choice is None:
                 continue
