@@ -22,6 +22,7 @@ from monitor.match.engine import Matcher
 from monitor.pipeline import Pipeline
 from monitor.settings import Config, ConfigError
 from monitor.settings.errors import ConfigProblem
+from monitor.settings.types import format_duration
 from monitor.sources.folders import FolderWatcher
 from monitor.store.base import NewAlert
 from monitor.store.sql import Store, open_store
@@ -90,9 +91,28 @@ class App:
         self.pipeline = Pipeline(self.config, self.store, matcher, self._wake, self.clock)
         self.watcher = FolderWatcher(self.config.folders, self.pipeline.submit_file)
         self.feeds = self._make_feeds(self.config)
+        self.prune()
         log.info("state in %s; %d folder(s), %d feed(s), %d rule(s), %d target(s)", self.state_dir,
                  len(self.config.folders), len(self.config.feeds), len(self.config.rules),
                  len(self.config.targets))
+
+    def prune(self) -> tuple[int, int]:
+        """Drop finished alerts and notification-log entries past `retention` (at
+        open, then daily): a daemon that runs for years keeps a bounded state file."""
+        retention = self.config.retention
+        if self.store is None or not retention:
+            return 0, 0
+        alerts, entries = self.store.prune(self.clock() - retention)
+        if alerts or entries:
+            log.info("pruned %d finished alert(s) and %d notification-log entr%s older than %s",
+                     alerts, entries, "y" if entries == 1 else "ies", format_duration(retention))
+        return alerts, entries
+
+    def _prune_job(self) -> None:
+        try:
+            self.prune()
+        except Exception:  # a locked or full disk: try again tomorrow, keep running
+            log.exception("pruning old alerts failed; the state file keeps them for now")
 
     def _make_feeds(self, config: Config) -> Any:
         if not config.feeds:
@@ -158,6 +178,8 @@ class App:
             self.scheduler = BackgroundScheduler(timezone=UTC)
             self.scheduler.start()
             schedule_digests(self.scheduler, self.delivery, self.config.rules, self._wake)
+            self.scheduler.add_job(self._prune_job, "interval", hours=24, id="prune",
+                                   replace_existing=True)
             if self.feeds is not None:
                 self.feeds.schedule(self.scheduler)
             self._started = True

@@ -117,10 +117,20 @@ class Pipeline:
         if self.store.is_seen(article_id(folder.source_name, key)):
             log.debug("already processed: %s", path)
             return Result("seen")
+        # A file skipped before and unchanged since is not read (or warned about) again
+        # at each start; once it changes (fixed, or finished writing) it is read anew.
+        skip_key = f"skipped:{folder.source_name}:{key}"
+        stamp = _stamp(path)
+        before = self.store.sources.get(skip_key)
+        if before is not None and stamp is not None and before.get("stamp") == list(stamp):
+            log.debug("still skipped (unchanged): %s: %s", path, before.get("reason"))
+            return Result("skipped")
         try:
             raw = read_article_file(path, folder.source_name, folder.max_bytes, key=key, tags=folder.tags)
         except SkipFile as skip:
             log.warning("skipped file %s: %s", path, skip.reason)
+            if stamp is not None:
+                self.store.sources.put(skip_key, {"stamp": list(stamp), "reason": skip.reason})
             return Result("skipped")
         return self.process(raw)
 
@@ -145,3 +155,12 @@ class Pipeline:
                      mask_url(article.origin) or article.source, ", ".join(m.rule for m in matches))
             return Result("matched-no-target", article, matches)
         return Result("no-match" if alert else "recorded", article)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """Size and mtime (ns) of a file: what tells a changed file from an unchanged one."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns

@@ -49,3 +49,32 @@ def test_reload_swaps_rules_and_targets_while_running(tmp_path: Path) -> None:
         app.stop()
         first.down()
         second.down()
+
+
+@pytest.mark.parametrize(("retention", "left"), [("30d", 1), ("0", 2)])
+def test_open_prunes_alerts_past_retention(tmp_path: Path, retention: str, left: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.store import open_store
+    from monitor.store.base import NewAlert
+
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    store = open_store(tmp_path / "state")
+    for key, age in (("old", 60), ("new", 2)):
+        store.enqueue([NewAlert(target="hook", key=key, title=key, body="b")],
+                      now - timedelta(days=age))
+        row = store.rows("pending")[0]
+        store.mark_sent(row.id, now - timedelta(days=age))
+    store.close()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    config_path = _write(tmp_path / "c.toml", folder, "Izium", "json://127.0.0.1:9/")
+    config_path.write_text(f'retention = "{retention}"\n' + config_path.read_text())
+    app = App(load_config(config_path), state_dir=tmp_path / "state", clock=lambda: now,
+              echo_alerts=False)
+    app.open()
+    try:
+        assert app.store is not None
+        assert len(app.store.rows("sent")) == left
+    finally:
+        app.store.close()  # type: ignore[union-attr]

@@ -137,6 +137,16 @@ def test_bad_files_are_skipped_and_the_daemon_keeps_going(tmp_path: Path, endpoi
     for name in ("binary.txt", "empty.txt", "dir.txt"):
         assert any(name in line and "WARNING" in line for line in once.stderr.splitlines()), name
     assert [m["title"] for m in endpoint.received] == ["Good Izium markerGood"]
+    # The next start does not warn about the same unchanged files again...
+    cmd = newsmon_cmd("run", "--once", "--config", str(config), "--state-dir", str(tmp_path / "state"))
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "WARNING" not in again.stderr, again.stderr
+    # ...but a file that was fixed since is read and alerts.
+    (folder / "empty.txt").write_text("Fixed Izium markerFixed\n\nUkrainian forces in Izium.\n")
+    fixed = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert fixed.returncode == 0, fixed.stderr
+    assert [m["title"] for m in endpoint.received] == ["Good Izium markerGood",
+                                                       "Fixed Izium markerFixed"]
 
 
 def test_alert_survives_sigkill_and_is_delivered_once_after_restart(tmp_path: Path) -> None:

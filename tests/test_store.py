@@ -91,3 +91,27 @@ def test_state_survives_reopen(tmp_path: Path) -> None:
     s2 = open_store(tmp_path / "st")
     assert s2.is_seen(art.id) and s2.count("pending") == 1
     s2.close()
+
+
+def test_prune_drops_only_old_finished_alerts_and_log_entries(store: Store) -> None:
+    from monitor.store.base import DeliveryLogEntry
+
+    old, recent = NOW - timedelta(days=100), NOW - timedelta(days=1)
+    art = _article()
+    store.record(art, [NewAlert(target="t", key="sent-old", title="A", body="B")], old)
+    store.enqueue([NewAlert(target="t", key="dead-old", title="D", body="B"),
+                   NewAlert(target="t", key="pending-old", title="P", body="B"),
+                   NewAlert(target="t", key="held-old", title="H", body="B", state="held",
+                            release_at=NOW + timedelta(hours=1), reason="digest")], old)
+    store.enqueue([NewAlert(target="t", key="sent-new", title="N", body="B")], recent)
+    by_key = {r.key: r for r in store.rows()}
+    store.mark_sent(by_key["sent-old"].id, old,
+                    log=DeliveryLogEntry(by_key["sent-old"], old, True, "A", "{}"))
+    store.mark_dead(by_key["dead-old"].id, "gave up", old)
+    store.mark_sent(by_key["sent-new"].id, recent,
+                    log=DeliveryLogEntry(by_key["sent-new"], recent, True, "N", "{}"))
+    assert store.prune(NOW - timedelta(days=90)) == (2, 1)
+    assert sorted(r.key for r in store.rows()) == ["held-old", "pending-old", "sent-new"]
+    assert [d["key"] for d in store.deliveries()] == ["sent-new"]
+    assert store.is_seen(art.id)  # what stops a re-alert is kept
+    assert store.prune(NOW - timedelta(days=90)) == (0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
@@ -12,10 +13,14 @@ from monitor.settings.feeds import FeedConfig, FetchConfig, HealthConfig
 from monitor.settings.folders import FolderConfig
 from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
+from monitor.settings.types import Duration
 
 
 class Config(StrictModel):
     state_dir: Path | None = None
+    # How long sent and dead alerts and the notification log are kept ("0" keeps
+    # them for ever). Seen articles are always kept (they prevent re-alerts).
+    retention: Duration = timedelta(days=90)
     include: tuple[str, ...] = ()  # globs of drop-in files, relative to the main file
     log_level: str = "info"
     folders: tuple[FolderConfig, ...] = ()

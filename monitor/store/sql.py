@@ -248,6 +248,19 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(m) | {"at": _utc(m["at"])} for m in conn.execute(q).mappings()]
 
+    def prune(self, before: datetime) -> tuple[int, int]:
+        """Delete finished alerts (sent, dead, folded into a digest) and notification-log
+        entries older than `before`; pending and held alerts are never touched.
+        Returns (alerts, log entries) deleted. Seen articles are kept: they are what
+        stops an old article (or a file still in a folder) from alerting again."""
+        cutoff = _naive(before)
+        done = sa.func.coalesce(outbox.c.sent_at, outbox.c.last_attempt_at, outbox.c.created_at)
+        with self.writing() as conn:
+            alerts = conn.execute(outbox.delete().where(
+                outbox.c.state.in_(["sent", "dead", "batched"]), done < cutoff)).rowcount
+            entries = conn.execute(delivery_log.delete().where(delivery_log.c.at < cutoff)).rowcount
+        return int(alerts or 0), int(entries or 0)
+
     def get(self, row_id: int) -> OutboxRow | None:
         with self.engine.connect() as conn:
             m = conn.execute(sa.select(outbox).where(outbox.c.id == row_id)).mappings().first()
