@@ -173,3 +173,40 @@ def test_markdown_link_cannot_be_broken_out_of() -> None:
     item = hostile_item(url="https://x.test/a_(b)?q=[1]", title="Click [me](javascript:alert(1))")
     body = Renderer().alert(item, "markdown").body
     assert "[Click \\[me\\](javascript:alert(1))](https://x.test/a_%28b%29?q=%5B1%5D)" in body
+
+
+def test_user_digest_templates_render_escaped_and_fall_back_per_format(tmp_path: Path) -> None:
+    tpl = tmp_path / "digest.html.j2"
+    tpl.write_text("<h1>{{ count }} for {{ rules|join(', ') }}</h1>{% for g in groups %}"
+                   "{% for a in g['items'] %}<li>{{ a.article.title }}</li>{% endfor %}{% endfor %}",
+                   encoding="utf-8")
+    conf = TemplatesConfig(digest_html=tpl, digest_title="Desk: {{ count }} ({{ rules|join('/') }})")
+    out = Renderer(conf).digest([hostile_item(), hostile_item(article_id="b", rules=("beta",))],
+                                "html", "UTC")
+    assert out.body.startswith("<h1>2 for izium, beta</h1><li>&lt;img src=x")
+    assert "<img" not in out.body
+    assert out.title == "Desk: 2 (izium/beta)"
+    # Single alerts and other formats keep the built-in templates.
+    assert Renderer(conf).digest([hostile_item()], "text", "UTC").body.startswith("== izium (1) ==")
+    assert Renderer(conf).alert(hostile_item(), "html").title.startswith("‹img")
+
+
+def test_broken_digest_template_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    bad = tmp_path / "d.j2"
+    bad.write_text("{{ article.title }}", encoding="utf-8")  # a digest has no `article`
+    with pytest.raises(ValueError, match=r"templates.digest_text .*undefined"):
+        TemplatesConfig(digest_text=bad)
+    with pytest.raises(ValueError, match="digest_title"):
+        TemplatesConfig(digest_title="{{ nosuch }}")
+
+
+def test_digest_template_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    from monitor.settings import load_config
+
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "d.md.j2").write_text("{{ count }} new", encoding="utf-8")
+    conf = tmp_path / "newsmon.toml"
+    conf.write_text('[alerts.templates]\ndigest_markdown = "tpl/d.md.j2"\n', encoding="utf-8")
+    templates = load_config(conf).alerts.templates
+    assert templates is not None and templates.digest_markdown == tmp_path / "tpl" / "d.md.j2"
+    assert Renderer(templates).digest([hostile_item()], "markdown", "UTC").body == "1 new"

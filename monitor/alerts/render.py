@@ -180,8 +180,10 @@ def digest_context(items: Sequence[AlertItem], fmt: str, tz: str, reason: str) -
     for item in sorted(items, key=lambda i: i.published, reverse=True):
         rule = item.rules[0] if item.rules else ""
         groups.setdefault(rule, []).append(item_context(item, fmt, tz))
+    names = [clean_line(r, FIELD_CHARS["rule"]) for r in groups]
     return {
-        "groups": [{"rule": clean_line(r, FIELD_CHARS["rule"]), "items": g} for r, g in groups.items()],
+        "groups": [{"rule": n, "items": g} for n, g in zip(names, groups.values(), strict=True)],
+        "rules": names,
         "count": len(items),
         "reason": reason,
         "tz": tz,
@@ -230,20 +232,22 @@ class Renderer:
         ctx = digest_context(items, fmt, tz, reason)
         rules = ", ".join(g["rule"] for g in ctx["groups"]) or ", ".join(rules_if_empty) or "no rules"
         noun = "article" if len(items) == 1 else "articles"
-        title = title_text(f"newsmon {reason}: {len(items)} {noun} ({rules})")
+        if not ctx["rules"]:
+            ctx["rules"] = [clean_line(r, FIELD_CHARS["rule"]) for r in rules_if_empty]
+        title = self._title(ctx, f"newsmon {reason}: {len(items)} {noun} ({rules})", "digest_title")
         body = self._body("digest", fmt, ctx)
         if len(body) > max_chars and len(items) > 1:
             # Drop the oldest until it fits rather than cut through markup.
             keep = sorted(items, key=lambda i: i.published, reverse=True)
             while len(body) > max_chars and len(keep) > 1:
                 keep = keep[: max(1, len(keep) * 3 // 4)]
-                ctx = digest_context(keep, fmt, tz, reason)
+                ctx = digest_context(keep, fmt, tz, reason) | {"count": len(items)}
                 ctx["omitted"] = len(items) - len(keep)
                 body = self._body("digest", fmt, ctx)
         return Rendered(title, cap(body, fmt, max_chars), fmt)
 
-    def _title(self, ctx: dict[str, Any], default: str) -> str:
-        tmpl = self._user.get("title")
+    def _title(self, ctx: dict[str, Any], default: str, key: str = "title") -> str:
+        tmpl = self._user.get(key)
         if tmpl is not None:
             try:
                 return title_text(tmpl.render(ctx))
@@ -253,7 +257,7 @@ class Renderer:
 
     def _body(self, kind: str, fmt: str, ctx: dict[str, Any]) -> str:
         ctx.setdefault("omitted", 0)
-        tmpl = self._user.get(fmt) if kind == "alert" else None
+        tmpl = self._user.get(fmt if kind == "alert" else f"digest_{fmt}")
         if tmpl is not None:
             try:
                 return tmpl.render(ctx).strip()
@@ -305,24 +309,36 @@ def compile_user_templates(templates: TemplatesConfig | None) -> dict[str, Any]:
     if templates is None:
         return out
     if templates.title is not None:
-        out["title"] = _compile("title", "text", templates.title)
-    for fmt in FORMATS:
-        path: Path | None = getattr(templates, fmt)
-        if path is None:
-            continue
-        try:
-            source = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TemplateProblem(f"templates.{fmt}: cannot read {path}: {exc}") from None
-        out[fmt] = _compile(f"templates.{fmt} ({path})", fmt, source)
+        out["title"] = _compile("title", "text", templates.title, _sample("alert", "text"))
+    if templates.digest_title is not None:
+        out["digest_title"] = _compile("digest_title", "text", templates.digest_title,
+                                       _sample("digest", "text"))
+    for kind, prefix in (("alert", ""), ("digest", "digest_")):
+        for fmt in FORMATS:
+            key = prefix + fmt
+            path: Path | None = getattr(templates, key)
+            if path is None:
+                continue
+            try:
+                source = Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise TemplateProblem(f"templates.{key}: cannot read {path}: {exc}") from None
+            out[key] = _compile(f"templates.{key} ({path})", fmt, source, _sample(kind, fmt))
     return out
 
 
-def _compile(name: str, fmt: str, source: str) -> Any:
+def _sample(kind: str, fmt: str) -> dict[str, Any]:
+    """What a template of this kind sees, on a sample article (test-rendered at load)."""
+    if kind == "digest":
+        return digest_context([_SAMPLE], fmt, "UTC", "digest") | {"omitted": 0}
+    return item_context(_SAMPLE, fmt) | {"omitted": 0}
+
+
+def _compile(name: str, fmt: str, source: str, sample: dict[str, Any]) -> Any:
     env = environment(fmt)
     try:
         tmpl = env.from_string(source)
-        tmpl.render(item_context(_SAMPLE, fmt) | {"omitted": 0})
+        tmpl.render(sample)
     except TemplateError as exc:
         lineno = getattr(exc, "lineno", None)
         where = f" (line {lineno})" if lineno else ""

@@ -78,6 +78,11 @@ class TemplatesConfig(StrictModel):
     text: Path | None = None
     markdown: Path | None = None
     html: Path | None = None
+    # Digests (and "after quiet hours" batches): the same, over `groups` of articles.
+    digest_title: str | None = None  # e.g. "{{ count }} new: {{ rules|join(', ') }}"
+    digest_text: Path | None = None
+    digest_markdown: Path | None = None
+    digest_html: Path | None = None
 
     @model_validator(mode="after")
     def _compile(self) -> TemplatesConfig:
@@ -167,9 +172,9 @@ def resolve_alert_paths(data: dict[str, Any], base: Path) -> None:
 
     def fix(templates: object) -> None:
         if isinstance(templates, dict):
-            for fmt in FORMATS:
-                if isinstance(templates.get(fmt), str):
-                    templates[fmt] = str((base / Path(templates[fmt]).expanduser()).resolve())
+            for key in (*FORMATS, *(f"digest_{fmt}" for fmt in FORMATS)):
+                if isinstance(templates.get(key), str):
+                    templates[key] = str((base / Path(templates[key]).expanduser()).resolve())
 
     alerts = data.get("alerts")
     if isinstance(alerts, dict):
