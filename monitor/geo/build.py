@@ -23,6 +23,8 @@ from monitor.geo.gazetteer import (
 )
 from monitor.geo.sources import KIND_ADMIN1, KIND_CITY, KIND_COUNTRY, PlaceRecord
 
+DEMONYM_OVER_POP = 100_000
+
 
 def build_state() -> dict[str, Any]:
     cities, a1_names = sources.read_cities()
@@ -73,6 +75,11 @@ def build_state() -> dict[str, Any]:
             # "Indian" belongs to India, not British Indian Ocean Territory.
             if prev is None or pops[prev] < pops[cid]:
                 dem[key] = cid
+    # A demonym that is also a small town's name (Canadian, Texas; Somali) is the
+    # demonym: "Canadian forces" is about Canada.
+    for key in list(dem):
+        if key in index and all(pops[p] < DEMONYM_OVER_POP for p in index[key]):
+            del index[key]
     state["country_ids"] = country_ids
     state["region_ids"] = region_ids
     abbrevs: dict[str, tuple[int, bool]] = {}

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from itertools import accumulate, compress
 from operator import itemgetter, not_
 
-from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
+from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer, name_key
 from monitor.text import fold, token_bounds, words
 
 
@@ -57,6 +57,8 @@ GENERIC_AREA_NAMES = PREFIX_OK | frozenset(_words("""
     capital centre center coast coastal islands lakes mountain highlands lowlands
     plateau valley river border littoral interior midlands"""))
 AREA_WORDS = frozenset(_words("oblast region province state governorate prefecture county"))
+MONTHS = frozenset(_words("""january february march april may june july august september
+    october november december"""))
 HONORIFICS = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
 # Last words of buildings' names: `the White House` is not White House, Tennessee.
 # (Streets are not in ORG_HEADS either: Oxford Street is in London, not Oxford.)
@@ -69,6 +71,7 @@ _INNER = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
 # digits, and, as a harmless superset, other scripts).
 _ASCII_SPLIT = re.compile(r"([A-Za-z0-9]+)")  # monitor.text's ASCII tokens, any case
 _TOKEN = re.compile(r"[^\W_]+")  # monitor.text's token pattern
+_LANGUAGE_SUFFIXES = frozenset({"-language", "-speaking", " language", " speaking"})
 _SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")
 _IN_NAME_GAP = frozenset(" -'’.\t")
 
@@ -315,10 +318,25 @@ def _check(
     if not titlecase and not demonym:
         run = _run_ok(raw, tk, gaps, first, last, gaz)
         if run != RUN_OK:
-            if run == RUN_SURNAME and names is not None:
+            # `Paula Radcliffe`: Radcliffe is a surname in the whole article; but
+            # `BBC Sport Wales` does not make Wales a surname elsewhere.
+            if run == RUN_SURNAME and names is not None and not (
+                    _area_name(gaz, key) or _famous_cached(gaz, key)):
                 names.add(key)
             return None
+    # `13 March`, `March 2004`: a date, not March, Cambridgeshire.
+    if single and key in MONTHS and (
+            (first > 0 and gaps[first] == " " and tk.raw[first - 1].isdigit())
+            or (last + 1 < len(tk) and gaps[last + 1] == " " and tk.raw[last + 1].isdigit())):
+        return None
     start, end = tk.start[first], tk.end[last]
+    # `Spanish-speaking`, `Spanish-language`, `Latin American`: a language or a
+    # culture, not the country.
+    if demonym and (raw[end : end + 9].lower() in _LANGUAGE_SUFFIXES
+                    or raw[end : end + 10].lower() in _LANGUAGE_SUFFIXES
+                    or raw[end : end + 8].lower() in (" speaker", "-speaker")
+                    or (first > 0 and tk.text[first - 1] == "latin" and gaps[first] == " ")):
+        return None
     # `St. Michael's Hospital`, `St Peter's`: a church or a hospital, not the town.
     if tk.text[first] in ("st", "saint", "ste", "sainte") and raw[end : end + 2] in ("'s", "’s"):
         return None
@@ -359,6 +377,8 @@ def _famous(gaz: Gazetteer, key: str) -> bool:
     city of a million."""
     for pid in gaz.candidates(key)[:3]:
         kind, pop = gaz.kind[pid], gaz.pop[pid]
+        if kind > 1 and name_key(gaz.names[pid]) != key:
+            continue  # `Soul` is one of Seoul's alternate names, not a famous name
         if kind == 0 or (kind > 1 and pop >= 1_000_000) or (
                 kind == 1 and pop >= 1_000_000 and key not in GENERIC_AREA_NAMES):
             return True
@@ -382,6 +402,11 @@ def _run_ok(
                 and not _area_name(gaz, tk.text[nxt])):
             return RUN_FOLLOWED
     prv = first - 1
+    # `Wal-Mart`, `Merriam-Webster`: the second half of a hyphenated name (but
+    # `Kyiv-Kharkiv highway`, `Izium-Kupiansk`: two places).
+    if (prv >= 0 and gaps[first] == "-" and _capitalised(tk.raw[prv])
+            and not gaz.candidates(tk.text[prv]) and gaz.demonym(tk.text[prv]) is None):
+        return RUN_FOLLOWED
     # `Franklin D. Roosevelt`, `J. Hayes`: an initial before it makes it a surname.
     # (Not `U.S. Washington`: the initial stands after a space or first.)
     if (prv >= 0 and gaps[first] == ". " and len(tk.raw[prv]) == 1 and tk.raw[prv].isupper()
@@ -390,6 +415,9 @@ def _run_ok(
     if prv >= 0 and gaps[first].strip(" ") == "":
         word = tk.raw[prv]
         low = tk.text[prv]
+        # `G Murphy`, `J Hayes` (team sheets): an initial (not `A` or `I`: words).
+        if len(word) == 1 and word.isupper() and word not in ("A", "I"):
+            return RUN_SURNAME
         # A given name is a Title-case word: not `1990s`, not `CTV` (`CTV Winnipeg`).
         if (word[:1].isupper() and not word.isupper() and low not in PREFIX_OK
                 and low not in CONNECTORS):

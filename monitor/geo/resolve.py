@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.gazetteer import Gazetteer, name_key
 from monitor.geo.mentions import Mention
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
 
@@ -41,6 +41,12 @@ NEAR_CONTEXT_KM = 150.0
 LONE_MIN_POP = 100_000
 WATCH_NAMED, WATCH_AREA = 2, 1
 MULTI_MIN_POP = 5_000
+# The home region lifts a sense at most this many times smaller than the name's
+# most populous one (Paris, Texas for a Texan paper: 84x; not Wales, a village in
+# England, over Wales for the BBC: 500x).
+HOME_RATIO = 100
+LEARNED_HOME_RATIO = 10
+NOTABLE_TOWN = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,10 @@ class Home:
 
     regions: frozenset[int] = frozenset()
     countries: frozenset[str] = frozenset()
+    # Learned from the source's articles, not configured: weaker evidence (it
+    # does not vouch for common words, and needs the sense to be within
+    # `LEARNED_HOME_RATIO` of the most populous one, not `HOME_RATIO`).
+    learned: bool = False
 
 
 @dataclass(slots=True)
@@ -112,6 +122,9 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
             s.common = s.common and m.common
     surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
                                                                and not s.qualified)]
+    for s in surfaces:
+        if not s.qualified and not s.demonym and len(s.senses) > 1:
+            s.senses = _area_over_villages(gaz, s.key, s.senses)
     # Keep the most populous senses, and any in a region the text names or
     # in the home region (Springfield has 40 senses; context picks among them).
     named = {gaz.admin1[s.senses[0]] for s in surfaces if gaz.kind[s.senses[0]] == KIND_ADMIN1}
@@ -123,13 +136,33 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
     return surfaces
 
 
+def _area_over_villages(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
+    """`Wales` is the nation of 3 million, whatever the text says of England: a
+    country or region of a million by its own name does not compete with towns of
+    its name under `NOTABLE_TOWN` (Wales, a village in Yorkshire). Against a city
+    (Kharkiv) or another area (Georgia) it still does."""
+    area = senses[0]
+    if (gaz.kind[area] > KIND_ADMIN1 or gaz.pop[area] < 1_000_000 or area >= gaz.base_len
+            or name_key(gaz.names[area]) != key):
+        return senses
+    for p in senses[1:]:
+        if p >= gaz.base_len or gaz.kind[p] <= KIND_ADMIN1 or gaz.pop[p] >= NOTABLE_TOWN:
+            return senses
+    return [area]
+
+
 def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
     if pid >= gaz.base_len:
         return 7.0  # a user's own `[[places]]` entry outranks same-named towns
     score = math.log10(gaz.pop[pid] + 1)
     kind = gaz.kind[pid]
-    if kind == KIND_ADMIN1 and len(surface.key.split()) == 1:
-        score -= 1.0  # summed over all its towns, a region's population flatters it
+    if kind == KIND_ADMIN1 and " " not in surface.key and any(
+            gaz.kind[p] == KIND_COUNTRY or (gaz.kind[p] >= KIND_ADMIN2 and gaz.pop[p] >= NOTABLE_TOWN)
+            for p in surface.senses if p != pid):
+        # Summed over all its towns, a region's population flatters it against
+        # a city or a country of its name (`Kharkiv` is the city unless the oblast
+        # is said; Georgia); not against villages (Wales).
+        score -= 1.0
     elif kind == KIND_ADMIN2:
         score -= 0.3
     if pid in gaz.capitals:
@@ -152,6 +185,7 @@ def resolve(
         watched = _nothing_watched
     home = home or Home()
     surfaces = _surfaces(gaz, mentions, home)
+    home_ratio = LEARNED_HOME_RATIO if home.learned else HOME_RATIO
     # Regions written as qualifiers only (an abbreviation, or an area name
     # whose own mention was not kept) still name their region.
     qualifying_regions = {gaz.admin1[m.qualifier[0]] for m in mentions
@@ -181,7 +215,8 @@ def resolve(
                 named_regions[gaz.admin1[c]] += 1
             elif gaz.admin1[c] and _vouches(gaz, s, c):
                 shared_regions[gaz.admin1[c]] += 1
-            countries[gaz.cc[c]] += 1
+            if _sizeable(gaz, s, c):  # not the hamlets of rejected surnames
+                countries[gaz.cc[c]] += 1
         # Only places that stand on their own vouch for others (Christmas,
         # Florida must not vouch for Heathrow, Florida).
         points = [(gaz.lat[s.choice], gaz.lon[s.choice], s) for s in surfaces
@@ -193,10 +228,15 @@ def resolve(
                     out.extend(Resolved(m, s.senses[0]) for m in s.mentions)
                 continue
             scored = []
+            top_pop = max(gaz.pop[p] for p in s.senses)
             own = s.choice if s.choice is not None else -1
             own_a1 = admin1s[own] if own >= 0 else None
             own_area = own >= 0 and kinds[own] == KIND_ADMIN1
             own_cc = ccs[own] if own >= 0 else None
+            # This surface's own choice is taken out of the counts it went into
+            # (shared regions and countries count only places that vouch).
+            own_vouched = own >= 0 and _vouches(gaz, s, own)
+            own_sizeable = own >= 0 and _sizeable(gaz, s, own)
             for p in s.senses:
                 support = 0.0
                 local = 0.0  # evidence that this is a place at all, not just which one
@@ -206,13 +246,13 @@ def resolve(
                     if named_regions[a1] - (mine and own_area) > 0:
                         support += 2.0
                         local += 2.0
-                    shared: float = shared_regions[a1] - (mine and not own_area)
+                    shared: float = shared_regions[a1] - (mine and not own_area and own_vouched)
                     shared = 2.0 if shared > 2.0 else shared
                     support += shared
                     if not s.common:
                         local += shared
                 if kind != KIND_COUNTRY:
-                    in_cc = countries[cc] - (cc == own_cc)
+                    in_cc = countries[cc] - (cc == own_cc and own_sizeable)
                     support += 2.0 if in_cc > 2.0 else in_cc
                 if points:
                     near = 0.0
@@ -224,9 +264,11 @@ def resolve(
                     near = 1.5 if near > 1.5 else near
                     support += near
                     local += near
-                if home.regions and region_ids.get(a1) in home.regions:
+                if home.regions and region_ids.get(a1) in home.regions and (
+                        gaz.pop[p] * home_ratio >= top_pop):
                     support += 3.0
-                    local += 3.0
+                    if not (home.learned and s.common):
+                        local += 3.0
                 elif cc in home.countries:
                     support += 1.0
                 scored.append((priors.get((id(s), p), 0.0) + support, local, support, p))
@@ -234,8 +276,12 @@ def resolve(
             _, best_local, best_support, best = scored[0]
             s.choice = best
             if not final:
+                # A sense without evidence of its own (Loch Lomond, Virginia in a
+                # Scottish story) must not lend its region and country to the others.
+                if not _evident(gaz, s, best, best_local, best_support, watched):
+                    s.choice = None
                 continue
-            if not _confident(gaz, s, scored):
+            if not _confident(gaz, s, scored, watched):
                 s.choice = None
                 continue
             if not _evident(gaz, s, best, best_local, best_support, watched):
@@ -250,16 +296,29 @@ def _nothing_watched(pid: int) -> int:
 
 
 def _vouches(gaz: Gazetteer, s: _Surface, pid: int) -> bool:
-    return not s.common and (s.qualified or pid >= gaz.base_len or " " in s.key
-                             or gaz.pop[pid] >= BARE_MIN_POP)
+    return not s.common and _sizeable(gaz, s, pid)
+
+
+def _sizeable(gaz: Gazetteer, s: _Surface, pid: int) -> bool:
+    """Specific enough to say which country a text is about (a common word may be:
+    Atlanta); a one-word hamlet picked for a surname is not."""
+    return (s.qualified or pid >= gaz.base_len or " " in s.key or gaz.kind[pid] <= KIND_ADMIN1
+            or gaz.pop[pid] >= BARE_MIN_POP)
 
 
 def _confident(
-    gaz: Gazetteer, s: _Surface, scored: list[tuple[float, float, float, int]]
+    gaz: Gazetteer, s: _Surface, scored: list[tuple[float, float, float, int]],
+    watched: Callable[[int], int],
 ) -> bool:
     if len(scored) < 2 or s.qualified or s.demonym:
         return True
-    (b_score, _, _, b), (r_score, _, _, r) = scored[0], scored[1]
+    b_score, _, _, b = scored[0]
+    # Only a rival that could stand on its own evidence makes the name ambiguous
+    # (Newbury, Berkshire is not in doubt because of a hamlet in New Hampshire).
+    rival = next((x for x in scored[1:] if _evident(gaz, s, x[3], x[1], x[2], watched)), None)
+    if rival is None:
+        return True
+    r_score, _, _, r = rival
     if b_score - r_score >= ABSTAIN_MARGIN:
         return True
     # Close in score: fine if both senses are the same spot (city and its county).
@@ -282,7 +341,9 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     kind, pop = gaz.kind[pid], gaz.pop[pid]
     if kind <= KIND_ADMIN1:
         ok = not s.common or local >= 1.0 or pop >= 5_000_000
-    elif s.common and pop < 1_000_000:
+    elif s.common and (pop < 1_000_000 or name_key(gaz.names[pid]) != s.key):
+        # A common word that is a big city's *alternate* name (`Soul` for Seoul)
+        # needs local evidence too; `China`, `Turkey`, `Britain` stand alone.
         ok = local >= 1.0
     else:
         # Multi-word names (`Laurel County`, `Red Deer`) are specific enough alone,

@@ -277,6 +277,7 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
             if _LATIN.match(alt):
                 names.add(alt)
         names |= {n[4:] for n in names if n.startswith("The ")}
+        names |= {n[6:] for n in names if n.startswith("Great ")}  # Britain
         rec.names = set().union(*(surface_variants(n) for n in names if n))
         countries.append(rec)
         dem = info.get("demonym") or ""

@@ -320,7 +320,7 @@ class LocationMatcher:
         region, n = counts.most_common(1)[0]
         if n < LEARN_REGION_SHARE * seen:
             return None
-        return Home(frozenset({region}), frozenset({self._gaz.cc[region]}))
+        return Home(frozenset({region}), frozenset({self._gaz.cc[region]}), learned=True)
 
     def _learn(self, source: str, resolved: list[Resolved]) -> None:
         gaz = self._gaz
