@@ -261,7 +261,8 @@ def _areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mentio
         return bool(senses) and gaz.kind[senses[0]] <= 1
 
     for i, m in enumerate(out):
-        if m.qualifies or m.demonym or not _area_name(gaz, m.key):
+        # (`Kharkiv, Ukraine`: Ukraine qualifies the city; no list of areas.)
+        if m.qualifies or m.demonym or m.qualifier or not _area_name(gaz, m.key):
             continue
         for j in (i - 1, i + 1):
             if 0 <= j < len(out):
@@ -304,6 +305,8 @@ def _check(
             return None
     before = gaps[first]
     sentence_start = first == 0 or bool(set(before) & _SENTENCE_END) or titlecase
+    if sentence_start and _dateline(tk, gaps, first, last, words):
+        sentence_start = False  # `BOSTON (AP) -`: a place by position, not a word
     demonym = tag == TAG_DEMONYM
     single = first == last
     common = single and not demonym and key in gaz.common and not _famous_cached(gaz, key)
@@ -345,6 +348,16 @@ def _check(
                  and raw[previous.end : start].strip() == ",")
     return Mention(field, start, end, raw[start:end], key, demonym, common,
                    sentence_start, qualifier, qualifies, firm)
+
+
+_DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
+
+
+def _dateline(tk: _Toks, gaps: list[str], first: int, last: int, words: list[str]) -> bool:
+    """A wire dateline: a place in capitals opening the text or a line, then `,`,
+    `(AP)` or a dash (`BOSTON (AP) —`, `KHARKIV, Ukraine —`)."""
+    return ((first == 0 or "\n" in gaps[first]) and all(len(w) > 1 and w.isupper() for w in words)
+            and bool(_DATELINE_AFTER.match(gaps[last + 1])))
 
 
 def _shouting(tk: _Toks) -> bool:

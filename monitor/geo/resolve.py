@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from monitor.geo.gazetteer import Gazetteer, name_key
 from monitor.geo.mentions import Mention
-from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
+from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
 
 MAX_SENSES = 12
 BARE_MIN_POP = 15_000
@@ -47,6 +47,7 @@ MULTI_MIN_POP = 5_000
 HOME_RATIO = 100
 LEARNED_HOME_RATIO = 10
 NOTABLE_TOWN = 100_000
+CLEAN_MIN_POP = 300_000  # a common word used mid-sentence: a city this big needs no more
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class _Surface:
     demonym: bool
     qualified: bool
     common: bool
+    clean: bool = False  # written mid-sentence at least once (not a sentence's first word)
     choice: int | None = None
     supports: list[float] = field(default_factory=list)
 
@@ -120,6 +122,7 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
         # One clean (mid-sentence, capitalised) use vouches for the word.
         if not m.sentence_start:
             s.common = s.common and m.common
+            s.clean = True
     surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
                                                                and not s.qualified)]
     for s in surfaces:
@@ -139,15 +142,16 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
 def _area_over_villages(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
     """`Wales` is the nation of 3 million, whatever the text says of England: a
     country or region of a million by its own name does not compete with towns of
-    its name under `NOTABLE_TOWN` (Wales, a village in Yorkshire). Against a city
-    (Kharkiv) or another area (Georgia) it still does."""
+    its name under `NOTABLE_TOWN` and a hundred times smaller (Wales, a village
+    in Yorkshire). Against a city (Kharkiv) or another area (Georgia) it still does."""
     area = senses[0]
     if (gaz.kind[area] > KIND_ADMIN1 or gaz.pop[area] < 1_000_000 or area >= gaz.base_len
             or name_key(gaz.names[area]) != key):
         return senses
     for p in senses[1:]:
-        if p >= gaz.base_len or gaz.kind[p] <= KIND_ADMIN1 or gaz.pop[p] >= NOTABLE_TOWN:
-            return senses
+        if (p >= gaz.base_len or gaz.kind[p] <= KIND_ADMIN1 or gaz.pop[p] >= NOTABLE_TOWN
+                or gaz.pop[p] * HOME_RATIO > gaz.pop[area]):
+            return senses  # Durango, Colorado (18,000) still competes with Durango, Mexico
     return [area]
 
 
@@ -165,6 +169,13 @@ def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
         score -= 1.0
     elif kind == KIND_ADMIN2:
         score -= 0.3
+        if " " not in surface.key and any(
+                gaz.kind[p] == KIND_CITY and gaz.pop[p] >= NOTABLE_TOWN
+                for p in surface.senses if p != pid):
+            # A county named like a city of its own (Cambridge, whose Australian
+            # namesake county holds Perth's 2 million in GeoNames) is not what a
+            # bare `Cambridge` means.
+            score -= 1.0
     if pid in gaz.capitals:
         score += 0.7
     return score
@@ -276,9 +287,12 @@ def resolve(
             _, best_local, best_support, best = scored[0]
             s.choice = best
             if not final:
-                # A sense without evidence of its own (Loch Lomond, Virginia in a
+                # A hamlet without evidence of its own (Loch Lomond, Virginia in a
                 # Scottish story) must not lend its region and country to the others.
-                if not _evident(gaz, s, best, best_local, best_support, watched):
+                # (A town of Somerville's size keeps its vote: its evidence may be
+                # a neighbour that pass 1 still placed wrongly.)
+                if gaz.pop[best] < BARE_MIN_POP and not _evident(
+                        gaz, s, best, best_local, best_support, watched):
                     s.choice = None
                 continue
             if not _confident(gaz, s, scored, watched):
@@ -296,7 +310,7 @@ def _nothing_watched(pid: int) -> int:
 
 
 def _vouches(gaz: Gazetteer, s: _Surface, pid: int) -> bool:
-    return not s.common and _sizeable(gaz, s, pid)
+    return (not s.common or (s.clean and gaz.pop[pid] >= CLEAN_MIN_POP)) and _sizeable(gaz, s, pid)
 
 
 def _sizeable(gaz: Gazetteer, s: _Surface, pid: int) -> bool:
@@ -341,7 +355,11 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     kind, pop = gaz.kind[pid], gaz.pop[pid]
     if kind <= KIND_ADMIN1:
         ok = not s.common or local >= 1.0 or pop >= 5_000_000
-    elif s.common and (pop < 1_000_000 or name_key(gaz.names[pid]) != s.key):
+    elif s.common and (pop < (CLEAN_MIN_POP if s.clean else 1_000_000)
+                       or name_key(gaz.names[pid]) != s.key):
+        # (A city of 300,000 written mid-sentence, `in Denver's suburbs`, stands alone:
+        # the top-5,000 list holds Boston and Denver for their frequency as names;
+        # `Man Utd`, `Mobile`, `Commonwealth` name smaller places and need more.)
         # A common word that is a big city's *alternate* name (`Soul` for Seoul)
         # needs local evidence too; `China`, `Turkey`, `Britain` stand alone.
         ok = local >= 1.0
