@@ -329,3 +329,55 @@ def test_lists_of_places() -> None:
     # `Edmonton, Alberta, Canada` is a chain of qualifiers, not a list (no Edmonton, London).
     got = lm.match(article("Snow fell on Edmonton, Alberta, Canada overnight."))
     assert set(got) == {"ab"} and [e.text for e in got["ab"]] == ["Edmonton", "Alberta"]
+
+
+@pytest.mark.parametrize(("text", "rule_kw", "want"), [
+    # Britain is the UK; a demonym beats a small town of its name (Canadian, Texas).
+    ("Britain said on Monday it would send more aid.", {"within": ["United Kingdom"]}, True),
+    ("Canadian forces joined the exercise.", {"within": ["Canada"]}, True),
+    ("Canadian forces joined the exercise.", {"within": ["Texas"]}, False),
+    # A language or a culture is not the country.
+    ("The station plays hip-hop for the Spanish-speaking world.", {"within": ["Spain"]}, False),
+    ("Funds bought Latin American bonds.", {"within": ["United States"]}, False),
+    # A date is not March, Cambridgeshire; a team sheet's initial makes a surname.
+    ("The match is on 13 March at home.", {"within": ["United Kingdom"]}, False),
+    ("Ireland: G Murphy, B O'Driscoll, D Hickie.", {"within": ["Texas"]}, False),
+    # The second half of a firm's hyphenated name; but two places joined by a hyphen.
+    ("Wal-Mart cut prices again.", {"near": [{"lat": 31.54, "lon": -96.83, "radius_km": 20}]}, False),
+    ("Traffic on the Kyiv-Kharkiv highway resumed.", {"within": ["Kharkiv Oblast"]}, True),
+    # A surname use does not hide a country for the rest of the article.
+    ("BBC Sport Wales reported the news. Wales won by ten points.", {"within": ["Wales"]}, True),
+    # The nation, not Wales the village in Yorkshire, though England is named too.
+    ("England beat Wales at Twickenham.", {"within": ["Wales"]}, True),
+])
+def test_names_that_are_not_what_they_seem(text: str, rule_kw: dict[str, Any], want: bool) -> None:
+    lm = compile_(rule("r", **rule_kw))
+    assert bool(lm.match(article(text))) is want, text
+
+
+@pytest.mark.parametrize(("text", "region", "not_region"), [
+    ("BOSTON (AP) — A fire broke out in a warehouse on Tuesday.", "Massachusetts", None),
+    ("Superintendent Rico Munn told parents in Denver's eastern suburbs that classes resume.",
+     "Colorado", None),
+    ("Officials in Durango said the wildfire near Silverton had grown. La Plata County issued "
+     "an evacuation order.", "Colorado", "Durango"),
+    ("Police in Cambridge said the student was found. Boston and Somerville officers helped.",
+     "Massachusetts", "Western Australia"),
+    ("SOMERSET, Ky. (AP) — Pulaski County deputies arrested a man near Burnside.", "Kentucky",
+     None),
+])
+def test_local_news(text: str, region: str, not_region: str | None) -> None:
+    rules = [rule("in", within=[region])]
+    if not_region:
+        rules.append(rule("out", within=[not_region]))
+    assert set(compile_(*rules).match(article(text))) == {"in"}
+
+
+def test_a_learned_home_does_not_turn_london_into_a_namesake() -> None:
+    lm = compile_(rule("london", near=[{"place": "London, GB", "radius_km": 50}]),
+                  rule("ca", within=["California"]))
+    for i in range(10):  # the desk learns California as its home
+        lm.match(article(f"Stars arrived in Los Angeles, California, for premiere {i}.",
+                         source="ent"))
+    got = lm.match(article("The premiere moved to London on Friday.", source="ent"))
+    assert set(got) == {"london"}
