@@ -234,14 +234,28 @@ def is_teaser_line(line: str) -> bool:
     return bool(_TEASER.match(line))
 
 
-def strip_teasers(body: str) -> str:
-    """Blank out teaser lines, keeping every other character's offset."""
-    if not _TEASER_HINT.search(body):
+# Location matching also skips other page furniture that names places the
+# story is not about (QUERY.md's list above stays the contract for queries).
+_FURNITURE = re.compile(
+    r"^\s*(?:(?:also\s+read|read\s+more|read\s+also|related\s+articles|see\s+also|"
+    r"related\s+(?:coverage|stories|content|links)|recommended(?:\s+for\s+you)?|most\s+read|"
+    r"read\s+next|more\s+on\s+this\s+story|you\s+(?:may|might)\s+also\s+like)\b|related:)",
+    re.IGNORECASE,
+)
+_FURNITURE_HINT = re.compile(r"^\s*(?:also\s|read\s|related|see\s|recommended|most\s|more\s|you\s)",
+                             re.IGNORECASE | re.MULTILINE)
+
+
+def strip_teasers(body: str, furniture: bool = False) -> str:
+    """Blank out teaser lines, keeping every other character's offset. With
+    `furniture`, also "See also", "Most read", "Recommended"... lines."""
+    pattern, hint = (_FURNITURE, _FURNITURE_HINT) if furniture else (_TEASER, _TEASER_HINT)
+    if not hint.search(body):
         return body
     out = []
     changed = False
     for line in body.splitlines(keepends=True):
-        if _TEASER.match(line):
+        if pattern.match(line):
             stripped = line.rstrip("\r\n")
             out.append(" " * len(stripped) + line[len(stripped):])
             changed = True

@@ -381,3 +381,13 @@ def test_a_learned_home_does_not_turn_london_into_a_namesake() -> None:
                          source="ent"))
     got = lm.match(article("The premiere moved to London on Friday.", source="ent"))
     assert set(got) == {"london"}
+
+
+@pytest.mark.parametrize("teaser", [
+    "ALSO READ: Floods hit Tehran", "See also: Tehran talks stall", "Most read: Tehran floods",
+    "Recommended: Tehran's new metro", "Related coverage: Tehran", "You may also like: Tehran",
+])
+def test_places_only_in_page_furniture_do_not_count(teaser: str) -> None:
+    lm = compile_(rule("ir", within=["Iran"]), rule("ua", within=["Ukraine"]))
+    text = f"Ukrainian troops entered Izium.\n{teaser}\nThe town was retaken."
+    assert set(lm.match(article(text))) == {"ua"}

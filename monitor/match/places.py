@@ -201,7 +201,8 @@ class LocationMatcher:
             if name in self._fields:
                 text = article.field_text(name)
                 if text:
-                    found += find_mentions(self._gaz, name, strip_teasers(text), person)
+                    found += find_mentions(self._gaz, name, strip_teasers(text, furniture=True),
+                                           person)
         if person:
             # `Paula Radcliffe ... Radcliffe said`: the lone surname is not Radcliffe,
             # England either (unless written as a place: `Radcliffe, Manchester`).
