@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from monitor.geo.gazetteer import Gazetteer, name_key
-from monitor.geo.mentions import Mention
+from monitor.geo.mentions import AREA_WORDS, Mention
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
 
 MAX_SENSES = 12
@@ -160,7 +160,7 @@ def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
         return 7.0  # a user's own `[[places]]` entry outranks same-named towns
     score = math.log10(gaz.pop[pid] + 1)
     kind = gaz.kind[pid]
-    if kind == KIND_ADMIN1 and " " not in surface.key and any(
+    if kind == KIND_ADMIN1 and surface.key.rsplit(" ", 1)[-1] not in AREA_WORDS and any(
             gaz.kind[p] == KIND_COUNTRY or (gaz.kind[p] >= KIND_ADMIN2 and gaz.pop[p] >= NOTABLE_TOWN)
             for p in surface.senses if p != pid):
         # Summed over all its towns, a region's population flatters it against
