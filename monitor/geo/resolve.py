@@ -11,15 +11,23 @@ evidence, in two passes (the second sees the first pass's choices):
   chosen place in the same region +1 (up to 2); each other place in (or
   naming, or a demonym of) its country +1 (up to 2): spatial minimality;
 - other chosen places within 150 km: +0.5 each (up to 1.5);
-- the source's home region +3, home country +1 (configured or learned);
-- national capitals +0.7; a one-word region name (`Kharkiv` is
-  the city unless the oblast is meant): -1; counties -0.3.
+- the source's home region +3, home country +1 (configured or learned; only
+  for senses within `HOME_RATIO` (learned: `LEARNED_HOME_RATIO`) of the
+  name's biggest);
+- national capitals +0.7; a region named like a country or a city of
+  `NOTABLE_TOWN` (`Kharkiv`, `Sao Paulo`: the city unless the region is said):
+  -1; counties -0.3 (-1 more when named like a notable city);
+- a country or region of a million by its own name beats namesake villages
+  a hundred times smaller outright (`Wales`).
 
-Abstain when the best two senses score within `ABSTAIN_MARGIN` and lie more
-than `ABSTAIN_KM` apart. Small places (< `BARE_MIN_POP`) and common words
-(`Reading`) need local evidence beyond their prior: a qualifier, their region
-named or (not for common words) another place in it, a place within 150 km,
-or the home region. Their country alone is not enough.
+Only senses that stand on their own vouch for others, and after the first
+pass a hamlet with no evidence lends none. Abstain when the best sense and
+the best rival that could stand on its own score within `ABSTAIN_MARGIN` and
+lie more than `ABSTAIN_KM` apart. Small places (< `BARE_MIN_POP`) and common
+words (`Reading`) need local evidence beyond their prior: a qualifier, their
+region named or (not for common words) another place in it, a place within
+150 km, or the home region. Their country alone is not enough. See
+docs/locations.md for the reasons and the cases behind each rule.
 """
 
 from __future__ import annotations
