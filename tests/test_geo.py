@@ -159,7 +159,7 @@ def test_json_values_reject_broken_files(text: str) -> None:
     "½ of 2² in Ⅻ ① ＡＢ_x", "서울 Seoul", "क़ Delhi\u093e", "a\u200bb\u00a0c", "", "...",
 ])
 def test_mention_tokens_are_monitor_text_tokens(text: str) -> None:
-    from monitor.geo.mentions import _Toks
+    from monitor.geo.tokens import Tokens as _Toks
     from monitor.text import token_bounds, words
 
     tk = _Toks(text)

@@ -22,13 +22,12 @@ and whether it sits at a sentence start.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
-from itertools import accumulate, compress
-from operator import itemgetter, not_
+from itertools import compress
+from operator import not_
 
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer, name_key
-from monitor.text import fold, token_bounds, words
+from monitor.geo.tokens import FIRST_CHAR, Tokens, capitalised
 
 
 def _words(text: str) -> list[str]:
@@ -67,10 +66,6 @@ BUILDING_HEADS = frozenset(_words("""
     mansion building stadium arena"""))
 CONNECTORS = frozenset(_words("of de la le du des upon on am sur the and del di da el al en y i"))
 _INNER = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
-# Where a token starts with anything but a lower-case ASCII letter (capitals,
-# digits, and, as a harmless superset, other scripts).
-_ASCII_SPLIT = re.compile(r"([A-Za-z0-9]+)")  # monitor.text's ASCII tokens, any case
-_TOKEN = re.compile(r"[^\W_]+")  # monitor.text's token pattern
 _LANGUAGE_SUFFIXES = frozenset({"-language", "-speaking", " language", " speaking"})
 _SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")
 _IN_NAME_GAP = frozenset(" -'’.\t")
@@ -94,108 +89,13 @@ class Mention:
     firm: bool = False
 
 
-def _capitalised(raw: str) -> bool:
-    return raw[:1].isupper() or raw[:1].isdigit()
-
-
-class _Toks:
-    """A field's tokens as monitor.text makes them (`words` + `token_bounds`),
-    with each token as written and the text between tokens, all built by
-    C-level passes (no per-token objects; this is the hot path).
-
-    `gaps[i]` is the text before token i; `gaps[len]` the text after the last."""
-
-    __slots__ = ("end", "gaps", "raw", "start", "text")
-    raw: list[str]  # the tokens as written
-    text: list[str]  # folded (monitor.text.words)
-    gaps: list[str]
-    start: list[int]
-    end: list[int]
-
-    def __init__(self, raw: str):
-        # One split of the text as written gives tokens and gaps. ASCII folds to
-        # lower case only; other text that folds character for character is
-        # split with its letters added to the token class (`_split_folded`).
-        got = ((_ASCII_SPLIT.split(raw), None) if raw.isascii() else _split_folded(raw))
-        if got is None:
-            self.text = words(raw)
-            bounds = token_bounds(raw)
-            self.start, self.end = bounds[0::2], bounds[1::2]
-            self.raw = list(map(raw.__getitem__, map(slice, self.start, self.end)))
-            self.gaps = list(map(raw.__getitem__, map(slice, [0, *self.end],
-                                                       [*self.start, len(raw)])))
-            return
-        parts, folded = got
-        self.raw = parts[1::2]
-        self.gaps = parts[0::2]
-        self.text = list(map(str.lower, folded if folded is not None else self.raw))
-        bounds = list(accumulate(map(len, parts)))
-        self.start, self.end = bounds[0:-1:2], bounds[1::2]
-
-    def __len__(self) -> int:
-        return len(self.text)
-
-
-_FIRST = itemgetter(0)
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_STAND_IN: dict[str, str | None] = {}
-
-
-def _stand_in(ch: str) -> str | None:
-    """One ASCII character that tokenises as `ch` does after QUERY.md folding
-    (`é` -> `e`, `Â` -> `a`, `£` -> a space), or None when folding `ch` is not
-    a one-character, context-free change (marks, `ß`, letters of other scripts)."""
-    got = _STAND_IN.get(ch, "")
-    if got != "":
-        return got
-    f = fold(ch)
-    out: str | None = None
-    if len(f) == 1 and not unicodedata.category(ch).startswith("M"):
-        if f.isascii():
-            out = f if f.isalnum() else " "
-        elif not f.isalnum() and not unicodedata.category(f).startswith("M"):
-            out = " "
-    if len(_STAND_IN) < 10_000:
-        _STAND_IN[ch] = out
-    return out
-
-
-_SPLITS: dict[str, re.Pattern[str]] = {}
-
-
-def _split_folded(raw: str) -> tuple[list[str], list[str] | None] | None:
-    """`re.split` parts of `raw` on `monitor.text.words` token boundaries, and the
-    tokens folded (before lower-casing; None when they need no folding), or None
-    if a character has no one-character stand-in (see `_stand_in`)."""
-    letters: dict[str, str] = {}
-    for ch in set(_NON_ASCII.findall(raw)):
-        sub = _stand_in(ch)
-        if sub is None:
-            return None
-        if sub != " ":
-            letters[ch] = sub
-    if not letters:
-        # Only separators (`’`, `£`, `–`): the ASCII split already has the tokens.
-        return _ASCII_SPLIT.split(raw), None
-    mapped = raw
-    for ch, sub in letters.items():
-        mapped = mapped.replace(ch, sub)  # a few distinct characters: faster than translate
-    key = "".join(sorted(letters))
-    split = _SPLITS.get(key)
-    if split is None:
-        split = re.compile(f"([A-Za-z0-9{re.escape(key)}]+)")
-        if len(_SPLITS) < 1_000:
-            _SPLITS[key] = split
-    return split.split(raw), _ASCII_SPLIT.split(mapped)[1::2]
-
-
-def _title_cased(tk: _Toks) -> bool:
+def _title_cased(tk: Tokens) -> bool:
     """A headline in Title Case: capitals carry no information there."""
     words = [w for w in tk.raw if len(w) > 3 and w[0].isalpha()]
-    return bool(words) and sum(_capitalised(w) for w in words) >= 0.7 * len(words)
+    return bool(words) and sum(capitalised(w) for w in words) >= 0.7 * len(words)
 
 
-def _visible_codes(gaz: Gazetteer, tk: _Toks) -> list[str]:
+def _visible_codes(gaz: Gazetteer, tk: Tokens) -> list[str]:
     """Token codes for the automaton, with every token that cannot be in a name
     hidden (`NO_NAME`): only capitalised words (or digits), and the lower-case
     words that sit inside names (`of`, `region`) right after them. Only those
@@ -206,7 +106,7 @@ def _visible_codes(gaz: Gazetteer, tk: _Toks) -> list[str]:
     # A token starting with a lower-case letter is never the first word of a
     # name, nor (unless a connector or area word) a later one. Selected by
     # C-level passes (first characters, islower, compress).
-    for i in compress(range(n), map(not_, map(str.islower, map(_FIRST, tk.raw)))):
+    for i in compress(range(n), map(not_, map(str.islower, map(FIRST_CHAR, tk.raw)))):
         t = text[i]
         code[i] = get(t) or miss(t)
         i += 1
@@ -221,7 +121,7 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
     """Place mentions in one field. `names` collects the keys seen inside a
     person's name (`Paula Radcliffe`), so the caller can drop the same word
     elsewhere in the document (`Radcliffe said`): one sense per document."""
-    tk = _Toks(raw)
+    tk = Tokens(raw)
     if not tk.text:
         return []
     code = "".join(_visible_codes(gaz, tk))
@@ -278,7 +178,7 @@ def _check(
     gaz: Gazetteer,
     field: str,
     raw: str,
-    tk: _Toks,
+    tk: Tokens,
     gaps: list[str],
     first: int,
     last: int,
@@ -291,10 +191,10 @@ def _check(
 ) -> Mention | None:
     words = tk.raw[first : last + 1]
     # `Kharkiv region` is as good as `Kharkiv Region`.
-    if not _capitalised(words[0]) or not (_capitalised(words[-1]) or (
+    if not capitalised(words[0]) or not (capitalised(words[-1]) or (
             len(words) > 1 and words[-1] in AREA_WORDS)):
         return None
-    if any(not _capitalised(w) and w not in CONNECTORS for w in words[:-1]):
+    if any(not capitalised(w) and w not in CONNECTORS for w in words[:-1]):
         return None
     if any(set(gaps[j]) - _IN_NAME_GAP or "\n" in gaps[j] for j in range(first + 1, last + 1)):
         return None
@@ -353,14 +253,14 @@ def _check(
 _DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
 
 
-def _dateline(tk: _Toks, gaps: list[str], first: int, last: int, words: list[str]) -> bool:
+def _dateline(tk: Tokens, gaps: list[str], first: int, last: int, words: list[str]) -> bool:
     """A wire dateline: a place in capitals opening the text or a line, then `,`,
     `(AP)` or a dash (`BOSTON (AP) —`, `KHARKIV, Ukraine —`)."""
     return ((first == 0 or "\n" in gaps[first]) and all(len(w) > 1 and w.isupper() for w in words)
             and bool(_DATELINE_AFTER.match(gaps[last + 1])))
 
 
-def _shouting(tk: _Toks) -> bool:
+def _shouting(tk: Tokens) -> bool:
     """Text in capitals: a capitalised code (US, UK) means nothing there."""
     words = list(compress(tk.raw, map((3).__lt__, map(len, tk.raw))))  # len > 3, in C
     return bool(words) and sum(map(str.isupper, words)) >= 0.5 * len(words)
@@ -402,7 +302,7 @@ RUN_OK, RUN_FOLLOWED, RUN_SURNAME = 0, 1, 2
 
 
 def _run_ok(
-    raw: str, tk: _Toks, gaps: list[str], first: int, last: int, gaz: Gazetteer
+    raw: str, tk: Tokens, gaps: list[str], first: int, last: int, gaz: Gazetteer
 ) -> int:
     """RUN_OK, or why the place is part of a longer proper noun: a capitalised
     word follows (`Paris Hilton`, `Toronto Maple Leafs`) or precedes it (a
@@ -411,13 +311,13 @@ def _run_ok(
     if nxt < len(tk) and gaps[nxt].strip(" ") == "":
         word = tk.raw[nxt]
         # `Paris Texas`: a following area name is a qualifier, not a surname.
-        if (_capitalised(word) and tk.text[nxt] not in ORG_HEADS
+        if (capitalised(word) and tk.text[nxt] not in ORG_HEADS
                 and not _area_name(gaz, tk.text[nxt])):
             return RUN_FOLLOWED
     prv = first - 1
     # `Wal-Mart`, `Merriam-Webster`: the second half of a hyphenated name (but
     # `Kyiv-Kharkiv highway`, `Izium-Kupiansk`: two places).
-    if (prv >= 0 and gaps[first] == "-" and _capitalised(tk.raw[prv])
+    if (prv >= 0 and gaps[first] == "-" and capitalised(tk.raw[prv])
             and not gaz.candidates(tk.text[prv]) and gaz.demonym(tk.text[prv]) is None):
         return RUN_FOLLOWED
     # `Franklin D. Roosevelt`, `J. Hayes`: an initial before it makes it a surname.
@@ -443,7 +343,7 @@ def _run_ok(
     return RUN_OK
 
 
-def _in_list(gaz: Gazetteer, raw: str, tk: _Toks, gaps: list[str], k: int,
+def _in_list(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], k: int,
              areas: tuple[int, ...]) -> bool:
     """Is the qualifier candidate (ending before token k) an item of a list:
     followed by `and X` / `or X`, or by `, X` where X is another region (not
@@ -454,7 +354,7 @@ def _in_list(gaz: Gazetteer, raw: str, tk: _Toks, gaps: list[str], k: int,
     if not joined and gaps[k].strip() != ",":
         return False
     nxt = k + 1 if joined else k
-    if not _capitalised(tk.raw[nxt]):
+    if not capitalised(tk.raw[nxt]):
         return False
     if joined:
         return True
@@ -467,7 +367,7 @@ def _in_list(gaz: Gazetteer, raw: str, tk: _Toks, gaps: list[str], k: int,
 
 
 def _qualifier(
-    gaz: Gazetteer, raw: str, tk: _Toks, gaps: list[str], last: int
+    gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int
 ) -> tuple[tuple[int, ...], bool]:
     """Areas named right after `, ` (Paris, Texas / Springfield, Ill. / Izium,
     Kharkiv Oblast), and whether the qualifier is firm (see `Mention.firm`)."""
@@ -480,7 +380,7 @@ def _qualifier(
         if any(gaps[k].strip(" .") for k in range(j + 1, j + n)):
             continue
         words = tk.raw[j : j + n]
-        if not _capitalised(words[0]):
+        if not capitalised(words[0]):
             continue
         key = " ".join(tk.text[j : j + n])
         senses = gaz.candidates(key)
@@ -503,15 +403,15 @@ def _qualifier(
     return (), False
 
 
-def _ends_name(gaz: Gazetteer, tk: _Toks, gaps: list[str], k: int, areas: tuple[int, ...]) -> bool:
+def _ends_name(gaz: Gazetteer, tk: Tokens, gaps: list[str], k: int, areas: tuple[int, ...]) -> bool:
     """Does the qualifier (ending before token k) end the place's name: the text
     ends, or punctuation or a lower-case word follows, or `, ` and the areas'
     country (`Stroud, Ontario, Canada`)?"""
     if k >= len(tk):
         return True
     gap = gaps[k].strip(" .")
-    if gap == "," and _capitalised(tk.raw[k]):
+    if gap == "," and capitalised(tk.raw[k]):
         senses = gaz.candidates(" ".join(tk.text[k : k + 2])) or gaz.candidates(tk.text[k])
         return bool(senses) and gaz.kind[senses[0]] == 0 and gaz.cc[senses[0]] in {
             gaz.cc[a] for a in areas}
-    return bool(gap) or not _capitalised(tk.raw[k])
+    return bool(gap) or not capitalised(tk.raw[k])
