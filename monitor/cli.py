@@ -150,6 +150,12 @@ def check(config_path: Path | None) -> None:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_CONFIG)
     click.echo(f"{config.source_file}: OK")
+    from monitor.app import default_state_dir
+    from monitor.settings.types import format_duration
+
+    kept = format_duration(config.retention) if config.retention else "for ever"
+    click.echo(f"state: {config.state_dir or default_state_dir()} (sent and dead alerts and the "
+               f"notification log kept {kept})")
     click.echo(f"folders: {len(config.folders)}")
     for f in config.folders:
         click.echo(f"  {f.source_name}: {f.path}")

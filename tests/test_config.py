@@ -80,6 +80,7 @@ def test_check_command_exit_codes_and_masked_summary(write_config) -> None:
     proc = subprocess.run(newsmon_cmd("check", "--config", str(good)), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "rules: 1" in proc.stdout and "targets: 1" in proc.stdout
+    assert "notification log kept 90d" in proc.stdout
     assert "s3cret" not in proc.stdout
 
 
