@@ -391,3 +391,30 @@ def test_places_only_in_page_furniture_do_not_count(teaser: str) -> None:
     lm = compile_(rule("ir", within=["Iran"]), rule("ua", within=["Ukraine"]))
     text = f"Ukrainian troops entered Izium.\n{teaser}\nThe town was retaken."
     assert set(lm.match(article(text))) == {"ua"}
+
+
+def test_lists_of_cities_that_share_a_region_name_stay_cities() -> None:
+    lm = compile_(rule("kharkiv", places=["Kharkiv"]),
+                  rule("near", near=[{"place": "Kharkiv", "radius_km": 30}]),
+                  rule("oblast", within=["Kharkiv Oblast"]))
+    assert set(lm.match(article("Explosions were reported in Kharkiv and Donetsk."))) == {
+        "kharkiv", "near", "oblast"}
+    # ...but `the Bryansk and Kursk regions` are regions.
+    got = lm.mentions(article("Drones were shot down over the Bryansk and Kursk regions."))
+    assert {lm._gaz.kind[r.place] for r in got} == {1}
+
+
+@pytest.mark.parametrize(("text", "region", "want"), [
+    ("LONDON, Ont. — Police in St. Thomas said a man was arrested.", "Ontario", True),
+    ("LONDON, Ont. — Police in St. Thomas said a man was arrested.", "England", False),
+    ("Sharks were seen off Perth, WA on Sunday.", "Western Australia", True),
+    ("Sharks were seen off Perth, WA on Sunday.", "Scotland", False),
+    ("Winnipeg, Man. — Snow closed schools.", "Manitoba", True),
+    ("The Welsh Government announced new funding.", "Wales", True),
+    ("Manitoba RCMP said the highway was closed.", "Manitoba", True),
+    ("The Washington Post reported the talks had stalled.", "District of Columbia", False),
+    ("She studied at Queen's University before moving.", "Ontario", False),
+])
+def test_abbreviations_agencies_and_newspapers(text: str, region: str, want: bool) -> None:
+    lm = compile_(rule("r", within=[region]))
+    assert bool(lm.match(article(text))) is want, text

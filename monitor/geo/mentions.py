@@ -36,11 +36,13 @@ def _words(text: str) -> list[str]:
 
 # Words that may follow a place inside a capitalised run without making the
 # run a person's name: organisations, facilities, offices named after places.
+# (Not newspapers: the Washington Post or the Kyiv Post is no story about the city.)
 ORG_HEADS = frozenset(_words("""
     county city town village borough parish district region province oblast state
     sheriff police university college school academy hospital clinic airport council
     office department court station park bridge mayor governor
-    government times post herald tribune journal daily news press gazette stock exchange
+    government stock exchange detention correctional medical memorial community library
+    transit housing coroner rescue emergency ambulance chamber
     metro fire zoo museum cathedral mosque church harbour harbor port bay river valley
     mountains hills army forces military regional municipal public health authority
     commission board club minister ministry president prime embassy consulate agreement
@@ -150,6 +152,9 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
     return _areas_in_lists(gaz, raw, out)
 
 
+LIST_CITY_POP = 100_000
+_PLURAL_AREA = re.compile(r" (?:regions|oblasts|provinces|states|counties|governorates|"
+                          r"prefectures|districts)\b", re.IGNORECASE)
 _LIST_GAPS = frozenset({",", "and", ", and", "or", ", or", "&"})
 
 
@@ -157,18 +162,30 @@ def _areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mentio
     """`Virginia, Washington, West Virginia and Wyoming`: items of a list next to
     a region or country name are read as regions or countries too."""
     def area_first(m: Mention) -> bool:
+        # A region named like a city of its own (Donetsk, Kherson, Phuket: the
+        # region's population is summed from its towns, so it comes first) is
+        # no evidence that the list is of regions: `Kharkiv and Donetsk` are cities.
         senses = gaz.candidates(m.key)
-        return bool(senses) and gaz.kind[senses[0]] <= 1
+        if not senses or gaz.kind[senses[0]] > 1:
+            return False
+        return (gaz.kind[senses[0]] == 0 or m.key.rsplit(" ", 1)[-1] in AREA_WORDS
+                or not any(gaz.kind[p] >= 2 and gaz.pop[p] >= LIST_CITY_POP for p in senses[1:]))
+
+    def regions_follow(m: Mention) -> bool:  # `the Bryansk and Kursk regions`
+        return bool(_PLURAL_AREA.match(raw, m.end))
 
     for i, m in enumerate(out):
         # (`Kharkiv, Ukraine`: Ukraine qualifies the city; no list of areas.)
         if m.qualifies or m.demonym or m.qualifier or not _area_name(gaz, m.key):
             continue
+        if regions_follow(m):
+            out[i] = replace(m, qualifies=True)
+            continue
         for j in (i - 1, i + 1):
             if 0 <= j < len(out):
                 a, b = (out[j], m) if j < i else (m, out[j])
                 if (raw[a.end : b.start].strip() in _LIST_GAPS and not out[j].demonym
-                        and area_first(out[j])):
+                        and (area_first(out[j]) or regions_follow(out[j]))):
                     out[i] = replace(m, qualifies=True)
                     break
     return out
@@ -213,6 +230,8 @@ def _check(
     qualifier, firm = _qualifier(gaz, raw, tk, gaps, last)
     if common and sentence_start and not qualifier:
         return None
+    if single and key in ORG_HEADS and not qualifier:
+        return None  # `Queen's University`: University, Ontario is no place anyone means
     if (not single and tk.text[last] in BUILDING_HEADS and first > 0
             and tk.text[first - 1] == "the" and gaps[first] == " "):
         if names is not None:  # the same building elsewhere in the text
@@ -310,8 +329,10 @@ def _run_ok(
     nxt = last + 1
     if nxt < len(tk) and gaps[nxt].strip(" ") == "":
         word = tk.raw[nxt]
-        # `Paris Texas`: a following area name is a qualifier, not a surname.
+        # `Paris Texas`: a following area name is a qualifier, not a surname;
+        # `Manitoba RCMP`, `Kharkiv SBU`: an acronym after a place is its agency.
         if (capitalised(word) and tk.text[nxt] not in ORG_HEADS
+                and not (word.isupper() and 2 <= len(word) <= 5 and word.isalpha())
                 and not _area_name(gaz, tk.text[nxt])):
             return RUN_FOLLOWED
     prv = first - 1
@@ -394,12 +415,12 @@ def _qualifier(
             return areas, firm
         abbr = gaz.abbrevs.get(key)
         if abbr is not None:
-            pid, needs_period = abbr
             after = raw[tk.end[j + n - 1] : tk.end[j + n - 1] + 1]
-            if needs_period and after == ".":
-                return (pid,), _ends_name(gaz, tk, gaps, j + n, (pid,))
-            if not needs_period and all(w.isupper() for w in words):
-                return (pid,), _ends_name(gaz, tk, gaps, j + n, (pid,))
+            caps = all(w.isupper() for w in words)
+            pids = tuple(pid for pid, needs_period in abbr
+                         if (after == "." if needs_period else caps))
+            if pids:
+                return pids, _ends_name(gaz, tk, gaps, j + n, pids)
     return (), False
 
 

