@@ -418,3 +418,20 @@ def test_lists_of_cities_that_share_a_region_name_stay_cities() -> None:
 def test_abbreviations_agencies_and_newspapers(text: str, region: str, want: bool) -> None:
     lm = compile_(rule("r", within=[region]))
     assert bool(lm.match(article(text))) is want, text
+
+
+@pytest.mark.parametrize(("text", "region", "want"), [
+    # Old names of big cities, unless a place of note already has the name.
+    ("Floods hit Bombay on Monday.", "Maharashtra", True),
+    ("Veterans gathered in Stalingrad.", "Volgograd Oblast", True),
+    ("Shelling hit Dnepropetrovsk overnight.", "Ukraine", True),
+    ("The White House said talks would resume.", "Morocco", False),  # not Casablanca
+    # A county after a comma qualifies; a county named elsewhere supports its towns.
+    ("Police in Newark, Nottinghamshire, made an arrest.", "New Jersey", False),
+    ("Police in Newark, Nottinghamshire, made an arrest.", "England", True),
+    ("Thousands went to Glastonbury, Somerset, for the festival.", "England", True),
+    ("Thousands went to Glastonbury, Somerset, for the festival.", "Connecticut", False),
+])
+def test_old_names_and_counties(text: str, region: str, want: bool) -> None:
+    lm = compile_(rule("r", within=[region]))
+    assert bool(lm.match(article(text))) is want, text

@@ -21,10 +21,11 @@ from monitor.geo.gazetteer import (
     name_key,
     token_code,
 )
-from monitor.geo.sources import KIND_ADMIN1, KIND_CITY, KIND_COUNTRY, PlaceRecord
+from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import fold
 
 DEMONYM_OVER_POP = 100_000
+OLD_NAME_TAKEN_POP = 10_000
 
 
 def build_state() -> dict[str, Any]:
@@ -45,6 +46,7 @@ def build_state() -> dict[str, Any]:
     }
     index: dict[str, Any] = {}
     keys_of: dict[str, str] = {}  # one key object per distinct name (names repeat a lot)
+    old_names: list[tuple[str, int]] = []
     for pid, r in enumerate(records):
         for n in r.names:
             key = keys_of.get(n)
@@ -52,8 +54,22 @@ def build_state() -> dict[str, Any]:
                 key = keys_of[n] = name_key(n)
             if key and pid not in index.setdefault(key, []):
                 index[key].append(pid)
+        old_names += [(name_key(n), pid) for n in r.old_names]
         r.names = set()  # done with them: free as we go
+        r.old_names = set()
     del keys_of
+    # A big city's old or foreign name joins the index only if no place of note
+    # has that name already (Monaco is Munich in Italian, Franklin was El Paso,
+    # White House is Casablanca in English: all taken; Calcutta, Ohio, a village
+    # of 3,700, does not stop Calcutta) and it is no English word.
+    common = sources.common_words()
+    pops0, kinds0 = state["pop"], state["kind"]
+    taken = {k for k, ids in index.items()
+             if any(kinds0[p] <= KIND_ADMIN2 or pops0[p] >= OLD_NAME_TAKEN_POP for p in ids)}
+    for key, pid in old_names:
+        if key and key not in common and key not in taken and pid not in index.get(key, ()):
+            index.setdefault(key, []).append(pid)
+    del old_names, taken
     country_ids = {r.cc: pid for pid, r in enumerate(records) if r.kind == KIND_COUNTRY}
     region_ids = {r.admin1: pid for pid, r in enumerate(records) if r.kind == KIND_ADMIN1}
     # The records are all in the columns now; dropping them before the
@@ -102,7 +118,7 @@ def build_state() -> dict[str, Any]:
         if rid is not None and (rid, needs_period) not in abbrevs.get(name_key(abbr), []):
             abbrevs.setdefault(name_key(abbr), []).append((rid, needs_period))
     state["abbrevs"] = {k: tuple(v) for k, v in abbrevs.items()}
-    state["common"] = sources.common_words()
+    state["common"] = common
     # Lower-case words that sit inside names (of, de, region) are not names alone.
     from monitor.geo.mentions import AREA_WORDS, CONNECTORS
 

@@ -42,7 +42,7 @@ ORG_HEADS = frozenset(_words("""
     sheriff police university college school academy hospital clinic airport council
     office department court station park bridge mayor governor
     government stock exchange detention correctional medical memorial community library
-    transit housing coroner rescue emergency ambulance chamber
+    transit housing coroner rescue emergency ambulance chamber high supreme
     metro fire zoo museum cathedral mosque church harbour harbor port bay river valley
     mountains hills army forces military regional municipal public health authority
     commission board club minister ministry president prime embassy consulate agreement
@@ -405,13 +405,14 @@ def _qualifier(
             continue
         key = " ".join(tk.text[j : j + n])
         senses = gaz.candidates(key)
-        areas = tuple(p for p in senses if gaz.kind[p] <= 1)
+        # Countries, regions and counties (`Newark, Nottinghamshire`).
+        areas = tuple(p for p in senses if gaz.kind[p] <= 2)
         if areas:
             # `Oxford, New York and Michigan`: a list of places, not a qualifier.
             if _in_list(gaz, raw, tk, gaps, j + n, areas):
                 return (), False
             # `Manchester` is a city first; `Wales Secretary` goes on as a name.
-            firm = gaz.kind[senses[0]] == 1 and _ends_name(gaz, tk, gaps, j + n, areas)
+            firm = gaz.kind[senses[0]] in (1, 2) and _ends_name(gaz, tk, gaps, j + n, areas)
             return areas, firm
         abbr = gaz.abbrevs.get(key)
         if abbr is not None:

@@ -102,6 +102,8 @@ def _in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
         return gaz.cc[pid] == gaz.cc[area]
     if kind == KIND_ADMIN1:
         return gaz.admin1[pid] == gaz.admin1[area] and pid != area
+    if kind == KIND_ADMIN2:  # `Newark, Nottinghamshire`
+        return bool(gaz.admin2[area]) and gaz.admin2[pid] == gaz.admin2[area] and pid != area
     return False
 
 
@@ -116,8 +118,8 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                 senses = [country] if country is not None else []
             else:
                 senses = list(gaz.candidates(m.key))
-                if m.qualifies:  # a qualifier is a region or a country
-                    senses = [p for p in senses if gaz.kind[p] <= KIND_ADMIN1] or senses
+                if m.qualifies:  # a qualifier is a country, a region or a county
+                    senses = [p for p in senses if gaz.kind[p] <= KIND_ADMIN2] or senses
             s = by_key[(m.key, m.qualifies)] = _Surface(m.key, [], senses, m.demonym, False,
                                                         m.common)
         s.mentions.append(m)
@@ -219,11 +221,13 @@ def resolve(
                for s in surfaces]
     out: list[Resolved] = []
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
+    admin2s = gaz.admin2
     region_ids = gaz.region_ids
     for final in (False, True):
         named_regions: Counter[str] = Counter()  # regions named outright
         shared_regions: Counter[str] = Counter()  # regions of chosen places
         countries: Counter[str] = Counter()  # countries named or implied
+        named_counties: Counter[str] = Counter()  # counties named outright (Somerset)
         for a1 in qualifying_regions:  # `Glasgow, Ky.` names Kentucky
             named_regions[a1] += 1
         for s in surfaces:
@@ -232,7 +236,9 @@ def resolve(
             c = s.choice
             if gaz.kind[c] == KIND_ADMIN1:
                 named_regions[gaz.admin1[c]] += 1
-            elif gaz.admin1[c] and _vouches(gaz, s, c):
+            elif gaz.kind[c] == KIND_ADMIN2 and gaz.admin2[c]:
+                named_counties[gaz.admin2[c]] += 1
+            if gaz.kind[c] != KIND_ADMIN1 and gaz.admin1[c] and _vouches(gaz, s, c):
                 shared_regions[gaz.admin1[c]] += 1
             if _sizeable(gaz, s, c):  # not the hamlets of rejected surnames
                 countries[gaz.cc[c]] += 1
@@ -252,6 +258,7 @@ def resolve(
             own_a1 = admin1s[own] if own >= 0 else None
             own_area = own >= 0 and kinds[own] == KIND_ADMIN1
             own_cc = ccs[own] if own >= 0 else None
+            own_a2 = admin2s[own] if own >= 0 and kinds[own] == KIND_ADMIN2 else None
             # This surface's own choice is taken out of the counts it went into
             # (shared regions and countries count only places that vouch).
             own_vouched = own >= 0 and _vouches(gaz, s, own)
@@ -264,6 +271,10 @@ def resolve(
                 if kind != KIND_ADMIN1:
                     if named_regions[a1] - (mine and own_area) > 0:
                         support += 2.0
+                        local += 2.0
+                    if (kind > KIND_ADMIN2 and admin2s[p]
+                            and named_counties[admin2s[p]] - (admin2s[p] == own_a2) > 0):
+                        support += 2.0  # Glastonbury with Somerset named: the English one
                         local += 2.0
                     shared: float = shared_regions[a1] - (mine and not own_area and own_vouched)
                     shared = 2.0 if shared > 2.0 else shared

