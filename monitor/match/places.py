@@ -287,7 +287,7 @@ class LocationMatcher:
             out += self._by_region.get(gaz.admin1[pid], ())
         if gaz.admin2[pid]:
             out += self._by_county.get(gaz.admin2[pid], ())
-        # Areas count at their point (GeoNames' for countries and continents,
+        # Areas count at their point (countryinfo's for countries, GeoNames' for continents,
         # derived for regions), as gazetteers and annotators place them.
         out += [(c.rule, c.label) for c in self._circles(gaz.lat[pid], gaz.lon[pid])]
         return out
