@@ -56,7 +56,7 @@ def build_state() -> dict[str, Any]:
                 index[key].append(pid)
         old_names += [(name_key(n), pid) for n in r.old_names]
         r.names = set()  # done with them: free as we go
-        r.old_names = set()
+        r.old_names = ()
     del keys_of
     # A big city's old or foreign name joins the index only if no place of note
     # has that name already (Monaco is Munich in Italian, Franklin was El Paso,
