@@ -89,3 +89,24 @@ def test_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "no such config file" in proc.stderr
+
+
+def test_big_configs_parse_the_same_fast_and_errors_read_the_same(tmp_path: Path) -> None:
+    import tomllib
+
+    from monitor.settings.load import _FAST_TOML_MIN, _fast_toml
+
+    rules = "".join(
+        f'[[rules]]\nname = "r{i}"\nquery = "\\"Kharkiv region\\" OR Izium-{i} OR caf\\u00e9"\n'
+        f"locations = {{ near = [{{ lat = 49.{i % 10}, lon = 37.3, radius_km = {i % 90 + 10} }}] }}\n"
+        f"notify = []\n\n" for i in range(400))
+    text = 'include = []\nlog_level = "info"\n\n' + rules
+    assert len(text) > _FAST_TOML_MIN
+    assert _fast_toml(text) == tomllib.loads(text)
+    path = tmp_path / "big.toml"
+    path.write_text(text)
+    assert len(load_config(path).rules) == 400
+    # A broken big file gets tomllib's message, with its line and column.
+    path.write_text(text + '[[rules]]\nname = "unclosed\n')
+    with pytest.raises(ConfigError, match=r"big.toml: line \d+, column \d+: invalid TOML"):
+        load_config(path)
