@@ -83,7 +83,10 @@ def score(gaz: Gazetteer, rows: list[dict[str, Any]], resolve: Any
         preds = resolve(x)
         c = per[x["group"]]
         used: set[str] = set()
-        for surface, label in x["expected"]:
+        # One answer per surface form (one sense per name per article): `LAGOS`
+        # in the dateline and `Lagos` later are one expectation.
+        expected = {surface.lower(): (surface, label) for surface, label in x["expected"]}
+        for surface, label in expected.values():
             c["exp"] += 1
             want = find_pid(gaz, surface, label)
             m = next((k for k in preds if k not in used and same_surface(k, surface.lower())), None)
