@@ -22,6 +22,7 @@ and whether it sits at a sentence start.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import compress
 from operator import not_
@@ -152,7 +153,17 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
     return _areas_in_lists(gaz, raw, out)
 
 
-LIST_CITY_POP = 100_000
+NOTABLE_TOWN = 100_000
+
+
+def region_named_like_town(gaz: Gazetteer, key: str, senses: Sequence[int], region: int) -> bool:
+    """Is `key`, a name of `region`, also a country's or a town's of `NOTABLE_TOWN`,
+    and not written as a region (`Kharkiv`, `Sao Paulo`; not `Kharkiv Oblast`)?
+    Then the city or country is meant unless the text says otherwise."""
+    return key.rsplit(" ", 1)[-1] not in AREA_WORDS and any(
+        gaz.kind[p] == 0 or (gaz.kind[p] >= 2 and gaz.pop[p] >= NOTABLE_TOWN)
+        for p in senses if p != region)
+
 _PLURAL_AREA = re.compile(r" (?:regions|oblasts|provinces|states|counties|governorates|"
                           r"prefectures|districts)\b", re.IGNORECASE)
 _LIST_GAPS = frozenset({",", "and", ", and", "or", ", or", "&"})
@@ -168,8 +179,7 @@ def _areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mentio
         senses = gaz.candidates(m.key)
         if not senses or gaz.kind[senses[0]] > 1:
             return False
-        return (gaz.kind[senses[0]] == 0 or m.key.rsplit(" ", 1)[-1] in AREA_WORDS
-                or not any(gaz.kind[p] >= 2 and gaz.pop[p] >= LIST_CITY_POP for p in senses[1:]))
+        return gaz.kind[senses[0]] == 0 or not region_named_like_town(gaz, m.key, senses, senses[0])
 
     def regions_follow(m: Mention) -> bool:  # `the Bryansk and Kursk regions`
         return bool(_PLURAL_AREA.match(raw, m.end))

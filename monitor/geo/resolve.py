@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from monitor.geo.gazetteer import Gazetteer, name_key
-from monitor.geo.mentions import AREA_WORDS, Mention
+from monitor.geo.mentions import NOTABLE_TOWN, Mention, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
 
 MAX_SENSES = 12
@@ -54,7 +54,6 @@ MULTI_MIN_POP = 5_000
 # England, over Wales for the BBC: 500x).
 HOME_RATIO = 100
 LEARNED_HOME_RATIO = 10
-NOTABLE_TOWN = 100_000
 CLEAN_MIN_POP = 300_000  # a common word used mid-sentence: a city this big needs no more
 
 
@@ -170,9 +169,7 @@ def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
         return 7.0  # a user's own `[[places]]` entry outranks same-named towns
     score = math.log10(gaz.pop[pid] + 1)
     kind = gaz.kind[pid]
-    if kind == KIND_ADMIN1 and surface.key.rsplit(" ", 1)[-1] not in AREA_WORDS and any(
-            gaz.kind[p] == KIND_COUNTRY or (gaz.kind[p] >= KIND_ADMIN2 and gaz.pop[p] >= NOTABLE_TOWN)
-            for p in surface.senses if p != pid):
+    if kind == KIND_ADMIN1 and region_named_like_town(gaz, surface.key, surface.senses, pid):
         # Summed over all its towns, a region's population flatters it against
         # a city or a country of its name (`Kharkiv` is the city unless the oblast
         # is said; Georgia); not against villages (Wales).
