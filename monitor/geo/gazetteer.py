@@ -182,6 +182,7 @@ class Gazetteer:
         self.code_cache: dict[str, str] = {"": NO_NAME}
         self.memo: dict[tuple[str, str], bool] = {}  # per-name facts the mention filters reuse
         self._cand_cache: dict[str, tuple[int, ...]] = {}
+        self._main_keys: dict[int, str] = {}
 
     def __len__(self) -> int:
         return len(self.names)
@@ -261,6 +262,15 @@ class Gazetteer:
                 key = " ".join(tokens[last - n + 1 : last + 1])
                 if key in self.user_index:
                     yield last - n + 1, n, TAG_NAME, key
+
+    def main_key(self, pid: int) -> str:
+        """`name_key` of a place's own name (cached: the resolver asks per article)."""
+        got = self._main_keys.get(pid)
+        if got is None:
+            got = name_key(self.names[pid])
+            if len(self._main_keys) < 100_000:
+                self._main_keys[pid] = got
+        return got
 
     def region_of(self, pid: int) -> int | None:
         return self.region_ids.get(self.admin1[pid]) if self.admin1[pid] else None

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from itertools import compress
 from operator import not_
 
-from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer, name_key
+from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
 from monitor.geo.tokens import FIRST_CHAR, Tokens, capitalised
 
 
@@ -319,7 +319,7 @@ def _famous(gaz: Gazetteer, key: str) -> bool:
     city of a million."""
     for pid in gaz.candidates(key)[:3]:
         kind, pop = gaz.kind[pid], gaz.pop[pid]
-        if kind > 1 and name_key(gaz.names[pid]) != key:
+        if kind > 1 and gaz.main_key(pid) != key:
             continue  # `Soul` is one of Seoul's alternate names, not a famous name
         if kind == 0 or (kind > 1 and pop >= 1_000_000) or (
                 kind == 1 and pop >= 1_000_000 and key not in GENERIC_AREA_NAMES):

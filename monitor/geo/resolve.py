@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from monitor.geo.gazetteer import Gazetteer, name_key
+from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import NOTABLE_TOWN, Mention, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
 
@@ -155,7 +155,7 @@ def _area_over_villages(gaz: Gazetteer, key: str, senses: list[int]) -> list[int
     in Yorkshire). Against a city (Kharkiv) or another area (Georgia) it still does."""
     area = senses[0]
     if (gaz.kind[area] > KIND_ADMIN1 or gaz.pop[area] < 1_000_000 or area >= gaz.base_len
-            or name_key(gaz.names[area]) != key):
+            or gaz.main_key(area) != key):
         return senses
     for p in senses[1:]:
         if (p >= gaz.base_len or gaz.kind[p] <= KIND_ADMIN1 or gaz.pop[p] >= NOTABLE_TOWN
@@ -372,7 +372,7 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     if kind <= KIND_ADMIN1:
         ok = not s.common or local >= 1.0 or pop >= 5_000_000
     elif s.common and (pop < (CLEAN_MIN_POP if s.clean else 1_000_000)
-                       or name_key(gaz.names[pid]) != s.key):
+                       or gaz.main_key(pid) != s.key):
         # (A city of 300,000 written mid-sentence, `in Denver's suburbs`, stands alone:
         # the top-5,000 list holds Boston and Denver for their frequency as names;
         # `Man Utd`, `Mobile`, `Commonwealth` name smaller places and need more.)
