@@ -54,6 +54,8 @@ MULTI_MIN_POP = 5_000
 # England, over Wales for the BBC: 500x).
 HOME_RATIO = 100
 LEARNED_HOME_RATIO = 10
+# A country or region by its own name wins outright over namesake towns this much smaller.
+AREA_OVER_VILLAGES = 100
 CLEAN_MIN_POP = 300_000  # a common word used mid-sentence: a city this big needs no more
 
 
@@ -159,7 +161,7 @@ def _area_over_villages(gaz: Gazetteer, key: str, senses: list[int]) -> list[int
         return senses
     for p in senses[1:]:
         if (p >= gaz.base_len or gaz.kind[p] <= KIND_ADMIN1 or gaz.pop[p] >= NOTABLE_TOWN
-                or gaz.pop[p] * HOME_RATIO > gaz.pop[area]):
+                or gaz.pop[p] * AREA_OVER_VILLAGES > gaz.pop[area]):
             return senses  # Durango, Colorado (18,000) still competes with Durango, Mexico
     return [area]
 
