@@ -6,12 +6,16 @@ import logging
 import sys
 import time
 
+from monitor.redact import mask_text
+
 
 class _Formatter(logging.Formatter):
     converter = time.gmtime  # type: ignore[assignment]  # UTC timestamps
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        # Secrets in any URL (an exception's text too) are masked and control/bidi
+        # characters from file names or feed titles removed, in this one place.
+        line = mask_text(super().format(record))
         # One event, one line: fold tracebacks and multi-line messages.
         return line.replace("\n", " | ")
 

@@ -7,6 +7,7 @@ the terminal, so the embedded default config shows alerts at once.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from datetime import UTC, datetime
@@ -34,8 +35,10 @@ def _write(body: str, title: str, notify_type: str, meta: dict[str, Any], *args:
     entry = f"=== {stamp} [{notify_type}] {title}\n{body.rstrip()}\n\n"
     with _lock:
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as fh:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # 0600: alert text is for the service user only (like the database).
+            with open(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a",
+                      encoding="utf-8") as fh:
                 fh.write(entry)
         if _echo:
             sys.stdout.write(entry)

@@ -15,6 +15,7 @@ survive a restart and neither blocks a thread silently.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import threading
@@ -24,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import apprise
+from apprise.decorators.base import CustomNotifyPlugin
 
 from monitor.alerts import alertlog  # noqa: F401  (registers the alertlog:// schema)
-from monitor.redact import mask_url
+from monitor.redact import mask_text, mask_url
 from monitor.settings.alerts import is_config_file
 
 log = logging.getLogger(__name__)
@@ -97,8 +99,11 @@ class Service:
 def _service(plugin: Any) -> Service:
     obj = apprise.Apprise()
     obj.add(plugin)
-    formats = tuple(str(getattr(f, "value", f)) for f in _as_tuple(getattr(plugin, "notify_format", "text")))
-    gap = float(getattr(plugin, "request_rate_per_sec", 0) or 0)
+    formats = _formats(plugin)
+    # A custom plugin (`alertlog://`, a user's @notify function) is a local call: Apprise's
+    # default 5.5 s between two calls paces nothing real, so it writes at once.
+    local = isinstance(plugin, CustomNotifyPlugin)
+    gap = 0.0 if local else float(getattr(plugin, "request_rate_per_sec", 0) or 0)
     # Our lane paces the target instead (see Sender.min_interval); Apprise must not sleep.
     plugin.request_rate_per_sec = 0
     return Service(obj, plugin, str(getattr(plugin, "service_name", type(plugin).__name__)),
@@ -109,6 +114,21 @@ def _service(plugin: Any) -> Service:
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, list | tuple) else (value,)
+
+
+def _formats(plugin: Any) -> tuple[str, ...]:
+    """The plugin's formats, the one the URL asks for (`?format=markdown`) first."""
+    formats = [str(getattr(f, "value", f)) for f in _as_tuple(getattr(plugin, "notify_format", "text"))]
+    resolve = getattr(plugin, "resolve_format", None)
+    if callable(resolve):
+        try:
+            chosen = str(getattr(resolve(None), "value", ""))
+        except Exception:  # an older or odd plugin: keep its declared order
+            chosen = ""
+        if chosen in formats:
+            formats.remove(chosen)
+            formats.insert(0, chosen)
+    return tuple(formats)
 
 
 class Sender:
@@ -180,6 +200,10 @@ class Sender:
                 results.append(ServiceResult(svc.name, svc.url, True, "already delivered", fmt))
                 continue
             title, body = render(fmt, svc.body_maxlen)
+            if fmt == "html" and svc.title_maxlen > 0 and fixed_format is None:
+                # A title field of its own (an e-mail subject, Matrix) is plain text that
+                # the plugin escapes itself; only a title blended into the body stays escaped.
+                title = html.unescape(title)
             first_title = first_title or title
             results.append(_notify(svc, title, body, fmt, notify_type, key))
         failed = [r for r in results if not r.ok]
@@ -204,7 +228,8 @@ def _notify(svc: Service, title: str, body: str, fmt: str, notify_type: str, key
         result = svc.obj.notify(body=body, title=title, body_format=fmt, notify_type=notify_type,
                                 log_callback=_collect)
     except Exception as exc:
-        return ServiceResult(svc.name, svc.url, False, f"apprise raised {type(exc).__name__}: {exc}", fmt)
+        return ServiceResult(svc.name, svc.url, False,
+                             mask_text(f"apprise raised {type(exc).__name__}: {exc}")[:300], fmt)
     if bool(result):
         return ServiceResult(svc.name, svc.url, True, "", fmt)
     return ServiceResult(svc.name, svc.url, False, _failure_reason(messages), fmt)
@@ -225,8 +250,8 @@ def _without_apprise_retry(url: str) -> str:
 def _failure_reason(messages: list[str]) -> str:
     for text in reversed(messages):
         if "fail" in text.lower() or "error" in text.lower():
-            return mask_url(text)[:300]
-    return mask_url(messages[-1])[:300] if messages else "delivery failed"
+            return mask_text(text)[:300]
+    return mask_text(messages[-1])[:300] if messages else "delivery failed"
 
 
 def _is_permanent(reason: str) -> bool:

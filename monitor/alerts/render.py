@@ -94,6 +94,25 @@ def title_text(text: str, limit: int = TITLE_CHARS) -> str:
     return clean_line(text, limit).replace("<", "‹").replace(">", "›")
 
 
+def title_for(text: str, fmt: str, limit: int = TITLE_CHARS) -> str:
+    """A title escaped for `fmt` like a body, within `limit` characters once escaped.
+
+    Services without a title field (Mattermost, Telegram...) get it blended into the
+    body as a Markdown heading or an HTML tag, and Markdown services may render their
+    title field too: `[click](http://evil)` must arrive as text, not as a live link.
+    """
+    plain = title_text(text, limit)
+    escape = {"markdown": escape_markdown, "html": lambda s: html.escape(s, quote=True)}.get(fmt)
+    if escape is None:
+        return plain
+    out = escape(plain)
+    while len(out) > limit and plain:  # escaping grew it: shorten the text, not the escapes
+        plain = plain[: max(0, len(plain) - (len(out) - limit) - 1)].rstrip() + "…"
+        plain = "" if plain == "…" else plain
+        out = escape(plain)
+    return out
+
+
 _FINALIZE: dict[str, Callable[[str], str]] = {
     "text": clean,
     "markdown": escape_markdown,
@@ -223,7 +242,7 @@ class Renderer:
 
     def alert(self, item: AlertItem, fmt: str, max_chars: int = DEFAULT_MAX_CHARS) -> Rendered:
         ctx = item_context(item, fmt)
-        title = self._title(ctx, ctx["article"]["title"] or "(untitled)")
+        title = self._title(ctx, ctx["article"]["title"] or "(untitled)", fmt)
         body = self._body("alert", fmt, ctx)
         return Rendered(title, cap(body, fmt, max_chars), fmt)
 
@@ -234,7 +253,7 @@ class Renderer:
         noun = "article" if len(items) == 1 else "articles"
         if not ctx["rules"]:
             ctx["rules"] = [clean_line(r, FIELD_CHARS["rule"]) for r in rules_if_empty]
-        title = self._title(ctx, f"newsmon {reason}: {len(items)} {noun} ({rules})", "digest_title")
+        title = self._title(ctx, f"newsmon {reason}: {len(items)} {noun} ({rules})", fmt, "digest_title")
         body = self._body("digest", fmt, ctx)
         if len(body) > max_chars and len(items) > 1:
             # Drop the oldest until it fits rather than cut through markup.
@@ -246,14 +265,15 @@ class Renderer:
                 body = self._body("digest", fmt, ctx)
         return Rendered(title, cap(body, fmt, max_chars), fmt)
 
-    def _title(self, ctx: dict[str, Any], default: str, key: str = "title") -> str:
+    def _title(self, ctx: dict[str, Any], default: str, fmt: str, key: str = "title") -> str:
+        """The user's title template (rendered as text) or `default`, escaped for `fmt`."""
         tmpl = self._user.get(key)
         if tmpl is not None:
             try:
-                return title_text(tmpl.render(ctx))
+                return title_for(tmpl.render(ctx), fmt)
             except Exception:  # a data-dependent template bug: fall back, never drop the alert
                 pass
-        return title_text(default)
+        return title_for(default, fmt)
 
     def _body(self, kind: str, fmt: str, ctx: dict[str, Any]) -> str:
         ctx.setdefault("omitted", 0)

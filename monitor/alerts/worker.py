@@ -164,9 +164,12 @@ def _digest_reason(reasons: Sequence[str]) -> str:
     return "digest" if not shown or shown == ["digest"] else ", ".join(shown)
 
 
-def deliver_pending_once(delivery: Delivery, pace: bool = True) -> tuple[int, int]:
+def deliver_pending_once(delivery: Delivery, pace: bool = True, force: bool = True) -> tuple[int, int]:
     """`--once`: release due digests, then try every target's queue in order,
-    stopping a lane at its first failure. Returns (delivered, still queued)."""
+    stopping a lane at its first failure. Returns (delivered, still queued).
+
+    `force`: a queued alert waiting out its retry backoff is tried now too (someone
+    asked for this pass); held alerts (quiet hours, digests) stay held until due."""
     store = delivery.store
     delivery.release_due()
     delivered = 0
@@ -174,7 +177,7 @@ def deliver_pending_once(delivery: Delivery, pace: bool = True) -> tuple[int, in
         tried: set[int] = set()
         gap = delivery.min_interval(target) if pace else 0.0
         while (row := store.next_for(target)) is not None and row.id not in tried:
-            if row.next_attempt_at > delivery.now():
+            if not force and row.next_attempt_at > delivery.now():
                 break
             if tried and gap:
                 time.sleep(gap)

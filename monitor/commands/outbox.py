@@ -6,7 +6,9 @@
 
 `retry` moves dead letters back to the queue (with a fresh retry budget) and,
 unless `--no-send`, tries them at once, printing the outcome per alert; a
-running daemon also picks re-queued alerts up. Secrets in URLs are masked.
+queued alert waiting out its retry backoff is tried at once too. Held alerts
+(quiet hours, digests) are not: they go out when their hold ends. A running
+daemon also picks re-queued alerts up. Secrets in URLs are masked.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from monitor.redact import mask_text
 
 STATES = ("pending", "held", "dead", "sent", "batched", "all")
 
@@ -83,7 +87,7 @@ def outbox_command(ctx: click.Context, config_path: Path | None, state_dir: Path
                 "id": r.id, "target": r.target, "key": r.key, "state": r.state, "title": r.title,
                 "rules": list(r.rules), "attempts": r.attempts, "created_at": _when(r.created_at),
                 "next_attempt_at": _when(r.next_attempt_at), "release_at": _when(r.release_at),
-                "sent_at": _when(r.sent_at), "reason": r.reason, "last_error": r.last_error,
+                "sent_at": _when(r.sent_at), "reason": r.reason, "last_error": mask_text(r.last_error),
             }, ensure_ascii=False))
         return
     if not rows:
@@ -94,52 +98,83 @@ def outbox_command(ctx: click.Context, config_path: Path | None, state_dir: Path
                 "pending": f"next {_when(r.next_attempt_at)}",
                 "sent": f"at {_when(r.sent_at)}"}.get(r.state, "")
         click.echo(f"{r.id:>6}  {r.state:<7} {r.target:<16} attempts {r.attempts:<3} {when}  "
-                   f"{', '.join(r.rules) or '-'}: {r.title[:80]}")
+                   f"{', '.join(r.rules) or '-'}: {mask_text(r.title)[:80]}")
         if r.last_error and r.state in ("pending", "dead"):
-            click.echo(f"        last error: {r.last_error[:300]}")
+            click.echo(f"        last error: {mask_text(r.last_error)[:300]}")
 
 
 @outbox_command.command("retry")
 @_with_common
 @click.argument("row_id", required=False, type=int)
 @click.option("--all", "all_rows", is_flag=True, help="Re-queue every dead letter.")
-@click.option("--send/--no-send", default=True, help="Try the re-queued alerts now (default).")
+@click.option("--send/--no-send", default=True, help="Try the alerts now (default).")
 @click.pass_context
 def retry_command(ctx: click.Context, config_path: Path | None, state_dir: Path | None,
                   row_id: int | None, all_rows: bool, send: bool) -> None:
-    """Re-queue a dead letter (ID) or all of them (--all), and try them now."""
+    """Send alert ID now (a dead letter is re-queued first; a queued one skips its
+    retry backoff), or re-queue every dead letter (--all) and try them now."""
     if (row_id is None) == (not all_rows):
         raise click.UsageError("give one alert ID or --all")
     config_path, state_dir = _merged(ctx, config_path, state_dir)
     config, store = _open(config_path, state_dir)
     try:
         now = datetime.now(UTC)
-        dead = [r for r in store.rows("dead", limit=100_000) if all_rows or r.id == row_id]
-        if not dead:
-            click.echo(f"alert {row_id} is not a dead letter" if row_id is not None else "no dead letters")
-            sys.exit(1)
-        count = store.requeue(None if all_rows else row_id, now)
-        click.echo(f"re-queued {count} alert(s)")
+        if all_rows:
+            chosen = store.rows("dead", limit=100_000)
+            if not chosen:
+                click.echo("no dead letters")
+                sys.exit(1)
+        else:
+            assert row_id is not None
+            row = store.get(row_id)
+            problem = _not_retryable(row, row_id)
+            if problem:
+                click.echo(problem)
+                sys.exit(1)
+            assert row is not None
+            chosen = [row]
+        dead = [r for r in chosen if r.state == "dead"]
+        if dead:
+            count = store.requeue(None if all_rows else dead[0].id, now)
+            click.echo(f"re-queued {count} alert(s)")
         if not send:
             return
-        from monitor.alerts.deliver import Sender
-        from monitor.alerts.worker import Delivery
-
-        delivery = Delivery(store, Sender(config.targets), config.alerts, lambda: datetime.now(UTC),
-                            config.rules)
-        failed = 0
-        for r in dead:
-            row = store.get(r.id)
-            if row is None or row.state != "pending":
-                continue
-            ok = delivery.attempt(row)
-            after = store.get(r.id)
-            note = "" if ok or after is None else f": {after.state}, {after.last_error[:200]}"
-            click.echo(f"{r.id}: {'sent' if ok else 'not sent'} to {r.target}{note}")
-            failed += not ok
-        sys.exit(1 if failed else 0)
+        sys.exit(_send_now(config, store, [r.id for r in chosen]))
     finally:
         store.close()
+
+
+def _not_retryable(row: Any, row_id: int) -> str:
+    """Why `retry ID` cannot send this row now ("" if it can: dead or queued)."""
+    if row is None:
+        return f"no alert {row_id} in the outbox"
+    if row.state == "held":
+        return (f"alert {row_id} is held ({row.reason}) until {_when(row.release_at)}; it goes out "
+                f"then, in one digest with the target's other held alerts")
+    if row.state in ("sent", "batched"):
+        done = "already sent" if row.state == "sent" else f"folded into a digest ({row.last_error})"
+        return f"alert {row_id} was {done}"
+    return ""
+
+
+def _send_now(config: Any, store: Any, row_ids: list[int]) -> int:
+    """Try each queued row now, whatever its retry backoff; the exit status (1 if any failed)."""
+    from monitor.alerts.deliver import Sender
+    from monitor.alerts.worker import Delivery
+
+    delivery = Delivery(store, Sender(config.targets), config.alerts, lambda: datetime.now(UTC),
+                        config.rules)
+    failed = 0
+    for row_id in row_ids:
+        row = store.get(row_id)
+        if row is None or row.state != "pending":
+            continue
+        ok = delivery.attempt(row)
+        after = store.get(row_id)
+        note = "" if ok or after is None else f": {after.state}, {mask_text(after.last_error)[:200]}"
+        click.echo(f"{row_id}: {'sent' if ok else 'not sent'} to {row.target}{note}")
+        failed += not ok
+    return 1 if failed else 0
 
 
 @outbox_command.command("log")
@@ -158,7 +193,8 @@ def log_command(ctx: click.Context, config_path: Path | None, state_dir: Path | 
         store.close()
     for e in entries:
         click.echo(f"{_when(e['at'])}  alert {e['outbox_id']:<5} {e['target']:<16} "
-                   f"{'ok  ' if e['ok'] else 'FAIL'} {e['title'][:60]}  [{_services(e['detail'])}]")
+                   f"{'ok  ' if e['ok'] else 'FAIL'} {mask_text(e['title'])[:60]}  "
+                   f"[{mask_text(_services(e['detail']))}]")
 
 
 def _services(detail: str) -> str:

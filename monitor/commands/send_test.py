@@ -23,6 +23,7 @@ def send_test_command(target: str, config_path: Path | None) -> None:
     from monitor.alerts.render import Renderer
     from monitor.alerts.route import AlertItem, Excerpt
     from monitor.cli import EXIT_CONFIG, load_or_exit
+    from monitor.redact import mask_text
 
     config = load_or_exit(config_path)
     if target not in config.targets and not target.startswith("tag:"):
@@ -48,9 +49,9 @@ def send_test_command(target: str, config_path: Path | None) -> None:
 
     result = Sender(config.targets).send_rendered(target, render, "info", key=item.article_id)
     if not result.services:
-        click.echo(f"{target}: FAILED: {result.reason}")
+        click.echo(mask_text(f"{target}: FAILED: {result.reason}"))
     for s in result.services:
         status = "OK    " if s.ok else "FAILED"
         why = f": {s.reason}" if s.reason else ""
-        click.echo(f"{target}: {status} {s.service} {s.url} ({s.format}){why}")
+        click.echo(mask_text(f"{target}: {status} {s.service} {s.url} ({s.format}){why}"))
     sys.exit(0 if result.ok else 1)

@@ -18,12 +18,13 @@ _ORDER = {"failing": 0, "error": 1, "silent": 2, "never": 3, "ok": 4, "disabled"
 
 def feed_rows(config: Any, states: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per configured feed (state or not), failing ones first."""
+    from monitor.redact import mask_text, mask_url
     from monitor.sources.feeds import state_key
 
     rows = []
     for feed in config.feeds:
         st = states.get(state_key(feed.name)) or {}
-        if st.get("url") not in (None, feed.url):
+        if st.get("url") not in (None, feed.url, mask_url(feed.url)):
             st = {}  # state of an older URL: this one was never polled
         failures = int(st.get("failures", 0) or 0)
         if not feed.enabled:
@@ -45,8 +46,9 @@ def feed_rows(config: Any, states: dict[str, dict[str, Any]]) -> list[dict[str, 
             "items_total": st.get("items_total", 0),
             "items_new": st.get("items_new", 0),
             "items_seen_total": st.get("items_seen_total", 0),
-            "last_error": st.get("last_error") or "",
-            "moved_to": st.get("moved_to"),
+            # Masked again: states written before masking may hold a token.
+            "last_error": mask_text(st.get("last_error") or ""),
+            "moved_to": mask_url(st["moved_to"]) if st.get("moved_to") else None,
         })  # fmt: skip
     rows.sort(key=lambda r: (_ORDER.get(r["status"], 9), -r["failures"], r["name"]))
     return rows

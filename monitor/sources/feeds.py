@@ -16,6 +16,7 @@ import concurrent.futures.process
 import contextlib
 import logging
 import multiprocessing
+import os
 import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -23,12 +24,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.article import RawItem
+from monitor.redact import mask_text, mask_url
 from monitor.settings import Config
 from monitor.settings.feeds import FeedConfig
 from monitor.settings.types import format_duration
 from monitor.sources.feedparse import ParsedFeed, key_hash, parse_feed
 from monitor.sources.feedpolicy import backfill_alerts, health_step, hold_until, parse_time
 from monitor.sources.fetch import Fetcher, FetchResult
+from monitor.sources.workerguard import die_with_parent
 from monitor.store.base import SourceStateStore
 
 log = logging.getLogger("monitor.feeds")
@@ -99,8 +102,10 @@ class FeedPoller:
         with self._lock:
             if self._pool is None:
                 # spawn, not fork: this process has threads (scheduler, loop, watchdog).
+                # Workers exit when this process dies, even by kill -9 (workerguard.py).
                 self._pool = concurrent.futures.ProcessPoolExecutor(
-                    self.config.fetch.parse_workers, mp_context=multiprocessing.get_context("spawn")
+                    self.config.fetch.parse_workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=die_with_parent, initargs=(os.getpid(),),
                 )
             return self._pool
 
@@ -219,8 +224,10 @@ class FeedPoller:
         if loaded is None:
             loaded = await self._run_io(self.sources.get, key)
         state: dict[str, Any] = dict(loaded or {})
-        if state.get("url") != feed.url:
-            state = {"url": feed.url}  # a new feed, or its URL changed: start over
+        shown_url = mask_url(feed.url)  # the state is shown by `status`: never a token in it
+        if state.get("url") not in (shown_url, feed.url):  # (older states hold the raw URL)
+            state = {}  # a new feed, or its URL changed: start over
+        state["url"] = shown_url
         now = self.clock()
         hold = parse_time(state.get("hold_until"))
         # Scheduled polls respect backoff/ttl/skipHours; `poll_all` only an explicit Retry-After.
@@ -249,15 +256,16 @@ class FeedPoller:
         error, kind = result.error, str(result.kind)
         if result.outcome == "ok":
             parsed, error, kind = await self._parse(feed, result, state.get("recent") or ())
-        if result.moved_to and (
-            result.moved_to != state.get("moved_to") or feed.name not in self._moved_logged
+        moved_to = mask_url(result.moved_to) if result.moved_to else None
+        if moved_to and (
+            moved_to != state.get("moved_to") or feed.name not in self._moved_logged
         ):
             self._moved_logged.add(feed.name)  # once per run, and again when the target changes
             log.warning(
                 "feed %s: moved permanently (HTTP 301/308) to %s; update its url in the config",
-                feed.name, result.moved_to,
+                feed.name, moved_to,
             )  # fmt: skip
-        state["moved_to"] = result.moved_to
+        state["moved_to"] = moved_to
         if error:
             self._failed(feed, state, result, error, kind, now)
         else:
@@ -337,7 +345,7 @@ class FeedPoller:
         now: datetime,
     ) -> None:  # fmt: skip
         failures = int(state.get("failures", 0)) + 1
-        state.update(failures=failures, last_error=error, error_kind=kind)
+        state.update(failures=failures, last_error=mask_text(error), error_kind=kind)
         hold, _why = hold_until(
             now, feed.interval, failures=failures, max_backoff=self.config.fetch.max_backoff,
             retry_after=result.retry_after,

@@ -7,7 +7,11 @@ writer anyway; waiting on our lock is cheaper than on its busy handler).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
+import stat
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +23,8 @@ import sqlalchemy as sa
 
 from monitor.store.base import DeliveryLogEntry, NewAlert, OutboxRow
 from monitor.store.schema import delivery_log, migrate, outbox, seen_articles, source_state
+
+log = logging.getLogger("monitor.store")
 
 
 class StateError(RuntimeError):
@@ -43,9 +49,13 @@ def open_store(url_or_dir: str | Path) -> Store:
         return Store(sa.create_engine(text))
     folder = Path(text).expanduser()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
     except OSError as exc:
         raise StateError(f"{folder}: cannot create the state directory: {exc.strerror}") from None
+    try:
+        private_file(folder / "newsmon.db")  # SQLite gives -wal/-shm the database's mode
+    except OSError as exc:
+        raise StateError(f"{folder / 'newsmon.db'}: cannot create the database: {exc.strerror}") from None
     engine = sa.create_engine(f"sqlite:///{folder / 'newsmon.db'}", connect_args={"timeout": 30})
 
     @sa.event.listens_for(engine, "connect")
@@ -57,6 +67,26 @@ def open_store(url_or_dir: str | Path) -> Store:
         cur.close()
 
     return Store(engine)
+
+
+def private_dir(folder: Path) -> None:
+    """Create `folder` 0700 (alert text, delivery logs: only for the service user);
+    warn, not change, if an existing one is open to others (that is the admin's call)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o077:
+        log.warning("state directory %s is open to other users (mode %o): it holds article text, "
+                    "alerts and the delivery log; run `chmod 700 %s`", folder, mode, folder)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` 0600 if missing; tighten our own database files if an older version left
+    them readable by others."""
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
+    for own in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):  # missing, or not ours to change
+            if stat.S_IMODE(own.stat().st_mode) & 0o077:
+                own.chmod(0o600)
 
 
 class Store:
