@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -210,3 +211,80 @@ def test_digest_template_paths_are_relative_to_the_config_file(tmp_path: Path) -
     templates = load_config(conf).alerts.templates
     assert templates is not None and templates.digest_markdown == tmp_path / "tpl" / "d.md.j2"
     assert Renderer(templates).digest([hostile_item()], "markdown", "UTC").body == "1 new"
+
+
+# -- titles are escaped like bodies, checked at real endpoints -------------------------------------
+
+EVIL_TITLE = "Izium [click](http://evil) ![i](http://evil/x.png) Q&A *bold*"
+
+
+def _deliver_one(tmp_path: Path, target_urls: list[str], title: str = EVIL_TITLE,
+                 templates: str = "") -> None:
+    from monitor.app import App
+    from monitor.article import RawItem
+    from monitor.settings import load_config
+
+    cfg = tmp_path / "c.toml"
+    urls = ", ".join(f'"{u}"' for u in target_urls)
+    cfg.write_text(f'[[rules]]\nname = "izium"\nquery = "Izium"\nnotify = ["t"]\n'
+                   f"[targets]\nt = [{urls}]\n[alerts]\n{templates}", encoding="utf-8")
+    app = App(load_config(cfg), state_dir=tmp_path / "state", echo_alerts=False)
+    app.open()
+    try:
+        assert app.pipeline is not None
+        app.pipeline.process(RawItem("wire", "k1", title=title, body="Fighting near Izium today."))
+        assert app.run_once().delivered == 1
+    finally:
+        app.stop()
+
+
+def _no_live_markdown(text: str) -> None:
+    assert "[click](" not in text and "![i](" not in text, text
+    assert "\\[click\\](http://evil)" in text and "!\\[i\\](http://evil/x.png)" in text, text
+
+
+def test_title_is_markdown_escaped_on_markdown_services(tmp_path: Path, endpoint: Any) -> None:
+    # Mattermost has no title field: Apprise makes the title a Markdown heading of the message.
+    mmost = f"mmost://127.0.0.1:{endpoint.port}/abcdefghijklmnopqrstuvwxyz?format=markdown"
+    _deliver_one(tmp_path, [mmost, endpoint.url + "?format=markdown"])
+    chat, hook = sorted(endpoint.wait_for(2), key=lambda p: "text" not in p)
+    heading = chat["text"].splitlines()[0]
+    assert heading.startswith("# Izium")
+    _no_live_markdown(heading)
+    _no_live_markdown(hook["title"])  # a JSON hook asked for Markdown gets an escaped title field
+    _no_live_markdown(hook["message"])
+
+
+def test_title_is_html_escaped_where_it_joins_an_html_body_and_plain_in_a_subject(
+        tmp_path: Path, endpoint: Any, smtp: Any) -> None:
+    import email
+    from email import policy as email_policy
+
+    mmost = f"mmost://127.0.0.1:{endpoint.port}/abcdefghijklmnopqrstuvwxyz?format=html"
+    _deliver_one(tmp_path, [mmost, smtp.url], title="Izium Q&A <img src=x>")
+    [chat] = endpoint.wait_for(1)
+    head = chat["text"].split("<br />")[0]
+    assert head == "<b>Izium Q&amp;A ‹img src=x›</b>", head
+    [mail] = smtp.wait_for(1)
+    subject = str(email.message_from_bytes(mail, policy=email_policy.default)["subject"])
+    assert subject == "Izium Q&A ‹img src=x›"  # a subject is plain text, not HTML
+
+
+def test_user_title_template_and_digest_titles_are_escaped_too(tmp_path: Path, endpoint: Any) -> None:
+    mmost = f"mmost://127.0.0.1:{endpoint.port}/abcdefghijklmnopqrstuvwxyz?format=markdown"
+    _deliver_one(tmp_path, [mmost], templates='templates = { title = "ALERT {{ article.title }}" }\n')
+    heading = endpoint.wait_for(1)[0]["text"].splitlines()[0]
+    assert heading.startswith("# ALERT Izium")
+    _no_live_markdown(heading)
+    conf = TemplatesConfig(digest_title="{% for g in groups %}{% for a in g['items'] %}"
+                                        "{{ a.article.title }}{% endfor %}{% endfor %}")
+    digest = Renderer(conf).digest([hostile_item(title=EVIL_TITLE)], "markdown", "UTC")
+    _no_live_markdown(digest.title)
+    default = Renderer().digest([hostile_item(rules=("a_[b](http://evil)",))], "markdown", "UTC")
+    assert "[b](http://evil)" not in default.title and "\\[b\\](http://evil)" in default.title
+
+
+def test_escaped_title_stays_within_the_title_limit() -> None:
+    out = Renderer().alert(hostile_item(title="[x]" * 200), "markdown")
+    assert len(out.title) <= 250 and out.title.endswith("…")
+    assert not out.title.rstrip("…").endswith("\\")  # never a dangling escape
