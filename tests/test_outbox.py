@@ -233,3 +233,69 @@ def test_partial_failure_in_one_target_does_not_resend_to_the_service_that_took_
     finally:
         app.stop()
         chat.down()
+
+
+def test_local_alertlog_target_writes_at_once_not_every_5_5_s(tmp_path: Path, running: Any) -> None:
+    log_file = tmp_path / "alerts.log"
+    app = running(write(tmp_path, f'local = ["alertlog://{log_file}"]', notify='["local"]'))
+    assert app.delivery.min_interval("local") == 0  # Apprise's default would be 5.5 s
+    start = time.monotonic()
+    app._submit(items(3))
+    while time.monotonic() - start < 10 and (not log_file.exists() or log_file.read_text().count("=== ") < 3):
+        time.sleep(0.05)
+    assert log_file.read_text().count("=== ") == 3
+    assert time.monotonic() - start < 3  # paced at 5.5 s this took over 11 s
+
+
+def _queued_in_backoff(tmp_path: Path, chat: Endpoint) -> tuple[Path, Path, int]:
+    """One alert whose first attempt failed: queued, next attempt 10 minutes away."""
+    cfg = write(tmp_path, f'chat = ["{chat.url}"]', 'retry_initial = "10m"\nretry_max = "1h"\n',
+                notify='["chat"]')
+    state = tmp_path / "state"
+    app = App(load_config(cfg), state_dir=state, echo_alerts=False)
+    app.open()
+    try:
+        assert app.pipeline is not None and app.store is not None
+        app.pipeline.process(items(1)[0])
+        assert app.run_once().queued == 1
+        [row] = app.store.rows("pending")
+        assert row.attempts == 1 and row.next_attempt_at.timestamp() > time.time() + 500
+    finally:
+        app.stop()
+    return cfg, state, row.id
+
+
+def test_run_once_tries_a_queued_alert_now_whatever_its_backoff(tmp_path: Path) -> None:
+    chat = Endpoint()  # down for the first attempt
+    cfg, state, _row_id = _queued_in_backoff(tmp_path, chat)
+    chat.up()
+    try:
+        app = App(load_config(cfg), state_dir=state, echo_alerts=False)
+        app.open()
+        try:
+            assert app.run_once().delivered == 1
+        finally:
+            app.stop()
+        assert [g["title"] for g in chat.wait_for(1)] == ["Izium update 0"]
+    finally:
+        chat.down()
+
+
+def test_outbox_retry_id_sends_a_queued_alert_now(tmp_path: Path) -> None:
+    chat = Endpoint()
+    cfg, state, row_id = _queued_in_backoff(tmp_path, chat)
+    chat.up()
+    try:
+        out = CliRunner().invoke(main, ["outbox", "retry", str(row_id), "--config", str(cfg),
+                                        "--state-dir", str(state)])
+        assert out.exit_code == 0, out.output
+        assert f"{row_id}: sent to chat" in out.output
+        assert [g["title"] for g in chat.wait_for(1)] == ["Izium update 0"]
+        again = CliRunner().invoke(main, ["outbox", "retry", str(row_id), "--config", str(cfg),
+                                          "--state-dir", str(state)])
+        assert again.exit_code == 1 and "already sent" in again.output
+        missing = CliRunner().invoke(main, ["outbox", "retry", "999", "--config", str(cfg),
+                                            "--state-dir", str(state)])
+        assert missing.exit_code == 1 and "no alert 999" in missing.output
+    finally:
+        chat.down()

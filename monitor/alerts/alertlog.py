@@ -27,10 +27,19 @@ def configure(default_path: Path | None, echo: bool = True) -> None:
     _echo = echo
 
 
+def _log_path(meta: dict[str, Any]) -> Path | None:
+    """`alertlog:///var/log/a.log` -> /var/log/a.log (Apprise reads `var` as the host),
+    `alertlog://localhost/var/log/a.log` likewise; `alertlog://` -> the default."""
+    host = str(meta.get("host") or "").strip()
+    path = str(meta.get("fullpath") or "").strip()
+    if host and host != "localhost":
+        path = f"/{host}{path}"
+    return Path(path) if path not in ("", "/") else _default_path
+
+
 @notify(on="alertlog", name="newsmon alert log")
 def _write(body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
-    path_part = str(meta.get("fullpath") or meta.get("path") or "").strip()
-    path = Path(path_part) if path_part not in ("", "/") else _default_path
+    path = _log_path(meta)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     entry = f"=== {stamp} [{notify_type}] {title}\n{body.rstrip()}\n\n"
     with _lock:
