@@ -299,3 +299,30 @@ def test_outbox_retry_id_sends_a_queued_alert_now(tmp_path: Path) -> None:
         assert missing.exit_code == 1 and "no alert 999" in missing.output
     finally:
         chat.down()
+
+
+def test_outbox_retry_leaves_a_held_alert_held_unless_release(tmp_path: Path, endpoint: Endpoint) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    quiet = f'"{(now - timedelta(hours=1)):%H:%M}-{(now + timedelta(hours=1)):%H:%M}"'
+    cfg = write(tmp_path, f'chat = ["{endpoint.url}"]', f"quiet = {quiet}\n", notify='["chat"]')
+    state = tmp_path / "state"
+    app = App(load_config(cfg), state_dir=state, echo_alerts=False)
+    app.open()
+    try:
+        assert app.pipeline is not None and app.store is not None
+        app.pipeline.process(items(1)[0])
+        [row] = app.store.rows("held")
+    finally:
+        app.stop()
+    args = ["outbox", "retry", str(row.id), "--config", str(cfg), "--state-dir", str(state)]
+    held = CliRunner().invoke(main, args)
+    assert held.exit_code == 1 and "is held (quiet-hours)" in held.output and "--release" in held.output
+    time.sleep(0.2)
+    assert endpoint.received == []
+    released = CliRunner().invoke(main, [*args, "--release"])
+    assert released.exit_code == 0, released.output
+    assert "released alert" in released.output and ": sent to chat" in released.output
+    [digest] = endpoint.wait_for(1)
+    assert "Izium update 0" in digest["message"]

@@ -29,6 +29,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from monitor.alerts.route import AlertItem, Excerpt
+from monitor.redact import strip_unsafe
 from monitor.settings.alerts import FORMATS
 
 if TYPE_CHECKING:
@@ -40,8 +41,6 @@ DEFAULT_MAX_CHARS = 32_768
 FIELD_CHARS = {"title": 300, "source": 120, "place": 80, "rule": 120}
 ZWSP = "\u200b"
 
-# C0/C1 controls except tab and newline, bidi embeddings/overrides/isolates and marks.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 # `@everyone`, `@here`, `@channel`, `@room`, `@name` not inside an e-mail address.
 _AT_MENTION = re.compile(r"(?<![\w.+-])@(?=\w)")
 # Slack `<!channel>`, `<!here|...>`, `<@U123>`, Discord `<@123>`, `<@&role>`, `<#chan>`.
@@ -60,7 +59,7 @@ class TemplateProblem(Exception):
 
 def clean(text: str) -> str:
     """Remove control/bidi characters and defuse chat mentions (every format)."""
-    text = _UNSAFE.sub("", str(text))
+    text = strip_unsafe(text)  # controls except tab and newline, bidi controls and marks
     text = _AT_MENTION.sub("@" + ZWSP, text)
     return _ANGLE_MENTION.sub("<" + ZWSP, text)
 

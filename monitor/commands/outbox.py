@@ -1,13 +1,14 @@
 """`newsmon outbox`: list queued, held and dead-lettered alerts; re-queue dead letters.
 
     newsmon outbox [--state pending|held|dead|sent|all] [--json]
-    newsmon outbox retry ID | --all [--no-send]
+    newsmon outbox retry ID [--release] | --all [--no-send]
     newsmon outbox log [ID]
 
 `retry` moves dead letters back to the queue (with a fresh retry budget) and,
 unless `--no-send`, tries them at once, printing the outcome per alert; a
 queued alert waiting out its retry backoff is tried at once too. Held alerts
-(quiet hours, digests) are not: they go out when their hold ends. A running
+(quiet hours, digests) are not, unless `--release`: they go out when their
+hold ends. A running
 daemon also picks re-queued alerts up. Secrets in URLs are masked.
 """
 
@@ -108,11 +109,14 @@ def outbox_command(ctx: click.Context, config_path: Path | None, state_dir: Path
 @click.argument("row_id", required=False, type=int)
 @click.option("--all", "all_rows", is_flag=True, help="Re-queue every dead letter.")
 @click.option("--send/--no-send", default=True, help="Try the alerts now (default).")
+@click.option("--release", is_flag=True,
+              help="Also end the hold of a held alert (quiet hours, throttle, digest): send it now.")
 @click.pass_context
 def retry_command(ctx: click.Context, config_path: Path | None, state_dir: Path | None,
-                  row_id: int | None, all_rows: bool, send: bool) -> None:
+                  row_id: int | None, all_rows: bool, send: bool, release: bool) -> None:
     """Send alert ID now (a dead letter is re-queued first; a queued one skips its
-    retry backoff), or re-queue every dead letter (--all) and try them now."""
+    retry backoff; a held one only with --release), or re-queue every dead letter
+    (--all) and try them now."""
     if (row_id is None) == (not all_rows):
         raise click.UsageError("give one alert ID or --all")
     config_path, state_dir = _merged(ctx, config_path, state_dir)
@@ -127,11 +131,13 @@ def retry_command(ctx: click.Context, config_path: Path | None, state_dir: Path 
         else:
             assert row_id is not None
             row = store.get(row_id)
-            problem = _not_retryable(row, row_id)
+            problem = _not_retryable(row, row_id, release)
             if problem:
                 click.echo(problem)
                 sys.exit(1)
             assert row is not None
+            if row.state == "held":
+                sys.exit(_release(config, store, row, now))
             chosen = [row]
         dead = [r for r in chosen if r.state == "dead"]
         if dead:
@@ -144,36 +150,54 @@ def retry_command(ctx: click.Context, config_path: Path | None, state_dir: Path 
         store.close()
 
 
-def _not_retryable(row: Any, row_id: int) -> str:
-    """Why `retry ID` cannot send this row now ("" if it can: dead or queued)."""
+def _not_retryable(row: Any, row_id: int, release: bool) -> str:
+    """Why `retry ID` cannot send this row now ("" if it can: dead, queued, or held and --release)."""
     if row is None:
         return f"no alert {row_id} in the outbox"
-    if row.state == "held":
+    if row.state == "held" and not release:
         return (f"alert {row_id} is held ({row.reason}) until {_when(row.release_at)}; it goes out "
-                f"then, in one digest with the target's other held alerts")
+                f"then, in one digest with the target's other held alerts (--release sends it now)")
     if row.state in ("sent", "batched"):
         done = "already sent" if row.state == "sent" else f"folded into a digest ({row.last_error})"
         return f"alert {row_id} was {done}"
     return ""
 
 
-def _send_now(config: Any, store: Any, row_ids: list[int]) -> int:
-    """Try each queued row now, whatever its retry backoff; the exit status (1 if any failed)."""
+def _delivery(config: Any, store: Any) -> Any:
     from monitor.alerts.deliver import Sender
     from monitor.alerts.worker import Delivery
 
-    delivery = Delivery(store, Sender(config.targets), config.alerts, lambda: datetime.now(UTC),
-                        config.rules)
+    return Delivery(store, Sender(config.targets), config.alerts, lambda: datetime.now(UTC), config.rules)
+
+
+def _release(config: Any, store: Any, row: Any, now: datetime) -> int:
+    """End a held row's hold: it (and whatever else of its target is due) becomes one digest,
+    sent now with the target's queue, in order. The exit status."""
+    store.release_now(row.id, now)
+    delivery = _delivery(config, store)
+    delivery.release_due(row.target)
+    click.echo(f"released alert {row.id} from its hold ({row.reason})")
+    queue = [r.id for r in store.rows("pending", limit=100_000) if r.target == row.target]
+    return _send_now(config, store, queue, delivery)
+
+
+def _send_now(config: Any, store: Any, row_ids: list[int], delivery: Any = None) -> int:
+    """Try each queued row now, whatever its retry backoff; the exit status (1 if any failed).
+    A target's first failure ends its turn: the rest would jump the queue."""
+    delivery = delivery or _delivery(config, store)
     failed = 0
+    stopped: set[str] = set()
     for row_id in row_ids:
         row = store.get(row_id)
-        if row is None or row.state != "pending":
+        if row is None or row.state != "pending" or row.target in stopped:
             continue
         ok = delivery.attempt(row)
         after = store.get(row_id)
         note = "" if ok or after is None else f": {after.state}, {mask_text(after.last_error)[:200]}"
         click.echo(f"{row_id}: {'sent' if ok else 'not sent'} to {row.target}{note}")
-        failed += not ok
+        if not ok:
+            failed += 1
+            stopped.add(row.target)
     return 1 if failed else 0
 
 

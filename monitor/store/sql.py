@@ -209,6 +209,12 @@ class Store:
             return conn.execute(q.values(state="pending", next_attempt_at=_naive(now), attempts=0,
                                          created_at=_naive(now))).rowcount
 
+    def release_now(self, row_id: int, now: datetime) -> bool:
+        """Make a held row due now (`outbox retry ID --release`); False if it is not held."""
+        q = outbox.update().where(outbox.c.id == row_id, outbox.c.state == "held")
+        with self.writing() as conn:
+            return bool(conn.execute(q.values(release_at=_naive(now))).rowcount)
+
     # -- alerts policy: held rows, digests, the notification log ---------
     def recent_sends(self, target: str, since: datetime,
                      reasons: Sequence[str] = ("immediate", "urgent-in-quiet-hours")
