@@ -252,17 +252,24 @@ def _queued_in_backoff(tmp_path: Path, chat: Endpoint) -> tuple[Path, Path, int]
     cfg = write(tmp_path, f'chat = ["{chat.url}"]', 'retry_initial = "10m"\nretry_max = "1h"\n',
                 notify='["chat"]')
     state = tmp_path / "state"
+    row = _route_one(cfg, state, "pending", attempt=True)
+    assert row.attempts == 1 and row.next_attempt_at.timestamp() > time.time() + 500
+    return cfg, state, row.id
+
+
+def _route_one(cfg: Path, state: Path, expect: str, attempt: bool = False) -> Any:
+    """Route one article (with `attempt`, try it once too); its outbox row, in state `expect`."""
     app = App(load_config(cfg), state_dir=state, echo_alerts=False)
     app.open()
     try:
         assert app.pipeline is not None and app.store is not None
         app.pipeline.process(items(1)[0])
-        assert app.run_once().queued == 1
-        [row] = app.store.rows("pending")
-        assert row.attempts == 1 and row.next_attempt_at.timestamp() > time.time() + 500
+        if attempt:
+            app.run_once()
+        [row] = app.store.rows(expect)
+        return row
     finally:
         app.stop()
-    return cfg, state, row.id
 
 
 def test_run_once_tries_a_queued_alert_now_whatever_its_backoff(tmp_path: Path) -> None:
@@ -308,14 +315,7 @@ def test_outbox_retry_leaves_a_held_alert_held_unless_release(tmp_path: Path, en
     quiet = f'"{(now - timedelta(hours=1)):%H:%M}-{(now + timedelta(hours=1)):%H:%M}"'
     cfg = write(tmp_path, f'chat = ["{endpoint.url}"]', f"quiet = {quiet}\n", notify='["chat"]')
     state = tmp_path / "state"
-    app = App(load_config(cfg), state_dir=state, echo_alerts=False)
-    app.open()
-    try:
-        assert app.pipeline is not None and app.store is not None
-        app.pipeline.process(items(1)[0])
-        [row] = app.store.rows("held")
-    finally:
-        app.stop()
+    row = _route_one(cfg, state, "held")
     args = ["outbox", "retry", str(row.id), "--config", str(cfg), "--state-dir", str(state)]
     held = CliRunner().invoke(main, args)
     assert held.exit_code == 1 and "is held (quiet-hours)" in held.output and "--release" in held.output
