@@ -213,3 +213,11 @@ def test_existing_open_state_dir_gets_a_warning_and_old_db_is_tightened(
                for r in caplog.records)
     assert _mode(state) == 0o755  # the admin's choice, only warned about
     assert _mode(state / "newsmon.db") == 0o600
+
+
+def test_config_error_quoting_a_url_masks_its_secret(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[targets]\nhook = "json://h/hook?+Authorization=Bearer%20SECRETH"\n', encoding="utf-8")
+    out = CliRunner().invoke(main, ["check", "--config", str(cfg)])
+    assert out.exit_code == 2 and "targets.hook" in out.output
+    assert "+Authorization=***" in out.output and _secrets_in(out.output) == [], out.output

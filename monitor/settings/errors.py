@@ -13,8 +13,10 @@ class ConfigProblem:
     message: str
 
     def __str__(self) -> str:
+        from monitor.redact import mask_text  # a message may quote the offending URL
+
         where = f"{self.path}: " if self.path else ""
-        return f"{self.file}: {where}{self.message}"
+        return f"{self.file}: {where}{mask_text(self.message)}"
 
 
 class ConfigError(Exception):
