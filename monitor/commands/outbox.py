@@ -8,8 +8,8 @@
 unless `--no-send`, tries them at once, printing the outcome per alert; a
 queued alert waiting out its retry backoff is tried at once too. Held alerts
 (quiet hours, digests) are not, unless `--release`: they go out when their
-hold ends. A running
-daemon also picks re-queued alerts up. Secrets in URLs are masked.
+hold ends. A running daemon also picks re-queued alerts up. Secrets in URLs
+are masked.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def retry_command(ctx: click.Context, config_path: Path | None, state_dir: Path 
                 sys.exit(1)
             assert row is not None
             if row.state == "held":
-                sys.exit(_release(config, store, row, now))
+                sys.exit(_release(config, store, row, now, send))
             chosen = [row]
         dead = [r for r in chosen if r.state == "dead"]
         if dead:
@@ -170,13 +170,15 @@ def _delivery(config: Any, store: Any) -> Any:
     return Delivery(store, Sender(config.targets), config.alerts, lambda: datetime.now(UTC), config.rules)
 
 
-def _release(config: Any, store: Any, row: Any, now: datetime) -> int:
+def _release(config: Any, store: Any, row: Any, now: datetime, send: bool) -> int:
     """End a held row's hold: it (and whatever else of its target is due) becomes one digest,
-    sent now with the target's queue, in order. The exit status."""
+    sent now (unless not `send`) with the target's queue, in order. The exit status."""
     store.release_now(row.id, now)
     delivery = _delivery(config, store)
     delivery.release_due(row.target)
     click.echo(f"released alert {row.id} from its hold ({row.reason})")
+    if not send:
+        return 0
     queue = [r.id for r in store.rows("pending", limit=100_000) if r.target == row.target]
     return _send_now(config, store, queue, delivery)
 
