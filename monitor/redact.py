@@ -10,10 +10,10 @@ paths stay readable):
 - the value of every Apprise header/payload/parameter argument (`+Name=`,
   `-name=`, `:name=`): `+Authorization=Bearer ...` is the usual way to
   authenticate a webhook;
-- path segments that carry a service token (Slack, Telegram, Discord...):
-  when Apprise is loaded, the segments that Apprise's own privacy URL
-  (`url(privacy=True)`) hides; otherwise, for non-web schemes, any token-like
-  segment (8+ characters with a digit, or 16+).
+- path segments that carry a service token (Slack, Telegram, Discord..., also
+  their native `https://` webhook URLs): when Apprise is loaded, the segments
+  that Apprise's own privacy URL (`url(privacy=True)`) hides; otherwise, for
+  non-web schemes, any token-like segment (8+ characters with a digit, or 16+).
 
 `mask_text` applies `mask_url` to every URL inside free text (log lines,
 error messages) and removes control and bidi characters, so a hostile file
@@ -66,7 +66,8 @@ def _mask(url: str, apprise_loaded: bool) -> str:
     if match is None:
         return url  # a file path: nothing secret in it
     scheme = match.group(1)[:-3].lower()
-    secrets = _apprise_secrets(url) if apprise_loaded and scheme not in _WEB_SCHEMES else None
+    # Apprise also reads native webhook URLs (`https://discord.com/api/webhooks/ID/TOKEN`).
+    secrets = _apprise_secrets(url) if apprise_loaded and scheme != "file" else None
     masked = url
     if secrets:
         masked = "".join(MASK if _is_secret(p, secrets) else p for p in _DELIMS.split(masked))

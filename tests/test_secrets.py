@@ -57,6 +57,11 @@ def test_mask_url_hides_service_tokens_not_file_names_or_article_paths() -> None
     assert mask_url("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general") == \
         "slack://***/***/***/#general"
     assert mask_url("ntfys://ntfy.example.org/newsroom") == "ntfys://ntfy.example.org/newsroom"
+    # Native webhook URLs that Apprise reads as Slack/Discord services.
+    assert mask_url("https://hooks.slack.com/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ") == \
+        "https://hooks.slack.com/services/***/***/***"
+    assert mask_url("https://discord.com/api/webhooks/123456789012345678/abcDEF-ghi_JKLmnoPQRstuVWX") == \
+        "https://discord.com/api/webhooks/***/***"
     for kept in ("/data/inbox/2026-03-01_reuters_kharkiv_situation_report.txt",
                  "https://news.example/2026/03/01/a-very-long-article-slug-about-izium-and-kharkiv"):
         assert mask_url(kept) == kept
