@@ -187,6 +187,9 @@ class _CompileProblem(Exception):
 
 def compile_matcher(config: Config, cache_dir: Path | None, homes: bool = True) -> Matcher:
     """Compile every rule; a rule problem found here is a config error naming its file."""
+    broken = [ConfigProblem(*config.where(path), message) for path, message in _queries(config)]
+    if broken:  # a config that did not go through `load_checked`
+        raise ConfigError(broken)
     try:
         return _compile(config, cache_dir, homes)
     except _CompileProblem as exc:
