@@ -71,11 +71,13 @@ def load_or_exit(path: Path | None) -> Config:
     return _or_exit(lambda: load_valid(path or find_config()))
 
 
-def load_checked_or_exit(path: Path | None, cache_dir: Path | None = None) -> tuple[Config, Any]:
+def load_checked_or_exit(path: Path | None, cache_dir: Path | None = None,
+                         state_cache: bool = False) -> tuple[Config, Any]:
     """The checked config and its compiled rules (every problem at once, else exit 2)."""
     from monitor.validate import load_checked
 
-    return _or_exit(lambda: load_checked(path or find_config(), cache_dir=cache_dir))
+    return _or_exit(lambda: load_checked(path or find_config(), cache_dir=cache_dir,
+                                         state_cache=state_cache))
 
 
 def _or_exit(load: Callable[[], T]) -> T:
@@ -142,7 +144,8 @@ def run(config_path: Path | None, state_dir_text: str | None, once: bool, log_le
     from monitor.logs import setup_logging
 
     state_dir = state_dir_path(state_dir_text)
-    config = load_checked_or_exit(config_path, cache_dir=state_dir)[0]
+    # The gazetteer cache goes where the daemon keeps it: the state dir.
+    config = load_checked_or_exit(config_path, cache_dir=state_dir, state_cache=True)[0]
     setup_logging(log_level or config.log_level)
     from monitor.app import App
     from monitor.store.sql import StateError

@@ -31,25 +31,29 @@ _MAX_PLACE_ROUNDS = 30
 
 
 def load_checked(path: str | Path, *, cache_dir: Path | None = None, delivery: bool = True,
-                 folders: bool = True, homes: bool = True) -> tuple[Config, Matcher]:
+                 folders: bool = True, homes: bool = True,
+                 state_cache: bool = False) -> tuple[Config, Matcher]:
     """Load `path`, check everything in one pass, and compile the rules.
 
     `delivery=False` skips targets, templates and digest schedules (and never
     imports apprise); `folders=False` does not look at the seed folders.
+    `state_cache`: without `cache_dir`, keep the gazetteer cache in the config's
+    `state_dir` (where the daemon keeps it) rather than the user cache folder.
     """
     config, matcher = _load(path, cache_dir=cache_dir, delivery=delivery, places=True,
-                            folders=folders, homes=homes)
+                            folders=folders, homes=homes, state_cache=state_cache)
     assert matcher is not None  # no problem found means the rules compiled
     return config, matcher
 
 
 def load_valid(path: str | Path) -> Config:
-    """Load `path` and check all but the rules' places (no matcher is compiled)."""
-    return _load(path, cache_dir=None, delivery=True, places=False, folders=True, homes=False)[0]
+    """Load `path` and check all but places and folders (for commands that match nothing)."""
+    return _load(path, cache_dir=None, delivery=True, places=False, folders=False, homes=False,
+                 state_cache=False)[0]
 
 
 def _load(path: str | Path, *, cache_dir: Path | None, delivery: bool, places: bool, folders: bool,
-          homes: bool) -> tuple[Config, Matcher | None]:
+          homes: bool, state_cache: bool) -> tuple[Config, Matcher | None]:
     try:
         config = load_config(path)
         problems: list[ConfigProblem] = []
@@ -58,6 +62,8 @@ def _load(path: str | Path, *, cache_dir: Path | None, delivery: bool, places: b
         if exc.partial is None:
             raise
         config, problems, unchecked = exc.partial, list(exc.problems), exc.unchecked_targets
+    if state_cache:  # only a state dir that exists: the store creates it, with its own mode
+        cache_dir = next((d for d in (cache_dir, config.state_dir) if d is not None and d.is_dir()), None)
     matcher, found = check_config(config, cache_dir=cache_dir, delivery=delivery, places=places,
                                   folders=folders, homes=homes, unchecked_targets=unchecked)
     problems += [p for p in found if p not in problems]

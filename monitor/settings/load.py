@@ -47,24 +47,27 @@ def load_config(path: str | Path) -> Config:
             continue
         for extra in sorted(glob.glob(str(main.parent / pattern))):
             _merge(data, Path(extra), origins)
+    early: list[ConfigProblem] = []
     if isinstance(data.get("state_dir"), str):
-        data["state_dir"] = _state_dir(main, data["state_dir"])
+        if "://" in data["state_dir"]:
+            early.append(ConfigProblem(main, "state_dir", _NOT_A_FOLDER.format(data.pop("state_dir").split("://")[0])))
+        else:
+            data["state_dir"] = str((main.parent / Path(data["state_dir"]).expanduser()).resolve())
     data["source_file"] = str(main.resolve())
     data["origins"] = origins
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(err, main, origins) for err in exc.errors()]
+        problems = early + [_problem(err, main, origins) for err in exc.errors()]
         partial, unchecked = _without_errors(data, exc)
         raise ConfigError(problems, partial=partial, unchecked_targets=unchecked) from None
+    if early:
+        raise ConfigError(early, partial=config)
+    return config
 
 
-def _state_dir(main: Path, value: str) -> str:
-    if "://" in value:
-        raise ConfigError.single(main, "state_dir", f'"{value.split("://")[0]}://..." is not a folder: '
-                                 "newsmon keeps its state in SQLite files in a folder (a PostgreSQL "
-                                 "store does not exist yet); give a path")
-    return str((main.parent / Path(value).expanduser()).resolve())
+_NOT_A_FOLDER = ('"{0:.20}://..." is not a folder: newsmon keeps its state in SQLite files in a folder '
+                 "(a PostgreSQL store does not exist yet); give a path")
 
 
 def _without_errors(data: dict[str, Any], exc: ValidationError) -> tuple[Config | None, frozenset[str]]:
