@@ -37,8 +37,8 @@ def load_checked(path: str | Path, *, cache_dir: Path | None = None, delivery: b
 
     `delivery=False` skips targets, templates and digest schedules (and never
     imports apprise); `folders=False` does not look at the seed folders.
-    `state_cache`: without `cache_dir`, keep the gazetteer cache in the config's
-    `state_dir` (where the daemon keeps it) rather than the user cache folder.
+    `state_cache` (the daemon): the gazetteer cache lives in `cache_dir` or else the
+    config's `state_dir`, whichever exists, rather than the user cache folder.
     """
     config, matcher = _load(path, cache_dir=cache_dir, delivery=delivery, places=True,
                             folders=folders, homes=homes, state_cache=state_cache)
@@ -256,29 +256,29 @@ def _compile_collecting(config: Config, cache_dir: Path | None, homes: bool,
             if trial is None:
                 break
             continue
-        return (matcher if not problems and not known else None), problems
+        return (matcher if not problems else None), problems
     return None, problems
+
+
+# What to drop from an entry whose place cannot be resolved, to compile the rest.
+_SET_ASIDE: dict[str, dict[str, None]] = {
+    "rules": {"locations": None},
+    "places": {"parent": None, "country": None},  # then placed by its nearest town
+    "folders": {"home": None},
+    "feeds": {"home": None},
+}
 
 
 def _set_aside(config: Config, path: str) -> Config | None:
     """`config` without the part at `path` that failed to compile (None: nothing to drop)."""
     section, _, rest = path.partition("[")
     index = rest.split("]", 1)[0]
-    if not index.isdigit():
+    update = _SET_ASIDE.get(section)
+    if update is None or not index.isdigit():
         return None
+    entries: list[Any] = list(getattr(config, section))
     i = int(index)
-    entries: list[Any] = list(getattr(config, section, ()) if section in _SET_ASIDE else ())
-    if i >= len(entries):
-        return None
-    field, value = _SET_ASIDE[section]
-    if section in ("folders", "feeds") and not entries[i].home:
-        return None
-    if section == "rules" and entries[i].locations is None:
-        return None
-    entries[i] = entries[i].model_copy(update={field: value} if field else {"parent": None, "country": None})
+    if i >= len(entries) or all(getattr(entries[i], k) == v for k, v in update.items()):
+        return None  # already set aside: do not loop
+    entries[i] = entries[i].model_copy(update=update)
     return config.model_copy(update={section: tuple(entries)})
-
-
-# What to drop from an entry whose place cannot be resolved ("": a user place's parent and country).
-_SET_ASIDE = {"rules": ("locations", None), "places": ("", None), "folders": ("home", None),
-              "feeds": ("home", None)}

@@ -347,3 +347,17 @@ def test_match_never_imports_apprise_even_with_targets_templates_and_digests(tmp
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"article": "a", "rule": "r"}
     assert "LOADED []" in proc.stderr
+
+
+def test_run_refuses_with_every_problem_too_and_a_target_in_error_is_not_also_unknown(
+        tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "c.toml"
+    path.write_text('[[folders]]\npath = "in"\n'
+                    '[[rules]]\nname = "r"\nquery = "(x"\nnotify = ["chat"]\n'
+                    '[targets]\nchat = "json://127.0.0.1:9/hook"\n'      # a string, not a list
+                    '[alerts]\nretry_max = "40d"\n')
+    proc = newsmon("run", "--once", "--config", str(path), "--state-dir", str(tmp_path / "state"))
+    assert proc.returncode == 2, proc.stderr
+    assert [p for _, p, _ in problems(proc.stderr)] == ["targets.chat", "alerts.retry_max", "rules[0].query"]
+    assert not (tmp_path / "state").exists()  # refused before anything is opened
