@@ -361,3 +361,18 @@ def test_run_refuses_with_every_problem_too_and_a_target_in_error_is_not_also_un
     assert proc.returncode == 2, proc.stderr
     assert [p for _, p, _ in problems(proc.stderr)] == ["targets.chat", "alerts.retry_max", "rules[0].query"]
     assert not (tmp_path / "state").exists()  # refused before anything is opened
+
+
+def test_a_broken_drop_in_does_not_hide_the_problems_of_the_others(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    main = tmp_path / "main.toml"
+    main.write_text('include = ["d/*.toml"]\n[[rules]]\nname = "r"\nquery = "(x"\n'
+                    '[targets]\nchat = ["json://127.0.0.1:9/h"]\n')
+    (tmp_path / "d" / "a.toml").write_text('[[rules]]\nname = "broken\n')              # bad TOML
+    (tmp_path / "d" / "b.toml").write_text('log_level = "debug"\n[targets]\nchat = ["json://x/y"]\n'
+                                           '[[rules]]\nname = "b"\nquery = "y"\nnotify = ["chat"]\n')
+    proc = newsmon("check", "--config", str(main))
+    assert proc.returncode == 2
+    found = [(Path(f).name, p) for f, p, _ in problems(proc.stderr)]
+    assert found == [("a.toml", "line 2, column 15"), ("b.toml", "log_level"), ("b.toml", "targets.chat"),
+                     ("main.toml", "rules[0].query")], proc.stderr

@@ -23,6 +23,7 @@ LIST_SECTIONS = ("folders", "feeds", "rules", "places")
 TABLE_SECTIONS = ("targets",)
 # Keys holding paths, resolved against the folder of the file that sets them.
 _PATH_KEYS = {"folders": ("path",)}
+Origins = dict[str, tuple[Path, str]]  # "rules[7]" -> (the file that set it, "rules[2]")
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -35,22 +36,26 @@ def load_config(path: str | Path) -> Config:
     """
     main = Path(path).expanduser()
     data = _read_toml(main)
-    origins: dict[str, tuple[Path, str]] = {}
+    origins: Origins = {}
     _resolve_paths(data, main.parent.resolve())
     for section in LIST_SECTIONS:
         for i in range(len(data.get(section, []) or [])):
             origins[f"{section}[{i}]"] = (main, f"{section}[{i}]")
     if isinstance(data.get("targets"), dict):
         origins.update({f"targets.{name}": (main, f"targets.{name}") for name in data["targets"]})
+    early: list[ConfigProblem] = []  # found before validation; the rest is still checked
     for pattern in data.get("include", []) if isinstance(data.get("include"), list) else []:
         if not isinstance(pattern, str):
             continue
         for extra in sorted(glob.glob(str(main.parent / pattern))):
-            _merge(data, Path(extra), origins)
-    early: list[ConfigProblem] = []
+            try:
+                early += _merge(data, Path(extra), origins)
+            except ConfigError as exc:  # unreadable: that drop-in is left out, the others are read
+                early += exc.problems
     if isinstance(data.get("state_dir"), str):
         if "://" in data["state_dir"]:
-            early.append(ConfigProblem(main, "state_dir", _NOT_A_FOLDER.format(data.pop("state_dir").split("://")[0])))
+            scheme = data.pop("state_dir").split("://")[0]
+            early.append(ConfigProblem(main, "state_dir", _NOT_A_FOLDER.format(scheme)))
         else:
             data["state_dir"] = str((main.parent / Path(data["state_dir"]).expanduser()).resolve())
     data["source_file"] = str(main.resolve())
@@ -94,7 +99,7 @@ def _without_errors(data: dict[str, Any], exc: ValidationError) -> tuple[Config 
             if head == "targets":
                 dropped.add("*")
     pruned = {k: v for k, v in data.items() if k not in bad_keys}
-    origins: dict[str, tuple[Path, str]] = {
+    origins: Origins = {
         k: v for k, v in data.get("origins", {}).items() if not k.startswith(tuple(bad_entries))}
     for section, bad in bad_entries.items():
         kept = [(i, e) for i, e in enumerate(data.get(section) or ()) if i not in bad]
@@ -181,34 +186,41 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
     resolve_alert_paths(data, base)
 
 
-def _merge(data: dict[str, Any], extra_path: Path, origins: dict[str, tuple[Path, str]]) -> None:
-    """Drop-in files may add list sections and targets, nothing else."""
+def _merge(data: dict[str, Any], extra_path: Path, origins: Origins) -> list[ConfigProblem]:
+    """Drop-in files may add list sections and targets, nothing else; a key in
+    error is left out (and returned as a problem), the rest is merged."""
     extra = _read_toml(extra_path)
     _resolve_paths(extra, extra_path.parent.resolve())
+    problems: list[ConfigProblem] = []
     for key, value in extra.items():
         if key in LIST_SECTIONS:
-            if not isinstance(value, list):
-                raise ConfigError.single(extra_path, key, f"expected [[{key}]] tables")
             current = data.setdefault(key, [])
-            for i, entry in enumerate(value):
-                origins[f"{key}[{len(current)}]"] = (extra_path, f"{key}[{i}]")
-                current.append(entry)
+            if not isinstance(value, list):
+                problems.append(ConfigProblem(extra_path, key, f"expected [[{key}]] tables"))
+            elif isinstance(current, list):  # else the main file's own error is reported
+                for i, entry in enumerate(value):
+                    origins[f"{key}[{len(current)}]"] = (extra_path, f"{key}[{i}]")
+                    current.append(entry)
         elif key in TABLE_SECTIONS:
-            if not isinstance(value, dict):
-                raise ConfigError.single(extra_path, key, f"expected a [{key}] table")
             table = data.setdefault(key, {})
+            if not isinstance(value, dict):
+                problems.append(ConfigProblem(extra_path, key, f"expected a [{key}] table"))
+                continue
             for name, entry in value.items():
                 if name in table:
-                    file = origins.get(f"{key}.{name}", (None,))[0] or "another file"
-                    raise ConfigError.single(extra_path, f"{key}.{name}", f"already defined in {file}")
-                table[name] = entry
-                origins[f"{key}.{name}"] = (extra_path, f"{key}.{name}")
+                    file = origins.get(f"{key}.{name}", ("another file",))[0]
+                    problems.append(ConfigProblem(extra_path, f"{key}.{name}", f"already defined in {file}"))
+                elif isinstance(table, dict):
+                    table[name] = entry
+                    origins[f"{key}.{name}"] = (extra_path, f"{key}.{name}")
         else:
             allowed = ", ".join(LIST_SECTIONS + TABLE_SECTIONS)
-            raise ConfigError.single(extra_path, key, f"not allowed in a drop-in file (allowed: {allowed})")
+            problems.append(ConfigProblem(extra_path, key,
+                                          f"not allowed in a drop-in file (allowed: {allowed})"))
+    return problems
 
 
-def _problem(err: Any, main: Path, origins: dict[str, tuple[Path, str]]) -> ConfigProblem:
+def _problem(err: Any, main: Path, origins: Origins) -> ConfigProblem:
     loc = tuple(err["loc"])
     file, path = where(origins, main, dotted(loc))
     return ConfigProblem(file, path, _message(err, loc))
