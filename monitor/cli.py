@@ -90,12 +90,12 @@ def _or_exit(load: Callable[[], T]) -> T:
 
 def state_dir_path(value: str | None) -> Path | None:
     """`--state-dir`: a folder; a URL (`postgresql://...`) is refused, not made into a folder."""
+    from monitor.settings.load import state_dir_problem
+
     if value is None:
         return None
-    if "://" in value:
-        click.echo(f'--state-dir: "{value.split("://")[0]}://..." is not a folder: newsmon keeps its '
-                   "state in SQLite files in a folder, and a PostgreSQL (or other database) store "
-                   "does not exist yet; give a path such as /var/lib/newsmon", err=True)
+    if (why := state_dir_problem(value)) is not None:
+        click.echo(f"--state-dir: {why}", err=True)
         sys.exit(EXIT_CONFIG)
     return Path(value).expanduser()
 

@@ -169,7 +169,6 @@ def _numeric_fields(model: type, prefix: str = "") -> set[str]:
 
     found: set[str] = set()
     for name, field in model.model_fields.items():  # type: ignore[attr-defined]
-        text = repr(field.annotation)
         stack = [field.annotation]
         while stack:
             ann = stack.pop()
@@ -178,7 +177,6 @@ def _numeric_fields(model: type, prefix: str = "") -> set[str]:
             elif ann in (int, float, timedelta):
                 found.add(prefix + name)
             stack += list(typing.get_args(ann))
-        del text
     return found
 
 
@@ -210,13 +208,13 @@ def test_hostile_numbers_are_one_clean_line_and_exit_2(tmp_path: Path, before: s
 
 def test_hostile_durations_from_the_real_command(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    for value, said in [('"99999999999d"', "too long (at most 10y"), ("inf", "too long"),
+    for value, said in [('"99999999999d"', "too long (at most 3650d)"), ("inf", "too long"),
                         ("nan", "nan"), ('"31d"', "31d is too long (at most 30d)")]:
         path.write_text(f"[alerts]\nretry_max = {value}\n")
         proc = newsmon("check", "--config", str(path))
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
         [(_, where, message)] = problems(proc.stderr)
-        assert where == "alerts.retry_max" and said.replace("10y", "3650d") in message, message
+        assert where == "alerts.retry_max" and said in message, message
     path.write_text('[alerts]\nretry_max = "30d"\nmax_age = "365d"\n[[feeds]]\nname = "f"\n'
                     'url = "https://x.example/"\ninterval = "7d"\n')
     assert newsmon("check", "--config", str(path)).returncode == 0  # the bounds themselves are fine

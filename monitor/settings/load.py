@@ -53,9 +53,9 @@ def load_config(path: str | Path) -> Config:
             except ConfigError as exc:  # unreadable: that drop-in is left out, the others are read
                 early += exc.problems
     if isinstance(data.get("state_dir"), str):
-        if "://" in data["state_dir"]:
-            scheme = data.pop("state_dir").split("://")[0]
-            early.append(ConfigProblem(main, "state_dir", _NOT_A_FOLDER.format(scheme)))
+        if (why := state_dir_problem(data["state_dir"])) is not None:
+            early.append(ConfigProblem(main, "state_dir", why))
+            del data["state_dir"]
         else:
             data["state_dir"] = str((main.parent / Path(data["state_dir"]).expanduser()).resolve())
     data["source_file"] = str(main.resolve())
@@ -71,8 +71,13 @@ def load_config(path: str | Path) -> Config:
     return config
 
 
-_NOT_A_FOLDER = ('"{0:.20}://..." is not a folder: newsmon keeps its state in SQLite files in a folder '
-                 "(a PostgreSQL store does not exist yet); give a path")
+def state_dir_problem(value: str) -> str | None:
+    """Why `value` cannot be a state dir (`state_dir`, `--state-dir`): a URL is not a folder."""
+    if "://" not in value:
+        return None
+    scheme = value.split("://")[0][:20]  # never the rest: it may hold a password
+    return (f'"{scheme}://..." is not a folder: newsmon keeps its state in SQLite files in a folder '
+            "(a PostgreSQL store does not exist yet); give a path such as /var/lib/newsmon")
 
 
 def _without_errors(data: dict[str, Any], exc: ValidationError) -> tuple[Config | None, frozenset[str]]:
