@@ -18,14 +18,13 @@ from monitor.alerts import alertlog
 from monitor.alerts.deliver import Sender
 from monitor.alerts.worker import Delivery, Lanes, deliver_pending_once, lane_targets, schedule_digests
 from monitor.article import RawItem
-from monitor.match.engine import Matcher
 from monitor.pipeline import Pipeline
-from monitor.settings import Config, ConfigError
-from monitor.settings.errors import ConfigProblem
+from monitor.settings import Config
 from monitor.settings.types import format_duration
 from monitor.sources.folders import FolderWatcher
 from monitor.store.base import NewAlert
 from monitor.store.sql import Store, open_store
+from monitor.validate import compile_matcher  # rule problems -> config errors naming their file
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -39,21 +38,6 @@ def default_state_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("newsmon", appauthor=False))
-
-
-def compile_matcher(config: Config, cache_dir: Path | None) -> Matcher:
-    """Compile every rule; rule problems found here become config errors."""
-    try:
-        homes = {f.source_name: f.home for f in config.folders if f.home}
-        homes.update({f.name: f.home for f in config.feeds if f.home})
-        return Matcher.compile(config.rules, places=config.places, cache_dir=cache_dir, homes=homes)
-    except ConfigError:
-        raise
-    except Exception as exc:
-        path, message = getattr(exc, "path", None), getattr(exc, "message", None)
-        if path is None or message is None:
-            raise
-        raise ConfigError([ConfigProblem(config.source_file or "config", str(path), str(message))]) from None
 
 
 @dataclass(frozen=True)

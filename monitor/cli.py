@@ -6,40 +6,103 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from monitor import __version__
-from monitor.settings import Config, ConfigError, load_config
+from monitor.settings import Config, ConfigError
 
 EXIT_CONFIG = 2
+T = TypeVar("T")
+
+
+def config_candidates() -> list[tuple[str, Path]]:
+    """Where the config is looked for when `--config` is not given, in order."""
+    import platformdirs
+
+    found: list[tuple[str, Path]] = []
+    env = os.environ.get("NEWSMON_CONFIG")
+    if env:
+        found.append(("$NEWSMON_CONFIG", Path(env).expanduser()))
+    found += [("the working folder", Path.cwd() / "config" / "newsmon.toml"),
+              ("your config folder",
+               Path(platformdirs.user_config_dir("newsmon", appauthor=False)) / "newsmon.toml"),
+              ("the system config folder", Path("/etc/newsmon/newsmon.toml"))]
+    return found
 
 
 def default_config_path() -> Path:
-    """$NEWSMON_CONFIG, ./config/newsmon.toml, the user's config dir, /etc/newsmon."""
-    env = os.environ.get("NEWSMON_CONFIG")
-    if env:
-        return Path(env)
-    import platformdirs
+    """The config file to use when `--config` is not given (see `find_config`)."""
+    try:
+        return find_config()
+    except ConfigError:
+        return config_candidates()[0][1]
 
-    candidates = [Path("config/newsmon.toml"),
-                  Path(platformdirs.user_config_dir("newsmon", appauthor=False)) / "newsmon.toml",
-                  Path("/etc/newsmon/newsmon.toml")]
-    return next((c for c in candidates if c.is_file()), candidates[0])
+
+def find_config() -> Path:
+    """$NEWSMON_CONFIG, ./config/newsmon.toml, the user's config dir, /etc/newsmon: the first
+    that exists; else a `ConfigError` naming every place tried and how to make one.
+
+    $NEWSMON_CONFIG, when set, is used even if missing (the error then names it).
+    """
+    candidates = config_candidates()
+    if os.environ.get("NEWSMON_CONFIG"):
+        env = candidates[0][1]
+        if not env.exists():
+            raise ConfigError.single(env, "", "no such config file ($NEWSMON_CONFIG names it: "
+                                     "fix or unset it, or pass --config FILE)")
+        return env
+    for _, path in candidates:
+        if path.is_file():
+            return path
+    tried = "; ".join(f"{p} ({why})" for why, p in candidates)
+    raise ConfigError.single("newsmon", "config", f"no config file found (tried {tried}); pass "
+                             "--config FILE, set NEWSMON_CONFIG, or copy config/newsmon.toml from "
+                             f"the newsmon sources to {candidates[-2][1]}")
 
 
 def load_or_exit(path: Path | None) -> Config:
+    """The checked config (every problem at once, else exit 2); rules are not compiled."""
+    from monitor.validate import load_valid
+
+    return _or_exit(lambda: load_valid(path or find_config()))
+
+
+def load_checked_or_exit(path: Path | None, cache_dir: Path | None = None,
+                         state_cache: bool = False) -> tuple[Config, Any]:
+    """The checked config and its compiled rules (every problem at once, else exit 2)."""
+    from monitor.validate import load_checked
+
+    return _or_exit(lambda: load_checked(path or find_config(), cache_dir=cache_dir,
+                                         state_cache=state_cache))
+
+
+def _or_exit(load: Callable[[], T]) -> T:
     try:
-        return load_config(path or default_config_path())
+        return load()
     except ConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_CONFIG)
 
 
+def state_dir_path(value: str | None) -> Path | None:
+    """`--state-dir`: a folder; a URL (`postgresql://...`) is refused, not made into a folder."""
+    from monitor.settings.load import state_dir_problem
+
+    if value is None:
+        return None
+    if (why := state_dir_problem(value)) is not None:
+        click.echo(f"--state-dir: {why}", err=True)
+        sys.exit(EXIT_CONFIG)
+    return Path(value).expanduser()
+
+
 config_option = click.option("--config", "config_path", type=click.Path(path_type=Path),
-                             help="Main config file (default: ./config/newsmon.toml).")
+                             help="Main config file (default: $NEWSMON_CONFIG, ./config/newsmon.toml, "
+                                  "the user config dir, /etc/newsmon/newsmon.toml).")
 
 
 class _LazyGroup(click.Group):
@@ -73,14 +136,16 @@ def main() -> None:
 
 @main.command()
 @config_option
-@click.option("--state-dir", type=click.Path(path_type=Path), help="Where state and the alert log live.")
+@click.option("--state-dir", "state_dir_text", help="Folder where state and the alert log live.")
 @click.option("--once", is_flag=True, help="Process what is there, try pending deliveries once, exit.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
-def run(config_path: Path | None, state_dir: Path | None, once: bool, log_level: str | None) -> None:
+def run(config_path: Path | None, state_dir_text: str | None, once: bool, log_level: str | None) -> None:
     """Run the daemon (or one pass with --once)."""
     from monitor.logs import setup_logging
 
-    config = load_or_exit(config_path)
+    state_dir = state_dir_path(state_dir_text)
+    # The gazetteer cache goes where the daemon keeps it: the state dir.
+    config = load_checked_or_exit(config_path, cache_dir=state_dir, state_cache=True)[0]
     setup_logging(log_level or config.log_level)
     from monitor.app import App
     from monitor.store.sql import StateError
@@ -126,8 +191,10 @@ def _serve(app: Any, config_path: Path | None) -> None:
             if reload_wanted.is_set():
                 reload_wanted.clear()
                 stop.clear()
+                from monitor.validate import load_checked
+
                 try:
-                    app.reload(load_config(config_path or default_config_path()))
+                    app.reload(load_checked(config_path or default_config_path(), cache_dir=app.state_dir)[0])
                 except ConfigError as exc:
                     log.error("reload refused, keeping the running config: %s", str(exc).replace("\n", "; "))
                 continue
@@ -140,15 +207,9 @@ def _serve(app: Any, config_path: Path | None) -> None:
 @config_option
 def check(config_path: Path | None) -> None:
     """Validate the config and print a summary (secrets masked)."""
-    config = load_or_exit(config_path)
-    from monitor.app import compile_matcher
+    config, matcher = load_checked_or_exit(config_path)
     from monitor.redact import mask_url
 
-    try:
-        matcher = compile_matcher(config, None)
-    except ConfigError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_CONFIG)
     click.echo(f"{config.source_file}: OK")
     from monitor.app import default_state_dir
     from monitor.settings.types import format_duration

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
 from monitor.alerts.policy import decide, decide_alert, next_digest, notify_type, quiet_end, throttle_release
+from monitor.settings import ConfigError
 from monitor.settings.alerts import AlertsConfig, DigestConfig, Policy, effective_policy
 from monitor.settings.rules import RuleConfig
+from monitor.validate import load_checked
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -117,7 +120,6 @@ def test_rule_overrides_alerts_defaults() -> None:
     ("quiet", "22-07", "HH:MM-HH:MM"),
     ("quiet", "07:00-07:00", "same time"),
     ("tz", "Mars/Olympus", "unknown time zone"),
-    ("digest", {"cron": "0 8 * *"}, "Wrong number of fields"),
     ("digest", {"cron": "0 8 * * *", "tz": "Nowhere"}, "unknown time zone"),
     ("priority", "critical", "low"),
     ("mode", "sometimes", "immediate"),
@@ -126,6 +128,13 @@ def test_rule_overrides_alerts_defaults() -> None:
 def test_bad_policy_values_are_config_errors(field: str, value: object, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         RuleConfig.model_validate({"name": "r", "query": "x", field: value})
+
+
+def test_bad_digest_cron_is_a_config_error_naming_the_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[rules]]\nname = "r"\nquery = "x"\ndigest = { cron = "0 8 * *" }\n')
+    with pytest.raises(ConfigError, match=r"c.toml: rules\[0\].digest.cron: .*Wrong number of fields"):
+        load_checked(cfg)
 
 
 def test_last_digest_is_the_scheduled_time_the_job_stands_for() -> None:

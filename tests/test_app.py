@@ -9,6 +9,7 @@ import pytest
 
 from monitor.app import App
 from monitor.settings import ConfigError, load_config
+from monitor.validate import load_checked
 from tests.conftest import Endpoint, drop_file
 
 
@@ -42,7 +43,7 @@ def test_reload_swaps_rules_and_targets_while_running(tmp_path: Path) -> None:
         # A broken edit is refused before it reaches the App (as SIGHUP does it).
         (tmp_path / "bad.toml").write_text('[[rules]]\nname = "r"\nquery = "\\"unclosed"\n')
         with pytest.raises(ConfigError):
-            app.reload(load_config(tmp_path / "bad.toml"))
+            app.reload(load_checked(tmp_path / "bad.toml")[0])
         drop_file(folder, "d.txt", "Kupiansk again markerD\n\nKupiansk.\n")
         assert len(second.wait_for(2)) == 2  # still running on the last good config
     finally:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor.settings import ConfigError, load_config
+from monitor.validate import load_checked
 from tests.conftest import ROOT, newsmon_cmd
 
 
@@ -54,7 +55,7 @@ def test_drop_in_files_are_merged_and_errors_name_the_drop_in(tmp_path: Path) ->
 def test_errors_are_one_line_naming_file_and_key(write_config, text: str, expected: str) -> None:
     path = write_config(text)
     with pytest.raises(ConfigError) as err:
-        load_config(path)
+        load_checked(path)
     message = str(err.value)
     assert message.startswith(f"{path}: ")
     assert expected in message
@@ -64,7 +65,7 @@ def test_errors_are_one_line_naming_file_and_key(write_config, text: str, expect
 def test_secret_in_a_bad_target_url_is_masked(write_config) -> None:
     path = write_config('[targets]\nbad = ["nosuchscheme://user:hunter2@host/?token=abc123"]\n')
     with pytest.raises(ConfigError) as err:
-        load_config(path)
+        load_checked(path)
     assert "hunter2" not in str(err.value) and "abc123" not in str(err.value)
 
 

@@ -166,8 +166,8 @@ def test_user_html_template_is_autoescaped(tmp_path: Path) -> None:
 
 
 def test_missing_template_file_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="cannot read"):
-        TemplatesConfig(text=tmp_path / "nope.j2")
+    with pytest.raises(TemplateProblem, match="cannot read"):
+        compile_user_templates(TemplatesConfig(text=tmp_path / "nope.j2"))
 
 
 def test_markdown_link_cannot_be_broken_out_of() -> None:
@@ -195,10 +195,10 @@ def test_user_digest_templates_render_escaped_and_fall_back_per_format(tmp_path:
 def test_broken_digest_template_is_a_config_error_naming_it(tmp_path: Path) -> None:
     bad = tmp_path / "d.j2"
     bad.write_text("{{ article.title }}", encoding="utf-8")  # a digest has no `article`
-    with pytest.raises(ValueError, match=r"templates.digest_text .*undefined"):
-        TemplatesConfig(digest_text=bad)
-    with pytest.raises(ValueError, match="digest_title"):
-        TemplatesConfig(digest_title="{{ nosuch }}")
+    with pytest.raises(TemplateProblem, match=r"templates.digest_text .*undefined"):
+        compile_user_templates(TemplatesConfig(digest_text=bad))
+    with pytest.raises(TemplateProblem, match="digest_title"):
+        compile_user_templates(TemplatesConfig(digest_title="{{ nosuch }}"))
 
 
 def test_digest_template_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from monitor.match.types import Evidence, Match
 from monitor.settings import ConfigError, load_config
 from monitor.settings.alerts import AlertsConfig
 from monitor.settings.rules import RuleConfig
+from monitor.validate import load_checked
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
 BODY = ("Officials spoke on Monday. Shelling hit Izium overnight, and Kharkiv lost power! "
@@ -109,7 +110,7 @@ def test_template_error_is_a_config_error_at_load(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text('[alerts.templates]\nhtml = "tpl/mail.html.j2"\n', encoding="utf-8")
     with pytest.raises(ConfigError) as err:
-        load_config(cfg)
+        load_checked(cfg)
     line = str(err.value)
     assert line.startswith(f"{cfg}: alerts.templates: ") and "unsafe" in line and "mail.html.j2" in line
 

@@ -43,7 +43,8 @@ def feeds_command() -> None:
 def import_command(opml_file: Path, config_path: Path | None, dry_run: bool) -> None:
     """Add the feeds of an OPML export (folders become tags; duplicates skipped)."""
     from monitor.cli import default_config_path, load_or_exit
-    from monitor.settings import ConfigError, load_config
+    from monitor.settings import ConfigError
+    from monitor.validate import load_valid
 
     config_file = (config_path or default_config_path()).resolve()
     config = load_or_exit(config_file)
@@ -82,7 +83,7 @@ def import_command(opml_file: Path, config_path: Path | None, dry_run: bool) -> 
     if new_main is not None:
         config_file.write_text(new_main, encoding="utf-8")
     try:
-        load_config(config_file)
+        load_valid(config_file)
     except ConfigError as exc:
         # Put everything back: a half-applied import would stop the daemon on reload.
         if old_dropin is None:

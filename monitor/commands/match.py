@@ -70,7 +70,8 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
     with --evidence or --explain: {"article":ID,"rule":NAME,"evidence":[...]}
     (--explain adds "explain"; rules not matched go to stderr).
     """
-    from monitor.settings import ConfigError, load_config
+    from monitor.settings import ConfigError
+    from monitor.validate import load_checked
 
     started = time.perf_counter()
     # Loading builds many long-lived objects (one model and tree per rule): cyclic GC
@@ -78,8 +79,8 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
     # so the collections triggered by per-article garbage do not walk them again.
     gc.disable()
     try:
-        config = load_config(config_path)
-        matcher = _compile(config, config_path)
+        # Queries and places only: no targets, templates or folders (and no apprise).
+        matcher = load_checked(config_path, delivery=False, folders=False, homes=False)[1]
     except ConfigError as exc:
         _fail(str(exc))
     finally:
@@ -143,19 +144,6 @@ def _widen_pipe(stream: IO[str]) -> None:
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         pass
-
-
-def _compile(config: Any, config_path: Path) -> Any:
-    from monitor.match.engine import Matcher
-
-    try:
-        return Matcher.compile(config.rules, places=config.places, cache_dir=None)
-    except Exception as exc:
-        # Compile problems that name a config path (e.g. locations unavailable) are config errors.
-        path, message = getattr(exc, "path", None), getattr(exc, "message", None)
-        if path is None or message is None:
-            raise
-        _fail(f"{config.source_file or config_path}: {path}: {message}")
 
 
 def _lines(article_id: str, matches: list[tuple[int, tuple[Any, ...]]], rule_parts: list[str]) -> str:

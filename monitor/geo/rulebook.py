@@ -66,7 +66,11 @@ def lookup(gaz: Gazetteer, text: str, path: str, want_area: bool, notes: list[st
         areas = _qualifier_areas(gaz, qual)
         if not areas:
             raise PlaceLookupError(path, f'unknown region or country "{qual.strip()}" in "{text}"')
-        senses = [p for p in senses if any(in_area(gaz, p, a) and p != a for a in areas)]
+        # A place lies inside its qualifier, except that a country code qualifies the
+        # country itself: `Georgia, GE` is the country (as `check` suggests it).
+        code = qual.strip().upper()
+        senses = [p for p in senses if any(in_area(gaz, p, a) and (p != a or _is_country_code(gaz, p, code))
+                                           for a in areas)]
         if not senses:
             raise PlaceLookupError(path, f'no place "{name.strip()}" in "{qual.strip()}"'
                                    f"{_suggest(gaz, name)}")
@@ -87,6 +91,10 @@ def lookup(gaz: Gazetteer, text: str, path: str, want_area: bool, notes: list[st
             f"{gaz.label(best)} (the most populous); qualify it for another, e.g. {others}"
         )
     return best
+
+
+def _is_country_code(gaz: Gazetteer, pid: int, code: str) -> bool:
+    return gaz.kind[pid] == KIND_COUNTRY and len(code) == 2 and gaz.cc[pid] == code
 
 
 def _far(gaz: Gazetteer, a: int, b: int) -> bool:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from monitor.settings.base import StrictModel
-from monitor.settings.types import Duration
+from monitor.settings.types import Duration, at_most
 
 Mode = Literal["immediate", "digest"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -46,20 +46,9 @@ def parse_quiet(value: str) -> tuple[time, time]:
 
 
 class DigestConfig(StrictModel):
-    cron: str = "0 8 * * *"  # five crontab fields, read in `tz`
+    cron: str = "0 8 * * *"  # five crontab fields, read in `tz` (checked in monitor/validate.py)
     tz: str | None = None  # None: the rule's (or [alerts]) tz
     send_empty: bool = False  # send "nothing new" when the digest is empty
-
-    @field_validator("cron")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
-
-        try:
-            CronTrigger.from_crontab(value, timezone="UTC")
-        except ValueError as exc:
-            raise ValueError(f'digest cron "{value}": {exc}') from None
-        return value
 
     @field_validator("tz")
     @classmethod
@@ -70,8 +59,9 @@ class DigestConfig(StrictModel):
 class TemplatesConfig(StrictModel):
     """User Jinja2 templates (files), one per format, plus an inline title.
 
-    Each is compiled in a sandbox when the config loads, so a broken template
-    is a config error, not a failed alert at 3 a.m.
+    Each is compiled in a sandbox and test-rendered by `monitor.validate` when the
+    config is checked, so a broken template is a config error, not a failed alert
+    at 3 a.m.
     """
 
     title: str | None = None  # inline template, e.g. "{{ rules|join(', ') }}: {{ article.title }}"
@@ -84,23 +74,13 @@ class TemplatesConfig(StrictModel):
     digest_markdown: Path | None = None
     digest_html: Path | None = None
 
-    @model_validator(mode="after")
-    def _compile(self) -> TemplatesConfig:
-        from monitor.alerts.render import TemplateProblem, compile_user_templates
-
-        try:
-            compile_user_templates(self)
-        except TemplateProblem as exc:
-            raise ValueError(str(exc)) from None
-        return self
-
 
 class PolicyFields(StrictModel):
     """Routing policy: set in `[alerts]` (defaults) or on a rule (overrides)."""
 
     mode: Mode | None = None
     digest: DigestConfig | None = None
-    max_per_hour: int | None = Field(default=None, ge=1)
+    max_per_hour: int | None = Field(default=None, ge=1, le=100_000)
     quiet: str | None = None
     priority: Priority | None = None
     tz: str | None = None
@@ -122,16 +102,17 @@ class PolicyFields(StrictModel):
 class AlertsConfig(PolicyFields):
     # Outbox retries: exponential backoff from `retry_initial` doubling to
     # `retry_max`, for at most `max_age`, then dead-letter.
-    retry_initial: Duration = Field(default="30s", validate_default=True)
-    retry_max: Duration = Field(default="1h", validate_default=True)
-    max_age: Duration = Field(default="24h", validate_default=True)
+    retry_initial: Annotated[Duration, at_most("1d")] = Field(default="30s",
+                                                                              validate_default=True)
+    retry_max: Annotated[Duration, at_most("30d")] = Field(default="1h", validate_default=True)
+    max_age: Annotated[Duration, at_most("365d")] = Field(default="24h", validate_default=True)
     # Our own per-target rate limit (minimum gap between two sends to one
     # target), replacing Apprise's in-plugin sleep. Unset targets use the
     # gap the Apprise plugin asks for (5.5 s for email, 0 for most webhooks).
-    min_interval: dict[str, Duration] = Field(default_factory=dict)
+    min_interval: dict[str, Annotated[Duration, at_most("1d")]] = Field(default_factory=dict)
     # Per-target cap on message length in characters (after rendering);
     # unset targets use the Apprise plugin's `body_maxlen`.
-    max_chars: dict[str, int] = Field(default_factory=dict)
+    max_chars: dict[str, Annotated[int, Field(ge=1, le=1_000_000)]] = Field(default_factory=dict)
 
 
 class Policy(StrictModel):

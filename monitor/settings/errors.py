@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,10 +21,18 @@ class ConfigProblem:
 
 
 class ConfigError(Exception):
-    """A configuration that cannot be used; `str()` gives one line per problem."""
+    """A configuration that cannot be used; `str()` gives one line per problem.
 
-    def __init__(self, problems: list[ConfigProblem]):
+    From `load_config`, `partial` is the config without the entries in error
+    (or None) and `unchecked_targets` the target names dropped with them
+    (`"*"`: all), so a later check can report the rest in the same pass.
+    """
+
+    def __init__(self, problems: list[ConfigProblem], partial: Any = None,
+                 unchecked_targets: frozenset[str] = frozenset()):
         self.problems = problems
+        self.partial = partial
+        self.unchecked_targets = unchecked_targets
         super().__init__("\n".join(str(p) for p in problems))
 
     @classmethod
@@ -40,3 +49,21 @@ def dotted(loc: tuple[int | str, ...]) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+def where(origins: dict[str, tuple[Path, str]], main: Path | str, path: str) -> tuple[Path | str, str]:
+    """(file, path in that file) for a dotted path of the merged config.
+
+    `rules[7].query` -> (the drop-in, `rules[2].query`); `targets.x...` -> the file
+    defining target x; anything else -> the main file.
+    """
+    head, sep, rest = path.partition("]")
+    if sep and (head + sep) in origins:
+        file, shown = origins[head + sep]
+        return file, shown + rest
+    if path.startswith("targets."):
+        name = path.removeprefix("targets.")
+        for key in sorted((k for k in origins if k.startswith("targets.")), key=len, reverse=True):
+            if name == key[8:] or name.startswith(key[8:] + ".") or name.startswith(key[8:] + "["):
+                return origins[key][0], path
+    return main, path

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from monitor.settings.base import StrictModel
-from monitor.settings.types import Duration
+from monitor.settings.types import Duration, at_most
 
 # Headers a feed may not set: they would break framing or the SSRF guard's view of the host.
+MAX_BYTES = 1024**3  # 1 GiB: the largest document or file the config may allow
 _FORBIDDEN_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "te", "upgrade"}
 
 
@@ -26,13 +27,13 @@ class FeedConfig(StrictModel):
     # Any string is accepted here: a non-http(s) or guarded URL is refused when
     # fetched, with a log line, so one bad feed never stops the others.
     url: str
-    interval: Duration = Field(default="15m", validate_default=True)
+    interval: Annotated[Duration, at_most("7d")] = Field(default="15m", validate_default=True)
     tags: tuple[str, ...] = ()
     headers: dict[str, str] = Field(default_factory=dict)
     auth: FeedAuth | None = None
     allow_private: bool | None = None  # None: the `[fetch]` default
     backfill: Literal["none", "24h", "all"] = "none"
-    silent_after: Duration | None = None  # None: the `[health]` default
+    silent_after: Annotated[Duration, at_most("365d")] | None = None  # None: `[health]`
     home: str | None = None
     enabled: bool = True
 
@@ -65,19 +66,22 @@ class FetchConfig(StrictModel):
     """Defaults for every feed fetch."""
 
     allow_private: bool = False
-    timeout: Duration = Field(default="30s", validate_default=True)
-    connect_timeout: Duration = Field(default="10s", validate_default=True)
-    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)  # after decompression
+    timeout: Annotated[Duration, at_most("1h")] = Field(default="30s", validate_default=True)
+    connect_timeout: Annotated[Duration, at_most("1h")] = Field(default="10s",
+                                                                                validate_default=True)
+    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0, le=MAX_BYTES)  # after decompression
     max_redirects: int = Field(default=5, ge=0, le=20)
     per_host: int = Field(default=2, ge=1, le=64)  # concurrent requests to one host
     concurrency: int = Field(default=16, ge=1, le=256)  # concurrent requests in all
-    max_backoff: Duration = Field(default="6h", validate_default=True)
-    jitter: Duration = Field(default="30s", validate_default=True)
+    max_backoff: Annotated[Duration, at_most("30d")] = Field(default="6h",
+                                                                             validate_default=True)
+    jitter: Annotated[Duration, at_most("1d")] = Field(default="30s", validate_default=True)
     parse_workers: int = Field(default=2, ge=1, le=32)
     user_agent: str | None = None  # replaces `newsmon/<version> (+url)`
 
 
 class HealthConfig(StrictModel):
     notify: tuple[str, ...] = ()
-    failures: int = Field(default=5, ge=1)
-    silent_after: Duration | None = None  # a feed with no new entry this long is "silent"
+    failures: int = Field(default=5, ge=1, le=10_000)
+    # A feed with no new entry this long is "silent".
+    silent_after: Annotated[Duration, at_most("365d")] | None = None

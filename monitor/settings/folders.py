@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
 from monitor.settings.base import StrictModel
-from monitor.settings.types import Duration
+from monitor.settings.feeds import MAX_BYTES
+from monitor.settings.types import Duration, at_most
 
 DEFAULT_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".json")
 
@@ -17,10 +19,10 @@ class FolderConfig(StrictModel):
     name: str = ""  # the article's `source`; defaults to the folder's name
     recursive: bool = False
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
-    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0, le=MAX_BYTES)
     # A file written in place (no rename, no close event seen) counts as
     # finished once its size and mtime have not changed for this long.
-    settle: Duration = Field(default="1s", validate_default=True)
+    settle: Annotated[Duration, at_most("1h")] = Field(default="1s", validate_default=True)
     tags: tuple[str, ...] = ()
     home: str | None = None  # a place name that disambiguates locations in these articles
 

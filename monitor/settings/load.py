@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import glob
+import os
 import re
+import stat
 import tomllib
 import types
 import typing
@@ -14,38 +16,113 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from monitor.settings.alerts import resolve_alert_paths
-from monitor.settings.errors import ConfigError, ConfigProblem, dotted
+from monitor.settings.errors import ConfigError, ConfigProblem, dotted, where
 from monitor.settings.models import Config
 
 LIST_SECTIONS = ("folders", "feeds", "rules", "places")
 TABLE_SECTIONS = ("targets",)
 # Keys holding paths, resolved against the folder of the file that sets them.
 _PATH_KEYS = {"folders": ("path",)}
+Origins = dict[str, tuple[Path, str]]  # "rules[7]" -> (the file that set it, "rules[2]")
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def load_config(path: str | Path) -> Config:
+    """Read and shape-check the config (no other room is imported).
+
+    On error the `ConfigError` carries `partial`: the config without the
+    entries in error, so `monitor.validate` can still check the rest in the
+    same pass.
+    """
     main = Path(path).expanduser()
-    if not main.is_file():
-        raise ConfigError.single(main, "", "no such config file (pass --config FILE)")
     data = _read_toml(main)
-    origins: dict[tuple[str, int], tuple[Path, int]] = {}
+    origins: Origins = {}
     _resolve_paths(data, main.parent.resolve())
     for section in LIST_SECTIONS:
         for i in range(len(data.get(section, []) or [])):
-            origins[(section, i)] = (main, i)
+            origins[f"{section}[{i}]"] = (main, f"{section}[{i}]")
+    if isinstance(data.get("targets"), dict):
+        origins.update({f"targets.{name}": (main, f"targets.{name}") for name in data["targets"]})
+    early: list[ConfigProblem] = []  # found before validation; the rest is still checked
     for pattern in data.get("include", []) if isinstance(data.get("include"), list) else []:
+        if not isinstance(pattern, str):
+            continue
         for extra in sorted(glob.glob(str(main.parent / pattern))):
-            _merge(data, Path(extra), origins)
+            try:
+                early += _merge(data, Path(extra), origins)
+            except ConfigError as exc:  # unreadable: that drop-in is left out, the others are read
+                early += exc.problems
     if isinstance(data.get("state_dir"), str):
-        data["state_dir"] = str((main.parent / Path(data["state_dir"]).expanduser()).resolve())
+        if (why := state_dir_problem(data["state_dir"])) is not None:
+            early.append(ConfigProblem(main, "state_dir", why))
+            del data["state_dir"]
+        else:
+            data["state_dir"] = str((main.parent / Path(data["state_dir"]).expanduser()).resolve())
     data["source_file"] = str(main.resolve())
+    data["origins"] = origins
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([_problem(err, main, origins) for err in exc.errors()]) from None
+        problems = early + [_problem(err, main, origins) for err in exc.errors()]
+        partial, unchecked = _without_errors(data, exc)
+        raise ConfigError(problems, partial=partial, unchecked_targets=unchecked) from None
+    if early:
+        raise ConfigError(early, partial=config)
+    return config
 
 
+def state_dir_problem(value: str) -> str | None:
+    """Why `value` cannot be a state dir (`state_dir`, `--state-dir`): a URL is not a folder."""
+    if "://" not in value:
+        return None
+    scheme = value.split("://")[0][:20]  # never the rest: it may hold a password
+    return (f'"{scheme}://..." is not a folder: newsmon keeps its state in SQLite files in a folder '
+            "(a PostgreSQL store does not exist yet); give a path such as /var/lib/newsmon")
+
+
+def _without_errors(data: dict[str, Any], exc: ValidationError) -> tuple[Config | None, frozenset[str]]:
+    """The config minus every list entry, target or top-level key in error (or None).
+
+    Entries keep their origin, so later problems still name the right file and
+    index. Also returns the target names dropped (`"*"`: all of [targets]), whose
+    references are not checked again.
+    """
+    bad_entries: dict[str, set[int]] = {}
+    bad_keys: set[str] = set()
+    dropped: set[str] = set()
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if not loc:
+            return None, frozenset()
+        head = str(loc[0])
+        if head in LIST_SECTIONS and len(loc) >= 2 and isinstance(loc[1], int):
+            bad_entries.setdefault(head, set()).add(loc[1])
+        elif head == "targets" and len(loc) >= 2 and isinstance(loc[1], str):
+            dropped.add(loc[1])
+        else:
+            bad_keys.add(head)
+            if head == "targets":
+                dropped.add("*")
+    pruned = {k: v for k, v in data.items() if k not in bad_keys}
+    origins: Origins = {
+        k: v for k, v in data.get("origins", {}).items() if not k.startswith(tuple(bad_entries))}
+    for section, bad in bad_entries.items():
+        kept = [(i, e) for i, e in enumerate(data.get(section) or ()) if i not in bad]
+        pruned[section] = [e for _, e in kept]
+        for new, (old, _) in enumerate(kept):
+            if f"{section}[{old}]" in data.get("origins", {}):
+                origins[f"{section}[{new}]"] = data["origins"][f"{section}[{old}]"]
+    if isinstance(pruned.get("targets"), dict):
+        pruned["targets"] = {k: v for k, v in pruned["targets"].items() if k not in dropped}
+    pruned["origins"] = origins
+    try:
+        return Config.model_validate(pruned), frozenset(dropped)
+    except ValidationError:
+        return None, frozenset()
+
+
+# Far above any real config (10,000 rules is about 1 MB), far below trouble.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
 _FAST_TOML_MIN = 32_768  # small files: tomllib is fast enough and the reference
 
 
@@ -66,10 +143,7 @@ def _fast_toml(text: str) -> dict[str, Any] | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError.single(path, "", f"cannot read: {exc.strerror}") from None
+    raw = _read_capped(path)
     try:
         text = raw.decode("utf-8")
         fast = _fast_toml(text)
@@ -84,6 +158,27 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError.single(path, where, f"invalid TOML: {message}") from None
 
 
+def _read_capped(path: Path) -> bytes:
+    """The bytes of a regular file under the size cap (never /dev/zero, a FIFO or a folder)."""
+    try:
+        with path.open("rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+                raise ConfigError.single(path, "", f"{kind}; a config file must be a regular TOML file")
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError.single(path, "", "no such config file (pass --config FILE)") from None
+    except IsADirectoryError:
+        raise ConfigError.single(path, "", "a folder; a config file must be a regular TOML file") from None
+    except OSError as exc:
+        raise ConfigError.single(path, "", f"cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError.single(path, "", f"larger than {MAX_CONFIG_BYTES // 1024**2} MiB; "
+                                 "split it into drop-in files or check that it is the right file")
+    return raw
+
+
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:
     for section, keys in _PATH_KEYS.items():
         entries = data.get(section)
@@ -96,38 +191,44 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
     resolve_alert_paths(data, base)
 
 
-def _merge(data: dict[str, Any], extra_path: Path, origins: dict[tuple[str, int], tuple[Path, int]]) -> None:
-    """Drop-in files may add list sections and targets, nothing else."""
+def _merge(data: dict[str, Any], extra_path: Path, origins: Origins) -> list[ConfigProblem]:
+    """Drop-in files may add list sections and targets, nothing else; a key in
+    error is left out (and returned as a problem), the rest is merged."""
     extra = _read_toml(extra_path)
     _resolve_paths(extra, extra_path.parent.resolve())
+    problems: list[ConfigProblem] = []
     for key, value in extra.items():
         if key in LIST_SECTIONS:
-            if not isinstance(value, list):
-                raise ConfigError.single(extra_path, key, f"expected [[{key}]] tables")
             current = data.setdefault(key, [])
-            for i, entry in enumerate(value):
-                origins[(key, len(current))] = (extra_path, i)
-                current.append(entry)
+            if not isinstance(value, list):
+                problems.append(ConfigProblem(extra_path, key, f"expected [[{key}]] tables"))
+            elif isinstance(current, list):  # else the main file's own error is reported
+                for i, entry in enumerate(value):
+                    origins[f"{key}[{len(current)}]"] = (extra_path, f"{key}[{i}]")
+                    current.append(entry)
         elif key in TABLE_SECTIONS:
             table = data.setdefault(key, {})
-            for name, entry in (value or {}).items():
+            if not isinstance(value, dict):
+                problems.append(ConfigProblem(extra_path, key, f"expected a [{key}] table"))
+                continue
+            for name, entry in value.items():
                 if name in table:
-                    raise ConfigError.single(extra_path, f"{key}.{name}", "already defined in another file")
-                table[name] = entry
+                    file = origins.get(f"{key}.{name}", ("another file",))[0]
+                    problems.append(ConfigProblem(extra_path, f"{key}.{name}", f"already defined in {file}"))
+                elif isinstance(table, dict):
+                    table[name] = entry
+                    origins[f"{key}.{name}"] = (extra_path, f"{key}.{name}")
         else:
             allowed = ", ".join(LIST_SECTIONS + TABLE_SECTIONS)
-            raise ConfigError.single(extra_path, key, f"not allowed in a drop-in file (allowed: {allowed})")
+            problems.append(ConfigProblem(extra_path, key,
+                                          f"not allowed in a drop-in file (allowed: {allowed})"))
+    return problems
 
 
-def _problem(err: Any, main: Path, origins: dict[tuple[str, int], tuple[Path, int]]) -> ConfigProblem:
+def _problem(err: Any, main: Path, origins: Origins) -> ConfigProblem:
     loc = tuple(err["loc"])
-    file: Path = main
-    shown = loc
-    if len(loc) >= 2 and isinstance(loc[1], int) and (loc[0], loc[1]) in origins:
-        file, index = origins[(str(loc[0]), loc[1])]
-        shown = (loc[0], index, *loc[2:])
-    message = _message(err, loc)
-    return ConfigProblem(file, dotted(shown), message)
+    file, path = where(origins, main, dotted(loc))
+    return ConfigProblem(file, path, _message(err, loc))
 
 
 def _message(err: Any, loc: tuple[Any, ...]) -> str:

@@ -14,9 +14,9 @@ class NearConfig(StrictModel):
     """A circle: around a named place, or around `lat`/`lon`."""
 
     place: str | None = None
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    radius_km: float = Field(gt=0, le=20_000)
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    radius_km: float = Field(gt=0, le=20_000, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _centre(self) -> NearConfig:
@@ -33,7 +33,7 @@ class LocationsConfig(StrictModel):
     within: tuple[str, ...] = ()
     near: tuple[NearConfig, ...] = ()
     fields: tuple[str, ...] = LOCATION_FIELDS
-    min_mentions: int = Field(default=1, ge=1)
+    min_mentions: int = Field(default=1, ge=1, le=1000)
 
     @field_validator("fields")
     @classmethod
@@ -56,7 +56,7 @@ class LocationsConfig(StrictModel):
 class PlaceConfig(StrictModel):
     name: str
     aliases: tuple[str, ...] = ()
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
     parent: str | None = None
     country: str | None = None
