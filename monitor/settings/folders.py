@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -23,6 +24,9 @@ class FolderConfig(StrictModel):
     settle: Duration = Field(default="1s", validate_default=True)
     tags: tuple[str, ...] = ()
     home: str | None = None  # a place name that disambiguates locations in these articles
+    # Symbolic links: "inside" follows only links whose target is inside this folder,
+    # "never" follows none, "any" follows every link (e.g. to a shared drop folder).
+    follow_symlinks: Literal["inside", "never", "any"] = "inside"
 
     @field_validator("extensions")
     @classmethod

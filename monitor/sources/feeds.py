@@ -146,6 +146,14 @@ class FeedPoller:
         if self._fetcher is not None:
             await self._fetcher.aclose()
 
+    # -- as a `monitor.sources.base.Source`
+
+    def run_once(self) -> None:
+        self.poll_all()
+
+    def start(self, scheduler: Any) -> None:
+        self.schedule(scheduler)
+
     # -- scheduling
 
     def schedule(self, scheduler: Any) -> None:
