@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,10 +96,19 @@ class FolderSource:
 
     # -- Source
     def run_once(self) -> None:
+        self._scan(settle_recent=False)
+
+    def _scan(self, settle_recent: bool) -> None:
+        """Every file already there. With `settle_recent` (a running daemon), a file written
+        within its folder's settle time may still be being written: it settles first."""
         for folder in self.folders:
             remembered = self._state.all(f"{STATE_PREFIX}{folder.source_name}:")
+            recent = time.time() - folder.settle.total_seconds()
             for path in self._watcher.scan_folder(folder):
-                self.handle(folder, path, remembered)
+                if settle_recent and _mtime(path) > recent:
+                    self._watcher.changed(folder, path)
+                else:
+                    self.handle(folder, path, remembered)
 
     def start(self, scheduler: Any = None) -> None:
         # Watch first, then scan: a file dropped in between is seen twice, never missed.
@@ -112,7 +122,7 @@ class FolderSource:
 
     def _scan_logged(self) -> None:
         try:
-            self.run_once()
+            self._scan(settle_recent=True)
         except Exception:
             log.exception("scanning the seed folders failed; files are read as they change")
 
@@ -170,6 +180,13 @@ class FolderSource:
         log.warning("skipped file %s: %s", shown(path), reason)
         if stamp is not None:
             self._remember(skey, stamp, reason)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _lstamp(path: Path) -> Stamp | None:
