@@ -27,7 +27,7 @@ from monitor.settings import Config
 from monitor.settings.feeds import FeedConfig
 from monitor.settings.types import format_duration
 from monitor.sources.feedparse import ParsedFeed, key_hash, parse_feed
-from monitor.sources.feedpolicy import backfill_alerts, health_step, hold_until, parse_time
+from monitor.sources.feedpolicy import backfill_alerts, clamp_future, health_step, hold_until, parse_time
 from monitor.sources.fetch import Fetcher, FetchResult
 from monitor.store.base import SourceStateStore
 
@@ -323,7 +323,7 @@ class FeedPoller:
             async with asyncio.timeout(PARSE_TIMEOUT):  # no extra task per parse, unlike wait_for
                 parsed: ParsedFeed = await loop.run_in_executor(
                     pool, parse_feed, result.body, result.headers, result.url, feed.name,
-                    tuple(feed.tags), frozenset(known),
+                    tuple(feed.tags), frozenset(known), self.config.fetch.max_items,
                 )  # fmt: skip
         except TimeoutError:
             # A worker stuck on hostile input cannot be interrupted: replace the pool.
@@ -338,6 +338,11 @@ class FeedPoller:
             return None, parsed.error, "permanent"
         if parsed.warning:
             log.info("feed %s: %s", feed.name, parsed.warning)
+        if parsed.cut_from:
+            log.warning(
+                "feed %s: %d entries, only the newest %d read; raise [fetch] max_items to read more",
+                feed.name, parsed.cut_from, self.config.fetch.max_items,
+            )  # fmt: skip
         return parsed, "", ""
 
     def _failed(
@@ -389,7 +394,9 @@ class FeedPoller:
                 if h not in known:
                     known.add(h)
                     recent.append(h)
-            new = [item for item in parsed.entries if key_hash(item.key) not in state_known]
+            new = clamp_future(
+                [item for item in parsed.entries if key_hash(item.key) not in state_known], now
+            )
             first = not state.get("initialised")
             if first:
                 alert, quiet = backfill_alerts(new, feed.backfill, now)
