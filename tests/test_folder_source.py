@@ -228,3 +228,22 @@ def test_file_name_that_is_not_utf8_is_read_under_an_escaped_name_once(
     with caplog.at_level(logging.WARNING):
         assert _once(tmp_path) == []
     assert _warnings(caplog) == []
+
+
+def test_jsonl_batch_and_eml_dropped_into_a_running_daemon_reach_the_pipeline(
+    running: tuple[App, Spy, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    spy, folder = running[1], running[2]
+    tmp = folder / ".batch.tmp"
+    tmp.write_text('{"id": "w-1", "title": "Izium wire one", "body": "x"}\n{broken\n'
+                   '{"title": "Izium wire three", "body": "y"}\n')
+    with caplog.at_level(logging.WARNING):
+        os.rename(tmp, folder / "batch.jsonl")
+        (folder / ".mail.tmp").write_text("From: desk@example.org\nSubject: Izium by mail\n"
+                                          "Content-Type: text/plain\n\nMailed text.\n")
+        os.rename(folder / ".mail.tmp", folder / "note.eml")
+        items = spy.wait(lambda items: len(items) >= 3)
+    assert sorted((i.key, i.title) for i in items) == [
+        ("batch.jsonl#line3", "Izium wire three"), ("id:w-1", "Izium wire one"),
+        ("note.eml", "Izium by mail")]
+    assert any("batch.jsonl" in w and "line 2" in w for w in _warnings(caplog))

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 from monitor.settings.base import StrictModel
 from monitor.settings.types import Duration
 
-DEFAULT_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".json")
+DEFAULT_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".eml")
 
 
 class FolderConfig(StrictModel):
