@@ -129,18 +129,21 @@ class FolderSource:
     # -- one file (any of the threads above)
     def handle(self, folder: FolderConfig, path: Path,
                remembered: Mapping[str, dict[str, Any]] | None = None) -> None:
+        try:
+            with self._lock:
+                self._handle(folder, path, remembered)
+        except Exception:  # the state store failing: this runs in watchdog's thread, keep it alive
+            log.exception("could not handle %s; it is read again at the next start", shown(path))
+
+    def _handle(self, folder: FolderConfig, path: Path,
+                remembered: Mapping[str, dict[str, Any]] | None) -> None:
         key = file_key(folder, path)
         skey = state_key(folder, key)
-        with self._lock:
-            before = remembered.get(skey) if remembered is not None else self._state.get(skey)
-            try:
-                self._read(folder, path, key, skey, before)
-            except SkipFile as skip:
-                self._skipped(path, skey, skip.reason, before)
-            except Exception as exc:  # a parser bug must not give a traceback at every start
-                log.debug("reading %s failed", shown(path), exc_info=True)
-                self._skipped(path, skey, f"could not be read ({type(exc).__name__}: {str(exc)[:200]})",
-                              before)
+        before = remembered.get(skey) if remembered is not None else self._state.get(skey)
+        try:
+            self._read(folder, path, key, skey, before)
+        except SkipFile as skip:
+            self._skipped(path, skey, skip.reason, before)
 
     def _read(self, folder: FolderConfig, path: Path, key: str, skey: str,
               before: dict[str, Any] | None) -> None:
@@ -158,7 +161,13 @@ class FolderSource:
         if verdict in ("unchanged", "still-skipped"):  # same bytes, new mtime: remember the new stamp
             self._state.put(skey, {**(before or {}), "size": stamp.size, "mtime_ns": stamp.mtime_ns})
             return
-        items = parse_items(path, loaded, folder.source_name, key=key, tags=folder.tags)
+        try:
+            items = parse_items(path, loaded, folder.source_name, key=key, tags=folder.tags)
+        except SkipFile:
+            raise
+        except Exception as exc:  # a parser bug must not give a traceback at every start
+            log.debug("parsing %s failed", shown(path), exc_info=True)
+            raise SkipFile(f"could not be read ({type(exc).__name__}: {str(exc)[:200]})") from None
         if shown(path) != str(path):
             log.warning("file name of %s is not valid UTF-8; read it under that escaped name",
                         shown(path))
