@@ -26,7 +26,8 @@ from monitor.store.sql import Store
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["alerted", "matched-no-target", "no-match", "recorded", "seen", "duplicate"]
+Outcome = Literal["alerted", "matched-no-target", "no-match", "recorded", "seen", "duplicate",
+                  "skipped"]
 
 
 @dataclass(frozen=True)
