@@ -93,6 +93,7 @@ class FolderSource:
         self._lock = threading.Lock()  # watchdog, settle and start-up scan threads read files
         self._watcher = FolderWatcher(self.folders, self.handle)
         self._scan_thread: threading.Thread | None = None
+        self._closed = threading.Event()
 
     # -- Source
     def run_once(self) -> None:
@@ -105,6 +106,8 @@ class FolderSource:
             remembered = self._state.all(f"{STATE_PREFIX}{folder.source_name}:")
             recent = time.time() - folder.settle.total_seconds()
             for path in self._watcher.scan_folder(folder):
+                if self._closed.is_set():
+                    return  # stopping: the rest is found again at the next start
                 if settle_recent and _mtime(path) > recent:
                     self._watcher.changed(folder, path)
                 else:
@@ -118,7 +121,10 @@ class FolderSource:
         self._scan_thread.start()
 
     def close(self) -> None:
+        self._closed.set()
         self._watcher.stop()
+        if self._scan_thread is not None:
+            self._scan_thread.join(timeout=10)
 
     def _scan_logged(self) -> None:
         try:
