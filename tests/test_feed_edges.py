@@ -189,3 +189,28 @@ def test_a_future_dated_entry_arrives_dated_at_the_fetch_time(tmp_path: Path) ->
     [(items, alert)] = rec.submits
     assert alert and items[0].published == T0 and T0.tzinfo is UTC
     assert datetime(2100, 1, 1, tzinfo=UTC) != items[0].published
+
+
+def test_a_feed_longer_than_the_remembered_keys_does_not_count_old_entries_as_new(tmp_path: Path) -> None:
+    from feedserver import rss
+
+    from monitor.store import open_store
+
+    server = FeedServer().start()
+    old = [(f"g{n}", f"Entry {n}") for n in range(3500)]
+    stage = {"data": rss(old)}
+    server.routes["/big"] = feed_route(lambda: stage["data"])
+    store = open_store(tmp_path / "state")
+    rec = Recorder()
+    config = make_config([{"name": "big", "url": server.url("/big")}])
+    try:
+        for data in (rss(old), rss([("new", "Brand new"), *old])):  # a new answer: parsed again
+            stage["data"] = data
+            p = poller(config, store, rec)
+            p.poll_all()
+            p.close()
+    finally:
+        server.stop()
+        store.close()
+    assert len(rec.quiet()) == 3500  # first poll: recorded without alerts
+    assert rec.alerted() == ["new"]  # not the 500 old entries past 3,000 remembered keys

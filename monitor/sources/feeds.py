@@ -406,7 +406,10 @@ class FeedPoller:
                 await self._run_io(self._submit_both, quiet, alert)
             # Enough to cover what the feed lists, with room for entries that drop out and
             # come back; the pipeline's seen-store is the real dedupe behind this.
-            state["recent"] = recent[-min(RECENT_KEYS, max(200, 3 * len(parsed.keys))) :]
+            # At least every key the feed lists, however long (`max_items`): a key forgotten
+            # here is counted as new at every poll.
+            cap = max(RECENT_KEYS, 2 * self.config.fetch.max_items)
+            state["recent"] = recent[-min(cap, max(200, 3 * len(parsed.keys))) :]
             state["initialised"] = True
             state.setdefault("first_success", _iso(now))
             if first and quiet:
