@@ -116,13 +116,18 @@ def _dated_items(numbers: range) -> str:
 
 
 def test_keep_newest_by_date_or_from_the_end_of_an_ascending_document() -> None:
-    d = [T0 + timedelta(hours=h) for h in range(6)]
-    assert keep_newest(list("abcdef"), d, 3) == list("def")  # oldest first: the tail
-    assert keep_newest(list("abcdef"), d[::-1], 3) == list("abc")  # newest first: the head
-    partial = [d[0], None, None, None, None, d[5]]
-    assert keep_newest(list("abcdef"), partial, 2) == list("ef")  # dated ends run upwards
-    assert keep_newest(list("abcdef"), [None] * 6, 2) == list("ab")  # no dates: document order
-    assert keep_newest(list("abc"), [None] * 3, 5) == list("abc")
+    hours = [T0 + timedelta(hours=h) for h in range(6)]
+
+    def keep(dates: list[datetime | None], limit: int) -> str:
+        date_of = dict(zip("abcdef", dates, strict=False)).get
+        return "".join(keep_newest(list("abcdef"[: len(dates)]), date_of, limit))
+
+    assert keep(hours, 3) == "def"  # oldest first: the tail
+    assert keep(hours[::-1], 3) == "abc"  # newest first: the head
+    assert keep([hours[0], hours[2], hours[1], hours[5], hours[3], hours[4]], 3) == "def"  # by date
+    assert keep([hours[0], None, None, None, None, hours[5]], 2) == "ef"  # dated ends run upwards
+    assert keep([None] * 6, 2) == "ab"  # no dates: document order
+    assert keep([None] * 3, 5) == "abc"
 
 
 def test_long_oldest_first_feed_keeps_its_newest_items_and_says_it_was_cut(

@@ -24,10 +24,10 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
@@ -38,6 +38,7 @@ from monitor.sources.htmltext import html_to_text
 
 MAX_ENTRIES = 5000  # default `[fetch] max_items`: a feed with more keeps its newest entries
 MAX_KEY = 512
+T = TypeVar("T")
 _TRACKING = {
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid",
     "igshid", "_ga", "_gl", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "wickedid",
@@ -142,11 +143,12 @@ def _repeated(guids: Iterable[str]) -> frozenset[str]:
     return frozenset(twice)
 
 
-def keep_newest(entries: Sequence[Any], dates: Sequence[datetime | None], limit: int) -> list[Any]:
+def keep_newest(entries: Sequence[T], date_of: Callable[[T], datetime | None], limit: int) -> list[T]:
     """At most `limit` entries, the newest: by date when every entry has one; else the
     document's order, from the end if its dated entries run oldest first. Pure."""
     if len(entries) <= limit:
         return list(entries)
+    dates = [date_of(e) for e in entries]
     if all(d is not None for d in dates):
         order = sorted(range(len(entries)), key=lambda i: dates[i], reverse=True)  # type: ignore[arg-type,return-value]
         return [entries[i] for i in sorted(order[:limit])]
@@ -275,7 +277,7 @@ def _parse_xml(
     if raw_ttl.isdigit():
         ttl = min(int(raw_ttl), 7 * 24 * 60)
     base = url
-    entries = keep_newest(parsed.entries, [_entry_date(e) for e in parsed.entries], max_items)
+    entries = keep_newest(parsed.entries, _entry_date, max_items)
     repeated = _repeated(str(e.get("id", "")) for e in entries)
     keys, items = _unique(_feedparser_item(e, base, source, tags, known, repeated) for e in entries)
     return ParsedFeed(
@@ -353,7 +355,7 @@ def _parse_json(
     home = doc.get("home_page_url")
     base = home if isinstance(home, str) and home.startswith(("http://", "https://")) else url
     objects = [i for i in items if isinstance(i, dict)]
-    kept = keep_newest(objects, [_json_date(i) for i in objects], max_items)
+    kept = keep_newest(objects, _json_date, max_items)
     repeated = _repeated(_json_guid(i) for i in kept)
     keys, entries = _unique(
         (item.key, None if known and key_hash(item.key) in known else item)
