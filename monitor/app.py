@@ -21,7 +21,8 @@ from monitor.article import RawItem
 from monitor.pipeline import Pipeline
 from monitor.settings import Config
 from monitor.settings.types import format_duration
-from monitor.sources.folders import FolderWatcher
+from monitor.sources.base import Source
+from monitor.sources.foldersource import FolderSource
 from monitor.store.base import NewAlert
 from monitor.store.sql import Store, open_store
 from monitor.validate import compile_matcher  # rule problems -> config errors naming their file
@@ -58,7 +59,7 @@ class App:
         self.sender: Sender | None = None
         self.lanes: Lanes | None = None
         self.delivery: Delivery | None = None
-        self.watcher: FolderWatcher | None = None
+        self.folders: FolderSource | None = None
         self.scheduler: Any = None
         self.feeds: Any = None
         self._started = False
@@ -73,7 +74,7 @@ class App:
         self.sender = Sender(self.config.targets)
         self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules)
         self.pipeline = Pipeline(self.config, self.store, matcher, self._wake, self.clock)
-        self.watcher = FolderWatcher(self.config.folders, self.pipeline.submit_file)
+        self.folders = FolderSource(self.config.folders, self.store.sources, self.pipeline.submit)
         self.feeds = self._make_feeds(self.config)
         self.prune()
         log.info("state in %s; %d folder(s), %d feed(s), %d rule(s), %d target(s)", self.state_dir,
@@ -113,6 +114,10 @@ class App:
         assert self.pipeline is not None
         self.pipeline.submit(items, alert)
 
+    def sources(self) -> list[Source]:
+        """Folders first: their start-up scan is local and quick to hand over."""
+        return [s for s in (self.folders, self.feeds) if s is not None]
+
     def _wake(self, targets: Sequence[str]) -> None:
         if self.lanes is not None:
             self.lanes.wake(tuple(targets))
@@ -130,14 +135,12 @@ class App:
         """Process what is there, poll feeds once, try every pending delivery once."""
         if self.store is None:
             self.open()
-        assert self.pipeline and self.watcher and self.store and self.sender
-        for folder, path in self.watcher.scan():
-            self.pipeline.process_file(folder, path)
-        if self.feeds is not None:
-            self.pipeline.start()
-            self.feeds.poll_all()
-            self.pipeline.drain()
-            self.pipeline.stop()
+        assert self.pipeline and self.store and self.sender
+        self.pipeline.start()
+        for source in self.sources():
+            source.run_once()
+        self.pipeline.drain()
+        self.pipeline.stop()
         assert self.delivery is not None
         delivered, queued = deliver_pending_once(self.delivery)
         if queued:
@@ -148,24 +151,20 @@ class App:
         with self._lock:
             if self.store is None:
                 self.open()
-            assert self.pipeline and self.watcher and self.store and self.sender
+            assert self.pipeline and self.store and self.sender
             from apscheduler.schedulers.background import BackgroundScheduler
 
             assert self.delivery is not None
             self.lanes = Lanes(self.delivery, lane_targets(list(self.config.targets), self.config.rules))
             self.lanes.start()
             self.pipeline.start()
-            # Watch first, then scan: a file dropped in between is seen twice, never missed.
-            self.watcher.start()
-            for folder, path in self.watcher.scan():
-                self.pipeline.submit_file(folder, path)
             self.scheduler = BackgroundScheduler(timezone=UTC)
             self.scheduler.start()
             schedule_digests(self.scheduler, self.delivery, self.config.rules, self._wake)
             self.scheduler.add_job(self._prune_job, "interval", hours=24, id="prune",
                                    replace_existing=True)
-            if self.feeds is not None:
-                self.feeds.schedule(self.scheduler)
+            for source in self.sources():
+                source.start(self.scheduler)
             self._started = True
             log.info("newsmon running; watching %d folder(s)", len(self.config.folders))
 
@@ -179,18 +178,16 @@ class App:
             self.pipeline.swap(config, matcher)
             if config.targets != old.targets or config.alerts != old.alerts or config.rules != old.rules:
                 self._restart_lanes()
-            if config.folders != old.folders and self.watcher is not None:
-                self.watcher.stop()
-                self.watcher = FolderWatcher(config.folders, self.pipeline.submit_file)
+            if config.folders != old.folders and self.folders is not None and self.store is not None:
+                self.folders.close()
+                self.folders = FolderSource(config.folders, self.store.sources, self.pipeline.submit)
                 if self._started:
-                    self.watcher.start()
-                    for folder, path in self.watcher.scan():
-                        self.pipeline.submit_file(folder, path)
+                    self.folders.start(self.scheduler)
             if self.feeds is not None:
                 self.feeds.close()
             self.feeds = self._make_feeds(config)
             if self.feeds is not None and self.scheduler is not None:
-                self.feeds.schedule(self.scheduler)
+                self.feeds.start(self.scheduler)
             log.info("configuration reloaded: %d rule(s), %d target(s)", len(config.rules),
                      len(config.targets))
 
@@ -209,8 +206,8 @@ class App:
     def stop(self) -> None:
         """Stop intake first, then the pipeline, then lanes; pending alerts stay queued."""
         with self._lock:
-            if self.watcher is not None:
-                self.watcher.stop()
+            if self.folders is not None:
+                self.folders.close()
             if self.scheduler is not None:
                 self.scheduler.shutdown(wait=False)
                 self.scheduler = None

@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Literal
 
 from monitor.alerts.route import RecentSends, plan_alerts
@@ -20,10 +19,8 @@ from monitor.article import Article, RawItem, normalise
 from monitor.match.engine import Matcher
 from monitor.match.types import Match
 from monitor.redact import mask_url
-from monitor.settings.folders import FolderConfig
 from monitor.settings.models import Config
-from monitor.sources.files import SkipFile, read_article_file
-from monitor.sources.folders import file_key
+from monitor.sources.base import Done
 from monitor.store.base import NewAlert
 from monitor.store.sql import Store
 
@@ -56,7 +53,7 @@ class Pipeline:
         self.matcher = matcher
         self._wake = wake
         self._clock = clock
-        self._queue: queue.Queue[tuple[str, object, bool] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[RawItem, bool, Done | None] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition()
         self._busy = 0
@@ -67,17 +64,14 @@ class Pipeline:
         self.config, self.matcher = config, matcher
 
     # -- intake (any thread) -------------------------------------------
-    def submit(self, items: Sequence[RawItem], alert: bool = True) -> None:
-        for item in items:
-            self._put(("raw", item, alert))
-
-    def submit_file(self, folder: FolderConfig, path: Path) -> None:
-        self._put(("file", (folder, path), True))
-
-    def _put(self, entry: tuple[str, object, bool]) -> None:
+    def submit(self, items: Sequence[RawItem], alert: bool = True, done: Done | None = None) -> None:
+        """Queue `items`; `done()` runs after the last one went through without an error
+        (`monitor.sources.base.Sink`)."""
+        batch = _Batch(len(items), done) if done is not None else None
         with self._idle:
-            self._busy += 1
-        self._queue.put(entry)
+            self._busy += len(items)
+        for item in items:
+            self._queue.put((item, alert, batch.step if batch else None))
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="pipeline", daemon=True)
@@ -95,45 +89,20 @@ class Pipeline:
 
     def _run(self) -> None:
         while (entry := self._queue.get()) is not None:
-            kind, payload, alert = entry
+            item, alert, step = entry
             try:
-                if kind == "file":
-                    assert isinstance(payload, tuple)
-                    self.process_file(payload[0], payload[1])
-                else:
-                    self.process(payload, alert)  # type: ignore[arg-type]
+                self.process(item, alert)
+                if step is not None:
+                    step()
             except Exception:
-                log.exception("internal error while processing %s; the item is skipped", payload)
+                log.exception("internal error while processing %s; the item is skipped",
+                              item.origin or item.key)
             finally:
                 with self._idle:
                     self._busy -= 1
                     self._idle.notify_all()
 
-    # -- the stages (intake thread, or directly in `--once` and tests) --
-    def process_file(self, folder: FolderConfig, path: Path) -> Result:
-        key = file_key(folder, path)
-        from monitor.article import article_id
-
-        if self.store.is_seen(article_id(folder.source_name, key)):
-            log.debug("already processed: %s", path)
-            return Result("seen")
-        # A file skipped before and unchanged since is not read (or warned about) again
-        # at each start; once it changes (fixed, or finished writing) it is read anew.
-        skip_key = f"skipped:{folder.source_name}:{key}"
-        stamp = _stamp(path)
-        before = self.store.sources.get(skip_key)
-        if before is not None and stamp is not None and before.get("stamp") == list(stamp):
-            log.debug("still skipped (unchanged): %s: %s", path, before.get("reason"))
-            return Result("skipped")
-        try:
-            raw = read_article_file(path, folder.source_name, folder.max_bytes, key=key, tags=folder.tags)
-        except SkipFile as skip:
-            log.warning("skipped file %s: %s", path, skip.reason)
-            if stamp is not None:
-                self.store.sources.put(skip_key, {"stamp": list(stamp), "reason": skip.reason})
-            return Result("skipped")
-        return self.process(raw)
-
+    # -- the stages (intake thread, or directly in tests) --
     def process(self, raw: RawItem, alert: bool = True) -> Result:
         article = normalise(raw, self._clock())
         if self.store.is_seen(article.id, article.content_hash):
@@ -157,10 +126,16 @@ class Pipeline:
         return Result("no-match" if alert else "recorded", article)
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """Size and mtime (ns) of a file: what tells a changed file from an unchanged one."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
+
+class _Batch:
+    """Counts a batch's items through the pipeline; calls `done` after the last one."""
+
+    def __init__(self, size: int, done: Done):
+        self._left, self._done = size, done
+        if size == 0:
+            done()
+
+    def step(self) -> None:
+        self._left -= 1  # only the pipeline thread steps
+        if self._left == 0:
+            self._done()

@@ -137,6 +137,7 @@ NUMERIC_KEYS = [
     ("[fetch]\n", "max_backoff"),
     ("[fetch]\n", "jitter"),
     ("[fetch]\n", "parse_workers"),
+    ("[fetch]\n", "max_items"),
     ("[health]\n", "failures"),
     ("[health]\n", "silent_after"),
     ("[alerts]\n", "retry_initial"),

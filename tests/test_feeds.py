@@ -116,7 +116,8 @@ def test_items_and_ids_for_each_format(server: FeedServer, store: Any) -> None:
         for item in items:
             by_source.setdefault(item.source, []).append(item)
     keys = {s: [i.key for i in items] for s, items in by_source.items()}
-    assert keys["rss20"][:2] == ["urn:news-example:4411", "https://news.example.org/2022/09/balakliia?id=7"]
+    assert keys["rss20"][:2] == [
+        "urn:news-example:4411", "https://news.example.org/2022/09/balakliia?id=7#comments"]
     assert keys["atom"] == ["tag:wire.example.com,2022:entry-1", "tag:wire.example.com,2022:entry-2"]
     assert keys["rdf"] == ["https://rdf.example.net/a", "https://rdf.example.net/b"]
     assert keys["json"][:2] == ["2347259", "42"]

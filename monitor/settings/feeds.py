@@ -77,6 +77,8 @@ class FetchConfig(StrictModel):
                                                                              validate_default=True)
     jitter: Annotated[Duration, at_most("1d")] = Field(default="30s", validate_default=True)
     parse_workers: int = Field(default=2, ge=1, le=32)
+    # Entries read per feed document; a longer feed keeps its newest and logs a warning.
+    max_items: int = Field(default=5000, ge=1, le=1_000_000)
     user_agent: str | None = None  # replaces `newsmon/<version> (+url)`
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -9,7 +9,7 @@ from monitor.settings.base import StrictModel
 from monitor.settings.feeds import MAX_BYTES
 from monitor.settings.types import Duration, at_most
 
-DEFAULT_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".json")
+DEFAULT_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".eml")
 
 
 class FolderConfig(StrictModel):
@@ -25,6 +25,9 @@ class FolderConfig(StrictModel):
     settle: Annotated[Duration, at_most("1h")] = Field(default="1s", validate_default=True)
     tags: tuple[str, ...] = ()
     home: str | None = None  # a place name that disambiguates locations in these articles
+    # Symbolic links: "inside" follows only links whose target is inside this folder,
+    # "never" follows none, "any" follows every link (e.g. to a shared drop folder).
+    follow_symlinks: Literal["inside", "never", "any"] = "inside"
 
     @field_validator("extensions")
     @classmethod

@@ -5,8 +5,16 @@ feedparser always gets the BYTES (in a stream: bare bytes naming a path
 would be opened as a local file) and the response headers (so a charset
 declared only in Content-Type is honoured), never a URL to fetch; relative
 links are resolved against the feed URL here. Its HTML sanitiser is off:
-every HTML field goes through our HTML-to-text instead (faster, and article
-text is plain text, escaped again wherever it is rendered).
+every HTML-typed field goes through our HTML-to-text instead (faster, and article
+text is plain text, escaped again wherever it is rendered); plain-text fields
+(Atom type="text", RSS titles feedparser finds plain, JSON Feed titles and
+content_text) are kept as text, so "Use <div> wisely" keeps its "<div>".
+
+Identity of an entry (`entry_key`): its guid; the link when guids repeat within
+the document (some CMSes give every item the same guid); else the link with its
+fragment (`/live#p1` and `/live#p2` are two entries); else a hash of title and
+description. A feed longer than `max_items` keeps its newest entries, whichever
+end of the document they are at (`ParsedFeed.cut_from` says it was cut).
 """
 
 from __future__ import annotations
@@ -16,10 +24,10 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
@@ -28,8 +36,9 @@ from monitor.article import RawItem
 from monitor.sources.files import parse_date
 from monitor.sources.htmltext import html_to_text
 
-MAX_ENTRIES = 1000  # a feed with more is cut here (newest usually come first)
+MAX_ENTRIES = 5000  # default `[fetch] max_items`: a feed with more keeps its newest entries
 MAX_KEY = 512
+T = TypeVar("T")
 _TRACKING = {
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid",
     "igshid", "_ga", "_gl", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "wickedid",
@@ -37,7 +46,7 @@ _TRACKING = {
 }  # fmt: skip
 _SKIP_HOURS = re.compile(rb"<skipHours\b[^>]*>(.{0,2000}?)</skipHours>", re.S | re.I)
 _HOUR = re.compile(rb"<hour\b[^>]*>\s*(\d{1,2})\s*</hour>", re.I)
-_MARKUP = re.compile(r"<[a-zA-Z/!]|&[#a-zA-Z0-9]+;")
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|&[#a-zA-Z0-9]+;")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,7 @@ class ParsedFeed:
     skip_hours: tuple[int, ...] = ()  # RSS <skipHours>, UTC hours
     warning: str = ""  # a recoverable problem (malformed but parsed)
     error: str = ""  # not a feed at all
+    cut_from: int = 0  # entries in the document when more than `max_items` (0: not cut)
 
 
 def key_hash(key: str) -> str:
@@ -69,8 +79,9 @@ def _unique(pairs: Iterable[tuple[str, RawItem | None]]) -> tuple[tuple[str, ...
     return tuple(keys), tuple(items)
 
 
-def canonical_link(url: str) -> str:
-    """Scheme/host lower-cased, default port, fragment and tracking parameters removed."""
+def canonical_link(url: str, keep_fragment: bool = False) -> str:
+    """Scheme/host lower-cased, default port and tracking parameters removed; the fragment
+    too unless `keep_fragment` (identity: `/live#p1` and `/live#p2` are two entries)."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -85,30 +96,65 @@ def canonical_link(url: str) -> str:
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in _TRACKING
     ]
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
+    fragment = parts.fragment if keep_fragment else ""
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), fragment))
 
 
-def entry_key(guid: str, link: str, title: str, published: datetime | None) -> str:
-    """Identity: guid/id, else canonical link, else a hash of title + published."""
+def entry_key(guid: str, link: str, title: str, description: str) -> str:
+    """Identity: guid/id, else canonical link (fragment kept), else a hash of title +
+    description (two "Road closed" items with different texts stay two)."""
     guid = " ".join(guid.split())
     if guid:
         key = guid
     elif link:
-        key = canonical_link(link)
+        key = canonical_link(link, keep_fragment=True)
     else:
-        basis = f"{' '.join(title.split())}\x1f{published.isoformat() if published else ''}"
+        basis = f"{' '.join(title.split())}\x1f{' '.join(description.split())}"
         return "sha256:" + hashlib.sha256(basis.encode()).hexdigest()[:32]
     if len(key) > MAX_KEY:  # hostile ids are bounded; the hash keeps them unique
         key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:32]
     return key
 
 
-def _text(value: str, kind: str = "text/html") -> str:
+def _text(value: str, kind: str) -> str:
+    """HTML-typed (`text/html`, `xhtml`) -> text; plain text is already text."""
     if not value:
         return ""
-    if "html" in kind or _MARKUP.search(value):
-        return html_to_text(value)
-    return value
+    return html_to_text(value) if "html" in kind else value
+
+
+def _plain(value: str) -> str:
+    """A name that should be plain but may carry markup (authors): tags stripped."""
+    return html_to_text(value) if _TAG.search(value) else value
+
+
+def _detail_text(e: Mapping[str, Any], name: str, default_kind: str) -> str:
+    detail = e.get(f"{name}_detail") or {}
+    return _text(str(e.get(name, "") or ""), str(detail.get("type") or default_kind))
+
+
+def _repeated(guids: Iterable[str]) -> frozenset[str]:
+    """Guids used by more than one entry of the document: those entries fall back to the link."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for g in guids:
+        if g:
+            (twice if g in seen else seen).add(g)
+    return frozenset(twice)
+
+
+def keep_newest(entries: Sequence[T], date_of: Callable[[T], datetime | None], limit: int) -> list[T]:
+    """At most `limit` entries, the newest: by date when every entry has one; else the
+    document's order, from the end if its dated entries run oldest first. Pure."""
+    if len(entries) <= limit:
+        return list(entries)
+    dates = [date_of(e) for e in entries]
+    if all(d is not None for d in dates):
+        order = sorted(range(len(entries)), key=lambda i: dates[i], reverse=True)  # type: ignore[arg-type,return-value]
+        return [entries[i] for i in sorted(order[:limit])]
+    dated = [d for d in dates if d is not None]
+    ascending = len(dated) >= 2 and dated[0] < dated[-1]
+    return list(entries[-limit:] if ascending else entries[:limit])
 
 
 def _http_link(link: str, base: str) -> str:
@@ -140,22 +186,26 @@ def _struct_time(value: Any) -> datetime | None:
         return None
 
 
+def _entry_date(e: Any) -> datetime | None:
+    return _struct_time(e.get("published_parsed")) or _struct_time(e.get("updated_parsed"))
+
+
 def _feedparser_item(
-    e: Any, base: str, source: str, tags: Sequence[str], known: Collection[str]
+    e: Any, base: str, source: str, tags: Sequence[str], known: Collection[str], repeated: Collection[str]
 ) -> tuple[str, RawItem | None]:
     """(key, item); item is None for an entry already known (its text is never converted)."""
-    title_detail = e.get("title_detail") or {}
-    title = _text(e.get("title", ""), title_detail.get("type", "text/plain"))
-    published = _struct_time(e.get("published_parsed")) or _struct_time(e.get("updated_parsed"))
+    title = _detail_text(e, "title", "text/plain")
+    published = _entry_date(e)
     raw_link = str(e.get("link", ""))
-    if raw_link == e.get("id") and not raw_link.startswith(("http://", "https://")):
-        raw_link = ""  # a guid feedparser took for a permalink, but it is no URL
-    link = _http_link(raw_link, base)
-    key = entry_key(str(e.get("id", "")), link, title, published)
+    guid = str(e.get("id", ""))
+    if raw_link == guid and e.get("guidislink") and "/" not in raw_link:
+        raw_link = ""  # a guid such as "item-17" feedparser took for a permalink: no URL
+    link = _http_link(raw_link, base)  # a relative permalink ("/posts/5") is joined with the feed URL
+    description = str(e.get("summary", "") or "")
+    key = entry_key("" if guid in repeated and link else guid, link, title, description)
     if known and key_hash(key) in known:
         return key, None
-    summary_detail = e.get("summary_detail") or {}
-    summary = _text(e.get("summary", ""), summary_detail.get("type", "text/html"))
+    summary = _detail_text(e, "summary", "text/html")
     contents = [c for c in e.get("content") or [] if isinstance(c, Mapping) and c.get("value")]
     body = ""
     if contents:
@@ -178,7 +228,7 @@ def _feedparser_item(
         summary=summary,
         body=body or summary,
         url=link,
-        author=str(author_detail.get("name") or e.get("author", "")),
+        author=_plain(str(author_detail.get("name") or e.get("author", ""))),
         tags=(*tags, *(t for t in entry_tags if isinstance(t, str) and t)),
         published=published,
         geo=tuple(dict.fromkeys(geo)),
@@ -203,6 +253,7 @@ def _parse_xml(
     source: str,
     tags: Sequence[str],
     known: Collection[str],
+    max_items: int,
 ) -> ParsedFeed:
     response_headers = {k.lower(): v for k, v in headers.items()}
     # No Content-Location (feedparser's way to take the feed URL as base): it would also
@@ -226,47 +277,61 @@ def _parse_xml(
     if raw_ttl.isdigit():
         ttl = min(int(raw_ttl), 7 * 24 * 60)
     base = url
-    keys, items = _unique(
-        _feedparser_item(e, base, source, tags, known) for e in parsed.entries[:MAX_ENTRIES]
-    )
+    entries = keep_newest(parsed.entries, _entry_date, max_items)
+    repeated = _repeated(str(e.get("id", "")) for e in entries)
+    keys, items = _unique(_feedparser_item(e, base, source, tags, known, repeated) for e in entries)
     return ParsedFeed(
         format=fmt or "unknown",
-        title=_text(str(feed.get("title", "")))[:500],
+        title=_detail_text(feed, "title", "text/plain")[:500],
         entries=items,
         keys=keys,
         ttl_minutes=ttl,
         skip_hours=_skip_hours(data),
         warning=f"malformed feed, parsed anyway: {bozo[:200]}" if bozo else "",
+        cut_from=len(parsed.entries) if len(parsed.entries) > max_items else 0,
     )
 
 
-def _json_item(item: Mapping[str, Any], base: str, source: str, tags: Sequence[str]) -> RawItem:
+def _json_date(item: Mapping[str, Any]) -> datetime | None:
     def s(key: str) -> str:
         value = item.get(key)
         return value if isinstance(value, str) else ""
 
-    title = _text(s("title"), "text/plain")
-    summary = _text(s("summary"), "text/plain")
-    body = _text(s("content_html")) if s("content_html") else s("content_text")
     published = parse_date(s("date_published")) or parse_date(s("date_modified"))
-    if published is not None and published.tzinfo is None:
-        published = published.replace(tzinfo=UTC)
+    return published.replace(tzinfo=UTC) if published is not None and published.tzinfo is None else published
+
+
+def _json_guid(item: Mapping[str, Any]) -> str:
+    raw_id = item.get("id")
+    return str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else ""
+
+
+def _json_item(item: Mapping[str, Any], base: str, source: str, tags: Sequence[str],
+               repeated: Collection[str]) -> RawItem:
+    def s(key: str) -> str:
+        value = item.get(key)
+        return value if isinstance(value, str) else ""
+
+    title = s("title")  # JSON Feed titles, summaries and content_text are plain text
+    summary = s("summary")
+    body = _text(s("content_html"), "text/html") if s("content_html") else s("content_text")
+    published = _json_date(item)
     link = _http_link(s("url") or s("external_url"), base)
     authors = item.get("authors")
     if not isinstance(authors, list):
         authors = [item.get("author")]  # JSON Feed 1.0
-    names = [a.get("name") for a in authors if isinstance(a, Mapping)]
-    raw_id = item.get("id")
-    guid = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else ""
+    names = [_plain(a["name"]) for a in authors if isinstance(a, Mapping) and isinstance(a.get("name"), str)]
+    guid = _json_guid(item)
     item_tags = [t for t in item.get("tags") or [] if isinstance(t, str) and t]
     return RawItem(
         source=source,
-        key=entry_key(guid, link, title, published),
+        key=entry_key("" if guid in repeated and link else guid, link, title,
+                      s("summary") or s("content_text") or s("content_html")),
         title=title,
         summary=summary,
         body=body or summary,
         url=link,
-        author=", ".join(n for n in names if isinstance(n, str) and n),
+        author=", ".join(n for n in names if n),
         tags=(*tags, *item_tags),
         published=published,
         kind="feed",
@@ -275,7 +340,7 @@ def _json_item(item: Mapping[str, Any], base: str, source: str, tags: Sequence[s
 
 
 def _parse_json(
-    data: bytes, url: str, source: str, tags: Sequence[str], known: Collection[str]
+    data: bytes, url: str, source: str, tags: Sequence[str], known: Collection[str], max_items: int
 ) -> ParsedFeed:
     try:
         doc = json.loads(data)
@@ -289,9 +354,12 @@ def _parse_json(
         return ParsedFeed("", error="not a feed (JSON Feed without an items list)")
     home = doc.get("home_page_url")
     base = home if isinstance(home, str) and home.startswith(("http://", "https://")) else url
+    objects = [i for i in items if isinstance(i, dict)]
+    kept = keep_newest(objects, _json_date, max_items)
+    repeated = _repeated(_json_guid(i) for i in kept)
     keys, entries = _unique(
         (item.key, None if known and key_hash(item.key) in known else item)
-        for item in (_json_item(i, base, source, tags) for i in items[:MAX_ENTRIES] if isinstance(i, dict))
+        for item in (_json_item(i, base, source, tags, repeated) for i in kept)
     )
     title = doc.get("title")
     return ParsedFeed(
@@ -299,6 +367,7 @@ def _parse_json(
         title=title[:500] if isinstance(title, str) else "",
         entries=entries,
         keys=keys,
+        cut_from=len(objects) if len(objects) > max_items else 0,
     )
 
 
@@ -309,14 +378,16 @@ def parse_feed(
     source: str,
     tags: Sequence[str] = (),
     known: Collection[str] = (),
+    max_items: int = MAX_ENTRIES,
 ) -> ParsedFeed:
     """Entries of a feed document; `error` set (and no entries) when it is not a feed.
 
     `known`: `key_hash()`es of entries already seen; those are listed in `keys`
-    but not built into items (most of a re-fetched feed is old news).
+    but not built into items (most of a re-fetched feed is old news). At most
+    `max_items` entries, the newest (`keep_newest`).
     """
     ctype = {k.lower(): v for k, v in headers.items()}.get("content-type", "").lower()
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if "json" in ctype or head.startswith(b"{"):
-        return _parse_json(data, url, source, tags, known)
-    return _parse_xml(data, headers, url, source, tags, known)
+        return _parse_json(data, url, source, tags, known, max_items)
+    return _parse_xml(data, headers, url, source, tags, known, max_items)

@@ -7,7 +7,7 @@ on the answers, so these are tested as plain function calls.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -109,6 +109,17 @@ def health_step(
                 f"(more than {format_duration(silent_after)}).",
             )
     return health, None
+
+
+FUTURE_SLACK = timedelta(days=1)  # clock skew and time zones mistakes up to this are left alone
+
+
+def clamp_future(items: Sequence[RawItem], now: datetime) -> list[RawItem]:
+    """Entries dated more than a day after `now` (the fetch time) are dated `now`: a wrong
+    date must not keep an entry "fresh" for backfill, freshness or newest-first order."""
+    limit = now + FUTURE_SLACK
+    return [replace(i, published=now) if i.published is not None and i.published > limit else i
+            for i in items]
 
 
 def backfill_alerts(

@@ -29,7 +29,7 @@ from monitor.settings import Config
 from monitor.settings.feeds import FeedConfig
 from monitor.settings.types import format_duration
 from monitor.sources.feedparse import ParsedFeed, key_hash, parse_feed
-from monitor.sources.feedpolicy import backfill_alerts, health_step, hold_until, parse_time
+from monitor.sources.feedpolicy import backfill_alerts, clamp_future, health_step, hold_until, parse_time
 from monitor.sources.fetch import Fetcher, FetchResult
 from monitor.sources.workerguard import die_with_parent
 from monitor.store.base import SourceStateStore
@@ -150,6 +150,14 @@ class FeedPoller:
                 log.exception("could not save the state of %d feed(s)", len(batch))
         if self._fetcher is not None:
             await self._fetcher.aclose()
+
+    # -- as a `monitor.sources.base.Source`
+
+    def run_once(self) -> None:
+        self.poll_all()
+
+    def start(self, scheduler: Any) -> None:
+        self.schedule(scheduler)
 
     # -- scheduling
 
@@ -323,7 +331,7 @@ class FeedPoller:
             async with asyncio.timeout(PARSE_TIMEOUT):  # no extra task per parse, unlike wait_for
                 parsed: ParsedFeed = await loop.run_in_executor(
                     pool, parse_feed, result.body, result.headers, result.url, feed.name,
-                    tuple(feed.tags), frozenset(known),
+                    tuple(feed.tags), frozenset(known), self.config.fetch.max_items,
                 )  # fmt: skip
         except TimeoutError:
             # A worker stuck on hostile input cannot be interrupted: replace the pool.
@@ -338,6 +346,11 @@ class FeedPoller:
             return None, parsed.error, "permanent"
         if parsed.warning:
             log.info("feed %s: %s", feed.name, parsed.warning)
+        if parsed.cut_from:
+            log.warning(
+                "feed %s: %d entries, only the newest %d read; raise [fetch] max_items to read more",
+                feed.name, parsed.cut_from, self.config.fetch.max_items,
+            )  # fmt: skip
         return parsed, "", ""
 
     def _failed(
@@ -389,7 +402,9 @@ class FeedPoller:
                 if h not in known:
                     known.add(h)
                     recent.append(h)
-            new = [item for item in parsed.entries if key_hash(item.key) not in state_known]
+            new = clamp_future(
+                [item for item in parsed.entries if key_hash(item.key) not in state_known], now
+            )
             first = not state.get("initialised")
             if first:
                 alert, quiet = backfill_alerts(new, feed.backfill, now)
@@ -399,7 +414,10 @@ class FeedPoller:
                 await self._run_io(self._submit_both, quiet, alert)
             # Enough to cover what the feed lists, with room for entries that drop out and
             # come back; the pipeline's seen-store is the real dedupe behind this.
-            state["recent"] = recent[-min(RECENT_KEYS, max(200, 3 * len(parsed.keys))) :]
+            # At least every key the feed lists, however long (`max_items`): a key forgotten
+            # here is counted as new at every poll.
+            cap = max(RECENT_KEYS, 2 * self.config.fetch.max_items)
+            state["recent"] = recent[-min(cap, max(200, 3 * len(parsed.keys))) :]
             state["initialised"] = True
             state.setdefault("first_success", _iso(now))
             if first and quiet:

@@ -1,4 +1,4 @@
-"""Article files (.txt, .md, .html, .json) -> `RawItem`, or `SkipFile` with the reason.
+"""Article files (.txt, .md, .html, .json, .jsonl, .eml) -> `RawItem`s, or `SkipFile` with the reason.
 
 Every check here is about hostile or broken input: directories named like
 articles, empty, oversized or binary files, bad encodings, broken JSON.
@@ -6,12 +6,16 @@ articles, empty, oversized or binary files, bad encodings, broken JSON.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from typing import Any
 
 import yaml
@@ -19,11 +23,16 @@ import yaml
 from monitor.article import RawItem
 from monitor.sources.htmltext import parse_html
 
+log = logging.getLogger(__name__)
+
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-             ".htm": "html", ".json": "json"}
+             ".htm": "html", ".json": "json", ".jsonl": "jsonl", ".eml": "email"}
 _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?(---|\+\+\+)[ \t]*\n(.*?)\n\1[ \t]*(?:\n|\Z)", re.S)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
+# Byte order marks, longest first: UTF-32 LE starts like UTF-16 LE.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+         (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
 
 
 class SkipFile(Exception):
@@ -34,19 +43,42 @@ class SkipFile(Exception):
         super().__init__(reason)
 
 
-def read_article_file(path: Path, source: str, max_bytes: int = 10 * 1024 * 1024,
-                      key: str | None = None, tags: Iterable[str] = ()) -> RawItem:
-    """Read one article file. `key` (its identity in the source) defaults to the file name."""
+@dataclass(frozen=True, slots=True)
+class FileData:
+    """A file's bytes and the stamp that tells a changed file from an unchanged one."""
+
+    data: bytes
+    size: int
+    mtime_ns: int
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()[:32]
+
+
+def shown(path: Path | str) -> str:
+    """A path for log lines and keys: bytes that are not UTF-8 in a file name (kept by
+    Python as surrogates, which cannot be encoded) shown as \\xNN escapes."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def file_kind(path: Path) -> str:
     kind = SUPPORTED.get(path.suffix.lower())
     if kind is None:
         raise SkipFile(f"unsupported file type {path.suffix or '(none)'!r} "
                        f"(supported: {', '.join(sorted(SUPPORTED))})")
+    return kind
+
+
+def load_file(path: Path, max_bytes: int = 10 * 1024 * 1024) -> FileData:
+    """The bytes of one regular, non-empty file of at most `max_bytes`."""
+    file_kind(path)
     try:
         stat = path.stat()
     except OSError as exc:
         raise SkipFile(f"cannot read: {exc.strerror}") from None
-    if not path.is_file():
-        raise SkipFile("not a regular file")
+    if not S_ISREG(stat.st_mode):
+        raise SkipFile("not a regular file" + (" (a directory)" if S_ISDIR(stat.st_mode) else ""))
     if stat.st_size == 0:
         raise SkipFile("empty file")
     if stat.st_size > max_bytes:
@@ -57,33 +89,90 @@ def read_article_file(path: Path, source: str, max_bytes: int = 10 * 1024 * 1024
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise SkipFile(f"cannot read: {exc.strerror}") from None
-    text, note = decode_text(data)
-    mtime = datetime.fromtimestamp(stat.st_mtime, UTC)
-    fields = PARSERS[kind](text)
+    if len(data) > max_bytes:
+        raise SkipFile(f"oversized: more than max_bytes {max_bytes:,} bytes (grew while read)")
+    return FileData(data, stat.st_size, stat.st_mtime_ns)
+
+
+def parse_items(path: Path, loaded: FileData, source: str, key: str | None = None,
+                tags: Iterable[str] = ()) -> list[RawItem]:
+    """The articles in one file: one, or one per line of a .jsonl batch, or per linked
+    article of a newsletter (.eml). `key` (its identity in the source) defaults to the name."""
+    kind, key = file_kind(path), key or path.name
+    mtime = datetime.fromtimestamp(loaded.mtime_ns / 1e9, UTC)
+    if kind == "email":
+        from monitor.sources.emailfile import parse_email
+
+        return parse_email(loaded.data, source, key, tuple(tags), shown(path), mtime)
+    text, note = decode_text(loaded.data)
+    origin = shown(path) + (f" ({note})" if note else "")
+    if kind == "jsonl":
+        return _parse_jsonl(text, source, key, tuple(tags), origin, mtime)
+    return [make_item(PARSERS[kind](text), source, key, tuple(tags), origin, mtime)]
+
+
+def read_article_file(path: Path, source: str, max_bytes: int = 10 * 1024 * 1024,
+                      key: str | None = None, tags: Iterable[str] = ()) -> RawItem:
+    """Read one single-article file (the first item of a batch)."""
+    return parse_items(path, load_file(path, max_bytes), source, key, tags)[0]
+
+
+def make_item(fields: dict[str, Any], source: str, key: str, tags: Sequence[str], origin: str,
+              mtime: datetime) -> RawItem:
     if not (fields.get("title") or fields.get("body") or fields.get("summary")):
         raise SkipFile("no text in the file")
-    published = parse_date(fields.get("published")) or mtime
     return RawItem(
         source=str(fields.get("source") or source),
-        key=key or path.name,
+        key=key,
         title=str(fields.get("title") or ""),
         summary=str(fields.get("summary") or ""),
         body=str(fields.get("body") or ""),
         url=str(fields.get("url") or ""),
         author=_join(fields.get("author")),
         tags=tuple(dict.fromkeys([*tags, *_list(fields.get("tags"))])),
-        published=published,
+        published=parse_date(fields.get("published")) or mtime,
         kind="file",
-        origin=str(path) + (f" ({note})" if note else ""),
+        origin=origin,
     )
+
+
+def _parse_jsonl(text: str, source: str, key: str, tags: Sequence[str], origin: str,
+                 mtime: datetime) -> list[RawItem]:
+    """One article object per line; a bad line is warned about, the others still go.
+    Key: `id:<the line's id>` when it has one, else `<file key>#line<N>`."""
+    items: list[RawItem] = []
+    bad: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = _load_json(line)
+            fields = _article_fields(obj)
+            ident = obj.get("id") or obj.get("guid")
+            has_id = isinstance(ident, str | int) and not isinstance(ident, bool) and str(ident).strip()
+            line_key = f"id:{ident}" if has_id else f"{key}#line{number}"
+            items.append(make_item(fields, source, line_key[:512], tags, f"{origin} line {number}", mtime))
+        except SkipFile as skip:
+            bad.append(f"line {number}: {skip.reason}")
+    if bad:
+        log.warning("%s: %d bad line(s) left out: %s", origin, len(bad), "; ".join(bad[:10])
+                    + ("; ..." if len(bad) > 10 else ""))
+    if not items:
+        raise SkipFile("no article in the batch" + (f" ({bad[0]})" if bad else ""))
+    return items
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """Bytes -> text; refuses binary. Returns (text, a note for the log or "")."""
+    for bom, codec in _BOMS:  # before the NUL test: UTF-16/32 text is full of NULs
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), ""
+            except UnicodeDecodeError as exc:
+                raise SkipFile(f"starts with a {codec.upper()} byte order mark but is not valid "
+                               f"{codec.upper()} (byte {exc.start})") from None
     if b"\x00" in data[:8192]:
         raise SkipFile("binary file (NUL bytes), not text")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     try:
         return data.decode("utf-8"), ""
     except UnicodeDecodeError:
@@ -144,13 +233,23 @@ def _parse_html(text: str) -> dict[str, Any]:
     }
 
 
-def _parse_json(text: str) -> dict[str, Any]:
+def _load_json(text: str) -> dict[str, Any]:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SkipFile(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise SkipFile("JSON nested too deeply to be an article") from None
     if not isinstance(obj, dict):
-        raise SkipFile("JSON file must hold one article object {\"title\": ..., \"body\": ...}")
+        raise SkipFile("JSON must hold one article object {\"title\": ..., \"body\": ...}")
+    return obj
+
+
+def _parse_json(text: str) -> dict[str, Any]:
+    return _article_fields(_load_json(text))
+
+
+def _article_fields(obj: dict[str, Any]) -> dict[str, Any]:
     lower = {str(k).lower(): v for k, v in obj.items()}
 
     def pick(*names: str) -> Any:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from watchdog.events import (
+    DirCreatedEvent,
+    DirMovedEvent,
     FileClosedEvent,
     FileCreatedEvent,
     FileModifiedEvent,
@@ -25,6 +27,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 
 from monitor.settings.folders import FolderConfig
+from monitor.sources.files import SUPPORTED, shown
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +41,12 @@ def is_candidate(path: Path) -> bool:
 
 
 def file_key(folder: FolderConfig, path: Path) -> str:
-    """A file's identity in its folder: its path relative to the folder."""
+    """A file's identity in its folder: its path relative to the folder (a name that is
+    not UTF-8 with \\xNN escapes, so it can be stored and logged)."""
     try:
-        return path.relative_to(folder.path).as_posix()
+        return shown(path.relative_to(folder.path).as_posix())
     except ValueError:
-        return path.name
+        return shown(path.name)
 
 
 @dataclass
@@ -73,14 +77,18 @@ class FolderWatcher:
     def scan(self) -> Iterator[tuple[FolderConfig, Path]]:
         """Every file already in the folders (start-up; files dropped while down)."""
         for folder in self.folders:
-            if not folder.path.is_dir():
-                log.warning("folder %s does not exist or is not a directory; create it or fix "
-                            "[[folders]] path", folder.path)
-                continue
-            entries = folder.path.rglob("*") if folder.recursive else folder.path.iterdir()
-            for path in sorted(entries):
-                if is_candidate(path) and not (folder.recursive and path.is_dir()):
-                    yield folder, path
+            for path in self.scan_folder(folder):
+                yield folder, path
+
+    def scan_folder(self, folder: FolderConfig) -> Iterator[Path]:
+        if not folder.path.is_dir():
+            log.warning("folder %s does not exist or is not a directory; create it or fix "
+                        "[[folders]] path", folder.path)
+            return
+        entries = folder.path.rglob("*") if folder.recursive else folder.path.iterdir()
+        for path in sorted(entries):
+            if is_candidate(path) and not (folder.recursive and path.is_dir() and not path.is_symlink()):
+                yield path
 
     def start(self) -> None:
         observer = Observer()
@@ -113,12 +121,17 @@ class FolderWatcher:
         except OSError:
             with self._lock:
                 self._pending.pop(path, None)
+            if path.is_symlink():  # a link loop or a dangling link: the reader warns about it
+                self._on_ready(folder, path)
             return
         with self._lock:
             self._pending[path] = _Pending(folder, st.st_size, st.st_mtime, self._monotonic())
 
     def _settle_loop(self) -> None:
-        while not self._stop.wait(0.2):
+        # Look often enough that "size stable over the whole settle window" is seen at
+        # several points of the window, not judged from one look at its end.
+        shortest = min((f.settle.total_seconds() for f in self.folders), default=1.0)
+        while not self._stop.wait(min(0.2, max(0.02, shortest / 5))):
             self.settle_once()
 
     def settle_once(self) -> None:
@@ -148,6 +161,7 @@ class _Handler(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.is_directory:
+            self._directory(event)
             return
         if isinstance(event, FileMovedEvent):
             path = Path(_str(event.dest_path))
@@ -161,6 +175,14 @@ class _Handler(FileSystemEventHandler):
             self.watcher.ready(self.folder, path)
         elif isinstance(event, FileCreatedEvent | FileModifiedEvent):
             self.watcher.changed(self.folder, path)
+
+    def _directory(self, event: FileSystemEvent) -> None:
+        """A directory named like an article (`x.txt`) gets its warning while running too."""
+        if self.folder.recursive or not isinstance(event, DirCreatedEvent | DirMovedEvent):
+            return
+        path = Path(_str(event.dest_path if isinstance(event, DirMovedEvent) else event.src_path))
+        if path.parent == self.folder.path and is_candidate(path) and path.suffix.lower() in SUPPORTED:
+            self.watcher.ready(self.folder, path)
 
 
 def _inside(folder: FolderConfig, path: Path) -> bool:

@@ -31,6 +31,8 @@ class _TextExtractor(HTMLParser):
         self.main_depth = 0  # inside <article> or <main>
         self.h1 = ""
         self.in_h1 = False
+        self.links: list[tuple[str, str]] = []  # (href, link text) of visible <a href>
+        self._link: tuple[str, list[str]] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID:
@@ -50,6 +52,9 @@ class _TextExtractor(HTMLParser):
             self.main_depth += 1
         elif tag == "h1":
             self.in_h1 = True
+        elif tag == "a" and not self.skip_depth:
+            href = next((v for k, v in attrs if k == "href" and v), None)
+            self._link = (href.strip(), []) if href else None
         if tag in _BLOCK:
             self._emit("\n")
 
@@ -62,6 +67,10 @@ class _TextExtractor(HTMLParser):
             self.main_depth = max(0, self.main_depth - 1)
         elif tag == "h1":
             self.in_h1 = False
+        elif tag == "a" and self._link is not None:
+            href, parts = self._link
+            self.links.append((href, " ".join("".join(parts).split())))
+            self._link = None
         if tag in _BLOCK:
             self._emit("\n")
 
@@ -73,6 +82,8 @@ class _TextExtractor(HTMLParser):
             return
         if self.in_h1:
             self.h1 += data
+        if self._link is not None:
+            self._link[1].append(data)
         self._emit(data)
 
     def _emit(self, text: str) -> None:
@@ -91,18 +102,29 @@ def html_to_text(markup: str) -> str:
     return parse_html(markup)[1]
 
 
-def parse_html(markup: str) -> tuple[str, str, dict[str, str]]:
-    """(title, main text, meta tags) of an HTML page.
-
-    The title prefers og:title, then <title>, then the first <h1>; the text
-    prefers <article>/<main> when the page marks one.
-    """
+def _extract(markup: str) -> _TextExtractor:
     parser = _TextExtractor()
     try:
         parser.feed(markup)
         parser.close()
     except Exception:  # html.parser is tolerant; be safe against odd input anyway
         pass
+    return parser
+
+
+def text_and_links(markup: str) -> tuple[str, list[tuple[str, str]]]:
+    """Visible text of a page and its links as (href, link text), in page order."""
+    parser = _extract(markup)
+    return _tidy(parser.parts), parser.links
+
+
+def parse_html(markup: str) -> tuple[str, str, dict[str, str]]:
+    """(title, main text, meta tags) of an HTML page.
+
+    The title prefers og:title, then <title>, then the first <h1>; the text
+    prefers <article>/<main> when the page marks one.
+    """
+    parser = _extract(markup)
     main = _tidy(parser.main_parts)
     text = main if len(main) > 200 else _tidy(parser.parts)
     title = parser.meta.get("og:title") or " ".join(parser.title.split()) or " ".join(parser.h1.split())
