@@ -119,21 +119,31 @@ def _serve(app: Any, config_path: Path | None) -> None:
     signal.signal(signal.SIGTERM, _on_stop)
     signal.signal(signal.SIGINT, _on_stop)
     signal.signal(signal.SIGHUP, _on_hup)
-    app.start()
+    from monitor.service.runtime import ServiceHooks
+
+    hooks = ServiceHooks(app)  # sd_notify, [http] endpoint
     try:
+        app.start()
+        hooks.started()
         while True:
             stop.wait()
             if reload_wanted.is_set():
                 reload_wanted.clear()
                 stop.clear()
+                hooks.reloading()
                 try:
                     app.reload(load_config(config_path or default_config_path()))
+                    hooks.reloaded(ok=True)
                 except ConfigError as exc:
                     log.error("reload refused, keeping the running config: %s", str(exc).replace("\n", "; "))
+                    app.metrics.reloads_failed.inc()
+                    hooks.reloaded(ok=False)
                 continue
             break
     finally:
+        hooks.stopping()
         app.stop()
+        hooks.close()
 
 
 @main.command()
