@@ -5,7 +5,7 @@ Each check returns a problem (a sentence naming what to look at) or None.
 
 from __future__ import annotations
 
-import sqlite3
+import os
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,23 +39,22 @@ def snapshot(store: Any, feed_names: list[str]) -> Snapshot:
     return Snapshot(store.count("pending"), oldest[0].created_at if oldest else None, dict(health))
 
 
-def store_writable(db_path: Path) -> str | None:
-    """A real write, on a fresh connection: a read-only file, directory or
-    filesystem, a full disk or a lock held too long all show here, while the
-    store's own pooled connections (opened earlier) may not notice yet."""
-    if not db_path.exists():
-        return f"state file {db_path} does not exist"
+def store_writable(store: Any, db_path: Path | None) -> str | None:
+    """Can the daemon still record articles and alerts?
+
+    First the permissions of the SQLite file, its WAL and its folder (a file made
+    read-only, a remounted filesystem: the pooled connections, opened earlier,
+    may not notice until the next commit fails), then a real write transaction
+    through the store itself (a full disk, a lock held too long, an I/O error).
+    """
+    if db_path is not None:
+        for path in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.parent):
+            if path.exists() and not os.access(path, os.W_OK):
+                return f"state {path} is not writable (read-only file or filesystem; check its owner and mode)"
     try:
-        conn = sqlite3.connect(db_path, timeout=2, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT OR REPLACE INTO source_state (key, value, updated_at) "
-                         "VALUES (?, '{}', datetime('now'))", (PROBE_KEY,))
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        return f"state file {db_path} is not writable: {exc}"
+        store.sources.put(PROBE_KEY, {})
+    except Exception as exc:
+        return f"state is not writable: {type(exc).__name__}: {str(exc)[:200]}"
     return None
 
 
@@ -94,10 +93,10 @@ def readiness(app: Any) -> list[str]:
     store = app.store
     if store is None:
         return [*problems, "state not open"]
-    if store.engine.dialect.name == "sqlite" and store.engine.url.database:
-        problem = store_writable(Path(store.engine.url.database))
-        if problem:
-            problems.append(problem)
+    database = store.engine.url.database if store.engine.dialect.name == "sqlite" else None
+    problem = store_writable(store, Path(database) if database else None)
+    if problem:
+        problems.append(problem)
     stuck = outbox_stuck(store, app.clock(), set(app.config.targets))
     if stuck:
         problems.append(stuck)
