@@ -190,4 +190,6 @@ _LAZY = {
     "feeds": "monitor.commands.feeds:feeds_command",
     "outbox": "monitor.commands.outbox:outbox_command",
     "send-test": "monitor.commands.send_test:send_test_command",
+    "install-service": "monitor.commands.install_service:install_service_command",
+    "history": "monitor.commands.history:history_command",
 }
