@@ -12,13 +12,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import Endpoint, drop_file, free_port, newsmon_cmd
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
-from feedserver import FeedServer, feed_route, rss  # noqa: E402
+from feedserver import FeedServer, feed_route, rss
 
 # Root writes through any file mode. As root the daemon runs without the capabilities
 # that allow it (CAP_DAC_OVERRIDE, CAP_FOWNER...), as the unit's CapabilityBoundingSet=

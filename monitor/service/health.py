@@ -50,7 +50,8 @@ def store_writable(store: Any, db_path: Path | None) -> str | None:
     if db_path is not None:
         for path in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.parent):
             if path.exists() and not os.access(path, os.W_OK):
-                return f"state {path} is not writable (read-only file or filesystem; check its owner and mode)"
+                return (f"state {path} is not writable "
+                        "(read-only file or filesystem; check its owner and mode)")
     try:
         store.sources.put(PROBE_KEY, {})
     except Exception as exc:
