@@ -76,12 +76,15 @@ def main() -> None:
 @click.option("--state-dir", type=click.Path(path_type=Path), help="Where state and the alert log live.")
 @click.option("--once", is_flag=True, help="Process what is there, try pending deliveries once, exit.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
-def run(config_path: Path | None, state_dir: Path | None, once: bool, log_level: str | None) -> None:
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+              help="json: one JSON object per line, for log shippers.")
+def run(config_path: Path | None, state_dir: Path | None, once: bool, log_level: str | None,
+        log_format: str) -> None:
     """Run the daemon (or one pass with --once)."""
     from monitor.logs import setup_logging
 
     config = load_or_exit(config_path)
-    setup_logging(log_level or config.log_level)
+    setup_logging(log_level or config.log_level, log_format)
     from monitor.app import App
     from monitor.store.sql import StateError
 
