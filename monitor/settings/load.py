@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from monitor.settings.alerts import resolve_alert_paths
 from monitor.settings.errors import ConfigError, ConfigProblem, dotted
 from monitor.settings.models import Config
+from monitor.settings.secrets import read_target_files
 
 LIST_SECTIONS = ("folders", "feeds", "rules", "places")
 TABLE_SECTIONS = ("targets",)
@@ -31,6 +32,7 @@ def load_config(path: str | Path) -> Config:
     data = _read_toml(main)
     origins: dict[tuple[str, int], tuple[Path, int]] = {}
     _resolve_paths(data, main.parent.resolve())
+    read_target_files(data, main)
     for section in LIST_SECTIONS:
         for i in range(len(data.get(section, []) or [])):
             origins[(section, i)] = (main, i)
@@ -100,6 +102,7 @@ def _merge(data: dict[str, Any], extra_path: Path, origins: dict[tuple[str, int]
     """Drop-in files may add list sections and targets, nothing else."""
     extra = _read_toml(extra_path)
     _resolve_paths(extra, extra_path.parent.resolve())
+    read_target_files(extra, extra_path)
     for key, value in extra.items():
         if key in LIST_SECTIONS:
             if not isinstance(value, list):
