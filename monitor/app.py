@@ -16,6 +16,7 @@ from typing import Any
 
 from monitor.alerts import alertlog
 from monitor.alerts.deliver import Sender
+from monitor.alerts.notices import notice_alerts
 from monitor.alerts.worker import Delivery, Lanes, deliver_pending_once, lane_targets, schedule_digests
 from monitor.article import RawItem
 from monitor.match.engine import Matcher
@@ -26,7 +27,6 @@ from monitor.settings import Config, ConfigError
 from monitor.settings.errors import ConfigProblem
 from monitor.settings.types import format_duration
 from monitor.sources.folders import FolderWatcher
-from monitor.store.base import NewAlert
 from monitor.store.sql import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -142,11 +142,12 @@ class App:
             self.lanes.wake(tuple(targets))
 
     def notify(self, targets: Sequence[str], title: str, body: str, key: str) -> None:
-        """Queue a notice that is not about an article (feed health, digests)."""
+        """Queue a notice that is not about an article (feed health), routed like an alert
+        under the [alerts] policy, with a priority by kind (`monitor.alerts.notices`)."""
         assert self.store is not None
-        alerts = [NewAlert(target=t, key=key, title=title, body=body) for t in targets
-                  if t in self.config.targets]
-        if self.store.enqueue(alerts, self.clock()):
+        now = self.clock()
+        alerts = notice_alerts(targets, title, body, key, self.config.alerts, list(self.config.targets), now)
+        if self.store.enqueue(alerts, now):
             self._wake([a.target for a in alerts])
 
     # -- running ---------------------------------------------------------
