@@ -17,7 +17,7 @@ from monitor.settings import load_config
 from tests.conftest import Endpoint
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
-from feedserver import FeedServer, feed_route, rss, status_route  # noqa: E402
+from feedserver import FeedServer, feed_route, rss, status_route
 
 
 @pytest.fixture
