@@ -15,6 +15,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import Endpoint, drop_file, free_port, newsmon_cmd
+from tests.notifysock import listening
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
 from feedserver import FeedServer, feed_route, rss
@@ -132,15 +133,16 @@ def test_http_listen_is_validated(tmp_path: Path) -> None:
 def test_a_busy_port_is_logged_and_the_daemon_keeps_running(tmp_path: Path) -> None:
     import socket
 
-    with socket.socket() as taken:
+    with socket.socket() as taken, listening() as (notify_path, notify):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         config = tmp_path / "c.toml"
         config.write_text(f'[http]\nlisten = "127.0.0.1:{port}"\n')
         proc = subprocess.Popen(newsmon_cmd("run", "--config", str(config), "--state-dir",
-                                            str(tmp_path / "s")), stderr=subprocess.PIPE, text=True)
-        time.sleep(3)
+                                            str(tmp_path / "s")), stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, NOTIFY_SOCKET=notify_path))
+        notify.wait("READY", "1")  # up and serving, without the endpoint
         assert proc.poll() is None
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)

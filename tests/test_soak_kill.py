@@ -29,7 +29,7 @@ import pytest
 
 from monitor.alerts.deliver import KEY_HEADER
 from tests.conftest import drop_file, newsmon_cmd
-from tests.test_service_notify import NotifySocket
+from tests.notifysock import NotifySocket, listening
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
 from feedserver import FeedServer, feed_route, rss
@@ -114,43 +114,15 @@ def test_kill_9_soak_loses_nothing_and_duplicates_only_across_kills(tmp_path: Pa
             time.sleep(PRODUCE_SECONDS / max(FILES, FEED_ITEMS))
 
     producer = threading.Thread(target=produce, daemon=True)
-    sock_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"nm-soak-{os.getpid()}"
-    sock_dir.mkdir(exist_ok=True)
-    notify_path = str(sock_dir / "notify")
-    sock = NotifySocket(notify_path)
-    env = dict(os.environ, NOTIFY_SOCKET=notify_path)
     cmd = newsmon_cmd("run", "--config", str(config), "--state-dir", str(state))
     kills: list[float] = []
     started = time.time()
-    proc: subprocess.Popen[str] | None = None
     try:
-        producer.start()
-        for _ in range(KILLS):
-            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                    start_new_session=True)
-            sock.wait("READY", "1", timeout=60)
-            time.sleep(rng.uniform(0.05, 0.6))
-            os.killpg(proc.pid, signal.SIGKILL)  # the daemon and its feed-parser workers
-            kills.append(time.time())
-            proc.wait(timeout=30)
-        producer.join(timeout=60)
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
-        sock.wait("READY", "1", timeout=60)
-        deadline = time.time() + 60
-        while hook.titles() < expected and time.time() < deadline:
-            time.sleep(0.2)
-        time.sleep(0.5)  # anything sent twice after the last restart would show now
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-        assert proc.returncode == 0, err
+        with listening() as (notify_path, sock):
+            kills = _kill_while_flowing(cmd, dict(os.environ, NOTIFY_SOCKET=notify_path), sock, producer,
+                                        hook, expected, rng)
     finally:
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
         feeds.stop()
-        sock.sock.close()
-        os.unlink(notify_path)
-        sock_dir.rmdir()
     elapsed = time.time() - started
     why = f"(SOAK_SEED={seed}, {elapsed:.0f} s)"
 
@@ -179,3 +151,37 @@ def test_kill_9_soak_loses_nothing_and_duplicates_only_across_kills(tmp_path: Pa
         assert left == [], f"outbox not empty: {left} {why}"
         assert db.execute("SELECT count(*) FROM seen_articles").fetchone() == (len(expected),)
     print(f"soak: {KILLS} kills, {len(hook.arrivals)} requests, {dupes} duplicate(s) {why}")
+
+
+def _kill_while_flowing(cmd: list[str], env: dict[str, str], sock: NotifySocket,
+                        producer: threading.Thread, hook: KeyedHook, expected: set[str],
+                        rng: random.Random) -> list[float]:
+    """KILLS times: start, wait for READY=1, SIGKILL at a random moment; then one clean
+    run until everything arrived. Returns the kill times."""
+    kills: list[float] = []
+    proc: subprocess.Popen[str] | None = None
+    try:
+        producer.start()
+        for _ in range(KILLS):
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True, text=True)
+            sock.wait("READY", "1", timeout=60)
+            time.sleep(rng.uniform(0.05, 0.6))
+            os.killpg(proc.pid, signal.SIGKILL)  # the daemon and its feed-parser workers
+            kills.append(time.time())
+            proc.wait(timeout=30)
+        producer.join(timeout=60)
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        sock.wait("READY", "1", timeout=60)
+        deadline = time.time() + 60
+        while hook.titles() < expected and time.time() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)  # anything sent twice after the last restart would show now
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+    finally:
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return kills
