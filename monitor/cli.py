@@ -183,6 +183,8 @@ def check(config_path: Path | None) -> None:
     click.echo(f"targets: {len(config.targets)}")
     for name, urls in config.targets.items():
         click.echo(f"  {name}: {', '.join(mask_url(u) for u in urls)}")
+    if config.http.listen:
+        click.echo(f"http: {config.http.listen} (/healthz, /readyz, /metrics)")
     for note in getattr(matcher, "notes", lambda: [])():
         click.echo(f"note: {note}")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.service.unit import render
+from monitor.service.unit import current_executable, render
 from tests.conftest import ROOT, newsmon_cmd
 
 ANALYZE = shutil.which("systemd-analyze")
@@ -94,12 +94,13 @@ def test_install_service_print_writes_nothing(tmp_path: Path) -> None:
 
 def test_install_service_user_unit_and_home_warning(tmp_path: Path) -> None:
     config = tmp_path / "newsmon.toml"
-    config.write_text("")
+    config.write_text('state_dir = "my-state"\n')
     out = _install(tmp_path, "--user", "--config", str(config))
     assert out.returncode == 0, out.stderr
     text = (tmp_path / "newsmon.service").read_text()
     assert "WantedBy=default.target" in text and "DynamicUser" not in text
-    assert re.search(r"^ExecStart=\S+ run --config \S+ --state-dir /\S+$", text, re.M), text
+    assert f"ExecStart={current_executable()} run --config {config} --state-dir {tmp_path / 'my-state'}\n" \
+        in text, text
     assert "systemctl --user enable --now newsmon" in out.stdout
 
     home = _install(tmp_path / "sys", "--print", "--config", "/home/someone/newsmon.toml")
@@ -121,3 +122,7 @@ def test_example_config_is_valid_and_uses_absolute_paths(tmp_path: Path) -> None
     config = load_config(example_config_path())
     assert all(f.path.is_absolute() for f in config.folders)
     assert config.http.listen == "127.0.0.1:9464"
+    check = subprocess.run(newsmon_cmd("check", "--config", str(example_config_path())),
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr
+    assert "http: 127.0.0.1:9464" in check.stdout

@@ -36,10 +36,15 @@ def install_service_command(config_path: Path | None, user: bool, instance_templ
     config = config.expanduser().absolute()
     exe = current_executable()
     state_dir = None
-    if user:
+    if user:  # the config's own state_dir if it names one (--state-dir would override it)
         from monitor.app import default_state_dir
+        from monitor.settings import ConfigError, load_config
 
-        state_dir = default_state_dir()
+        try:
+            state_dir = load_config(config).state_dir if config.is_file() else None
+        except ConfigError:
+            state_dir = None  # `newsmon check` (ExecStartPre) will say what is wrong
+        state_dir = state_dir or default_state_dir()
     unit = render(exe, config, user=user, instance_template=instance_template, state_dir=state_dir)
     say = (lambda text: click.echo(text, err=True)) if print_only else click.echo
 
