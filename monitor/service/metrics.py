@@ -108,15 +108,16 @@ class Metrics:
         """
         process, process_file = pipeline.process, pipeline.process_file
 
+        # *args: the stages' signatures may grow; only the first argument and the result are read.
         @functools.wraps(process)
-        def observed_process(raw: Any, alert: bool = True) -> Any:
-            result = process(raw, alert)
+        def observed_process(raw: Any, *args: Any, **kwargs: Any) -> Any:
+            result = process(raw, *args, **kwargs)
             self.article(result, getattr(raw, "kind", "file"))
             return result
 
         @functools.wraps(process_file)
-        def observed_file(folder: Any, path: Any) -> Any:
-            result = process_file(folder, path)
+        def observed_file(*args: Any, **kwargs: Any) -> Any:
+            result = process_file(*args, **kwargs)
             if result.article is None:
                 self.article(result, "file")  # not read at all (seen by path, still skipped)
             return result
