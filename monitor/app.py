@@ -9,21 +9,23 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from monitor.alerts import alertlog
 from monitor.alerts.deliver import Sender
+from monitor.alerts.notices import notice_alerts
 from monitor.alerts.worker import Delivery, Lanes, deliver_pending_once, lane_targets, schedule_digests
 from monitor.article import RawItem
 from monitor.pipeline import Pipeline
+from monitor.service.metrics import Metrics
+from monitor.service.runtime import app_snapshot
 from monitor.settings import Config
 from monitor.settings.types import format_duration
 from monitor.sources.base import Source
 from monitor.sources.foldersource import FolderSource
-from monitor.store.base import NewAlert
 from monitor.store.sql import Store, open_store
 from monitor.validate import compile_matcher  # rule problems -> config errors naming their file
 
@@ -64,18 +66,23 @@ class App:
         self.feeds: Any = None
         self._started = False
         self._lock = threading.RLock()
+        self.metrics = Metrics()  # per App: tests with several Apps do not share counters
 
     # -- building --------------------------------------------------------
     def open(self) -> None:
         """Everything but threads: state, rules, targets (`--once` stops here)."""
         self.store = open_store(self.state_dir)
         alertlog.configure(self.state_dir / "alerts.log", echo=self.echo_alerts)
-        matcher = compile_matcher(self.config, self.state_dir)
+        with self.metrics.compiling():
+            matcher = compile_matcher(self.config, self.state_dir)
+        self.metrics.reloaded(self.clock())
         self.sender = Sender(self.config.targets)
         self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules)
         self.pipeline = Pipeline(self.config, self.store, matcher, self._wake, self.clock)
         self.folders = FolderSource(self.config.folders, self.store.sources, self.pipeline.submit)
         self.feeds = self._make_feeds(self.config)
+        self.metrics.instrument(self.pipeline, self.store)
+        self.metrics.watch(lambda: astuple(app_snapshot(self)))
         self.prune()
         log.info("state in %s; %d folder(s), %d feed(s), %d rule(s), %d target(s)", self.state_dir,
                  len(self.config.folders), len(self.config.feeds), len(self.config.rules),
@@ -108,7 +115,8 @@ class App:
             log.error("feed polling is not available in this build; [[feeds]] are ignored")
             return None
         assert self.store is not None
-        return FeedPoller(config, self.store.sources, self._submit, self.notify, self.clock)
+        sources = self.metrics.observe_sources(self.store.sources)
+        return FeedPoller(config, sources, self._submit, self.notify, self.clock)
 
     def _submit(self, items: Sequence[RawItem], alert: bool = True) -> None:
         assert self.pipeline is not None
@@ -123,11 +131,12 @@ class App:
             self.lanes.wake(tuple(targets))
 
     def notify(self, targets: Sequence[str], title: str, body: str, key: str) -> None:
-        """Queue a notice that is not about an article (feed health, digests)."""
+        """Queue a notice that is not about an article (feed health), routed like an alert
+        under the [alerts] policy, with a priority by kind (`monitor.alerts.notices`)."""
         assert self.store is not None
-        alerts = [NewAlert(target=t, key=key, title=title, body=body) for t in targets
-                  if t in self.config.targets]
-        if self.store.enqueue(alerts, self.clock()):
+        now = self.clock()
+        alerts = notice_alerts(targets, title, body, key, self.config.alerts, list(self.config.targets), now)
+        if self.store.enqueue(alerts, now):
             self._wake([a.target for a in alerts])
 
     # -- running ---------------------------------------------------------
@@ -171,7 +180,8 @@ class App:
     def reload(self, config: Config) -> None:
         """Swap in a new config; on any error the old one stays in force."""
         with self._lock:
-            matcher = compile_matcher(config, self.state_dir)
+            with self.metrics.compiling():
+                matcher = compile_matcher(config, self.state_dir)
             assert self.pipeline is not None
             old = self.config
             self.config = config
@@ -188,6 +198,7 @@ class App:
             self.feeds = self._make_feeds(config)
             if self.feeds is not None and self.scheduler is not None:
                 self.feeds.start(self.scheduler)
+            self.metrics.reloaded(self.clock())
             log.info("configuration reloaded: %d rule(s), %d target(s)", len(config.rules),
                      len(config.targets))
 

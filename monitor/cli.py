@@ -139,14 +139,17 @@ def main() -> None:
 @click.option("--state-dir", "state_dir_text", help="Folder where state and the alert log live.")
 @click.option("--once", is_flag=True, help="Process what is there, try pending deliveries once, exit.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
-def run(config_path: Path | None, state_dir_text: str | None, once: bool, log_level: str | None) -> None:
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+              help="json: one JSON object per line, for log shippers.")
+def run(config_path: Path | None, state_dir_text: str | None, once: bool, log_level: str | None,
+        log_format: str) -> None:
     """Run the daemon (or one pass with --once)."""
     from monitor.logs import setup_logging
 
     state_dir = state_dir_path(state_dir_text)
     # The gazetteer cache goes where the daemon keeps it: the state dir.
     config = load_checked_or_exit(config_path, cache_dir=state_dir, state_cache=True)[0]
-    setup_logging(log_level or config.log_level)
+    setup_logging(log_level or config.log_level, log_format)
     from monitor.app import App
     from monitor.store.sql import StateError
 
@@ -184,8 +187,12 @@ def _serve(app: Any, config_path: Path | None) -> None:
     signal.signal(signal.SIGTERM, _on_stop)
     signal.signal(signal.SIGINT, _on_stop)
     signal.signal(signal.SIGHUP, _on_hup)
-    app.start()
+    from monitor.service.runtime import ServiceHooks
+
+    hooks = ServiceHooks(app)  # sd_notify, [http] endpoint
     try:
+        app.start()
+        hooks.started()
         while True:
             stop.wait()
             if reload_wanted.is_set():
@@ -193,14 +200,20 @@ def _serve(app: Any, config_path: Path | None) -> None:
                 stop.clear()
                 from monitor.validate import load_checked
 
+                hooks.reloading()
                 try:
                     app.reload(load_checked(config_path or default_config_path(), cache_dir=app.state_dir)[0])
+                    hooks.reloaded(ok=True)
                 except ConfigError as exc:
                     log.error("reload refused, keeping the running config: %s", str(exc).replace("\n", "; "))
+                    app.metrics.reloads_failed.inc()
+                    hooks.reloaded(ok=False)
                 continue
             break
     finally:
+        hooks.stopping()
         app.stop()
+        hooks.close()
 
 
 @main.command()
@@ -231,6 +244,8 @@ def check(config_path: Path | None) -> None:
     click.echo(f"targets: {len(config.targets)}")
     for name, urls in config.targets.items():
         click.echo(f"  {name}: {', '.join(mask_url(u) for u in urls)}")
+    if config.http.listen:
+        click.echo(f"http: {config.http.listen} (/healthz, /readyz, /metrics)")
     for note in getattr(matcher, "notes", lambda: [])():
         click.echo(f"note: {note}")
 
@@ -241,4 +256,6 @@ _LAZY = {
     "feeds": "monitor.commands.feeds:feeds_command",
     "outbox": "monitor.commands.outbox:outbox_command",
     "send-test": "monitor.commands.send_test:send_test_command",
+    "install-service": "monitor.commands.install_service:install_service_command",
+    "history": "monitor.commands.history:history_command",
 }

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from monitor.settings.alerts import resolve_alert_paths
 from monitor.settings.errors import ConfigError, ConfigProblem, dotted, where
 from monitor.settings.models import Config
+from monitor.settings.secrets import read_target_files
 
 LIST_SECTIONS = ("folders", "feeds", "rules", "places")
 TABLE_SECTIONS = ("targets",)
@@ -38,6 +39,7 @@ def load_config(path: str | Path) -> Config:
     data = _read_toml(main)
     origins: Origins = {}
     _resolve_paths(data, main.parent.resolve())
+    read_target_files(data, main)
     for section in LIST_SECTIONS:
         for i in range(len(data.get(section, []) or [])):
             origins[f"{section}[{i}]"] = (main, f"{section}[{i}]")
@@ -197,6 +199,7 @@ def _merge(data: dict[str, Any], extra_path: Path, origins: Origins) -> list[Con
     extra = _read_toml(extra_path)
     _resolve_paths(extra, extra_path.parent.resolve())
     problems: list[ConfigProblem] = []
+    read_target_files(extra, extra_path)
     for key, value in extra.items():
         if key in LIST_SECTIONS:
             current = data.setdefault(key, [])

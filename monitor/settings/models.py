@@ -19,6 +19,7 @@ from monitor.settings.feeds import FeedConfig, FetchConfig, HealthConfig
 from monitor.settings.folders import FolderConfig
 from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
+from monitor.settings.service import HttpConfig
 from monitor.settings.types import Duration
 
 
@@ -37,6 +38,7 @@ class Config(StrictModel):
     places: tuple[PlaceConfig, ...] = ()
     targets: dict[str, tuple[str, ...]] = {}
     alerts: AlertsConfig = AlertsConfig()
+    http: HttpConfig = HttpConfig()  # optional /healthz, /readyz, /metrics
     # Where the config came from (set by the loader, not by the user).
     source_file: Path | None = Field(default=None, exclude=True)
     # Which file set each list entry and target: "rules[7]" -> (drop-in, "rules[2]").

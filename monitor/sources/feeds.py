@@ -460,7 +460,8 @@ class FeedPoller:
             else:
                 since = _iso(now) or ""
                 state["health_since"] = since
-            log.warning("feed %s: health %s: %s", feed.name, event.kind, event.body)
+            level = logging.INFO if event.kind == "recovered" else logging.WARNING
+            log.log(level, "feed %s: health %s: %s", feed.name, event.kind, event.body)
             targets = self.config.health.notify
             if targets:
                 dedupe = f"feed-health:{feed.name}:{event.kind}:{since}"

@@ -101,6 +101,9 @@ class FolderWatcher:
         self._settler = threading.Thread(target=self._settle_loop, name="settle", daemon=True)
         self._settler.start()
 
+    def is_running(self) -> bool:
+        return self._observer is not None and self._observer.is_alive()
+
     def stop(self) -> None:
         self._stop.set()
         if self._observer is not None:

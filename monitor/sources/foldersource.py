@@ -96,6 +96,10 @@ class FolderSource:
         self._closed = threading.Event()
 
     # -- Source
+    def is_watching(self) -> bool:
+        """True while watchdog's observer thread runs (readiness)."""
+        return self._watcher.is_running()
+
     def run_once(self) -> None:
         self._scan(settle_recent=False)
 

@@ -284,6 +284,40 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(m) | {"at": _utc(m["at"])} for m in conn.execute(q).mappings()]
 
+    def sent_history(self, since: datetime | None = None, rule: str | None = None,
+                     target: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Sent alerts, newest first: the outbox row, its article (if any) and every
+        delivery attempt (`newsmon history`)."""
+        q = (sa.select(outbox, seen_articles.c.source.label("article_source"),
+                       seen_articles.c.url.label("article_url"), seen_articles.c.title.label("article_title"),
+                       seen_articles.c.published.label("article_published"))
+             .select_from(outbox.outerjoin(seen_articles, seen_articles.c.id == outbox.c.article_id))
+             .where(outbox.c.state == "sent").order_by(outbox.c.sent_at.desc(), outbox.c.id.desc())
+             .limit(limit))
+        if since is not None:
+            q = q.where(outbox.c.sent_at >= _naive(since))
+        if target is not None:
+            q = q.where(outbox.c.target == target)
+        if rule is not None:  # rules are tab-separated: match a whole name
+            tabbed = sa.literal("\t") + outbox.c.rules + sa.literal("\t")
+            q = q.where(tabbed.contains(f"\t{rule}\t", autoescape=True))
+        with self.engine.connect() as conn:
+            found = [dict(m) for m in conn.execute(q).mappings()]
+            ids = [m["id"] for m in found]
+            attempts: dict[int, list[dict[str, Any]]] = {}
+            if ids:
+                lq = (sa.select(delivery_log.c.outbox_id, delivery_log.c.at, delivery_log.c.ok,
+                                delivery_log.c.detail)
+                      .where(delivery_log.c.outbox_id.in_(ids)).order_by(delivery_log.c.id))
+                for m in conn.execute(lq).mappings():
+                    attempts.setdefault(m["outbox_id"], []).append(
+                        {"at": _utc(m["at"]), "ok": bool(m["ok"]), "detail": m["detail"]})
+        return [{"row": _row(m), "article": {"source": m["article_source"], "url": m["article_url"],
+                                             "title": m["article_title"],
+                                             "published": _utc(m["article_published"])}
+                 if m["article_id"] and m["article_source"] is not None else None,
+                 "attempts": attempts.get(m["id"], [])} for m in found]
+
     def prune(self, before: datetime) -> tuple[int, int]:
         """Delete finished alerts (sent, dead, folded into a digest) and notification-log
         entries older than `before`; pending and held alerts are never touched.
