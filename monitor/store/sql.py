@@ -40,7 +40,7 @@ def open_store(url_or_dir: str | Path) -> Store:
     """A state directory (SQLite file inside) or a SQLAlchemy URL."""
     text = str(url_or_dir)
     if "://" in text:
-        return Store(sa.create_engine(text))
+        return Store(_url_engine(text))
     folder = Path(text).expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -59,6 +59,17 @@ def open_store(url_or_dir: str | Path) -> Store:
     return Store(engine)
 
 
+def _url_engine(url: str) -> sa.Engine:
+    """A SQLAlchemy URL; `postgresql://` means psycopg 3 with a connection pool, in UTC."""
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("postgresql+psycopg://"):
+        # Timestamps are stored as UTC; the session zone makes naive UTC values unambiguous.
+        return sa.create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True,
+                                connect_args={"options": "-c timezone=UTC", "connect_timeout": 10})
+    return sa.create_engine(url)
+
+
 class Store:
     def __init__(self, engine: sa.Engine):
         self.engine = engine
@@ -70,6 +81,10 @@ class Store:
             raise StateError(f"{engine.url.render_as_string(hide_password=True)}: {exc.__class__.__name__}: "
                              f"{str(exc.orig) if hasattr(exc, 'orig') else exc}") from None
         self.sources = SourceState(self)
+        from monitor.store.leases import Instances, Leases
+
+        self.leases = Leases(self)
+        self.instances = Instances(self)
 
     @contextmanager
     def writing(self) -> Iterator[sa.Connection]:
