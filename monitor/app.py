@@ -18,6 +18,7 @@ from monitor.alerts import alertlog
 from monitor.alerts.deliver import Sender
 from monitor.alerts.worker import Delivery, Lanes, deliver_pending_once, lane_targets, schedule_digests
 from monitor.article import RawItem
+from monitor.coordination import Coordinator, Shared, Solo
 from monitor.match.engine import Matcher
 from monitor.pipeline import Pipeline
 from monitor.settings import Config, ConfigError
@@ -39,6 +40,14 @@ def default_state_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("newsmon", appauthor=False))
+
+
+def open_state(config: Config, state_dir: Path, clock: Clock) -> tuple[Store, Coordinator]:
+    """SQLite in the state dir (one instance), or the shared database of `[state] url`."""
+    if config.state.url is None:
+        return open_store(state_dir), Solo()
+    store = open_store(config.state.url)
+    return store, Shared(store.leases, store.instances, clock, config.state.lease_ttl)
 
 
 def compile_matcher(config: Config, cache_dir: Path | None) -> Matcher:
@@ -77,18 +86,20 @@ class App:
         self.watcher: FolderWatcher | None = None
         self.scheduler: Any = None
         self.feeds: Any = None
+        self.coord: Coordinator = Solo()
         self._started = False
         self._lock = threading.RLock()
 
     # -- building --------------------------------------------------------
     def open(self) -> None:
         """Everything but threads: state, rules, targets (`--once` stops here)."""
-        self.store = open_store(self.state_dir)
+        self.store, self.coord = open_state(self.config, self.state_dir, self.clock)
         alertlog.configure(self.state_dir / "alerts.log", echo=self.echo_alerts)
         matcher = compile_matcher(self.config, self.state_dir)
         self.sender = Sender(self.config.targets)
-        self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules)
-        self.pipeline = Pipeline(self.config, self.store, matcher, self._wake, self.clock)
+        self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules,
+                                 coord=self.coord)
+        self.pipeline = Pipeline(self.config, self.store, matcher, self._wake, self.clock, coord=self.coord)
         self.watcher = FolderWatcher(self.config.folders, self.pipeline.submit_file)
         self.feeds = self._make_feeds(self.config)
         self.prune()
@@ -123,7 +134,7 @@ class App:
             log.error("feed polling is not available in this build; [[feeds]] are ignored")
             return None
         assert self.store is not None
-        return FeedPoller(config, self.store.sources, self._submit, self.notify, self.clock)
+        return FeedPoller(config, self.store.sources, self._submit, self.notify, self.clock, coord=self.coord)
 
     def _submit(self, items: Sequence[RawItem], alert: bool = True) -> None:
         assert self.pipeline is not None
@@ -156,6 +167,7 @@ class App:
             self.pipeline.stop()
         assert self.delivery is not None
         delivered, queued = deliver_pending_once(self.delivery)
+        self.coord.stop()  # shared state: give back what this run claimed
         if queued:
             log.warning("%d alert(s) remain queued for retry; they are sent on the next run", queued)
         return OnceSummary(delivered, queued)
@@ -168,6 +180,7 @@ class App:
             from apscheduler.schedulers.background import BackgroundScheduler
 
             assert self.delivery is not None
+            self.coord.start()
             self.lanes = Lanes(self.delivery, lane_targets(list(self.config.targets), self.config.rules))
             self.lanes.start()
             self.pipeline.start()
@@ -215,7 +228,8 @@ class App:
         if self.lanes is not None:
             self.lanes.stop()
         self.sender = Sender(self.config.targets)
-        self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules)
+        self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules,
+                                 coord=self.coord)
         if self._started:
             self.lanes = Lanes(self.delivery, lane_targets(list(self.config.targets), self.config.rules))
             self.lanes.start()
@@ -236,6 +250,8 @@ class App:
                 self.pipeline.stop()
             if self.lanes is not None:
                 self.lanes.stop()
+            if self._started:
+                self.coord.stop()
             if self.store is not None:
                 pending = self.store.count("pending")
                 if pending:

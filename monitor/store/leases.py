@@ -19,12 +19,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.store.schema import instances, leases
+from monitor.store.schema import insert_for, instances, leases
 
 if TYPE_CHECKING:
     from monitor.store.sql import Store
@@ -68,15 +67,12 @@ class Leases:
     def __init__(self, store: Store):
         self._store = store
 
-    def _insert(self, conn: sa.Connection) -> Any:
-        return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(leases)
-
     def acquire(self, name: str, owner: str, ttl: timedelta, now: datetime) -> bool:
         """Take or renew `name` for `ttl`; False while another instance holds it unexpired."""
         values = {"name": name, "owner": owner, "expires_at": _naive(now + ttl),
                   "acquired_at": _naive(now)}
         with self._store.writing() as conn:
-            stmt = self._insert(conn).values(**values)
+            stmt = insert_for(conn, leases).values(**values)
             # Keep acquired_at when renewing our own lease; take over an expired one.
             stmt = stmt.on_conflict_do_update(
                 index_elements=[leases.c.name],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -137,3 +138,10 @@ def migrate(conn: sa.Connection) -> int:
         MIGRATIONS[version](conn)
         conn.execute(schema_version.update().values(version=version + 1))
     return int(found)
+
+
+def insert_for(conn: sa.Connection, table: sa.Table) -> Any:
+    """An INSERT with ON CONFLICT clauses, for the engine behind `conn` (SQLite or PostgreSQL)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)

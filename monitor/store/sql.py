@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.store.base import DeliveryLogEntry, NewAlert, OutboxRow
-from monitor.store.schema import delivery_log, migrate, outbox, seen_articles, source_state
+from monitor.store.schema import delivery_log, insert_for, migrate, outbox, seen_articles, source_state
 
 
 class StateError(RuntimeError):
@@ -114,11 +114,14 @@ class Store:
             ).first()
             if exists:
                 return False
-            conn.execute(seen_articles.insert().values(
+            # ON CONFLICT: another instance sharing the database may insert the same id first.
+            inserted = conn.execute(insert_for(conn, seen_articles).values(
                 id=article.id, source=article.source, content_hash=article.content_hash,
                 url=article.url, title=article.title[:500], published=_naive(article.published),
                 first_seen=_naive(now), rules="\t".join(rules),
-            ))
+            ).on_conflict_do_nothing().returning(seen_articles.c.id)).first()
+            if inserted is None:
+                return False
             self._enqueue(conn, alerts, now)
             return True
 
@@ -134,14 +137,14 @@ class Store:
                 outbox.c.target == alert.target, outbox.c.key == alert.key)).first()
             if dup:
                 continue
-            conn.execute(outbox.insert().values(
+            row = conn.execute(insert_for(conn, outbox).values(
                 target=alert.target, key=alert.key, title=alert.title, body=alert.body,
                 body_format=alert.body_format, notify_type=alert.notify_type,
                 rules="\t".join(alert.rules), article_id=alert.article_id, state=alert.state,
                 attempts=0, created_at=_naive(now), next_attempt_at=_naive(now), last_error="",
                 release_at=_naive(alert.release_at) if alert.release_at else None, reason=alert.reason,
-            ))
-            added += 1
+            ).on_conflict_do_nothing().returning(outbox.c.id)).first()
+            added += row is not None  # the same key from another instance: queued once
         return added
 
     # -- outbox --------------------------------------------------------
@@ -155,6 +158,11 @@ class Store:
 
     def pending_targets(self) -> list[str]:
         q = sa.select(outbox.c.target).where(outbox.c.state == "pending").distinct()
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(q)]
+
+    def held_targets(self) -> list[str]:
+        q = sa.select(outbox.c.target).where(outbox.c.state == "held").distinct()
         with self.engine.connect() as conn:
             return [r[0] for r in conn.execute(q)]
 
