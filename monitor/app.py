@@ -19,6 +19,7 @@ from monitor.alerts.deliver import Sender
 from monitor.alerts.notices import notice_alerts
 from monitor.alerts.worker import Delivery, Lanes, deliver_pending_once, lane_targets, schedule_digests
 from monitor.article import RawItem
+from monitor.coordination import Coordinator, Shared, Solo
 from monitor.pipeline import Pipeline
 from monitor.service.metrics import Metrics
 from monitor.service.runtime import app_snapshot
@@ -43,6 +44,14 @@ def default_state_dir() -> Path:
     return Path(platformdirs.user_data_dir("newsmon", appauthor=False))
 
 
+def open_state(config: Config, state_dir: Path, clock: Clock) -> tuple[Store, Coordinator]:
+    """SQLite in the state dir (one instance), or the shared database of `[state] url`."""
+    if config.state.url is None:
+        return open_store(state_dir), Solo()
+    store = open_store(config.state.url)
+    return store, Shared(store.leases, store.instances, clock, config.state.lease_ttl)
+
+
 @dataclass(frozen=True)
 class OnceSummary:
     delivered: int
@@ -64,6 +73,7 @@ class App:
         self.folders: FolderSource | None = None
         self.scheduler: Any = None
         self.feeds: Any = None
+        self.coord: Coordinator = Solo()
         self._started = False
         self._lock = threading.RLock()
         self.metrics = Metrics()  # per App: tests with several Apps do not share counters
@@ -71,14 +81,15 @@ class App:
     # -- building --------------------------------------------------------
     def open(self) -> None:
         """Everything but threads: state, rules, targets (`--once` stops here)."""
-        self.store = open_store(self.state_dir)
+        self.store, self.coord = open_state(self.config, self.state_dir, self.clock)
         alertlog.configure(self.state_dir / "alerts.log", echo=self.echo_alerts)
         with self.metrics.compiling():
             matcher = compile_matcher(self.config, self.state_dir)
         self.metrics.reloaded(self.clock())
         self.sender = Sender(self.config.targets)
-        self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules)
-        self.pipeline = Pipeline(self.config, self.store, matcher, self._wake, self.clock)
+        self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules,
+                                 coord=self.coord)
+        self.pipeline = Pipeline(self.config, self.store, matcher, self._wake, self.clock, coord=self.coord)
         self.folders = FolderSource(self.config.folders, self.store.sources, self.pipeline.submit)
         self.feeds = self._make_feeds(self.config)
         self.metrics.instrument(self.pipeline, self.store)
@@ -116,7 +127,7 @@ class App:
             return None
         assert self.store is not None
         sources = self.metrics.observe_sources(self.store.sources)
-        return FeedPoller(config, sources, self._submit, self.notify, self.clock)
+        return FeedPoller(config, sources, self._submit, self.notify, self.clock, coord=self.coord)
 
     def _submit(self, items: Sequence[RawItem], alert: bool = True) -> None:
         assert self.pipeline is not None
@@ -152,6 +163,7 @@ class App:
         self.pipeline.stop()
         assert self.delivery is not None
         delivered, queued = deliver_pending_once(self.delivery)
+        self.coord.stop()  # shared state: give back what this run claimed
         if queued:
             log.warning("%d alert(s) remain queued for retry; they are sent on the next run", queued)
         return OnceSummary(delivered, queued)
@@ -164,6 +176,7 @@ class App:
             from apscheduler.schedulers.background import BackgroundScheduler
 
             assert self.delivery is not None
+            self.coord.start()
             self.lanes = Lanes(self.delivery, lane_targets(list(self.config.targets), self.config.rules))
             self.lanes.start()
             self.pipeline.start()
@@ -207,7 +220,8 @@ class App:
         if self.lanes is not None:
             self.lanes.stop()
         self.sender = Sender(self.config.targets)
-        self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules)
+        self.delivery = Delivery(self.store, self.sender, self.config.alerts, self.clock, self.config.rules,
+                                 coord=self.coord)
         if self._started:
             self.lanes = Lanes(self.delivery, lane_targets(list(self.config.targets), self.config.rules))
             self.lanes.start()
@@ -228,6 +242,8 @@ class App:
                 self.pipeline.stop()
             if self.lanes is not None:
                 self.lanes.stop()
+            if self._started:
+                self.coord.stop()
             if self.store is not None:
                 pending = self.store.count("pending")
                 if pending:

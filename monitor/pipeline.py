@@ -11,11 +11,12 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from monitor.alerts.route import RecentSends, plan_alerts
 from monitor.article import Article, RawItem, normalise
+from monitor.coordination import Coordinator, Solo
 from monitor.match.engine import Matcher
 from monitor.match.types import Match
 from monitor.redact import mask_url
@@ -25,9 +26,10 @@ from monitor.store.base import NewAlert
 from monitor.store.sql import Store
 
 log = logging.getLogger(__name__)
+ARTICLE_LEASE = timedelta(minutes=2)  # longer than matching and recording one article takes
 
 Outcome = Literal["alerted", "matched-no-target", "no-match", "recorded", "seen", "duplicate",
-                  "skipped"]
+                  "skipped", "claimed"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,10 @@ def build_alerts(article: Article, matches: Sequence[Match], config: Config, now
 
 class Pipeline:
     def __init__(self, config: Config, store: Store, matcher: Matcher,
-                 wake: Callable[[Sequence[str]], None], clock: Callable[[], datetime]):
+                 wake: Callable[[Sequence[str]], None], clock: Callable[[], datetime],
+                 coord: Coordinator | None = None):
         self.config = config
+        self.coord: Coordinator = coord or Solo()
         self.store = store
         self.matcher = matcher
         self._wake = wake
@@ -108,6 +112,17 @@ class Pipeline:
         if self.store.is_seen(article.id, article.content_hash):
             log.debug("already seen: %s from %s", article.id, article.source)
             return Result("seen", article)
+        # Instances sharing a database: the one holding the article's lease matches it.
+        lease = f"article:{article.id}"
+        if not self.coord.hold(lease, ARTICLE_LEASE):
+            log.debug("article %s is being handled by another instance", article.id)
+            return Result("claimed", article)
+        try:
+            return self._match_and_record(article, alert)
+        finally:
+            self.coord.release(lease)
+
+    def _match_and_record(self, article: Article, alert: bool) -> Result:
         matches = tuple(self.matcher.match(article)) if alert else ()
         alerts = (build_alerts(article, matches, self.config, self._clock(), self.store.recent_sends)
                   if matches else [])

@@ -138,6 +138,7 @@ NUMERIC_KEYS = [
     ("[fetch]\n", "jitter"),
     ("[fetch]\n", "parse_workers"),
     ("[fetch]\n", "max_items"),
+    ("[state]\n", "lease_ttl"),
     ("[health]\n", "failures"),
     ("[health]\n", "silent_after"),
     ("[alerts]\n", "retry_initial"),
@@ -277,7 +278,7 @@ def test_state_dir_url_is_refused_not_made_into_a_folder(tmp_path: Path) -> None
     proc = newsmon("run", "--once", "--config", str(path), "--state-dir",
                    "postgresql://newsmon:hunter2@db.example/newsmon", cwd=tmp_path)
     assert proc.returncode == 2
-    assert "PostgreSQL" in proc.stderr and "does not exist yet" in proc.stderr
+    assert "PostgreSQL" in proc.stderr and "[state] url" in proc.stderr
     assert "hunter2" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml", "in"]  # no `postgresql:` folder
 
@@ -285,7 +286,7 @@ def test_state_dir_url_is_refused_not_made_into_a_folder(tmp_path: Path) -> None
     proc = newsmon("check", "--config", str(path), cwd=tmp_path)
     assert proc.returncode == 2
     [(_, where, message)] = problems(proc.stderr)
-    assert where == "state_dir" and "does not exist yet" in message
+    assert where == "state_dir" and "[state] url" in message
 
 
 # -- where the config is found -----------------------------------------------------------

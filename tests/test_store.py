@@ -1,4 +1,4 @@
-"""The store's interfaces, parametrised by engine (only SQLite runs here)."""
+"""The store's interfaces, parametrised by engine: SQLite and a real PostgreSQL cluster."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from monitor.article import RawItem, normalise
 from monitor.store import Store, open_store
 from monitor.store.base import NewAlert
 from monitor.store.schema import LATEST
+from tests.pgserver import ENGINES, postgres_url, store_on
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+__all__ = ["postgres_url"]  # a fixture, used by store_on
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=ENGINES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "state")  # a PostgreSQL URL would be a second param
-    yield s
-    s.close()
+    yield from store_on(request, tmp_path)
 
 
 def _article(key: str = "a.txt", body: str = "Body text"):

@@ -21,6 +21,7 @@ from monitor.alerts.outbox import decide
 from monitor.alerts.policy import last_digest
 from monitor.alerts.render import Renderer
 from monitor.alerts.route import ALERT_FORMAT, DIGEST_FORMAT, AlertItem, digest_alert, empty_digest
+from monitor.coordination import Coordinator, Solo
 from monitor.settings.alerts import AlertsConfig, effective_policy
 from monitor.settings.rules import RuleConfig
 from monitor.store.base import DeliveryLogEntry, OutboxRow
@@ -29,14 +30,17 @@ from monitor.store.sql import Store
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 MAX_WAIT = 3600.0  # re-check at least hourly (a clock jump, a missed wake)
+# A lane shared with other instances cannot be woken by them: it looks again this often.
+SHARED_POLL = 1.0
 
 
 class Delivery:
     """Everything a lane needs to send a row: store, sender, renderers, policy, clock."""
 
     def __init__(self, store: Store, sender: Sender, cfg: AlertsConfig, now: Clock,
-                 rules: Sequence[RuleConfig] = ()):
+                 rules: Sequence[RuleConfig] = (), coord: Coordinator | None = None):
         self.store, self.sender, self.cfg, self.now = store, sender, cfg, now
+        self.coord: Coordinator = coord or Solo()
         self._default = Renderer(cfg.templates)
         self._by_rule = {r.name: Renderer(r.templates) for r in rules if r.templates is not None}
 
@@ -147,7 +151,14 @@ class Delivery:
         now = fire_time or self.now()
         policy = effective_policy(self.cfg, rule)
         fire = last_digest(policy, now) or now
-        targets = self.release_due()
+        if self.coord.shared:
+            # Several instances fire the same cron job: one builds the digest. Lanes release
+            # their own target's held alerts (under the lane lease), so nothing is folded twice.
+            if not self.coord.hold(f"digest:{rule.name}", timedelta(minutes=5)):
+                return []
+            targets = []
+        else:
+            targets = self.release_due()
         waiting = {t for t, names in self.store.due_between(fire - timedelta(microseconds=1), fire)
                    if rule.name in names}
         if policy.digest.send_empty:
@@ -171,9 +182,18 @@ def deliver_pending_once(delivery: Delivery, pace: bool = True, force: bool = Tr
     `force`: a queued alert waiting out its retry backoff is tried now too (someone
     asked for this pass); held alerts (quiet hours, digests) stay held until due."""
     store = delivery.store
-    delivery.release_due()
+    coord = delivery.coord
+    if not coord.shared:
+        delivery.release_due()
     delivered = 0
-    for target in sorted(store.pending_targets()):
+    targets = set(store.pending_targets())
+    if coord.shared:
+        targets |= set(store.held_targets())
+    for target in sorted(targets):
+        if not coord.hold(f"lane:{target}"):
+            continue  # another instance runs this target's lane
+        if coord.shared:
+            delivery.release_due(target)
         tried: set[int] = set()
         gap = delivery.min_interval(target) if pace else 0.0
         while (row := store.next_for(target)) is not None and row.id not in tried:
@@ -185,6 +205,7 @@ def deliver_pending_once(delivery: Delivery, pace: bool = True, force: bool = Tr
             if not delivery.attempt(row):
                 break
             delivered += 1
+        coord.release(f"lane:{target}")
     return delivered, store.count("pending")
 
 
@@ -218,6 +239,14 @@ class Lane(threading.Thread):
 
     def _step(self, gap: float) -> float | None:
         """Do one thing; return how long to sleep (None: until woken, 0: go on)."""
+        coord = self._d.coord
+        if not coord.hold(f"lane:{self.target}"):
+            return coord.retry_after  # another instance runs this lane; ask again later
+        wait = self._step_held(gap)
+        # Other instances queue work for this lane without being able to wake it.
+        return wait if not coord.shared else min(SHARED_POLL if wait is None else wait, SHARED_POLL)
+
+    def _step_held(self, gap: float) -> float | None:
         store, now = self._d.store, self._d.now()
         due = store.next_release(self.target)
         if due is not None and due <= now:
@@ -260,6 +289,7 @@ class Lanes:
             lane.stop()
         for lane in self._lanes.values():
             lane.join(timeout=10)
+            self.delivery.coord.release(f"lane:{lane.target}")
 
 
 def lane_targets(targets: Sequence[str], rules: Sequence[RuleConfig]) -> list[str]:

@@ -107,22 +107,52 @@ def status_command(config_path: Path | None, state_dir: Path | None, as_json: bo
     config = load_or_exit(config_path)
     folder = Path(state_dir or config.state_dir or default_state_dir())
     states: dict[str, dict[str, Any]] = {}
-    if (folder / "newsmon.db").exists():
+    cluster: dict[str, Any] | None = None
+    now = datetime.now(UTC)
+    if config.state.url or (folder / "newsmon.db").exists():
         try:
-            store = open_store(folder)
+            store = open_store(config.state.url or folder)
         except StateError as exc:
             click.echo(f"newsmon: unusable state: {exc}", err=True)
             raise SystemExit(3) from None
         try:
             states = store.sources.all(STATE_PREFIX)
+            if config.state.url:
+                cluster = instance_rows(store, now)
         finally:
             store.close()
-    now = datetime.now(UTC)
     rows = feed_rows(config, states)
     if as_json:
-        click.echo(json.dumps({"now": now.isoformat(), "feeds": rows}, indent=2))
+        click.echo(json.dumps({"now": now.isoformat(), "feeds": rows,
+                               **({"instances": cluster["instances"], "leases": cluster["leases"]}
+                                  if cluster else {})}, indent=2))
         return
+    if cluster is not None:
+        click.echo(render_instances(cluster, now))
     if not rows:
         click.echo("no feeds configured")
         return
     click.echo(render_table(rows, now))
+
+
+def instance_rows(store: Any, now: datetime) -> dict[str, Any]:
+    """Instances sharing the database, their heartbeats and the leases each holds."""
+    leases = store.leases.all(now)
+    return {
+        "instances": [{"id": i.id, "host": i.host, "pid": i.pid, "started": i.started_at.isoformat(),
+                       "heartbeat": i.heartbeat_at.isoformat(),
+                       "leases": sorted(lease.name for lease in leases if lease.owner == i.id)}
+                      for i in store.instances.all()],
+        "leases": [{"name": lease.name, "owner": lease.owner, "expires": lease.expires_at.isoformat()}
+                   for lease in leases],
+    }
+
+
+def render_instances(cluster: dict[str, Any], now: datetime) -> str:
+    lines = [f"{len(cluster['instances'])} instance(s) share this database"]
+    for inst in cluster["instances"]:
+        held = inst["leases"]
+        shown = ", ".join(held[:6]) + (f" (+{len(held) - 6} more)" if len(held) > 6 else "")
+        lines.append(f"  {inst['id']}  heartbeat {_ago(inst['heartbeat'], now)}  "
+                     f"up since {_ago(inst['started'], now)}  leases: {shown or '-'}")
+    return "\n".join(lines) + "\n"

@@ -79,7 +79,8 @@ def state_dir_problem(value: str) -> str | None:
         return None
     scheme = value.split("://")[0][:20]  # never the rest: it may hold a password
     return (f'"{scheme}://..." is not a folder: newsmon keeps its state in SQLite files in a folder '
-            "(a PostgreSQL store does not exist yet); give a path such as /var/lib/newsmon")
+            "(for a shared PostgreSQL database set [state] url instead); give a path such as "
+            "/var/lib/newsmon")
 
 
 def _without_errors(data: dict[str, Any], exc: ValidationError) -> tuple[Config | None, frozenset[str]]:

@@ -20,11 +20,13 @@ from monitor.settings.folders import FolderConfig
 from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
 from monitor.settings.service import HttpConfig
+from monitor.settings.state import StateConfig
 from monitor.settings.types import Duration
 
 
 class Config(StrictModel):
     state_dir: Path | None = None
+    state: StateConfig = StateConfig()  # [state] url: a shared PostgreSQL database instead
     # How long sent and dead alerts and the notification log are kept ("0" keeps
     # them for ever). Seen articles are always kept (they prevent re-alerts).
     retention: Duration = timedelta(days=90)

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.article import RawItem
+from monitor.coordination import Coordinator, Solo
 from monitor.redact import mask_text, mask_url
 from monitor.settings import Config
 from monitor.settings.feeds import FeedConfig
@@ -65,8 +66,10 @@ class FeedPoller:
         submit: Submit,
         notify: Notify,
         clock: Callable[[], datetime],
+        coord: Coordinator | None = None,
     ) -> None:
         self.config = config
+        self.coord: Coordinator = coord or Solo()
         self.sources = sources
         self.submit = submit
         self.notify = notify
@@ -228,6 +231,24 @@ class FeedPoller:
         return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
 
     async def _poll_inner(self, feed: FeedConfig, force: bool, loaded: dict[str, Any] | None) -> None:
+        if not self.coord.shared:
+            return await self._poll_held(feed, force, loaded)
+        # Several instances: the lease holder polls, and only if nobody polled it this interval.
+        lease = f"feed:{feed.name}"
+        ttl = self.config.fetch.timeout * 2 + timedelta(seconds=30)
+        if not await self._run_io(self.coord.hold, lease, ttl):
+            return
+        try:
+            fresh = await self._run_io(self.sources.get, state_key(feed.name))
+            last = parse_time((fresh or {}).get("last_attempt"))
+            slack = timedelta(seconds=1) + self.config.fetch.jitter
+            if not force and last is not None and self.clock() < last + feed.interval - slack:
+                return  # polled by another instance this interval
+            await self._poll_held(feed, force, fresh)
+        finally:
+            await self._run_io(self.coord.release, lease)
+
+    async def _poll_held(self, feed: FeedConfig, force: bool, loaded: dict[str, Any] | None) -> None:
         key = state_key(feed.name)
         if loaded is None:
             loaded = await self._run_io(self.sources.get, key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -76,6 +77,28 @@ delivery_log = sa.Table(
 )
 
 
+# Work shared by several instances on one database: a named lease per piece of work
+# (a target's lane, a feed's poll, an article's intake) and each instance's heartbeat.
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(400), primary_key=True),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+instances = sa.Table(
+    "instances",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("host", sa.String(200), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def _v1(conn: sa.Connection) -> None:
     # v1 is the schema of the first release; later changes are new functions below,
     # written as explicit DDL (not the live Table objects, which keep changing).
@@ -83,8 +106,20 @@ def _v1(conn: sa.Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v_leases(conn: sa.Connection) -> None:
+    # Explicit DDL, as the tables were when this migration was written.
+    stamp = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS leases (name VARCHAR(400) NOT NULL PRIMARY KEY, "
+        f"owner VARCHAR(200) NOT NULL, expires_at {stamp} NOT NULL, acquired_at {stamp} NOT NULL)")
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS instances (id VARCHAR(200) NOT NULL PRIMARY KEY, "
+        f"host VARCHAR(200) NOT NULL, pid INTEGER NOT NULL, started_at {stamp} NOT NULL, "
+        f"heartbeat_at {stamp} NOT NULL)")
+
+
 # Append new migrations; never edit a released one.
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v_leases]
 LATEST = len(MIGRATIONS)
 
 
@@ -103,3 +138,10 @@ def migrate(conn: sa.Connection) -> int:
         MIGRATIONS[version](conn)
         conn.execute(schema_version.update().values(version=version + 1))
     return int(found)
+
+
+def insert_for(conn: sa.Connection, table: sa.Table) -> Any:
+    """An INSERT with ON CONFLICT clauses, for the engine behind `conn` (SQLite or PostgreSQL)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)

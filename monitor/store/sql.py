@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.store.base import DeliveryLogEntry, NewAlert, OutboxRow
-from monitor.store.schema import delivery_log, migrate, outbox, seen_articles, source_state
+from monitor.store.schema import delivery_log, insert_for, migrate, outbox, seen_articles, source_state
 
 log = logging.getLogger("monitor.store")
 
@@ -46,7 +46,7 @@ def open_store(url_or_dir: str | Path) -> Store:
     """A state directory (SQLite file inside) or a SQLAlchemy URL."""
     text = str(url_or_dir)
     if "://" in text:
-        return Store(sa.create_engine(text))
+        return Store(_url_engine(text))
     folder = Path(text).expanduser()
     try:
         private_dir(folder)
@@ -89,6 +89,17 @@ def private_file(path: Path) -> None:
                 own.chmod(0o600)
 
 
+def _url_engine(url: str) -> sa.Engine:
+    """A SQLAlchemy URL; `postgresql://` means psycopg 3 with a connection pool, in UTC."""
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("postgresql+psycopg://"):
+        # Timestamps are stored as UTC; the session zone makes naive UTC values unambiguous.
+        return sa.create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True,
+                                connect_args={"options": "-c timezone=UTC", "connect_timeout": 10})
+    return sa.create_engine(url)
+
+
 class Store:
     def __init__(self, engine: sa.Engine):
         self.engine = engine
@@ -100,6 +111,10 @@ class Store:
             raise StateError(f"{engine.url.render_as_string(hide_password=True)}: {exc.__class__.__name__}: "
                              f"{str(exc.orig) if hasattr(exc, 'orig') else exc}") from None
         self.sources = SourceState(self)
+        from monitor.store.leases import Instances, Leases
+
+        self.leases = Leases(self)
+        self.instances = Instances(self)
 
     @contextmanager
     def writing(self) -> Iterator[sa.Connection]:
@@ -129,11 +144,14 @@ class Store:
             ).first()
             if exists:
                 return False
-            conn.execute(seen_articles.insert().values(
+            # ON CONFLICT: another instance sharing the database may insert the same id first.
+            inserted = conn.execute(insert_for(conn, seen_articles).values(
                 id=article.id, source=article.source, content_hash=article.content_hash,
                 url=article.url, title=article.title[:500], published=_naive(article.published),
                 first_seen=_naive(now), rules="\t".join(rules),
-            ))
+            ).on_conflict_do_nothing().returning(seen_articles.c.id)).first()
+            if inserted is None:
+                return False
             self._enqueue(conn, alerts, now)
             return True
 
@@ -149,14 +167,14 @@ class Store:
                 outbox.c.target == alert.target, outbox.c.key == alert.key)).first()
             if dup:
                 continue
-            conn.execute(outbox.insert().values(
+            row = conn.execute(insert_for(conn, outbox).values(
                 target=alert.target, key=alert.key, title=alert.title, body=alert.body,
                 body_format=alert.body_format, notify_type=alert.notify_type,
                 rules="\t".join(alert.rules), article_id=alert.article_id, state=alert.state,
                 attempts=0, created_at=_naive(now), next_attempt_at=_naive(now), last_error="",
                 release_at=_naive(alert.release_at) if alert.release_at else None, reason=alert.reason,
-            ))
-            added += 1
+            ).on_conflict_do_nothing().returning(outbox.c.id)).first()
+            added += row is not None  # the same key from another instance: queued once
         return added
 
     # -- outbox --------------------------------------------------------
@@ -170,6 +188,11 @@ class Store:
 
     def pending_targets(self) -> list[str]:
         q = sa.select(outbox.c.target).where(outbox.c.state == "pending").distinct()
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(q)]
+
+    def held_targets(self) -> list[str]:
+        q = sa.select(outbox.c.target).where(outbox.c.state == "held").distinct()
         with self.engine.connect() as conn:
             return [r[0] for r in conn.execute(q)]
 

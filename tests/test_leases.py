@@ -1,0 +1,98 @@
+"""Leases and instance heartbeats, on SQLite and a real PostgreSQL cluster."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.store import Store, open_store
+from tests.pgserver import ENGINES, postgres_url, store_on
+
+__all__ = ["postgres_url"]  # a fixture, used by store_on
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+TTL = timedelta(seconds=30)
+
+
+@pytest.fixture(params=ENGINES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    yield from store_on(request, tmp_path)
+
+
+def test_a_lease_has_one_holder_until_it_expires(store: Store) -> None:
+    leases = store.leases
+    assert leases.acquire("feed:a", "one", TTL, NOW)
+    assert not leases.acquire("feed:a", "two", TTL, NOW + timedelta(seconds=10))
+    assert leases.holder("feed:a", NOW + timedelta(seconds=10)) == "one"
+    # "one" died and stopped renewing: after expiry "two" takes over.
+    later = NOW + TTL + timedelta(seconds=1)
+    assert leases.holder("feed:a", later) is None
+    assert leases.acquire("feed:a", "two", TTL, later)
+    assert leases.holder("feed:a", later) == "two"
+    assert not leases.acquire("feed:a", "one", TTL, later)  # the old holder cannot steal it back
+
+
+def test_renewal_keeps_the_lease_and_its_start(store: Store) -> None:
+    leases = store.leases
+    assert leases.acquire("lane:t", "one", TTL, NOW)
+    assert leases.acquire("lane:t", "one", TTL, NOW + timedelta(seconds=20))  # heartbeat
+    # Renewed: still held 40 s after the first take, which the first TTL alone would not give.
+    assert not leases.acquire("lane:t", "two", TTL, NOW + timedelta(seconds=40))
+    (lease,) = leases.all(NOW + timedelta(seconds=40))
+    assert lease.owner == "one" and lease.acquired_at == NOW
+    assert lease.expires_at == NOW + timedelta(seconds=50)
+
+
+def test_release_frees_at_once_and_only_for_the_holder(store: Store) -> None:
+    leases = store.leases
+    assert leases.acquire("a", "one", TTL, NOW) and leases.acquire("b", "one", TTL, NOW)
+    assert not leases.release("a", "two")
+    assert leases.release("a", "one")
+    assert leases.acquire("a", "two", TTL, NOW)
+    assert leases.release_all("one") == 1  # "b"
+    assert [lease.name for lease in leases.all(NOW)] == ["a"]
+
+
+def test_racing_instances_never_both_win(request: pytest.FixtureRequest, store: Store) -> None:
+    """Eight instances (own connections) race for the same 50 names: one winner each."""
+    url = store.engine.url.render_as_string(hide_password=False)
+    others = [open_store(url.replace("sqlite:///", "").removesuffix("/newsmon.db")
+                         if url.startswith("sqlite") else url) for _ in range(8)]
+    wins: dict[str, list[str]] = {}
+    lock = threading.Lock()
+    start = threading.Barrier(len(others))
+
+    def race(i: int, s: Store) -> None:
+        start.wait()
+        for n in range(50):
+            if s.leases.acquire(f"article:{n}", f"inst-{i}", TTL, NOW):
+                with lock:
+                    wins.setdefault(f"article:{n}", []).append(f"inst-{i}")
+
+    threads = [threading.Thread(target=race, args=(i, s)) for i, s in enumerate(others)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for s in others:
+        s.close()
+    assert len(wins) == 50
+    assert all(len(holders) == 1 for holders in wins.values()), wins
+    assert {lease.name: lease.owner for lease in store.leases.all(NOW)} == {
+        name: holders[0] for name, holders in wins.items()}
+
+
+def test_instances_heartbeat_and_prune(store: Store) -> None:
+    store.instances.heartbeat("host-a:101:abcd", NOW)
+    store.instances.heartbeat("host-b:202:ef01", NOW)
+    store.instances.heartbeat("host-a:101:abcd", NOW + timedelta(minutes=5))
+    seen = {i.id: i for i in store.instances.all()}
+    assert seen["host-a:101:abcd"].pid == 101 and seen["host-a:101:abcd"].host == "host-a"
+    assert seen["host-a:101:abcd"].heartbeat_at == NOW + timedelta(minutes=5)
+    assert seen["host-a:101:abcd"].started_at == NOW
+    assert store.instances.prune(NOW + timedelta(minutes=1)) == 1  # host-b went silent
+    assert [i.id for i in store.instances.all()] == ["host-a:101:abcd"]
