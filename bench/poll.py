@@ -201,10 +201,12 @@ def main() -> None:
     parsed_bodies: list[tuple[int, int]] = []
     lock = threading.Lock()
 
-    def submit(items: Any, alert: bool) -> None:
+    def submit(items: Any, alert: bool, done: Any = None) -> None:
         with lock:
             counted["items"] += len(items)
             counted["calls"] += 1
+        if done is not None:
+            done(True)
 
     tmp = tempfile.mkdtemp(prefix="bench-poll-")
     store = open_store(tmp)

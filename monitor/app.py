@@ -25,7 +25,7 @@ from monitor.service.metrics import Metrics
 from monitor.service.runtime import app_snapshot
 from monitor.settings import Config
 from monitor.settings.types import format_duration
-from monitor.sources.base import Source
+from monitor.sources.base import Done, Source
 from monitor.sources.foldersource import FolderSource
 from monitor.store.sql import Store, open_store
 from monitor.validate import compile_matcher  # rule problems -> config errors naming their file
@@ -129,9 +129,9 @@ class App:
         sources = self.metrics.observe_sources(self.store.sources)
         return FeedPoller(config, sources, self._submit, self.notify, self.clock, coord=self.coord)
 
-    def _submit(self, items: Sequence[RawItem], alert: bool = True) -> None:
+    def _submit(self, items: Sequence[RawItem], alert: bool = True, done: Done | None = None) -> None:
         assert self.pipeline is not None
-        self.pipeline.submit(items, alert)
+        self.pipeline.submit(items, alert, done)
 
     def sources(self) -> list[Source]:
         """Folders first: their start-up scan is local and quick to hand over."""

@@ -11,7 +11,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from monitor.alerts.route import RecentSends, plan_alerts
@@ -26,7 +26,6 @@ from monitor.store.base import NewAlert
 from monitor.store.sql import Store
 
 log = logging.getLogger(__name__)
-ARTICLE_LEASE = timedelta(minutes=2)  # longer than matching and recording one article takes
 
 Outcome = Literal["alerted", "matched-no-target", "no-match", "recorded", "seen", "duplicate",
                   "skipped", "claimed"]
@@ -94,14 +93,17 @@ class Pipeline:
     def _run(self) -> None:
         while (entry := self._queue.get()) is not None:
             item, alert, step = entry
+            ok = False
             try:
-                self.process(item, alert)
-                if step is not None:
-                    step()
+                # An item another instance is handling is not done here: its source offers it
+                # again later (by then it is seen, or that instance died and its lease expired).
+                ok = self.process(item, alert).outcome != "claimed"
             except Exception:
                 log.exception("internal error while processing %s; the item is skipped",
                               item.origin or item.key)
             finally:
+                if step is not None:
+                    step(ok)
                 with self._idle:
                     self._busy -= 1
                     self._idle.notify_all()
@@ -114,7 +116,7 @@ class Pipeline:
             return Result("seen", article)
         # Instances sharing a database: the one holding the article's lease matches it.
         lease = f"article:{article.id}"
-        if not self.coord.hold(lease, ARTICLE_LEASE):
+        if not self.coord.hold(lease):
             log.debug("article %s is being handled by another instance", article.id)
             return Result("claimed", article)
         try:
@@ -143,14 +145,15 @@ class Pipeline:
 
 
 class _Batch:
-    """Counts a batch's items through the pipeline; calls `done` after the last one."""
+    """Counts a batch's items through the pipeline; calls `done(all_ok)` after the last one."""
 
     def __init__(self, size: int, done: Done):
-        self._left, self._done = size, done
+        self._left, self._ok, self._done = size, True, done
         if size == 0:
-            done()
+            done(True)
 
-    def step(self) -> None:
+    def step(self, ok: bool) -> None:
         self._left -= 1  # only the pipeline thread steps
+        self._ok = self._ok and ok
         if self._left == 0:
-            self._done()
+            self._done(self._ok)

@@ -6,7 +6,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,8 +54,11 @@ class Recorder:
         self.submits: list[tuple[list[RawItem], bool]] = []
         self.notices: list[tuple[tuple[str, ...], str, str, str]] = []
 
-    def submit(self, items: Sequence[RawItem], alert: bool) -> None:
+    def submit(self, items: Sequence[RawItem], alert: bool,
+               done: Callable[[bool], None] | None = None) -> None:
         self.submits.append((list(items), alert))
+        if done is not None:
+            done(True)  # recorded at once, as a pipeline would after recording them
 
     def notify(self, targets: Sequence[str], title: str, body: str, key: str) -> None:
         self.notices.append((tuple(targets), title, body, key))
@@ -271,7 +274,7 @@ def test_health_alert_once_when_failing_and_once_on_recovery(
             assert sender.send(t, title, body).ok
 
     clock = Clock()
-    p = FeedPoller(config, store.sources, lambda items, alert: None, notify, clock)
+    p = FeedPoller(config, store.sources, lambda items, alert, done=None: done and done(True), notify, clock)
     try:
         for i in range(8):
             clock.now = T0 + timedelta(hours=i)

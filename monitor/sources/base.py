@@ -1,9 +1,10 @@
 """The one shape every source has: it reads, and hands `RawItem`s to a sink.
 
 The pipeline never reads files or fetches feeds: a source turns whatever it
-watches into `RawItem`s and calls `sink(items, alert, done)`. `done` (if
-given) is called once every item of the batch went through the pipeline
-without an internal error, so a source can remember what it handed over
+watches into `RawItem`s and calls `sink(items, alert, done)`. `done(ok)` (if
+given) is called once every item of the batch went through the pipeline; `ok`
+is True if none hit an internal error or was left to another instance sharing
+the database, so a source can remember what it handed over
 (a file's stamp) only after it is safely recorded: a crash in between
 hands the item over again, it never loses it.
 """
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from monitor.article import RawItem
 
-Done = Callable[[], None]
+Done = Callable[[bool], None]  # called once per batch: True if every item was recorded
 
 
 class Sink(Protocol):

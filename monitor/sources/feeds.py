@@ -29,6 +29,7 @@ from monitor.redact import mask_text, mask_url
 from monitor.settings import Config
 from monitor.settings.feeds import FeedConfig
 from monitor.settings.types import format_duration
+from monitor.sources.base import Sink
 from monitor.sources.feedparse import ParsedFeed, key_hash, parse_feed
 from monitor.sources.feedpolicy import backfill_alerts, clamp_future, health_step, hold_until, parse_time
 from monitor.sources.fetch import Fetcher, FetchResult
@@ -43,7 +44,8 @@ RECENT_KEYS = 3000  # entry keys remembered per feed (to count and skip known en
 # States of feeds polled within this window share one transaction: each commit is an fsync,
 # which cost more CPU than the rest of a 304 poll. Only delays the write, never reorders it.
 SAVE_LINGER = 0.2  # seconds
-Submit = Callable[[Sequence[RawItem], bool], None]
+Submit = Sink  # (items, alert, done): `done()` once all were recorded
+HAND_OVER_WAIT = 60.0  # seconds a poll waits for the pipeline to record its new entries
 Notify = Callable[[Sequence[str], str, str, str], None]
 
 
@@ -431,13 +433,18 @@ class FeedPoller:
                 alert, quiet = backfill_alerts(new, feed.backfill, now)
             else:
                 alert, quiet = new, []
-            if quiet or alert:
-                await self._run_io(self._submit_both, quiet, alert)
+            handed_over = not (quiet or alert) or await self._hand_over(feed, quiet, alert)
             # Enough to cover what the feed lists, with room for entries that drop out and
             # come back; the pipeline's seen-store is the real dedupe behind this.
             # At least every key the feed lists, however long (`max_items`): a key forgotten
             # here is counted as new at every poll.
             cap = max(RECENT_KEYS, 2 * self.config.fetch.max_items)
+            if not handed_over:
+                # Not all recorded (an internal error, or another instance holds one of them
+                # right now): forget this round's keys and validators, so the next poll gets the
+                # whole feed and offers them again; the seen-store drops what was recorded.
+                recent = list(state_known)
+                state["etag"] = state["last_modified"] = None
             state["recent"] = recent[-min(cap, max(200, 3 * len(parsed.keys))) :]
             state["initialised"] = True
             state.setdefault("first_success", _iso(now))
@@ -463,12 +470,39 @@ class FeedPoller:
             len(new), state["next_poll"], why,
         )  # fmt: skip
 
-    def _submit_both(self, quiet: Sequence[RawItem], alert: Sequence[RawItem]) -> None:
-        # One thread hop for both calls; the quiet backfill first, as before.
-        if quiet:
-            self.submit(quiet, False)
-        if alert:
-            self.submit(alert, True)
+    async def _hand_over(self, feed: FeedConfig, quiet: Sequence[RawItem], alert: Sequence[RawItem]) -> bool:
+        """Submit the new entries and wait until the pipeline recorded them, so the feed state
+        (which marks them known) is never saved ahead of them: a crash re-fetches, never loses.
+        False if they were not all recorded in time."""
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future[bool] = loop.create_future()
+        left = [int(bool(quiet)) + int(bool(alert))]
+
+        def one_done(ok: bool) -> None:  # from the pipeline thread
+            def step() -> None:
+                left[0] -= 1
+                if not finished.done() and (not ok or left[0] == 0):
+                    finished.set_result(ok)
+
+            loop.call_soon_threadsafe(step)
+
+        def submit_both() -> None:  # one thread hop; the quiet backfill first
+            if quiet:
+                self.submit(quiet, False, one_done)
+            if alert:
+                self.submit(alert, True, one_done)
+
+        await self._run_io(submit_both)
+        wait = max(HAND_OVER_WAIT, feed.interval.total_seconds())
+        try:
+            if await asyncio.wait_for(finished, wait):
+                return True
+            log.info("feed %s: not every new entry was recorded here (another instance has one, or an "
+                     "error was logged); they are offered again at the next poll", feed.name)
+        except TimeoutError:
+            log.info("feed %s: %d new entr(y/ies) not all recorded within %d s; offered again at the "
+                     "next poll", feed.name, len(quiet) + len(alert), int(wait))
+        return False
 
     async def _health(self, feed: FeedConfig, state: dict[str, Any], now: datetime) -> None:
         silent_after = feed.silent_after or self.config.health.silent_after

@@ -183,7 +183,7 @@ class FolderSource:
                         shown(path))
         if verdict == "changed":
             log.info("file changed since it was read: %s; handing it over again", shown(path))
-        self._sink(items, True, lambda: self._remember(skey, stamp))
+        self._sink(items, True, lambda ok: self._remember(skey, stamp) if ok else None)
 
     def _remember(self, skey: str, stamp: Stamp, skipped: str = "") -> None:
         value: dict[str, Any] = {"size": stamp.size, "mtime_ns": stamp.mtime_ns, "digest": stamp.digest}

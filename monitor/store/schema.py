@@ -125,6 +125,9 @@ LATEST = len(MIGRATIONS)
 
 def migrate(conn: sa.Connection) -> int:
     """Bring the schema to LATEST; returns the version found before."""
+    if conn.dialect.name == "postgresql":
+        # Instances starting together: one migrates, the others wait and then find it done.
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7135201)")
     schema_version.create(conn, checkfirst=True)
     found = conn.execute(sa.select(schema_version.c.version)).scalar()
     if found is None:
