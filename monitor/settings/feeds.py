@@ -35,6 +35,7 @@ class FeedConfig(StrictModel):
     silent_after: Duration | None = None  # None: the `[health]` default
     home: str | None = None
     enabled: bool = True
+    on_update: Literal["rematch", "ignore"] | None = None  # None: the top-level `on_update`
 
     @field_validator("name", "url")
     @classmethod

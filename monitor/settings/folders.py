@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -23,6 +24,7 @@ class FolderConfig(StrictModel):
     settle: Duration = Field(default="1s", validate_default=True)
     tags: tuple[str, ...] = ()
     home: str | None = None  # a place name that disambiguates locations in these articles
+    on_update: Literal["rematch", "ignore"] | None = None  # a changed file; None: top-level `on_update`
 
     @field_validator("extensions")
     @classmethod

@@ -13,6 +13,7 @@ from monitor.settings.feeds import FeedConfig, FetchConfig, HealthConfig
 from monitor.settings.folders import FolderConfig
 from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
+from monitor.settings.stories import OnUpdate, StoriesConfig, check_content_window
 from monitor.settings.types import Duration
 
 
@@ -31,6 +32,11 @@ class Config(StrictModel):
     places: tuple[PlaceConfig, ...] = ()
     targets: dict[str, tuple[str, ...]] = {}
     alerts: AlertsConfig = AlertsConfig()
+    # Article identity (docs/stories.md): an edited article (same id, new text) is
+    # re-matched or ignored; the same text under another id merges only within the window.
+    on_update: OnUpdate = "rematch"
+    content_window: Duration = timedelta(hours=24)
+    stories: StoriesConfig = StoriesConfig()
     # Where the config came from (set by the loader, not by the user).
     source_file: Path | None = Field(default=None, exclude=True)
 
@@ -41,6 +47,11 @@ class Config(StrictModel):
         if value not in {"debug", "info", "warning", "error"}:
             raise ValueError("expected one of debug, info, warning, error")
         return value
+
+    @field_validator("content_window")
+    @classmethod
+    def _content_window(cls, value: timedelta) -> timedelta:
+        return check_content_window(value)
 
     @field_validator("targets")
     @classmethod
@@ -56,6 +67,12 @@ class Config(StrictModel):
                 if problem:
                     raise ValueError(f'target "{name}": {problem}: {mask_url(url)}')
         return value
+
+    def on_update_for(self, source: str) -> OnUpdate:
+        """The feed's or folder's `on_update`, else the top-level one."""
+        named = [(f.name, f.on_update) for f in self.feeds]
+        named += [(f.source_name, f.on_update) for f in self.folders]
+        return next((value for name, value in named if name == source and value is not None), self.on_update)
 
     @model_validator(mode="after")
     def _cross_refs(self) -> Config:

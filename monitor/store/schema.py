@@ -23,6 +23,31 @@ seen_articles = sa.Table(
     sa.Column("published", sa.DateTime(timezone=True)),
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
     sa.Column("rules", sa.Text, nullable=False, default=""),  # matched rule names, tab-separated
+    # Added by `_v_stories` (a fresh database gets them from `_v1`, which creates this table):
+    sa.Column("alerted", sa.Text, nullable=False, default="", server_default=""),  # rules that alerted
+    sa.Column("content_at", sa.DateTime(timezone=True)),  # when `content_hash` was recorded
+    sa.Column("story_id", sa.String(64), index=True),  # the story the article belongs to
+)
+
+# Stories (issue #12): the near-duplicate index of recent articles (pruned past the story
+# window) and which (rule, target) a story has already alerted.
+story_index = sa.Table(
+    "story_index",
+    metadata,
+    sa.Column("article_id", sa.String(64), primary_key=True),
+    sa.Column("story_id", sa.String(64), nullable=False),
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+)
+
+story_alerts = sa.Table(
+    "story_alerts",
+    metadata,
+    sa.Column("story_id", sa.String(64), primary_key=True),
+    sa.Column("rule", sa.String(200), primary_key=True),
+    sa.Column("target", sa.String(200), primary_key=True),
+    sa.Column("article_id", sa.String(64), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
 outbox = sa.Table(
@@ -83,8 +108,28 @@ def _v1(conn: sa.Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v_stories(conn: sa.Connection) -> None:
+    # Article identity and stories (issues #10, #12). `_v1` builds seen_articles from the
+    # live table, so a database created by this version already has the columns.
+    have = {c["name"] for c in sa.inspect(conn).get_columns("seen_articles")}
+    for name, ddl in (("alerted", "TEXT NOT NULL DEFAULT ''"), ("content_at", "DATETIME"),
+                      ("story_id", "VARCHAR(64)")):
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE seen_articles ADD COLUMN {name} {ddl}")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_seen_articles_story_id ON seen_articles (story_id)")
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS story_index (article_id VARCHAR(64) NOT NULL PRIMARY KEY, "
+        "story_id VARCHAR(64) NOT NULL, seen_at DATETIME NOT NULL, signature BLOB NOT NULL)")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_story_index_seen_at ON story_index (seen_at)")
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS story_alerts (story_id VARCHAR(64) NOT NULL, "
+        "rule VARCHAR(200) NOT NULL, target VARCHAR(200) NOT NULL, article_id VARCHAR(64) NOT NULL, "
+        "at DATETIME NOT NULL, PRIMARY KEY (story_id, rule, target))")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_story_alerts_at ON story_alerts (at)")
+
+
 # Append new migrations; never edit a released one.
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v_stories]
 LATEST = len(MIGRATIONS)
 
 

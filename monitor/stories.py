@@ -1,0 +1,262 @@
+"""Stories: near-duplicate articles across sources grouped into one story (issue #12).
+
+The dedupe stage after "seen?": an article's text (title + body, teaser lines such
+as "ALSO READ ..." removed) becomes a MinHash signature over word 3-shingles; a
+locality-sensitive index finds recent articles that may be near-duplicates, and
+`decide_story` (pure) picks the story to join by estimated Jaccard similarity.
+
+Signatures are computed with numpy on the UTF-8 bytes of the lower-cased text (a
+word is a run of ASCII letters/digits or non-ASCII bytes), so no per-word Python
+work: about 10,000 articles/s on one core (bench/dedupe.py).
+
+`StoryIndex` is the in-memory side, bounded by `max_articles` and the window; the
+store keeps the same entries (`story_index`), so a restart reloads them.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from monitor.article import Article
+from monitor.identity import Identity
+from monitor.settings.stories import StoriesConfig
+from monitor.text import strip_teasers
+
+Signature = npt.NDArray[np.uint32]
+PERMUTATIONS = 64  # 64 x 32-bit minima: 256 bytes per article
+BAND_ROWS = 3  # 21 bands of 3: a pair at similarity 0.5 is a candidate with p = 0.94
+BANDS = PERMUTATIONS // BAND_ROWS
+MIN_WORDS = 8  # shorter texts (headlines only) are too short to call near-duplicates
+MAX_BYTES = 100_000  # only the first 100 kB of a very long text is signed
+SIGNATURE_BYTES = PERMUTATIONS * 4
+
+# Fixed seeds: signatures are stored, so they must be the same in every process.
+_rng = np.random.default_rng(20260503)
+_MUL_A = _rng.integers(1, 2**63, size=PERMUTATIONS, dtype=np.uint64) | np.uint64(1)
+_ADD_B = _rng.integers(0, 2**63, size=PERMUTATIONS, dtype=np.uint64)
+_BASE = np.uint64(0x100000001B3)  # odd, so it has an inverse modulo 2**64
+_POW = np.cumprod(np.concatenate(([np.uint64(1)], np.full(MAX_BYTES, _BASE, np.uint64))), dtype=np.uint64)
+_INV = np.cumprod(np.concatenate(([np.uint64(1)], np.full(MAX_BYTES, np.uint64(pow(int(_BASE), -1, 2**64)),
+                                                           np.uint64))), dtype=np.uint64)
+_WORD_BYTE = np.zeros(256, np.int8)
+_WORD_BYTE[list(b"abcdefghijklmnopqrstuvwxyz0123456789")] = 1
+_WORD_BYTE[128:] = 1  # UTF-8 bytes of non-ASCII letters
+_MIX1, _MIX2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
+_SHIFT_32, _SHIFT_29 = np.uint64(32), np.uint64(29)
+
+
+def story_text(title: str, body: str) -> str:
+    """What two copies of one story share: the headline and the body without teaser lines."""
+    return f"{title}\n{strip_teasers(body, furniture=True)}"
+
+
+def signature(text: str) -> Signature | None:
+    """MinHash of the text's word 3-shingles, or None when it has under MIN_WORDS words."""
+    data = np.frombuffer(text.lower().encode("utf-8", "ignore")[:MAX_BYTES], np.uint8)
+    edges = np.flatnonzero(np.diff(_WORD_BYTE[data], prepend=np.int8(0), append=np.int8(0)))
+    starts, ends = edges[0::2], edges[1::2]
+    if len(starts) < MIN_WORDS:
+        return None
+    # Each word's polynomial hash from prefix sums: (C[end] - C[start]) / BASE**start.
+    prefix = np.zeros(len(data) + 1, np.uint64)
+    np.cumsum(data * _POW[: len(data)], out=prefix[1:])
+    word = (prefix[ends] - prefix[starts]) * _INV[starts]
+    middle = word[1:-1]
+    shingle = word[:-2] * _MIX1 + (middle ^ (middle >> _SHIFT_29)) * _MIX2 + word[2:]
+    hashed = (shingle[:, None] * _MUL_A + _ADD_B) >> _SHIFT_32
+    minima: Signature = hashed.min(axis=0).astype(np.uint32)
+    return minima
+
+
+def similarity(a: Signature, b: Signature) -> float:
+    """Estimated Jaccard similarity of the two shingle sets (standard error <= 0.0625)."""
+    return float(np.count_nonzero(a == b)) / PERMUTATIONS
+
+
+def to_bytes(sig: Signature) -> bytes:
+    return sig.astype("<u4").tobytes()
+
+
+def from_bytes(raw: bytes) -> Signature | None:
+    if len(raw) != SIGNATURE_BYTES:
+        return None  # written by another signature size: ignored, the entry expires
+    return np.frombuffer(raw, dtype="<u4").astype(np.uint32)
+
+
+def _band_keys(sig: Signature) -> list[int]:
+    rows = sig[: BANDS * BAND_ROWS].astype(np.uint64).reshape(BANDS, BAND_ROWS)
+    keys = (rows[:, 0] * _MIX1) ^ (rows[:, 1] * _MIX2) ^ rows[:, 2]
+    # The band number goes into the key, so one dict serves every band.
+    return [(b << 58) ^ (int(k) & ((1 << 58) - 1)) for b, k in enumerate(keys)]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryEntry:
+    article_id: str
+    story_id: str
+    seen_at: datetime
+    signature: Signature
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    article_id: str
+    story_id: str
+    similarity: float
+
+
+StoryReason = Literal["new-story", "near-duplicate", "too-short", "update", "copy", "disabled"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDecision:
+    story_id: str
+    reason: StoryReason
+    joined: str | None = None  # the article it was found to duplicate
+    similarity: float = 0.0
+
+    @property
+    def is_new(self) -> bool:
+        return self.joined is None
+
+
+def decide_story(article_id: str, sig: Signature | None, candidates: Sequence[Candidate],
+                 threshold: float) -> StoryDecision:
+    """Join the story of the most similar candidate at or above `threshold`, else start one."""
+    if sig is None:
+        return StoryDecision(article_id, "too-short")
+    best = max((c for c in candidates if c.article_id != article_id),
+               key=lambda c: c.similarity, default=None)
+    if best is None or best.similarity < threshold:
+        return StoryDecision(article_id, "new-story", similarity=best.similarity if best else 0.0)
+    return StoryDecision(best.story_id, "near-duplicate", best.article_id, best.similarity)
+
+
+class StoryIndex:
+    """Recent signatures behind an LSH table, oldest dropped first.
+
+    Memory is bounded by `max_articles` (about 1.5 kB each: the signature and
+    its 21 band keys), and entries older than the window are dropped by `expire`.
+    """
+
+    def __init__(self, max_articles: int):
+        self.max_articles = max_articles
+        self._entries: OrderedDict[str, StoryEntry] = OrderedDict()
+        self._buckets: dict[int, str | list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def load(self, entries: Iterable[StoryEntry]) -> None:
+        for entry in sorted(entries, key=lambda e: e.seen_at):
+            self.add(entry)
+
+    def add(self, entry: StoryEntry) -> None:
+        if entry.article_id in self._entries:
+            self.remove(entry.article_id)  # an updated article: its new text replaces the old
+        self._entries[entry.article_id] = entry
+        for key in _band_keys(entry.signature):
+            have = self._buckets.get(key)
+            if have is None:
+                self._buckets[key] = entry.article_id
+            elif isinstance(have, list):
+                have.append(entry.article_id)
+            else:
+                self._buckets[key] = [have, entry.article_id]
+        while len(self._entries) > self.max_articles:
+            self.remove(next(iter(self._entries)))
+
+    def remove(self, article_id: str) -> None:
+        entry = self._entries.pop(article_id, None)
+        if entry is None:
+            return
+        for key in _band_keys(entry.signature):
+            have = self._buckets.get(key)
+            if have == article_id:
+                del self._buckets[key]
+            elif isinstance(have, list):
+                if article_id in have:
+                    have.remove(article_id)
+                if len(have) == 1:
+                    self._buckets[key] = have[0]
+
+    def expire(self, before: datetime) -> int:
+        """Drop entries seen before `before` (insertion order is close to time order)."""
+        old = [a for a, e in self._entries.items() if e.seen_at < before]
+        for article_id in old:
+            self.remove(article_id)
+        return len(old)
+
+    def candidates(self, sig: Signature) -> list[Candidate]:
+        """Entries sharing at least one band with `sig`, with their estimated similarity."""
+        found: dict[str, None] = {}
+        for key in _band_keys(sig):
+            have = self._buckets.get(key)
+            if have is None:
+                continue
+            for article_id in [have] if isinstance(have, str) else have:
+                found[article_id] = None
+        out = []
+        for article_id in found:
+            entry = self._entries[article_id]
+            out.append(Candidate(article_id, entry.story_id, similarity(sig, entry.signature)))
+        return out
+
+
+class StoryStore(Protocol):
+    def story_entries(self, since: datetime, limit: int) -> list[tuple[str, str, datetime, bytes]]: ...
+    def expire_stories(self, before: datetime) -> int: ...
+
+
+class StoryStage:
+    """The pipeline's story step: the index, loaded from the store at start and kept in step
+    with it (entries are written by `Store.record` in the article's transaction)."""
+
+    EXPIRE_EVERY = timedelta(minutes=10)
+
+    def __init__(self, config: StoriesConfig, store: StoryStore, now: datetime):
+        self.config = config
+        self.index = StoryIndex(config.max_articles)
+        self._store = store
+        self._expired_at = now
+        if config.enabled:
+            rows = store.story_entries(now - config.window, config.max_articles)
+            self.index.load(StoryEntry(a, s, at, sig) for a, s, at, raw in rows
+                            if (sig := from_bytes(raw)) is not None)
+
+    def configure(self, config: StoriesConfig) -> None:
+        self.config = config
+        self.index.max_articles = config.max_articles
+
+    def place(self, article: Article, identity: Identity,
+              now: datetime) -> tuple[StoryDecision, Signature | None]:
+        """The story `article` belongs to, and its signature (None if not indexed)."""
+        self._expire(now)
+        known = identity.known if identity.action == "update" else None
+        if not self.config.enabled:
+            return StoryDecision(known.story_id or known.id if known else article.id, "disabled"), None
+        sig = signature(story_text(article.title, article.body or article.summary))
+        if known is not None:  # an edit stays in its story, whatever its new text
+            return StoryDecision(known.story_id or known.id, "update"), sig
+        found = self.index.candidates(sig) if sig is not None else []
+        return decide_story(article.id, sig, found, self.config.threshold), sig
+
+    def added(self, article_id: str, story: StoryDecision, sig: Signature | None, now: datetime) -> None:
+        """After the store committed the article: index it for the next ones."""
+        if sig is not None and self.config.enabled:
+            self.index.add(StoryEntry(article_id, story.story_id, now, sig))
+
+    def _expire(self, now: datetime) -> None:
+        if now - self._expired_at < self.EXPIRE_EVERY:
+            return
+        self._expired_at = now
+        cutoff = now - self.config.window
+        self.index.expire(cutoff)
+        self._store.expire_stories(cutoff)
