@@ -165,7 +165,8 @@ class Pipeline:
             plan = build_alerts(article, matches, self.config, now, context)
         update = identity.action == "update"
         alerted = identity.alerted_before | set(plan.rules_alerted)
-        write = StoryWrite(story.story_id, to_bytes(sig) if sig is not None else None, plan.alerted)
+        write = StoryWrite(story.story_id, to_bytes(sig) if sig is not None else None, plan.alerted,
+                           story.story_at)
         if not self.store.record(article, plan.alerts, now, rules=[m.rule for m in matches],
                                  alerted=sorted(alerted), story=write, update=update):
             return Result("duplicate", article)
@@ -198,9 +199,10 @@ class Pipeline:
         story = original.story_id or original.id
         log.info("article %s (%s) has the same text as %s (%s), recorded %s: merged, no alert "
                  "(content_window %s)", article.id, where, original.id,
-                 mask_url(original.url) or original.source, original.first_seen.isoformat(timespec="seconds"),
+                 mask_url(original.url) or original.source,
+                 (original.content_at or original.first_seen).isoformat(timespec="seconds"),
                  format_duration(self.config.content_window))
-        if not self.store.record(article, [], now, story=StoryWrite(story)):
+        if not self.store.record(article, [], now, story=StoryWrite(story), content_at=original.content_at):
             return Result("duplicate", article)
         return Result("copy", article, story=StoryDecision(story, "copy", original.id, 1.0))
 

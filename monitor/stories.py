@@ -101,7 +101,7 @@ def _band_keys(sig: Signature) -> list[int]:
 class StoryEntry:
     article_id: str
     story_id: str
-    seen_at: datetime
+    story_at: datetime  # when its story began
     signature: Signature
 
 
@@ -110,6 +110,7 @@ class Candidate:
     article_id: str
     story_id: str
     similarity: float
+    story_at: datetime
 
 
 StoryReason = Literal["new-story", "near-duplicate", "too-short", "update", "copy", "disabled"]
@@ -121,6 +122,7 @@ class StoryDecision:
     reason: StoryReason
     joined: str | None = None  # the article it was found to duplicate
     similarity: float = 0.0
+    story_at: datetime | None = None  # when the joined story began; None: a new one (now)
 
     @property
     def is_new(self) -> bool:
@@ -128,15 +130,19 @@ class StoryDecision:
 
 
 def decide_story(article_id: str, sig: Signature | None, candidates: Sequence[Candidate],
-                 threshold: float) -> StoryDecision:
-    """Join the story of the most similar candidate at or above `threshold`, else start one."""
+                 threshold: float, open_since: datetime) -> StoryDecision:
+    """Join the story of the most similar candidate at or above `threshold`, else start one.
+
+    Only stories begun at or after `open_since` (now - window) take members: a story
+    cannot chain on for ever (the same briefing text every day is a new story each window).
+    """
     if sig is None:
         return StoryDecision(article_id, "too-short")
-    best = max((c for c in candidates if c.article_id != article_id),
+    best = max((c for c in candidates if c.article_id != article_id and c.story_at >= open_since),
                key=lambda c: c.similarity, default=None)
     if best is None or best.similarity < threshold:
         return StoryDecision(article_id, "new-story", similarity=best.similarity if best else 0.0)
-    return StoryDecision(best.story_id, "near-duplicate", best.article_id, best.similarity)
+    return StoryDecision(best.story_id, "near-duplicate", best.article_id, best.similarity, best.story_at)
 
 
 class StoryIndex:
@@ -155,7 +161,7 @@ class StoryIndex:
         return len(self._entries)
 
     def load(self, entries: Iterable[StoryEntry]) -> None:
-        for entry in sorted(entries, key=lambda e: e.seen_at):
+        for entry in sorted(entries, key=lambda e: e.story_at):
             self.add(entry)
 
     def add(self, entry: StoryEntry) -> None:
@@ -188,11 +194,14 @@ class StoryIndex:
                     self._buckets[key] = have[0]
 
     def expire(self, before: datetime) -> int:
-        """Drop entries seen before `before` (insertion order is close to time order)."""
-        old = [a for a, e in self._entries.items() if e.seen_at < before]
+        """Drop entries of stories begun before `before`: they take no more members."""
+        old = [a for a, e in self._entries.items() if e.story_at < before]
         for article_id in old:
             self.remove(article_id)
         return len(old)
+
+    def get(self, article_id: str) -> StoryEntry | None:
+        return self._entries.get(article_id)
 
     def candidates(self, sig: Signature) -> list[Candidate]:
         """Entries sharing at least one band with `sig`, with their estimated similarity."""
@@ -206,7 +215,8 @@ class StoryIndex:
         out = []
         for article_id in found:
             entry = self._entries[article_id]
-            out.append(Candidate(article_id, entry.story_id, similarity(sig, entry.signature)))
+            out.append(Candidate(article_id, entry.story_id, similarity(sig, entry.signature),
+                                 entry.story_at))
         return out
 
 
@@ -244,14 +254,17 @@ class StoryStage:
             return StoryDecision(known.story_id or known.id if known else article.id, "disabled"), None
         sig = signature(story_text(article.title, article.body or article.summary))
         if known is not None:  # an edit stays in its story, whatever its new text
-            return StoryDecision(known.story_id or known.id, "update"), sig
+            entry = self.index.get(known.id)
+            if entry is None:  # its story is closed: the new text is not indexed
+                return StoryDecision(known.story_id or known.id, "update"), None
+            return StoryDecision(entry.story_id, "update", story_at=entry.story_at), sig
         found = self.index.candidates(sig) if sig is not None else []
-        return decide_story(article.id, sig, found, self.config.threshold), sig
+        return decide_story(article.id, sig, found, self.config.threshold, now - self.config.window), sig
 
     def added(self, article_id: str, story: StoryDecision, sig: Signature | None, now: datetime) -> None:
         """After the store committed the article: index it for the next ones."""
         if sig is not None and self.config.enabled:
-            self.index.add(StoryEntry(article_id, story.story_id, now, sig))
+            self.index.add(StoryEntry(article_id, story.story_id, story.story_at or now, sig))
 
     def _expire(self, now: datetime) -> None:
         if now - self._expired_at < self.EXPIRE_EVERY:

@@ -140,7 +140,8 @@ def test_plan_leaves_out_what_the_story_already_alerted_per_rule_and_target() ->
 def test_a_story_repeat_becomes_an_also_reported_row_for_the_next_digest() -> None:
     rules_ = [RuleConfig(name="story", query="Izium", notify=("chat",))]
     context = AlertContext(story_id="s1", story_alerted=frozenset({("story", "chat")}))
-    [row] = plan_alerts(article(), [Match("story", (ev("Izium"),))], rules_, AlertsConfig(), NOW, context).alerts
+    matches = [Match("story", (ev("Izium"),))]
+    [row] = plan_alerts(article(), matches, rules_, AlertsConfig(), NOW, context).alerts
     assert (row.state, row.reason, row.release_at) == ("held", STORY_REASON, None)
     item = AlertItem.from_json(json.loads(row.body))
     assert item.follow_up and item.story == "s1" and item.source == "bbc"

@@ -102,7 +102,8 @@ def test_v1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
             CREATE TABLE seen_articles (id VARCHAR(64) PRIMARY KEY, source VARCHAR(200) NOT NULL,
                 content_hash VARCHAR(64) NOT NULL, url TEXT NOT NULL, title TEXT NOT NULL,
                 published DATETIME, first_seen DATETIME NOT NULL, rules TEXT NOT NULL);
-            INSERT INTO seen_articles VALUES ('old1', 'seeds', 'h1', '', 'T', NULL, '2026-01-01 00:00:00', 'r');
+            INSERT INTO seen_articles VALUES ('old1', 'seeds', 'h1', '', 'T', NULL,
+                                              '2026-01-01 00:00:00', 'r');
         """)
     s = open_store(folder)
     try:

@@ -71,6 +71,7 @@ class SeenRow:
     story_id: str | None
     first_seen: datetime
     published: datetime | None = None
+    content_at: datetime | None = None  # when this text was first recorded (a copy: the original's)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class StoryWrite:
     story_id: str
     signature: bytes | None = None  # None: not indexed (too short, or an exact copy)
     alerted: tuple[tuple[str, str], ...] = ()  # (rule, target) pairs this article alerted
+    story_at: datetime | None = None  # when the story began; None: now (a new story)
 
 
 class SourceStateStore(Protocol):
@@ -93,7 +95,8 @@ class SeenStore(Protocol):
 
     def record(self, article: Any, alerts: Sequence[NewAlert], now: datetime,
                rules: Sequence[str] = (), *, alerted: Sequence[str] = (),
-               story: StoryWrite | None = None, update: bool = False) -> bool: ...
+               story: StoryWrite | None = None, update: bool = False,
+               content_at: datetime | None = None) -> bool: ...
 
 
 class OutboxStore(Protocol):

@@ -36,7 +36,8 @@ story_index = sa.Table(
     metadata,
     sa.Column("article_id", sa.String(64), primary_key=True),
     sa.Column("story_id", sa.String(64), nullable=False),
-    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    # When the story began (its first article): a story takes members for `window` from then.
+    sa.Column("story_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("signature", sa.LargeBinary, nullable=False),
 )
 
@@ -119,8 +120,8 @@ def _v_stories(conn: sa.Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_seen_articles_story_id ON seen_articles (story_id)")
     conn.exec_driver_sql(
         "CREATE TABLE IF NOT EXISTS story_index (article_id VARCHAR(64) NOT NULL PRIMARY KEY, "
-        "story_id VARCHAR(64) NOT NULL, seen_at DATETIME NOT NULL, signature BLOB NOT NULL)")
-    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_story_index_seen_at ON story_index (seen_at)")
+        "story_id VARCHAR(64) NOT NULL, story_at DATETIME NOT NULL, signature BLOB NOT NULL)")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_story_index_story_at ON story_index (story_at)")
     conn.exec_driver_sql(
         "CREATE TABLE IF NOT EXISTS story_alerts (story_id VARCHAR(64) NOT NULL, "
         "rule VARCHAR(200) NOT NULL, target VARCHAR(200) NOT NULL, article_id VARCHAR(64) NOT NULL, "

@@ -121,11 +121,14 @@ class Store:
 
     def record(self, article: Any, alerts: Sequence[NewAlert], now: datetime,
                rules: Sequence[str] = (), *, alerted: Sequence[str] = (),
-               story: StoryWrite | None = None, update: bool = False) -> bool:
+               story: StoryWrite | None = None, update: bool = False,
+               content_at: datetime | None = None) -> bool:
         """Mark `article` seen and queue its alerts in one transaction.
 
         `update`: a new version of a recorded article: its row gets the new
         content hash, and `alerted` (the union of rules alerted on any version).
+        `content_at`: when the text was first recorded (a copy gives its original's,
+        so the content window does not slide along a chain of copies).
         Returns False (and writes nothing) if another writer recorded it first.
         """
         with self.writing() as conn:
@@ -133,7 +136,7 @@ class Store:
                 sa.select(seen_articles.c.content_hash).where(seen_articles.c.id == article.id)
             ).first()
             values = dict(content_hash=article.content_hash, url=article.url, title=article.title[:500],
-                          published=_naive(article.published), content_at=_naive(now),
+                          published=_naive(article.published), content_at=_naive(content_at or now),
                           rules="\t".join(dict.fromkeys(rules)), alerted="\t".join(dict.fromkeys(alerted)))
             if story is not None:
                 values["story_id"] = story.story_id
@@ -163,7 +166,8 @@ class Store:
         if story.signature is not None:
             conn.execute(story_index.delete().where(story_index.c.article_id == article_id))
             conn.execute(story_index.insert().values(article_id=article_id, story_id=story.story_id,
-                                                     seen_at=_naive(now), signature=story.signature))
+                                                     story_at=_naive(story.story_at or now),
+                                                     signature=story.signature))
         for rule, target in dict.fromkeys(story.alerted):
             have = conn.execute(sa.select(sa.literal(1)).where(
                 story_alerts.c.story_id == story.story_id, story_alerts.c.rule == rule,
@@ -173,11 +177,12 @@ class Store:
                                                           article_id=article_id, at=_naive(now)))
 
     def story_entries(self, since: datetime, limit: int) -> list[tuple[str, str, datetime, bytes]]:
-        """(article id, story id, seen at, signature) of the newest `limit` entries since `since`."""
-        q = (sa.select(story_index.c.article_id, story_index.c.story_id, story_index.c.seen_at,
+        """(article id, story id, story began, signature) of the newest `limit` entries of
+        stories begun since `since`."""
+        q = (sa.select(story_index.c.article_id, story_index.c.story_id, story_index.c.story_at,
                        story_index.c.signature)
-             .where(story_index.c.seen_at >= _naive(since))
-             .order_by(story_index.c.seen_at.desc()).limit(limit))
+             .where(story_index.c.story_at >= _naive(since))
+             .order_by(story_index.c.story_at.desc()).limit(limit))
         with self.engine.connect() as conn:
             return [(a, s, _utc(at) or since, bytes(sig)) for a, s, at, sig in conn.execute(q)]
 
@@ -200,12 +205,12 @@ class Store:
             return [_seen(r) for r in m]
 
     def expire_stories(self, before: datetime) -> int:
-        """Close stories idle since `before`: drop index entries seen before it, the alert
-        marks of stories left without an entry, and their "also reported" rows never
+        """Close stories begun before `before`: drop their index entries, the alert marks
+        of stories left without an entry, and "also reported" rows older than that never
         picked up by a digest. Membership (`seen_articles.story_id`) is kept for history."""
         cutoff = _naive(before)
         with self.writing() as conn:
-            gone = conn.execute(story_index.delete().where(story_index.c.seen_at < cutoff)).rowcount
+            gone = conn.execute(story_index.delete().where(story_index.c.story_at < cutoff)).rowcount
             conn.execute(story_alerts.delete().where(
                 story_alerts.c.at < cutoff,
                 story_alerts.c.story_id.not_in(sa.select(story_index.c.story_id))))
@@ -449,6 +454,7 @@ def _seen(m: Any) -> SeenRow:
         id=m["id"], source=m["source"], url=m["url"], title=m["title"], content_hash=m["content_hash"],
         alerted=frozenset(r for r in (m["alerted"] or "").split("\t") if r), story_id=m["story_id"],
         first_seen=_utc(m["first_seen"]) or datetime.now(UTC), published=_utc(m["published"]),
+        content_at=_utc(m["content_at"]) or _utc(m["first_seen"]),
     )
 
 
