@@ -218,7 +218,9 @@ class Pipeline:
             sends=self.store.sends_since(targets, now - HOUR) if need_sends else {},
             article_alerted=identity.alerted_before,
             story_id=story.story_id,
+            # A story begun by this very article has alerted nothing yet: no need to ask.
             story_alerted=(self.store.story_alerted(story.story_id) if self.config.stories.enabled
+                           and (story.reason == "near-duplicate" or identity.action == "update")
                            else frozenset()),
             version=article.content_hash if identity.action == "update" else "",
         )

@@ -150,7 +150,7 @@ class Store:
                 conn.execute(seen_articles.insert().values(id=article.id, source=article.source,
                                                            first_seen=_naive(now), **values))
             if story is not None:
-                self._write_story(conn, article.id, story, now)
+                self._write_story(conn, article.id, story, now, update)
             self._enqueue(conn, alerts, now)
             return True
 
@@ -162,9 +162,11 @@ class Store:
 
     # -- stories ---------------------------------------------------------
     @staticmethod
-    def _write_story(conn: sa.Connection, article_id: str, story: StoryWrite, now: datetime) -> None:
+    def _write_story(conn: sa.Connection, article_id: str, story: StoryWrite, now: datetime,
+                     update: bool) -> None:
         if story.signature is not None:
-            conn.execute(story_index.delete().where(story_index.c.article_id == article_id))
+            if update:  # the new text replaces the old one in the index
+                conn.execute(story_index.delete().where(story_index.c.article_id == article_id))
             conn.execute(story_index.insert().values(article_id=article_id, story_id=story.story_id,
                                                      story_at=_naive(story.story_at or now),
                                                      signature=story.signature))
