@@ -169,8 +169,9 @@ def decide_story(article_id: str, sig: Signature | None, candidates: Sequence[Ca
 class StoryIndex:
     """Recent signatures behind an LSH table, oldest dropped first.
 
-    Memory is bounded by `max_articles` (about 1.5 kB each: the signature and
-    its 21 band keys), and entries older than the window are dropped by `expire`.
+    Memory is bounded by `max_articles` (about 2.5 kB each: the signature, its
+    21 band keys in the bucket dict, the entry), and entries of stories begun
+    before the window are dropped by `expire`.
     """
 
     def __init__(self, max_articles: int):

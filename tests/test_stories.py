@@ -17,7 +17,15 @@ import pytest
 
 from monitor.app import App
 from monitor.settings import load_config
-from monitor.stories import Candidate, decide_story, signature, similarity, story_text
+from monitor.stories import (
+    Candidate,
+    StoryEntry,
+    StoryIndex,
+    decide_story,
+    signature,
+    similarity,
+    story_text,
+)
 from tests.conftest import SEED, SHARED, Endpoint
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
@@ -204,3 +212,15 @@ def test_story_decision_is_pure_and_respects_threshold_and_window() -> None:
     alone = decide_story("new", sig, cands, 0.7, T0 - timedelta(hours=72))
     assert (alone.story_id, alone.reason) == ("new", "new-story")
     assert decide_story("new", None, cands, 0.5, T0).reason == "too-short"
+
+
+def test_the_index_is_bounded_and_expires_closed_stories() -> None:
+    index = StoryIndex(max_articles=3)
+    sigs = [signature(f"story {i} " + " ".join(f"w{i}x{j}" for j in range(20))) for i in range(5)]
+    for i, sig in enumerate(sigs):
+        assert sig is not None
+        index.add(StoryEntry(f"a{i}", f"a{i}", T0 + timedelta(hours=i), sig))
+    assert len(index) == 3 and index.get("a0") is None and index.get("a4") is not None  # oldest went
+    assert sigs[0] is not None and index.candidates(sigs[0]) == []  # and its band keys with it
+    assert sigs[4] is not None and [c.article_id for c in index.candidates(sigs[4])] == ["a4"]
+    assert index.expire(T0 + timedelta(hours=3, minutes=30)) == 2 and len(index) == 1

@@ -25,7 +25,9 @@ class StoriesConfig(StrictModel):
     # at or above which two articles are one story. Tuned on the BBC corpus (bench/dedupe.py).
     threshold: float = Field(default=0.5, ge=0.2, le=1.0)
     window: Duration = Field(default="72h", validate_default=True)  # how long a story stays open
-    max_articles: int = Field(default=50_000, ge=100, le=1_000_000)  # in-memory index bound
+    # The in-memory index holds at most this many articles (about 2.5 kB each: ~50 MB at the
+    # default); the oldest go first. The state database keeps the same entries.
+    max_articles: int = Field(default=20_000, ge=100, le=1_000_000)
 
     @field_validator("window")
     @classmethod
