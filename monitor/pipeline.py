@@ -157,16 +157,16 @@ class Pipeline:
             return Result("update-ignored", article)
         if identity.action == "copy":
             return self._record_copy(article, identity, now, where)
-        story, sig = self.stories.place(article, identity, now)
         matches = tuple(self.matcher.match(article)) if alert else ()
+        story, sig = self.stories.place(article, identity, now, matched=bool(matches))
         plan = Plan()
         if matches:
             context = self._context(article, matches, identity, story, now)
             plan = build_alerts(article, matches, self.config, now, context)
         update = identity.action == "update"
         alerted = identity.alerted_before | set(plan.rules_alerted)
-        write = StoryWrite(story.story_id, to_bytes(sig) if sig is not None else None, plan.alerted,
-                           story.story_at)
+        write = StoryWrite(story.story_id, to_bytes(sig) if sig is not None else None,
+                           plan.alerted if self.config.stories.enabled else (), story.story_at)
         if not self.store.record(article, plan.alerts, now, rules=[m.rule for m in matches],
                                  alerted=sorted(alerted), story=write, update=update):
             return Result("duplicate", article)

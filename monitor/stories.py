@@ -134,7 +134,7 @@ class Candidate:
     story_at: datetime
 
 
-StoryReason = Literal["new-story", "near-duplicate", "too-short", "update", "copy", "disabled"]
+StoryReason = Literal["new-story", "near-duplicate", "too-short", "update", "copy", "disabled", "no-match"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,13 +268,21 @@ class StoryStage:
         self.config = config
         self.index.max_articles = config.max_articles
 
-    def place(self, article: Article, identity: Identity,
-              now: datetime) -> tuple[StoryDecision, Signature | None]:
-        """The story `article` belongs to, and its signature (None if not indexed)."""
+    def place(self, article: Article, identity: Identity, now: datetime,
+              matched: bool = True) -> tuple[StoryDecision, Signature | None]:
+        """The story `article` belongs to, and its signature (None if not indexed).
+
+        Only articles that matched a rule are looked up and indexed: one no rule wants
+        has alerted nothing, so a copy of it has no alert to be spared (and the index
+        stays small). It is its own story (or stays in its story, if an update).
+        """
         self._expire(now)
         known = identity.known if identity.action == "update" else None
+        own = known.story_id or known.id if known else article.id
         if not self.config.enabled:
-            return StoryDecision(known.story_id or known.id if known else article.id, "disabled"), None
+            return StoryDecision(own, "disabled"), None
+        if not matched:
+            return StoryDecision(own, "no-match"), None
         sig = signature(story_text(article.title, article.body or article.summary))
         if known is not None:  # an edit stays in its story, whatever its new text
             entry = self.index.get(known.id)

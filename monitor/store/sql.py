@@ -28,6 +28,7 @@ from monitor.store.schema import (
     story_index,
 )
 
+_INSERT_STORY = story_index.insert()
 STORY_REASON = "story"  # a held "also reported by" row: goes out with the target's next digest
 
 
@@ -167,9 +168,10 @@ class Store:
         if story.signature is not None:
             if update:  # the new text replaces the old one in the index
                 conn.execute(story_index.delete().where(story_index.c.article_id == article_id))
-            conn.execute(story_index.insert().values(article_id=article_id, story_id=story.story_id,
-                                                     story_at=_naive(story.story_at or now),
-                                                     signature=story.signature))
+            # Parameters apart from the statement: SQLAlchemy reuses the compiled insert.
+            conn.execute(_INSERT_STORY, {"article_id": article_id, "story_id": story.story_id,
+                                         "story_at": _naive(story.story_at or now),
+                                         "signature": story.signature})
         for rule, target in dict.fromkeys(story.alerted):
             have = conn.execute(sa.select(sa.literal(1)).where(
                 story_alerts.c.story_id == story.story_id, story_alerts.c.rule == rule,
