@@ -28,7 +28,14 @@ from monitor.store.schema import (
     story_index,
 )
 
+# Story statements built once: parameters are passed apart, so SQLAlchemy reuses them compiled.
 _INSERT_STORY = story_index.insert()
+_INSERT_STORY_ALERT = story_alerts.insert()
+_HAS_STORY_ALERT = sa.select(sa.literal(1)).where(
+    story_alerts.c.story_id == sa.bindparam("story_id"), story_alerts.c.rule == sa.bindparam("rule"),
+    story_alerts.c.target == sa.bindparam("target"))
+_STORY_ALERTED = sa.select(story_alerts.c.rule, story_alerts.c.target).where(
+    story_alerts.c.story_id == sa.bindparam("story_id"))
 STORY_REASON = "story"  # a held "also reported by" row: goes out with the target's next digest
 
 
@@ -173,12 +180,9 @@ class Store:
                                          "story_at": _naive(story.story_at or now),
                                          "signature": story.signature})
         for rule, target in dict.fromkeys(story.alerted):
-            have = conn.execute(sa.select(sa.literal(1)).where(
-                story_alerts.c.story_id == story.story_id, story_alerts.c.rule == rule,
-                story_alerts.c.target == target)).first()
-            if not have:
-                conn.execute(story_alerts.insert().values(story_id=story.story_id, rule=rule, target=target,
-                                                          article_id=article_id, at=_naive(now)))
+            key = {"story_id": story.story_id, "rule": rule, "target": target}
+            if conn.execute(_HAS_STORY_ALERT, key).first() is None:
+                conn.execute(_INSERT_STORY_ALERT, key | {"article_id": article_id, "at": _naive(now)})
 
     def story_entries(self, since: datetime, limit: int) -> list[tuple[str, str, datetime, bytes]]:
         """(article id, story id, story began, signature) of the newest `limit` entries of
@@ -192,9 +196,8 @@ class Store:
 
     def story_alerted(self, story_id: str) -> frozenset[tuple[str, str]]:
         """(rule, target) pairs the story has already alerted (immediately or held for a digest)."""
-        q = sa.select(story_alerts.c.rule, story_alerts.c.target).where(story_alerts.c.story_id == story_id)
         with self.engine.connect() as conn:
-            return frozenset((r, t) for r, t in conn.execute(q))
+            return frozenset((r, t) for r, t in conn.execute(_STORY_ALERTED, {"story_id": story_id}))
 
     def story_members(self, article_id: str) -> list[SeenRow]:
         """Every recorded article of `article_id`'s story (itself included), first seen first."""
