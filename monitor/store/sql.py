@@ -31,6 +31,7 @@ from monitor.store.schema import (
 # Story statements built once: parameters are passed apart, so SQLAlchemy reuses them compiled.
 _INSERT_STORY = story_index.insert()
 _INSERT_STORY_ALERT = story_alerts.insert()
+_INSERT_STORY_ALERT_IGNORE = _INSERT_STORY_ALERT.prefix_with("OR IGNORE")  # SQLite
 _HAS_STORY_ALERT = sa.select(sa.literal(1)).where(
     story_alerts.c.story_id == sa.bindparam("story_id"), story_alerts.c.rule == sa.bindparam("rule"),
     story_alerts.c.target == sa.bindparam("target"))
@@ -179,10 +180,14 @@ class Store:
             conn.execute(_INSERT_STORY, {"article_id": article_id, "story_id": story.story_id,
                                          "story_at": _naive(story.story_at or now),
                                          "signature": story.signature})
-        for rule, target in dict.fromkeys(story.alerted):
-            key = {"story_id": story.story_id, "rule": rule, "target": target}
-            if conn.execute(_HAS_STORY_ALERT, key).first() is None:
-                conn.execute(_INSERT_STORY_ALERT, key | {"article_id": article_id, "at": _naive(now)})
+        rows = [{"story_id": story.story_id, "rule": rule, "target": target, "article_id": article_id,
+                 "at": _naive(now)} for rule, target in dict.fromkeys(story.alerted)]
+        if rows and conn.dialect.name == "sqlite":  # the first alert of a (story, rule, target) stays
+            conn.execute(_INSERT_STORY_ALERT_IGNORE, rows)
+            return
+        for row in rows:
+            if conn.execute(_HAS_STORY_ALERT, row).first() is None:
+                conn.execute(_INSERT_STORY_ALERT, row)
 
     def story_entries(self, since: datetime, limit: int) -> list[tuple[str, str, datetime, bytes]]:
         """(article id, story id, story began, signature) of the newest `limit` entries of
