@@ -33,7 +33,9 @@ Signature = npt.NDArray[np.uint32]
 PERMUTATIONS = 64  # 64 x 32-bit minima: 256 bytes per article
 BAND_ROWS = 3  # 21 bands of 3: a pair at similarity 0.5 is a candidate with p = 0.94
 BANDS = PERMUTATIONS // BAND_ROWS
-MIN_WORDS = 8  # shorter texts (headlines only) are too short to call near-duplicates
+# Shorter texts (headlines, one-line items, templated notices) are not grouped: a single
+# different word changes most of their shingles, and the estimate is too coarse for them.
+MIN_WORDS = 20
 MAX_BYTES = 100_000  # only the first 100 kB of a very long text is signed
 SIGNATURE_BYTES = PERMUTATIONS * 4
 
