@@ -237,3 +237,25 @@ def test_many_short_items_of_one_template_are_not_grouped() -> None:
         assert decision.story_id == f"p{i}", decision
         if sig is not None:
             index.add(StoryEntry(f"p{i}", f"p{i}", T0, sig))
+
+
+def test_match_explain_names_the_near_duplicate_of_this_run(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.commands.match import match_command
+
+    seed = SEED.read_text(encoding="utf-8")
+    edited = lightly_edited(seed)
+    rows = [{"id": "wire", "title": seed.splitlines()[0], "body": seed.split("\n\n", 2)[2]},
+            {"id": "other", "title": "Weather", "body": "Rain all day in Lviv and Izium. " * 5},
+            {"id": "mirror", "title": edited.split("\n\n")[0], "body": edited.split("\n\n", 1)[1]}]
+    articles = tmp_path / "a.jsonl"
+    articles.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (tmp_path / "r.toml").write_text(RULE + '[targets]\nchat = ["json://127.0.0.1:9/x"]\n', encoding="utf-8")
+    result = CliRunner().invoke(match_command, ["--config", str(tmp_path / "r.toml"), "--articles",
+                                                str(articles), "--explain"])
+    assert result.exit_code == 0, result.stderr
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    story = {line["article"]: line["explain"]["story"] for line in lines}
+    assert story["wire"]["reason"] == "new-story" and story["other"]["near_duplicate_of"] is None
+    assert story["mirror"]["near_duplicate_of"] == "wire" and story["mirror"]["similarity"] >= 0.5
