@@ -187,3 +187,24 @@ def test_identity_decision_is_pure_with_named_reasons() -> None:
     assert decide_identity(edited, Prior(known=_row(a)), "ignore").action == "update-ignored"
     copy = decide_identity(a, Prior(copy=_row(edited)), "rematch")
     assert copy.action == "copy" and copy.alerted_before == frozenset()
+
+
+@pytest.mark.parametrize(("toml", "where", "message"), [
+    ('on_update = "sometimes"\n', "on_update", "rematch"),
+    ('content_window = "90d"\n', "content_window", "at most 30d"),
+    ('[stories]\nthreshold = 2\n', "stories.threshold", "less than or equal to 1"),
+    ('[stories]\nwindow = "1s"\n', "stories.window", "between 1m and 30d"),
+    ('[[feeds]]\nname = "f"\nurl = "http://x.test/f"\non_update = "never"\n', "feeds.0.on_update", "ignore"),
+    ('[[rules]]\nname = "r"\nquery = "x"\ndedupe = "story-ish"\n', "rules.0.dedupe", "article"),
+])
+def test_identity_and_story_settings_are_checked_with_file_and_key(tmp_path: Path, toml: str, where: str,
+                                                                    message: str) -> None:
+    from monitor.settings import ConfigError
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    line = str(err.value)
+    assert line.startswith(f"{cfg}: ") and message in line
+    assert where.replace(".0.", "[0].") in line or where in line
