@@ -72,7 +72,7 @@ class Pipeline:
     def swap(self, config: Config, matcher: Matcher) -> None:
         """New rules take effect for the next item; items are never half-matched."""
         self.config, self.matcher = config, matcher
-        self.stories.configure(config.stories)
+        self.stories.configure(config.stories, self._clock())
 
     # -- intake (any thread) -------------------------------------------
     def submit(self, items: Sequence[RawItem], alert: bool = True) -> None:

@@ -262,13 +262,19 @@ class StoryStage:
         self._store = store
         self._expired_at = now
         if config.enabled:
-            rows = store.story_entries(now - config.window, config.max_articles)
-            self.index.load(StoryEntry(a, s, at, sig) for a, s, at, raw in rows
-                            if (sig := from_bytes(raw)) is not None)
+            self._load(now)
 
-    def configure(self, config: StoriesConfig) -> None:
-        self.config = config
+    def _load(self, now: datetime) -> None:
+        rows = self._store.story_entries(now - self.config.window, self.config.max_articles)
+        self.index.load(StoryEntry(a, s, at, sig) for a, s, at, raw in rows
+                        if (sig := from_bytes(raw)) is not None)
+
+    def configure(self, config: StoriesConfig, now: datetime) -> None:
+        """A reloaded config: a new bound applies at once; stories switched on load their index."""
+        was_enabled, self.config = self.config.enabled, config
         self.index.max_articles = config.max_articles
+        if config.enabled and not was_enabled:
+            self._load(now)
 
     def place(self, article: Article, identity: Identity, now: datetime,
               matched: bool = True) -> tuple[StoryDecision, Signature | None]:

@@ -108,7 +108,7 @@ def test_v1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
     s = open_store(folder)
     try:
         row = s.seen_row("old1")
-        assert row is not None and row.alerted == frozenset() and row.story_id is None
+        assert row is not None and row.alerted == {"r"} and row.story_id is None  # matched = alerted
         assert s.story_members("old1")[0].id == "old1" and s.story_entries(NOW - timedelta(days=999), 5) == []
     finally:
         s.close()

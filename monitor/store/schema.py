@@ -119,6 +119,10 @@ def _v_stories(conn: sa.Connection) -> None:
                       ("story_id", "VARCHAR(64)")):
         if name not in have:
             conn.exec_driver_sql(f"ALTER TABLE seen_articles ADD COLUMN {name} {ddl}")
+            if name == "alerted":
+                # Rows from before: the rules that matched are the best record of what alerted,
+                # so an edited old article does not alert those rules again.
+                conn.exec_driver_sql("UPDATE seen_articles SET alerted = rules")
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_seen_articles_story_id ON seen_articles (story_id)")
     conn.exec_driver_sql(
         "CREATE TABLE IF NOT EXISTS story_index (article_id VARCHAR(64) NOT NULL PRIMARY KEY, "
