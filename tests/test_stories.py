@@ -259,3 +259,34 @@ def test_match_explain_names_the_near_duplicate_of_this_run(tmp_path: Path) -> N
     story = {line["article"]: line["explain"]["story"] for line in lines}
     assert story["wire"]["reason"] == "new-story" and story["other"]["near_duplicate_of"] is None
     assert story["mirror"]["near_duplicate_of"] == "wire" and story["mirror"]["similarity"] >= 0.5
+
+
+def test_an_edited_member_stays_in_its_story_and_alerts_only_new_rules(tmp_path: Path,
+                                                                       endpoint: Endpoint) -> None:
+    from monitor.article import RawItem
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'{RULE}[[rules]]\nname = "kharkiv"\nquery = "Kharkiv"\nnotify = ["chat"]\n'
+                   f'[targets]\nchat = ["{endpoint.url}"]\n', encoding="utf-8")
+    app = App(load_config(cfg), state_dir=tmp_path / "state", clock=Clock(), echo_alerts=False)
+    app.open()
+    try:
+        assert app.pipeline is not None and app.store is not None
+        seed = SEED.read_text(encoding="utf-8")
+        seed = seed.replace("Kharkiv", "the region").replace("Kharkov", "the region")
+        edited = lightly_edited(seed)
+        first = app.pipeline.process(RawItem("wire", "w1", title=seed.splitlines()[0], body=seed))
+        copy = app.pipeline.process(RawItem("mirror", "m1", title=edited.splitlines()[0], body=edited))
+        assert (first.outcome, copy.outcome) == ("alerted", "matched-no-target")
+        assert copy.story is not None and first.article is not None
+        assert copy.story.story_id == first.article.id
+        # The mirror edits its copy: a Kharkiv paragraph is added. Same story; only "kharkiv" alerts.
+        update = app.pipeline.process(RawItem("mirror", "m1", title=edited.splitlines()[0],
+                                              body=edited + "\n\nKharkiv was shelled again tonight."))
+        assert update.story is not None and update.story.story_id == first.article.id
+        assert update.outcome == "alerted" and {m.rule for m in update.matches} == {"izium", "kharkiv"}
+        assert [(s.rule, s.reason) for s in update.skipped] == [("izium", "already-alerted-story")]
+        fresh = [r for r in app.store.rows() if r.reason != "story"]
+        assert [r.rules for r in fresh] == [("izium",), ("kharkiv",)]
+    finally:
+        app.stop()
