@@ -67,11 +67,13 @@ class Pipeline:
         self._idle = threading.Condition()
         self._busy = 0
         self.stories = StoryStage(config.stories, store, clock())
+        self._on_update = config.on_update_by_source()
 
     # -- configuration swap (reload) ----------------------------------
     def swap(self, config: Config, matcher: Matcher) -> None:
         """New rules take effect for the next item; items are never half-matched."""
         self.config, self.matcher = config, matcher
+        self._on_update = config.on_update_by_source()
         self.stories.configure(config.stories, self._clock())
 
     # -- intake (any thread) -------------------------------------------
@@ -191,7 +193,8 @@ class Pipeline:
         copy = None
         if known is None and self.config.content_window:
             copy = self.store.content_copy(article.content_hash, now - self.config.content_window, article.id)
-        return decide_identity(article, Prior(known, copy), self.config.on_update_for(article.source))
+        on_update = self._on_update.get(article.source, self.config.on_update)
+        return decide_identity(article, Prior(known, copy), on_update)
 
     def _record_copy(self, article: Article, identity: Identity, now: datetime, where: str) -> Result:
         original = identity.known

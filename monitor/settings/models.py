@@ -68,11 +68,11 @@ class Config(StrictModel):
                     raise ValueError(f'target "{name}": {problem}: {mask_url(url)}')
         return value
 
-    def on_update_for(self, source: str) -> OnUpdate:
-        """The feed's or folder's `on_update`, else the top-level one."""
+    def on_update_by_source(self) -> dict[str, OnUpdate]:
+        """Source name -> its `on_update`, for feeds and folders that set one."""
         named = [(f.name, f.on_update) for f in self.feeds]
         named += [(f.source_name, f.on_update) for f in self.folders]
-        return next((value for name, value in named if name == source and value is not None), self.on_update)
+        return {name: value for name, value in named if value is not None}
 
     @model_validator(mode="after")
     def _cross_refs(self) -> Config:
