@@ -307,12 +307,7 @@ class Store:
                      reasons: Sequence[str] = ("immediate", "urgent-in-quiet-hours")
                      ) -> list[tuple[tuple[str, ...], datetime]]:
         """(rules, queued at) of alerts routed straight out to `target` since `since` (throttle input)."""
-        q = (sa.select(outbox.c.rules, outbox.c.created_at)
-             .where(outbox.c.target == target, outbox.c.created_at >= _naive(since),
-                    outbox.c.reason.in_(list(reasons))))
-        with self.engine.connect() as conn:
-            return [(tuple(r for r in rules.split("\t") if r), _utc(at) or since)
-                    for rules, at in conn.execute(q)]
+        return list(self.sends_since([target], since, reasons).get(target, ()))
 
     def sends_since(self, targets: Sequence[str], since: datetime,
                     reasons: Sequence[str] = ("immediate", "urgent-in-quiet-hours")
