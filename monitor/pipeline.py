@@ -24,6 +24,7 @@ from monitor.match.types import Match
 from monitor.redact import mask_url
 from monitor.settings.folders import FolderConfig
 from monitor.settings.models import Config
+from monitor.settings.rules import RuleConfig
 from monitor.settings.types import format_duration
 from monitor.sources.files import SkipFile, read_article_file
 from monitor.sources.folders import file_key
@@ -167,8 +168,7 @@ class Pipeline:
             plan = build_alerts(article, matches, self.config, now, context)
         update = identity.action == "update"
         alerted = identity.alerted_before | set(plan.rules_alerted)
-        write = StoryWrite(story.story_id, to_bytes(sig) if sig is not None else None,
-                           plan.alerted if self.config.stories.enabled else (), story.story_at)
+        write = StoryWrite(story.story_id, to_bytes(sig) if sig is not None else None, story.story_at)
         if not self.store.record(article, plan.alerts, now, rules=[m.rule for m in matches],
                                  alerted=sorted(alerted), story=write, update=update):
             return Result("duplicate", article)
@@ -222,11 +222,20 @@ class Pipeline:
             article_alerted=identity.alerted_before,
             story_id=story.story_id,
             # A story begun by this very article has alerted nothing yet: no need to ask.
-            story_alerted=(self.store.story_alerted(story.story_id) if self.config.stories.enabled
-                           and (story.reason == "near-duplicate" or identity.action == "update")
-                           else frozenset()),
+            story_alerted=self._story_alerted(story, identity, by_name),
             version=article.content_hash if identity.action == "update" else "",
         )
+
+    def _story_alerted(self, story: StoryDecision, identity: Identity,
+                       by_name: dict[str, RuleConfig]) -> frozenset[tuple[str, str]]:
+        """(rule, target) pairs the story already alerted: a rule alerts all its targets at
+        once, so the rules its articles alerted (their seen rows) say it all."""
+        # A story begun by this very article has alerted nothing yet: no need to ask.
+        joined = story.reason == "near-duplicate" or identity.action == "update"
+        if not self.config.stories.enabled or not joined:
+            return frozenset()
+        rules = self.store.story_alerted(story.story_id)
+        return frozenset((r, t) for r in rules if r in by_name for t in by_name[r].notify)
 
     def _log_story(self, article: Article, identity: Identity, story: StoryDecision, plan: Plan,
                    where: str) -> None:

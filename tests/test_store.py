@@ -65,30 +65,30 @@ def test_identity_is_the_id_and_same_text_is_only_a_copy_within_the_window(store
 
 def test_update_keeps_the_row_with_new_text_and_the_union_of_alerted_rules(store: Store) -> None:
     a = _article("a.txt")
-    assert store.record(a, [], NOW, rules=["r1"], alerted=["r1"], story=StoryWrite("s1", b"x" * 256,
-                                                                                   (("r1", "chat"),)))
+    assert store.record(a, [], NOW, rules=["r1"], alerted=["r1"], story=StoryWrite("s1", b"x" * 256))
     edited = _article("a.txt", body="Body text, corrected")
     later = NOW + timedelta(hours=1)
     assert store.record(edited, [], later, rules=["r1", "r2"], alerted=["r1", "r2"], update=True,
-                        story=StoryWrite("s1", None, (("r2", "chat"),)))
+                        story=StoryWrite("s1", None))
     assert not store.record(edited, [], later, update=True)  # the same version again: nothing
     row = store.seen_row(a.id)
     assert row is not None and row.content_hash == edited.content_hash
     assert row.alerted == {"r1", "r2"} and row.story_id == "s1" and row.first_seen == NOW
-    assert store.story_alerted("s1") == {("r1", "chat"), ("r2", "chat")}
+    assert store.story_alerted("s1") == {"r1", "r2"}
     assert [m.id for m in store.story_members(a.id)] == [a.id]
 
 
 def test_stories_expire_but_membership_stays_for_history(store: Store) -> None:
     a, b = _article("a.txt"), _article("b.txt", body="Body text again")
-    store.record(a, [], NOW, story=StoryWrite(a.id, b"a" * 256, (("r", "chat"),)))
+    store.record(a, [], NOW, alerted=["r"], story=StoryWrite(a.id, b"a" * 256))
     store.record(b, [], NOW + timedelta(hours=1), story=StoryWrite(a.id, b"b" * 256))
     assert [m.id for m in store.story_members(b.id)] == [a.id, b.id]
     assert len(store.story_entries(NOW - timedelta(hours=1), 10)) == 2
-    assert store.expire_stories(NOW + timedelta(minutes=30)) == 1  # a's entry; b keeps the story open
-    assert store.story_alerted(a.id) == {("r", "chat")}
+    assert store.expire_stories(NOW + timedelta(minutes=30)) == 1  # only entries begun before go
+    assert store.story_alerted(a.id) == {"r"}
     assert store.expire_stories(NOW + timedelta(hours=2)) == 1
-    assert store.story_entries(NOW - timedelta(hours=1), 10) == [] and store.story_alerted(a.id) == set()
+    assert store.story_entries(NOW - timedelta(hours=1), 10) == []
+    assert store.story_alerted(a.id) == {"r"}  # kept with the membership: an update of a member sees it
     assert [m.id for m in store.story_members(a.id)] == [a.id, b.id]
 
 

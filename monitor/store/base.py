@@ -80,7 +80,6 @@ class StoryWrite:
 
     story_id: str
     signature: bytes | None = None  # None: not indexed (too short, or an exact copy)
-    alerted: tuple[tuple[str, str], ...] = ()  # (rule, target) pairs this article alerted
     story_at: datetime | None = None  # when the story began; None: now (a new story)
 
 

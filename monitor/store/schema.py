@@ -30,7 +30,7 @@ seen_articles = sa.Table(
 )
 
 # Stories (issue #12): the near-duplicate index of recent articles (pruned past the story
-# window) and which (rule, target) a story has already alerted.
+# window). What a story already alerted is read from its members' `seen_articles.alerted`.
 story_index = sa.Table(
     "story_index",
     metadata,
@@ -43,15 +43,6 @@ story_index = sa.Table(
     sa.Column("signature", sa.LargeBinary, nullable=False),
 )
 
-story_alerts = sa.Table(
-    "story_alerts",
-    metadata,
-    sa.Column("story_id", sa.String(64), primary_key=True),
-    sa.Column("rule", sa.String(200), primary_key=True),
-    sa.Column("target", sa.String(200), primary_key=True),
-    sa.Column("article_id", sa.String(64), nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
-)
 
 outbox = sa.Table(
     "outbox",
@@ -127,11 +118,6 @@ def _v_stories(conn: sa.Connection) -> None:
     conn.exec_driver_sql(
         "CREATE TABLE IF NOT EXISTS story_index (article_id VARCHAR(64) NOT NULL PRIMARY KEY, "
         "story_id VARCHAR(64) NOT NULL, story_at DATETIME NOT NULL, signature BLOB NOT NULL)")
-    conn.exec_driver_sql(
-        "CREATE TABLE IF NOT EXISTS story_alerts (story_id VARCHAR(64) NOT NULL, "
-        "rule VARCHAR(200) NOT NULL, target VARCHAR(200) NOT NULL, article_id VARCHAR(64) NOT NULL, "
-        "at DATETIME NOT NULL, PRIMARY KEY (story_id, rule, target))")
-    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_story_alerts_at ON story_alerts (at)")
 
 
 # Append new migrations; never edit a released one.

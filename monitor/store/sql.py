@@ -24,19 +24,13 @@ from monitor.store.schema import (
     outbox,
     seen_articles,
     source_state,
-    story_alerts,
     story_index,
 )
 
 # Story statements built once: parameters are passed apart, so SQLAlchemy reuses them compiled.
 _INSERT_STORY = story_index.insert()
-_INSERT_STORY_ALERT = story_alerts.insert()
-_INSERT_STORY_ALERT_IGNORE = _INSERT_STORY_ALERT.prefix_with("OR IGNORE")  # SQLite
-_HAS_STORY_ALERT = sa.select(sa.literal(1)).where(
-    story_alerts.c.story_id == sa.bindparam("story_id"), story_alerts.c.rule == sa.bindparam("rule"),
-    story_alerts.c.target == sa.bindparam("target"))
-_STORY_ALERTED = sa.select(story_alerts.c.rule, story_alerts.c.target).where(
-    story_alerts.c.story_id == sa.bindparam("story_id"))
+_STORY_ALERTED = sa.select(seen_articles.c.alerted).where(
+    seen_articles.c.story_id == sa.bindparam("story_id"))
 STORY_REASON = "story"  # a held "also reported by" row: goes out with the target's next digest
 
 
@@ -180,14 +174,6 @@ class Store:
             conn.execute(_INSERT_STORY, {"article_id": article_id, "story_id": story.story_id,
                                          "story_at": _naive(story.story_at or now),
                                          "signature": story.signature})
-        rows = [{"story_id": story.story_id, "rule": rule, "target": target, "article_id": article_id,
-                 "at": _naive(now)} for rule, target in dict.fromkeys(story.alerted)]
-        if rows and conn.dialect.name == "sqlite":  # the first alert of a (story, rule, target) stays
-            conn.execute(_INSERT_STORY_ALERT_IGNORE, rows)
-            return
-        for row in rows:
-            if conn.execute(_HAS_STORY_ALERT, row).first() is None:
-                conn.execute(_INSERT_STORY_ALERT, row)
 
     def story_entries(self, since: datetime, limit: int) -> list[tuple[str, str, datetime, bytes]]:
         """(article id, story id, story began, signature) of the newest `limit` entries of
@@ -199,10 +185,11 @@ class Store:
         with self.engine.connect() as conn:
             return [(a, s, _utc(at) or since, bytes(sig)) for a, s, at, sig in conn.execute(q)]
 
-    def story_alerted(self, story_id: str) -> frozenset[tuple[str, str]]:
-        """(rule, target) pairs the story has already alerted (immediately or held for a digest)."""
+    def story_alerted(self, story_id: str) -> frozenset[str]:
+        """Rules that alerted (immediately or held for a digest) on any article of the story."""
         with self.engine.connect() as conn:
-            return frozenset((r, t) for r, t in conn.execute(_STORY_ALERTED, {"story_id": story_id}))
+            rows = conn.execute(_STORY_ALERTED, {"story_id": story_id}).scalars()
+            return frozenset(r for alerted in rows for r in (alerted or "").split("\t") if r)
 
     def story_members(self, article_id: str) -> list[SeenRow]:
         """Every recorded article of `article_id`'s story (itself included), first seen first."""
@@ -217,15 +204,12 @@ class Store:
             return [_seen(r) for r in m]
 
     def expire_stories(self, before: datetime) -> int:
-        """Close stories begun before `before`: drop their index entries, the alert marks
-        of stories left without an entry, and "also reported" rows older than that never
-        picked up by a digest. Membership (`seen_articles.story_id`) is kept for history."""
+        """Close stories begun before `before`: drop their index entries, and "also
+        reported" rows older than that never picked up by a digest. Membership
+        (`seen_articles.story_id`) is kept, for history and for updates of its articles."""
         cutoff = _naive(before)
         with self.writing() as conn:
             gone = conn.execute(story_index.delete().where(story_index.c.story_at < cutoff)).rowcount
-            conn.execute(story_alerts.delete().where(
-                story_alerts.c.at < cutoff,
-                story_alerts.c.story_id.not_in(sa.select(story_index.c.story_id))))
             conn.execute(outbox.delete().where(outbox.c.state == "held", outbox.c.reason == STORY_REASON,
                                                outbox.c.created_at < cutoff))
         return int(gone or 0)
