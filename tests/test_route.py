@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from monitor.alerts.route import ALERT_FORMAT, AlertItem, excerpt, plan_alerts, route
+from monitor.alerts.route import (
+    ALERT_FORMAT,
+    STORY_REASON,
+    AlertContext,
+    AlertItem,
+    Skipped,
+    excerpt,
+    fold_stories,
+    plan_alerts,
+    route,
+)
 from monitor.article import Article, RawItem, normalise
 from monitor.match.types import Evidence, Match
 from monitor.settings import ConfigError, load_config
@@ -80,28 +91,81 @@ def test_item_round_trips_through_json() -> None:
 
 def test_plan_holds_in_quiet_hours_and_throttles_per_rule_and_target() -> None:
     matches = [Match("quiet", (ev("Repairs"),))]
-    [held] = plan_alerts(article(), matches, rules(), AlertsConfig(), NOW, lambda t, s: [])
+    [held] = plan_alerts(article(), matches, rules(), AlertsConfig(), NOW).alerts
     assert (held.state, held.reason, held.body_format) == ("held", "quiet-hours", ALERT_FORMAT)
     assert held.release_at is not None and held.release_at > NOW
 
     throttled = [RuleConfig(name="t", query="Izium", notify=("chat",), max_per_hour=2)]
-    asked: list[tuple[str, datetime]] = []
-
-    def history(target: str, since: datetime) -> list[tuple[tuple[str, ...], datetime]]:
-        asked.append((target, since))
-        return [(("t",), NOW - timedelta(minutes=30)), (("other",), NOW - timedelta(minutes=1))]
-
     m = [Match("t", (ev("Izium"),))]
-    [first] = plan_alerts(article(), m, throttled, AlertsConfig(), NOW, history)
+    # The throttle history is a plain value read before deciding: only this rule's sends count.
+    one = AlertContext(sends={"chat": ((("t",), NOW - timedelta(minutes=30)),
+                                       (("other",), NOW - timedelta(minutes=1)))})
+    [first] = plan_alerts(article(), m, throttled, AlertsConfig(), NOW, one).alerts
     assert first.state == "pending" and first.reason == "immediate"
-    assert asked == [("chat", NOW - timedelta(hours=1))]
 
-    def full(target: str, since: datetime) -> list[tuple[tuple[str, ...], datetime]]:
-        return [(("t",), NOW - timedelta(minutes=30)), (("t", "x"), NOW - timedelta(minutes=10))]
-
-    [second] = plan_alerts(article(), m, throttled, AlertsConfig(), NOW, full)
+    full = AlertContext(sends={"chat": ((("t",), NOW - timedelta(minutes=30)),
+                                        (("t", "x"), NOW - timedelta(minutes=10)))})
+    [second] = plan_alerts(article(), m, throttled, AlertsConfig(), NOW, full).alerts
     assert (second.state, second.reason) == ("held", "throttled")
     assert second.release_at == NOW + timedelta(minutes=30)
+    # Another target's history does not throttle this one.
+    elsewhere = AlertContext(sends={"mail": full.sends["chat"]})
+    [third] = plan_alerts(article(), m, throttled, AlertsConfig(), NOW, elsewhere).alerts
+    assert third.reason == "immediate"
+
+
+def dedupe_rules() -> list[RuleConfig]:
+    return [RuleConfig(name="story", query="Izium", notify=("chat", "mail")),
+            RuleConfig(name="article", query="Izium", notify=("chat",), dedupe="article"),
+            RuleConfig(name="off", query="Izium", notify=("chat",), dedupe="off")]
+
+
+def dedupe_matches() -> list[Match]:
+    return [Match(r.name, (ev("Izium"),)) for r in dedupe_rules()]
+
+
+def test_plan_leaves_out_what_the_story_already_alerted_per_rule_and_target() -> None:
+    context = AlertContext(story_id="s1", story_alerted=frozenset({("story", "chat"), ("article", "chat"),
+                                                                  ("off", "chat")}))
+    plan = plan_alerts(article(), dedupe_matches(), dedupe_rules(), AlertsConfig(), NOW, context)
+    by_target = {(a.target, a.reason): a for a in plan.alerts}
+    # chat: "article" and "off" still alert (they do not group by story); "story" is left out.
+    assert by_target[("chat", "immediate")].rules == ("article", "off")
+    assert by_target[("mail", "immediate")].rules == ("story",)  # the story never alerted mail
+    assert plan.skipped == (Skipped("story", "chat", "already-alerted-story"),)
+    assert ("chat", "story") not in by_target  # chat had a fresh alert: no "also reported" row
+    assert set(plan.alerted) == {("article", "chat"), ("off", "chat"), ("story", "mail")}
+    assert json.loads(by_target[("chat", "immediate")].body)["story"] == "s1"
+
+
+def test_a_story_repeat_becomes_an_also_reported_row_for_the_next_digest() -> None:
+    rules_ = [RuleConfig(name="story", query="Izium", notify=("chat",))]
+    context = AlertContext(story_id="s1", story_alerted=frozenset({("story", "chat")}))
+    matches = [Match("story", (ev("Izium"),))]
+    [row] = plan_alerts(article(), matches, rules_, AlertsConfig(), NOW, context).alerts
+    assert (row.state, row.reason, row.release_at) == ("held", STORY_REASON, None)
+    item = AlertItem.from_json(json.loads(row.body))
+    assert item.follow_up and item.story == "s1" and item.source == "bbc"
+
+
+def test_an_update_re_alerts_only_rules_that_did_not_alert_and_dedupe_off_always() -> None:
+    context = AlertContext(article_alerted=frozenset({"story", "article", "off"}), version="abc123")
+    plan = plan_alerts(article(), dedupe_matches(), dedupe_rules(), AlertsConfig(), NOW, context)
+    [chat] = plan.alerts  # only "off" alerts again; mail's only rule alerted before
+    assert chat.rules == ("off",) and chat.key == f"article:{article().id}@abc123"
+    assert {(s.rule, s.target, s.reason) for s in plan.skipped} == {
+        ("story", "chat", "already-alerted-article"), ("story", "mail", "already-alerted-article"),
+        ("article", "chat", "already-alerted-article")}
+
+
+def test_digest_folds_also_reported_rows_into_their_story() -> None:
+    first = route(article(), [Match("izium", (ev("Izium"),))], rules(), AlertsConfig())[0].item
+    lead = dataclasses.replace(first, story="s1").to_json()
+    copy = dataclasses.replace(first, article_id="x2", source="wire", story="s1", follow_up=True).to_json()
+    other = dataclasses.replace(first, article_id="x3", source="afp", story="s2", follow_up=True).to_json()
+    other2 = dataclasses.replace(first, article_id="x4", source="ap", story="s2", follow_up=True).to_json()
+    folded = fold_stories([lead, copy, other, other2])
+    assert [(f["article_id"], f["also"]) for f in folded] == [(first.article_id, ["wire"]), ("x3", ["ap"])]
 
 
 def test_template_error_is_a_config_error_at_load(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def test_metrics_move_with_articles_and_alerts_and_readyz_fails_on_read_only_sta
         while time.time() < deadline:
             status, text = get(url + "/metrics")
             m = samples(text)
-            if (value(m, "newsmon_articles_dropped_total", source_kind="folder", reason="seen")
+            if (value(m, "newsmon_articles_dropped_total", source_kind="folder", reason="copy")
                     and value(m, "newsmon_deliveries_total", target="hook", result="sent") == 2
                     and value(m, "newsmon_feed_fetches_total", result="ok")):  # committed after submit
                 break
@@ -95,7 +95,7 @@ def test_metrics_move_with_articles_and_alerts_and_readyz_fails_on_read_only_sta
         assert value(m, "newsmon_articles_seen_total", source_kind="feed") == 2
         assert value(m, "newsmon_articles_matched_total", source_kind="folder") == 1
         assert value(m, "newsmon_articles_matched_total", source_kind="feed") == 1
-        assert value(m, "newsmon_articles_dropped_total", source_kind="folder", reason="seen") == 1
+        assert value(m, "newsmon_articles_dropped_total", source_kind="folder", reason="copy") == 1
         assert value(m, "newsmon_alerts_queued_total", source_kind="feed") == 1
         assert value(m, "newsmon_deliveries_total", target="hook", result="sent") == 2
         assert value(m, "newsmon_feed_fetches_total", result="ok") >= 1

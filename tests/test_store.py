@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from monitor.article import RawItem, normalise
 from monitor.store import Store, open_store
-from monitor.store.base import NewAlert
+from monitor.store.base import NewAlert, StoryWrite
 from monitor.store.schema import LATEST
 from tests.pgserver import ENGINES, postgres_url, store_on
 
@@ -49,11 +50,68 @@ def test_record_marks_seen_and_queues_alerts_atomically(store: Store) -> None:
     assert store.count("pending") == 1
 
 
-def test_same_content_from_another_source_counts_as_seen(store: Store) -> None:
+def test_identity_is_the_id_and_same_text_is_only_a_copy_within_the_window(store: Store) -> None:
     a = _article("a.txt")
     store.record(a, [], NOW)
     b = normalise(RawItem(source="feed", key="guid-1", title="Title", body="Body   text"), NOW)
-    assert b.id != a.id and store.is_seen(b.id, b.content_hash)
+    assert b.id != a.id and b.content_hash == a.content_hash
+    assert not store.is_seen(b.id) and not store.is_seen(b.id, b.content_hash)  # another id: not seen
+    copy = store.content_copy(b.content_hash, NOW - timedelta(hours=24), other_than=b.id)
+    assert copy is not None and copy.id == a.id and copy.source == "seeds"
+    # Recorded longer ago than the window: not a copy.
+    assert store.content_copy(b.content_hash, NOW + timedelta(seconds=1), other_than=b.id) is None
+    assert store.is_seen(a.id, a.content_hash) and not store.is_seen(a.id, "other-text")
+
+
+def test_update_keeps_the_row_with_new_text_and_the_union_of_alerted_rules(store: Store) -> None:
+    a = _article("a.txt")
+    assert store.record(a, [], NOW, rules=["r1"], alerted=["r1"], story=StoryWrite("s1", b"x" * 256))
+    edited = _article("a.txt", body="Body text, corrected")
+    later = NOW + timedelta(hours=1)
+    assert store.record(edited, [], later, rules=["r1", "r2"], alerted=["r1", "r2"], update=True,
+                        story=StoryWrite("s1", None))
+    assert not store.record(edited, [], later, update=True)  # the same version again: nothing
+    row = store.seen_row(a.id)
+    assert row is not None and row.content_hash == edited.content_hash
+    assert row.alerted == {"r1", "r2"} and row.story_id == "s1" and row.first_seen == NOW
+    assert store.story_alerted("s1") == {"r1", "r2"}
+    assert [m.id for m in store.story_members(a.id)] == [a.id]
+
+
+def test_stories_expire_but_membership_stays_for_history(store: Store) -> None:
+    a, b = _article("a.txt"), _article("b.txt", body="Body text again")
+    store.record(a, [], NOW, alerted=["r"], story=StoryWrite(a.id, b"a" * 256))
+    store.record(b, [], NOW + timedelta(hours=1), story=StoryWrite(a.id, b"b" * 256))
+    assert [m.id for m in store.story_members(b.id)] == [a.id, b.id]
+    assert len(store.story_entries(NOW - timedelta(hours=1), 10)) == 2
+    assert store.expire_stories(NOW + timedelta(minutes=30)) == 1  # only entries begun before go
+    assert store.story_alerted(a.id) == {"r"}
+    assert store.expire_stories(NOW + timedelta(hours=2)) == 1
+    assert store.story_entries(NOW - timedelta(hours=1), 10) == []
+    assert store.story_alerted(a.id) == {"r"}  # kept with the membership: an update of a member sees it
+    assert [m.id for m in store.story_members(a.id)] == [a.id, b.id]
+
+
+def test_v1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    folder = tmp_path / "old"
+    folder.mkdir()
+    with sqlite3.connect(folder / "newsmon.db") as db:  # the schema the first release wrote
+        db.executescript("""
+            CREATE TABLE schema_version (version INTEGER NOT NULL);
+            INSERT INTO schema_version VALUES (1);
+            CREATE TABLE seen_articles (id VARCHAR(64) PRIMARY KEY, source VARCHAR(200) NOT NULL,
+                content_hash VARCHAR(64) NOT NULL, url TEXT NOT NULL, title TEXT NOT NULL,
+                published DATETIME, first_seen DATETIME NOT NULL, rules TEXT NOT NULL);
+            INSERT INTO seen_articles VALUES ('old1', 'seeds', 'h1', '', 'T', NULL,
+                                              '2026-01-01 00:00:00', 'r');
+        """)
+    s = open_store(folder)
+    try:
+        row = s.seen_row("old1")
+        assert row is not None and row.alerted == {"r"} and row.story_id is None  # matched = alerted
+        assert s.story_members("old1")[0].id == "old1" and s.story_entries(NOW - timedelta(days=999), 5) == []
+    finally:
+        s.close()
 
 
 def test_outbox_order_retry_dead_and_requeue(store: Store) -> None:

@@ -185,6 +185,8 @@ def item_context(item: AlertItem, fmt: str, tz: str | None = None) -> dict[str, 
         },
         "rules": [clean_line(r, FIELD_CHARS["rule"]) for r in item.rules],
         "places": [clean_line(p, FIELD_CHARS["place"]) for p in item.places],
+        "also": [clean_line(a, FIELD_CHARS["source"]) for a in item.also],  # "also reported by"
+        "follow_up": item.follow_up,  # the story was alerted before; listed for the other sources
         "priority": item.priority,
         "excerpt": highlight(item.excerpt, fmt),
         "link": link(item.url, item.title or item.url, fmt),

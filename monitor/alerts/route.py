@@ -1,7 +1,10 @@
 """Matches -> alerts: one `AlertItem` per (article, target), naming every rule.
 
-Pure: no I/O, no clock. The pipeline calls `route(article, matches, config)`
-and gets back what to put in the outbox; `policy.py` then decides *when*.
+Pure: no I/O, no clock. The pipeline first reads what a decision needs from the
+store into an `AlertContext` (throttle history of the targets concerned, rules
+already alerted on the article and its story), then calls `plan_alerts`, which
+returns the outbox rows and, for every (rule, target) left out, a named reason.
+`policy.py` decides *when* each row goes.
 """
 
 from __future__ import annotations
@@ -9,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from monitor.alerts.policy import HOUR, Decision, decide_alert, notify_type
+from monitor.alerts.policy import Decision, decide_alert, notify_type
 from monitor.article import Article
 from monitor.match.types import Evidence, Match
 from monitor.settings.alerts import PRIORITIES, AlertsConfig, Policy, Priority, effective_policy
@@ -52,6 +55,9 @@ class AlertItem:
     places: tuple[str, ...] = ()
     priority: Priority = "normal"
     tz: str = "UTC"
+    story: str = ""  # the story id (docs/stories.md); "" if none
+    also: tuple[str, ...] = ()  # other sources that reported the story ("also reported by")
+    follow_up: bool = False  # the story already alerted this target: shown only in a digest
 
     def to_json(self) -> dict[str, Any]:
         ex = self.excerpt
@@ -69,6 +75,9 @@ class AlertItem:
             "places": list(self.places),
             "priority": self.priority,
             "tz": self.tz,
+            "story": self.story,
+            "also": list(self.also),
+            "follow_up": self.follow_up,
         }
 
     @classmethod
@@ -88,6 +97,9 @@ class AlertItem:
             places=tuple(data.get("places", ())),
             priority=data.get("priority", "normal"),
             tz=data.get("tz", "UTC"),
+            story=str(data.get("story") or ""),
+            also=tuple(str(a) for a in data.get("also") or ()),
+            follow_up=bool(data.get("follow_up")),
         )
 
 
@@ -227,7 +239,53 @@ def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
 
 ALERT_FORMAT = "alert"
 DIGEST_FORMAT = "digest"
-RecentSends = Callable[[str, datetime], Sequence[tuple[tuple[str, ...], datetime]]]
+STORY_REASON = "story"  # a held "also reported by" row, folded into the target's next digest
+SendHistory = tuple[tuple[tuple[str, ...], datetime], ...]  # ((rules, queued at), ...)
+SkipReason = Literal["already-alerted-article", "already-alerted-story"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertContext:
+    """Everything routing needs from the state, read before deciding (no reads mid-decision)."""
+
+    sends: Mapping[str, SendHistory] = field(default_factory=dict)  # target -> sends in the last hour
+    article_alerted: frozenset[str] = frozenset()  # rules that alerted on an earlier version
+    story_id: str = ""
+    story_alerted: frozenset[tuple[str, str]] = frozenset()  # (rule, target) the story already alerted
+    version: str = ""  # "" for an article's first version; the content hash for an update
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    rule: str
+    target: str
+    reason: SkipReason
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    alerts: tuple[NewAlert, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def alerted(self) -> tuple[tuple[str, str], ...]:
+        """(rule, target) pairs this plan alerts, now or in a digest (not "also reported" rows)."""
+        return tuple((r, a.target) for a in self.alerts if a.reason != STORY_REASON for r in a.rules)
+
+    @property
+    def rules_alerted(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r for r, _ in self.alerted))
+
+
+def skip_reason(rule: RuleConfig, target: str, context: AlertContext) -> SkipReason | None:
+    """Why `rule` must not alert `target` again for this article, under its `dedupe` mode."""
+    if rule.dedupe == "off":
+        return None
+    if rule.name in context.article_alerted:
+        return "already-alerted-article"
+    if rule.dedupe == "story" and (rule.name, target) in context.story_alerted:
+        return "already-alerted-story"
+    return None
 
 
 def plan_alerts(
@@ -236,29 +294,53 @@ def plan_alerts(
     rules: Sequence[RuleConfig],
     alerts: AlertsConfig,
     now: datetime,
-    recent_sends: RecentSends,
-) -> list[NewAlert]:
+    context: AlertContext | None = None,
+) -> Plan:
     """Matches -> outbox rows, each sent now or held under its rules' policy.
 
-    `recent_sends(target, since)` reads the throttle history; nothing else is read.
+    A (rule, target) the article or its story already alerted is left out with
+    its reason; when left out for the story, the target gets an "also reported
+    by" row that waits for its next digest.
     """
-    out = []
+    context = context or AlertContext()
+    by_name = {r.name: r for r in rules}
+    out: list[NewAlert] = []
+    skipped: list[Skipped] = []
     for routed in route(article, matches, rules, alerts):
-        history: dict[str, list[datetime]] = {}
-        if any(p.max_per_hour for p in routed.policies.values()):
-            for names, at in recent_sends(routed.target, now - HOUR):
-                for name in names:
-                    history.setdefault(name, []).append(at)
-        decision = decide_alert(routed.policies, now, history)
-        out.append(outbox_alert(routed, decision))
-    return out
+        fresh: list[str] = []
+        repeats: list[str] = []
+        for name in routed.item.rules:
+            why = skip_reason(by_name[name], routed.target, context)
+            if why is None:
+                fresh.append(name)
+                continue
+            skipped.append(Skipped(name, routed.target, why))
+            if why == "already-alerted-story":
+                repeats.append(name)
+        if fresh:
+            policies = {n: routed.policies[n] for n in fresh}
+            history: dict[str, list[datetime]] = {}
+            if any(p.max_per_hour for p in policies.values()):
+                for names, at in context.sends.get(routed.target, ()):
+                    for name in names:
+                        history.setdefault(name, []).append(at)
+            decision = decide_alert(policies, now, history)
+            item = replace(routed.item, rules=tuple(fresh), story=context.story_id)
+            out.append(outbox_alert(routed.target, item, decision, context.version))
+        elif repeats:
+            item = replace(routed.item, rules=tuple(repeats), story=context.story_id, follow_up=True)
+            out.append(outbox_alert(routed.target, item, Decision("hold", STORY_REASON), context.version))
+    return Plan(tuple(out), tuple(skipped))
 
 
-def outbox_alert(routed: Routed, decision: Decision) -> NewAlert:
-    item = routed.item
+def outbox_alert(target: str, item: AlertItem, decision: Decision, version: str = "") -> NewAlert:
+    # An update's alert needs its own idempotency key, or the outbox would drop it as a repeat.
+    key = f"article:{item.article_id}" + (f"@{version[:16]}" if version else "")
+    if decision.reason == STORY_REASON:
+        key = f"story:{item.article_id}" + (f"@{version[:16]}" if version else "")
     return NewAlert(
-        target=routed.target,
-        key=f"article:{item.article_id}",
+        target=target,
+        key=key,
         title=item.title or "(untitled)",
         body=json.dumps(item.to_json(), ensure_ascii=False),
         body_format=ALERT_FORMAT,
@@ -271,10 +353,41 @@ def outbox_alert(routed: Routed, decision: Decision) -> NewAlert:
     )
 
 
+def fold_stories(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Digest items (JSON) with "also reported by" rows folded into their story.
+
+    A follow-up row joins the first item of its story in the digest (its source is
+    added to `also`); follow-ups whose story has no item here become one item.
+    """
+    out: list[dict[str, Any]] = []
+    lead: dict[str, dict[str, Any]] = {}
+    for item in items:
+        story = item.get("story") or ""
+        first = lead.get(story) if story else None
+        if first is None:
+            item = dict(item, also=list(item.get("also") or ()))
+            out.append(item)
+            if story:
+                lead[story] = item
+            continue
+        if item.get("follow_up") or first.get("follow_up"):
+            source = str(item.get("source", ""))
+            if source and source != first.get("source") and source not in first["also"]:
+                first["also"].append(source)
+            if not item.get("follow_up"):  # an item of its own replaces a follow-up as the lead
+                former = str(first.get("source", ""))
+                first.update({k: v for k, v in item.items() if k != "also"}, follow_up=False)
+                if former and former != source and former not in first["also"]:
+                    first["also"].append(former)
+        else:
+            out.append(item)
+    return out
+
+
 def digest_alert(target: str, rows: Sequence[OutboxRow], tz: str | None = None) -> NewAlert:
     """Held rows of one target -> one digest row (items newest first when rendered)."""
-    items = [json.loads(r.body) for r in rows if r.body_format == ALERT_FORMAT]
-    reasons = sorted({r.reason for r in rows if r.reason})
+    items = fold_stories([json.loads(r.body) for r in rows if r.body_format == ALERT_FORMAT])
+    reasons = sorted({r.reason for r in rows if r.reason and r.reason != STORY_REASON} or {STORY_REASON})
     priorities = [i.get("priority", "normal") for i in items]
     top = max(priorities, key=lambda p: PRIORITIES.index(p) if p in PRIORITIES else 0, default="normal")
     rules = tuple(dict.fromkeys(n for r in rows for n in r.rules))

@@ -9,7 +9,8 @@ order and, per article, rule order. With `--evidence` each line also carries
 matcher skips building evidence, which is most of the cost when many rules
 match. stderr: skipped files and a one-line summary.
 With `--explain` (implies `--evidence`), each match line also carries
-`"explain"` (the terms present and absent) and every rule an article did
+`"explain"` (the terms present and absent, and `"story"`: the earlier matched article
+of this run it is a near-duplicate of, if any; docs/stories.md) and every rule an article did
 *not* match is written to stderr as a JSON line with `"matched": false` and
 a `"reason"`.
 
@@ -80,7 +81,7 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
     gc.disable()
     try:
         # Queries and places only: no targets, templates or folders (and no apprise).
-        matcher = load_checked(config_path, delivery=False, folders=False, homes=False)[1]
+        config, matcher = load_checked(config_path, delivery=False, folders=False, homes=False)
     except ConfigError as exc:
         _fail(str(exc))
     finally:
@@ -97,12 +98,16 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
     rule_ends = [f',"rule":{_dumps(name)}}}\n' for name in matcher.names]
     from monitor.article import normalise
 
+    stories = _BatchStories(config.stories.threshold) if explain else None
     try:
         for article_id, raw in items:
             article = normalise(raw, datetime.now(UTC))
             articles += 1
             if explain:
-                matched += _write_explained(out, err, article_id, matcher.explain(article))
+                entries = matcher.explain(article)
+                assert stories is not None
+                story = stories.explain(article_id, article) if any(e["matched"] for e in entries) else None
+                matched += _write_explained(out, err, article_id, entries, story)
                 continue
             if not evidence:
                 ids = matcher.matching_ids(article)
@@ -176,11 +181,37 @@ def _evidence_json(e: Any, encoded: dict[int, str]) -> str:
     return text
 
 
-def _write_explained(out: IO[str], err: IO[str], article_id: str, entries: list[dict[str, Any]]) -> int:
+class _BatchStories:
+    """`--explain`: which earlier matched article of this run each one is a near-duplicate of."""
+
+    def __init__(self, threshold: float):
+        from monitor.stories import StoryIndex
+
+        self.threshold = threshold
+        self.index = StoryIndex(max_articles=100_000)
+
+    def explain(self, article_id: str, article: Any) -> dict[str, Any]:
+        from monitor.stories import StoryEntry, decide_story, signature, story_text
+
+        sig = signature(story_text(article.title, article.body or article.summary))
+        found = self.index.candidates(sig) if sig is not None else []
+        now = datetime.now(UTC)
+        # Articles of one run have no arrival times: every story stays open.
+        decision = decide_story(article_id, sig, found, self.threshold, datetime.min.replace(tzinfo=UTC))
+        if sig is not None:
+            self.index.add(StoryEntry(article_id, decision.story_id, now, sig))
+        return {"id": decision.story_id, "reason": decision.reason, "near_duplicate_of": decision.joined,
+                "similarity": round(decision.similarity, 3)}
+
+
+def _write_explained(out: IO[str], err: IO[str], article_id: str, entries: list[dict[str, Any]],
+                     story: dict[str, Any] | None = None) -> int:
     count = 0
     for entry in entries:
         if entry["matched"]:
             why = {k: v for k, v in entry.items() if k not in ("rule", "matched", "evidence")}
+            if story is not None:
+                why["story"] = story
             out.write(_dumps({"article": article_id, "rule": entry["rule"],
                               "evidence": entry.get("evidence", []), "explain": why}) + "\n")
             count += 1

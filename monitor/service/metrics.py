@@ -24,7 +24,7 @@ from prometheus_client.registry import Collector
 
 # The pipeline's outcomes, sorted into what the issue calls seen / matched / dropped.
 MATCHED = {"alerted", "matched-no-target"}
-DROPPED = {"seen", "duplicate", "skipped"}
+DROPPED = {"seen", "duplicate", "skipped", "copy", "update-ignored", "claimed"}  # bounded labels
 FETCH_KINDS = {"ok", "not_modified", "transient", "permanent", "refused"}
 HEALTH_STATES = ("ok", "failing", "silent")
 

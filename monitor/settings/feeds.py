@@ -36,6 +36,7 @@ class FeedConfig(StrictModel):
     silent_after: Annotated[Duration, at_most("365d")] | None = None  # None: `[health]`
     home: str | None = None
     enabled: bool = True
+    on_update: Literal["rematch", "ignore"] | None = None  # None: the top-level `on_update`
 
     @field_validator("name", "url")
     @classmethod

@@ -28,6 +28,7 @@ class FolderConfig(StrictModel):
     # Symbolic links: "inside" follows only links whose target is inside this folder,
     # "never" follows none, "any" follows every link (e.g. to a shared drop folder).
     follow_symlinks: Literal["inside", "never", "any"] = "inside"
+    on_update: Literal["rematch", "ignore"] | None = None  # a changed file; None: top-level `on_update`
 
     @field_validator("extensions")
     @classmethod

@@ -21,6 +21,7 @@ from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
 from monitor.settings.service import HttpConfig
 from monitor.settings.state import StateConfig
+from monitor.settings.stories import OnUpdate, StoriesConfig, check_content_window
 from monitor.settings.types import Duration
 
 
@@ -41,6 +42,11 @@ class Config(StrictModel):
     targets: dict[str, tuple[str, ...]] = {}
     alerts: AlertsConfig = AlertsConfig()
     http: HttpConfig = HttpConfig()  # optional /healthz, /readyz, /metrics
+    # Article identity (docs/stories.md): an edited article (same id, new text) is
+    # re-matched or ignored; the same text under another id merges only within the window.
+    on_update: OnUpdate = "rematch"
+    content_window: Duration = timedelta(hours=24)
+    stories: StoriesConfig = StoriesConfig()
     # Where the config came from (set by the loader, not by the user).
     source_file: Path | None = Field(default=None, exclude=True)
     # Which file set each list entry and target: "rules[7]" -> (drop-in, "rules[2]").
@@ -57,3 +63,14 @@ class Config(StrictModel):
     def where(self, path: str) -> tuple[Path | str, str]:
         """(file, path in that file) for a dotted path of this merged config."""
         return where(self.origins, self.source_file or "config", path)
+
+    @field_validator("content_window")
+    @classmethod
+    def _content_window(cls, value: timedelta) -> timedelta:
+        return check_content_window(value)
+
+    def on_update_by_source(self) -> dict[str, OnUpdate]:
+        """Source name -> its `on_update`, for feeds and folders that set one."""
+        named = [(f.name, f.on_update) for f in self.feeds]
+        named += [(f.source_name, f.on_update) for f in self.folders]
+        return {name: value for name, value in named if value is not None}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import field_validator, model_validator
 
 from monitor.settings.alerts import PolicyFields
@@ -15,6 +17,8 @@ class RuleConfig(PolicyFields):
     query: str | None = None
     locations: LocationsConfig | None = None
     notify: tuple[str, ...] = ()
+    # One alert per story ("story"), per article ("article"), or per version ("off"): docs/stories.md.
+    dedupe: Literal["story", "article", "off"] = "story"
 
     @field_validator("name")
     @classmethod

@@ -58,6 +58,31 @@ class DeliveryLogEntry:
     detail: str  # JSON: {"reason": ..., "services": [{service, url, format, ok, reason}]}
 
 
+@dataclass(frozen=True)
+class SeenRow:
+    """What the store knows about one recorded article (identity, last text, alerts so far)."""
+
+    id: str
+    source: str
+    url: str
+    title: str
+    content_hash: str
+    alerted: frozenset[str]  # rules that alerted on any version of it
+    story_id: str | None
+    first_seen: datetime
+    published: datetime | None = None
+    content_at: datetime | None = None  # when this text was first recorded (a copy: the original's)
+
+
+@dataclass(frozen=True)
+class StoryWrite:
+    """The story side of recording one article, written in the same transaction."""
+
+    story_id: str
+    signature: bytes | None = None  # None: not indexed (too short, or an exact copy)
+    story_at: datetime | None = None  # when the story began; None: now (a new story)
+
+
 class SourceStateStore(Protocol):
     def get(self, key: str) -> dict[str, Any] | None: ...
     def put(self, key: str, value: dict[str, Any]) -> None: ...
@@ -65,10 +90,12 @@ class SourceStateStore(Protocol):
 
 
 class SeenStore(Protocol):
-    def is_seen(self, article_id: str, content_hash: str | None = None) -> bool: ...
+    def is_seen(self, article_id: str) -> bool: ...
 
     def record(self, article: Any, alerts: Sequence[NewAlert], now: datetime,
-               rules: Sequence[str] = ()) -> bool: ...
+               rules: Sequence[str] = (), *, alerted: Sequence[str] = (),
+               story: StoryWrite | None = None, update: bool = False,
+               content_at: datetime | None = None) -> bool: ...
 
 
 class OutboxStore(Protocol):

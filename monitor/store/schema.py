@@ -24,7 +24,26 @@ seen_articles = sa.Table(
     sa.Column("published", sa.DateTime(timezone=True)),
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
     sa.Column("rules", sa.Text, nullable=False, default=""),  # matched rule names, tab-separated
+    # Added by `_v_stories` (a fresh database gets them from `_v1`, which creates this table):
+    sa.Column("alerted", sa.Text, nullable=False, default="", server_default=""),  # rules that alerted
+    sa.Column("content_at", sa.DateTime(timezone=True)),  # when `content_hash` was recorded
+    sa.Column("story_id", sa.String(64), index=True),  # the story the article belongs to
 )
+
+# Stories (issue #12): the near-duplicate index of recent articles (pruned past the story
+# window). What a story already alerted is read from its members' `seen_articles.alerted`.
+story_index = sa.Table(
+    "story_index",
+    metadata,
+    sa.Column("article_id", sa.String(64), primary_key=True),
+    sa.Column("story_id", sa.String(64), nullable=False),
+    # When the story began (its first article): a story takes members for `window` from then.
+    # Not indexed: the table only holds the window's articles, and is scanned only at start
+    # and every 10 minutes (expiry); an index would cost a B-tree write per article.
+    sa.Column("story_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+)
+
 
 outbox = sa.Table(
     "outbox",
@@ -118,8 +137,28 @@ def _v_leases(conn: sa.Connection) -> None:
         f"heartbeat_at {stamp} NOT NULL)")
 
 
+def _v_stories(conn: sa.Connection) -> None:
+    # Article identity and stories (issues #10, #12). `_v1` builds seen_articles from the
+    # live table, so a database created by this version already has the columns.
+    pg = conn.dialect.name == "postgresql"
+    stamp, blob = ("TIMESTAMP WITH TIME ZONE", "BYTEA") if pg else ("DATETIME", "BLOB")
+    have = {c["name"] for c in sa.inspect(conn).get_columns("seen_articles")}
+    for name, ddl in (("alerted", "TEXT NOT NULL DEFAULT ''"), ("content_at", stamp),
+                      ("story_id", "VARCHAR(64)")):
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE seen_articles ADD COLUMN {name} {ddl}")
+            if name == "alerted":
+                # Rows from before: the rules that matched are the best record of what alerted,
+                # so an edited old article does not alert those rules again.
+                conn.exec_driver_sql("UPDATE seen_articles SET alerted = rules")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_seen_articles_story_id ON seen_articles (story_id)")
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS story_index (article_id VARCHAR(64) NOT NULL PRIMARY KEY, "
+        f"story_id VARCHAR(64) NOT NULL, story_at {stamp} NOT NULL, signature {blob} NOT NULL)")
+
+
 # Append new migrations; never edit a released one.
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v_leases]
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v_leases, _v_stories]
 LATEST = len(MIGRATIONS)
 
 

@@ -21,8 +21,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.store.base import DeliveryLogEntry, NewAlert, OutboxRow
-from monitor.store.schema import delivery_log, insert_for, migrate, outbox, seen_articles, source_state
+from monitor.store.base import DeliveryLogEntry, NewAlert, OutboxRow, SeenRow, StoryWrite
+from monitor.store.schema import (
+    delivery_log,
+    insert_for,
+    migrate,
+    outbox,
+    seen_articles,
+    source_state,
+    story_index,
+)
+
+# Story statements built once: parameters are passed apart, so SQLAlchemy reuses them compiled.
+_INSERT_STORY = story_index.insert()
+_STORY_ALERTED = sa.select(seen_articles.c.alerted).where(
+    seen_articles.c.story_id == sa.bindparam("story_id"))
+STORY_REASON = "story"  # a held "also reported by" row: goes out with the target's next digest
 
 log = logging.getLogger("monitor.store")
 
@@ -126,34 +140,129 @@ class Store:
 
     # -- seen articles -------------------------------------------------
     def is_seen(self, article_id: str, content_hash: str | None = None) -> bool:
+        """Is this id recorded (and, given `content_hash`, with that very text)?
+
+        Identity is the id alone: the same text under another id is a different
+        article, merged only by the pipeline's content window (`seen_row`).
+        """
         cond = seen_articles.c.id == article_id
         if content_hash:
-            cond = sa.or_(cond, seen_articles.c.content_hash == content_hash)
+            cond = sa.and_(cond, seen_articles.c.content_hash == content_hash)
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.literal(1)).where(cond).limit(1)).first() is not None
 
+    def seen_row(self, article_id: str) -> SeenRow | None:
+        with self.engine.connect() as conn:
+            q = sa.select(seen_articles).where(seen_articles.c.id == article_id)
+            m = conn.execute(q).mappings().first()
+        return _seen(m) if m else None
+
+    def content_copy(self, content_hash: str, since: datetime, other_than: str) -> SeenRow | None:
+        """The earliest other article whose current text is `content_hash`, recorded since `since`."""
+        when = sa.func.coalesce(seen_articles.c.content_at, seen_articles.c.first_seen)
+        q = (sa.select(seen_articles)
+             .where(seen_articles.c.content_hash == content_hash, seen_articles.c.id != other_than,
+                    when >= _naive(since))
+             .order_by(seen_articles.c.first_seen).limit(1))
+        with self.engine.connect() as conn:
+            m = conn.execute(q).mappings().first()
+        return _seen(m) if m else None
+
     def record(self, article: Any, alerts: Sequence[NewAlert], now: datetime,
-               rules: Sequence[str] = ()) -> bool:
+               rules: Sequence[str] = (), *, alerted: Sequence[str] = (),
+               story: StoryWrite | None = None, update: bool = False,
+               content_at: datetime | None = None) -> bool:
         """Mark `article` seen and queue its alerts in one transaction.
 
+        `update`: a new version of a recorded article: its row gets the new
+        content hash, and `alerted` (the union of rules alerted on any version).
+        `content_at`: when the text was first recorded (a copy gives its original's,
+        so the content window does not slide along a chain of copies).
         Returns False (and writes nothing) if another writer recorded it first.
         """
         with self.writing() as conn:
             exists = conn.execute(
-                sa.select(sa.literal(1)).where(seen_articles.c.id == article.id)
+                sa.select(seen_articles.c.content_hash).where(seen_articles.c.id == article.id)
             ).first()
-            if exists:
-                return False
-            # ON CONFLICT: another instance sharing the database may insert the same id first.
-            inserted = conn.execute(insert_for(conn, seen_articles).values(
-                id=article.id, source=article.source, content_hash=article.content_hash,
-                url=article.url, title=article.title[:500], published=_naive(article.published),
-                first_seen=_naive(now), rules="\t".join(rules),
-            ).on_conflict_do_nothing().returning(seen_articles.c.id)).first()
-            if inserted is None:
-                return False
+            values = dict(content_hash=article.content_hash, url=article.url, title=article.title[:500],
+                          published=_naive(article.published), content_at=_naive(content_at or now),
+                          rules="\t".join(dict.fromkeys(rules)), alerted="\t".join(dict.fromkeys(alerted)))
+            if story is not None:
+                values["story_id"] = story.story_id
+            if update:
+                if not exists or exists[0] == article.content_hash:
+                    return False
+                conn.execute(seen_articles.update().where(seen_articles.c.id == article.id).values(**values))
+            else:
+                if exists:
+                    return False
+                # ON CONFLICT: another instance sharing the database may insert the same id first.
+                inserted = conn.execute(insert_for(conn, seen_articles).values(
+                    id=article.id, source=article.source, first_seen=_naive(now), **values,
+                ).on_conflict_do_nothing().returning(seen_articles.c.id)).first()
+                if inserted is None:
+                    return False
+            if story is not None:
+                self._write_story(conn, article.id, story, now, update)
             self._enqueue(conn, alerts, now)
             return True
+
+    def update_content(self, article: Any, now: datetime) -> None:
+        """Remember an edit that is not re-matched (`on_update = "ignore"`), so it is logged once."""
+        with self.writing() as conn:
+            conn.execute(seen_articles.update().where(seen_articles.c.id == article.id)
+                         .values(content_hash=article.content_hash, content_at=_naive(now)))
+
+    # -- stories ---------------------------------------------------------
+    @staticmethod
+    def _write_story(conn: sa.Connection, article_id: str, story: StoryWrite, now: datetime,
+                     update: bool) -> None:
+        if story.signature is not None:
+            if update:  # the new text replaces the old one in the index
+                conn.execute(story_index.delete().where(story_index.c.article_id == article_id))
+            # Parameters apart from the statement: SQLAlchemy reuses the compiled insert.
+            conn.execute(_INSERT_STORY, {"article_id": article_id, "story_id": story.story_id,
+                                         "story_at": _naive(story.story_at or now),
+                                         "signature": story.signature})
+
+    def story_entries(self, since: datetime, limit: int) -> list[tuple[str, str, datetime, bytes]]:
+        """(article id, story id, story began, signature) of the newest `limit` entries of
+        stories begun since `since`."""
+        q = (sa.select(story_index.c.article_id, story_index.c.story_id, story_index.c.story_at,
+                       story_index.c.signature)
+             .where(story_index.c.story_at >= _naive(since))
+             .order_by(story_index.c.story_at.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            return [(a, s, _utc(at) or since, bytes(sig)) for a, s, at, sig in conn.execute(q)]
+
+    def story_alerted(self, story_id: str) -> frozenset[str]:
+        """Rules that alerted (immediately or held for a digest) on any article of the story."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(_STORY_ALERTED, {"story_id": story_id}).scalars()
+            return frozenset(r for alerted in rows for r in (alerted or "").split("\t") if r)
+
+    def story_members(self, article_id: str) -> list[SeenRow]:
+        """Every recorded article of `article_id`'s story (itself included), first seen first."""
+        with self.engine.connect() as conn:
+            story = conn.execute(sa.select(seen_articles.c.story_id)
+                                 .where(seen_articles.c.id == article_id)).scalar()
+            if story is None:
+                m = conn.execute(sa.select(seen_articles).where(seen_articles.c.id == article_id)).mappings()
+            else:
+                m = conn.execute(sa.select(seen_articles).where(seen_articles.c.story_id == story)
+                                 .order_by(seen_articles.c.first_seen, seen_articles.c.id)).mappings()
+            return [_seen(r) for r in m]
+
+    def expire_stories(self, before: datetime) -> int:
+        """Close stories begun before `before`: drop their index entries, and "also
+        reported" rows older than that never picked up by a digest. Membership
+        (`seen_articles.story_id`) is kept, for history and for updates of its articles."""
+        cutoff = _naive(before)
+        with self.writing() as conn:
+            gone = conn.execute(story_index.delete().where(story_index.c.story_at < cutoff)).rowcount
+            conn.execute(outbox.delete().where(outbox.c.state == "held", outbox.c.reason == STORY_REASON,
+                                               outbox.c.created_at < cutoff))
+        return int(gone or 0)
 
     def enqueue(self, alerts: Sequence[NewAlert], now: datetime) -> int:
         """Queue alerts not tied to an article (health notices, digests)."""
@@ -243,12 +352,22 @@ class Store:
                      reasons: Sequence[str] = ("immediate", "urgent-in-quiet-hours")
                      ) -> list[tuple[tuple[str, ...], datetime]]:
         """(rules, queued at) of alerts routed straight out to `target` since `since` (throttle input)."""
-        q = (sa.select(outbox.c.rules, outbox.c.created_at)
-             .where(outbox.c.target == target, outbox.c.created_at >= _naive(since),
+        return list(self.sends_since([target], since, reasons).get(target, ()))
+
+    def sends_since(self, targets: Sequence[str], since: datetime,
+                    reasons: Sequence[str] = ("immediate", "urgent-in-quiet-hours")
+                    ) -> dict[str, tuple[tuple[tuple[str, ...], datetime], ...]]:
+        """`recent_sends` for several targets in one query: target -> ((rules, queued at), ...)."""
+        out: dict[str, list[tuple[tuple[str, ...], datetime]]] = {t: [] for t in targets}
+        if not targets:
+            return {}
+        q = (sa.select(outbox.c.target, outbox.c.rules, outbox.c.created_at)
+             .where(outbox.c.target.in_(list(targets)), outbox.c.created_at >= _naive(since),
                     outbox.c.reason.in_(list(reasons))))
         with self.engine.connect() as conn:
-            return [(tuple(r for r in rules.split("\t") if r), _utc(at) or since)
-                    for rules, at in conn.execute(q)]
+            for target, rules, at in conn.execute(q):
+                out[target].append((tuple(r for r in rules.split("\t") if r), _utc(at) or since))
+        return {t: tuple(v) for t, v in out.items()}
 
     def next_release(self, target: str | None = None) -> datetime | None:
         q = sa.select(sa.func.min(outbox.c.release_at)).where(outbox.c.state == "held")
@@ -274,6 +393,11 @@ class Store:
             for m in conn.execute(q).mappings():
                 groups.setdefault(m["target"], []).append(_row(m))
             for name, rows in groups.items():
+                # "Also reported by" rows wait for no time of their own: the next digest takes them.
+                rows += [_row(m) for m in conn.execute(
+                    sa.select(outbox).where(outbox.c.target == name, outbox.c.state == "held",
+                                            outbox.c.reason == STORY_REASON, outbox.c.release_at.is_(None))
+                    .order_by(outbox.c.id)).mappings()]
                 digest = make(name, rows)
                 self._enqueue(conn, [digest], now)
                 conn.execute(outbox.update().where(outbox.c.id.in_([r.id for r in rows]))
@@ -409,6 +533,15 @@ class SourceState:
             q = q.where(source_state.c.key.startswith(prefix, autoescape=True))
         with self._store.engine.connect() as conn:
             return {k: json.loads(v) for k, v in conn.execute(q)}
+
+
+def _seen(m: Any) -> SeenRow:
+    return SeenRow(
+        id=m["id"], source=m["source"], url=m["url"], title=m["title"], content_hash=m["content_hash"],
+        alerted=frozenset(r for r in (m["alerted"] or "").split("\t") if r), story_id=m["story_id"],
+        first_seen=_utc(m["first_seen"]) or datetime.now(UTC), published=_utc(m["published"]),
+        content_at=_utc(m["content_at"]) or _utc(m["first_seen"]),
+    )
 
 
 def _row(m: Any) -> OutboxRow:
