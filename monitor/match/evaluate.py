@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,14 +34,19 @@ from monitor.match.query import (
     describe,
 )
 from monitor.match.types import Evidence
-from monitor.text import bounds_for_words, bounds_from_parts, strip_teasers, words_and_parts
+from monitor.text import bounds_for_words, strip_teasers, words
 
 Check = Callable[["Doc"], bool]
 Collect = Callable[["Doc", list[Evidence]], None]
 _DEFAULT = frozenset(DEFAULT_FIELDS)
-# Up to this many distinct words per article, word evidence is found by scanning;
-# beyond it, whole-field tables (built once) are cheaper.
-_SCAN_WORDS = 8
+# Fields of up to this many tokens are scanned per word (`list.index`); longer
+# ones get one position table for every word, built in a single pass.
+_SCAN_TOKENS = 2_000
+# First-occurrence search by `str.find` gives up after this many hits inside
+# longer words ("a" in "cat") and falls back to the offset table.
+_FIND_TRIES = 16
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_NONE: list[int] = []
 
 
 def url_host(url: str) -> str:
@@ -53,25 +59,27 @@ def url_host(url: str) -> str:
 
 
 class Doc:
-    """One article, tokenised once for every rule."""
+    """One article, tokenised once for every rule.
 
-    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_parts", "_pos", "_tables", "_texts",
-                 "_vocab", "article", "default", "host", "sets", "vocab", "word_evidence_cache", "words")
+    Only the token lists and sets are built up front (the membership path);
+    positions, offsets and evidence are built on first use, so an article
+    whose matches nobody looks at never pays for them.
+    """
+
+    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_lower", "_pos", "_texts", "_vocab",
+                 "article", "default", "host", "sets", "vocab", "word_evidence_cache", "words")
 
     def __init__(self, article: Article, fields: Iterable[str]):
         self.article = article
         self.words: dict[str, list[str]] = {}
         self.sets: dict[str, set[str]] = {}
         self._texts: dict[str, str] = {}
-        self._parts: dict[str, list[str]] = {}
         for name in fields:
             text = article.field_text(name)
             if name == "body":
                 text = strip_teasers(text)  # keeps offsets
             self._texts[name] = text
-            toks, parts = words_and_parts(text)
-            if parts is not None:
-                self._parts[name] = parts
+            toks = words(text)
             self.words[name] = toks
             self.sets[name] = set(toks)
         empty: set[str] = set()
@@ -84,26 +92,37 @@ class Doc:
                 vocab = vocab | toks_set
         self.vocab = vocab  # every token of every used field: the index looks these up
         self.host = url_host(article.url)
-        self._pos: dict[tuple[str, str], list[int]] = {}
+        self._pos: dict[str, dict[str, list[int]]] = {}
         self._vocab: dict[str, list[str]] = {}
         self._bounds: dict[str, list[int]] = {}
+        self._lower: dict[str, str] = {}
         # Many rules share terms: each term's evidence is built once per article.
         self._evidence: dict[Node, tuple[Evidence, ...]] = {}
         self.word_evidence_cache: dict[str, tuple[Evidence, ...]] = {}
         self._firsts: dict[str, dict[str, int]] = {}
         self._heads: dict[tuple[str, int], dict[str, int]] = {}
-        self._tables: list[tuple[str, set[str], dict[str, int], list[int], str]] | None = None
 
     # -- lookups ---------------------------------------------------------------
 
     def positions(self, field: str, word: str) -> list[int]:
-        """Sorted positions of `word` in `field` (list.index scans in C)."""
-        key = (field, word)
-        found = self._pos.get(key)
+        """Sorted positions of `word` in `field`.
+
+        A short field is scanned per word (`list.index`, in C); a long one gets
+        one position table for all its words in a single pass, since scanning
+        170,000 tokens once per distinct query word is what made a 1 MB article slow.
+        """
+        table = self._pos.get(field)
+        toks = self.words[field]
+        if table is None:
+            table = self._pos[field] = position_table(toks) if len(toks) > _SCAN_TOKENS else {}
+            if len(toks) > _SCAN_TOKENS:
+                return table.get(word, _NONE)
+        elif len(toks) > _SCAN_TOKENS:
+            return table.get(word, _NONE)
+        found = table.get(word)
         if found is None:
             found = []
             if word in self.sets[field]:
-                toks = self.words[field]
                 i = self.first(field, word)
                 try:
                     while True:
@@ -111,7 +130,7 @@ class Doc:
                         i = toks.index(word, i + 1)
                 except ValueError:
                     pass
-            self._pos[key] = found
+            table[word] = found
         return found
 
     def first(self, field: str, word: str) -> int:
@@ -147,7 +166,7 @@ class Doc:
         if heads is None:
             toks = self.words[field]
             # token head -> earliest position, built back to front in C
-            cut = [t[:size] for t in toks]
+            cut = list(map(itemgetter(slice(size)), toks))
             heads = self._heads[key] = dict(zip(reversed(cut), range(len(cut) - 1, -1, -1), strict=True))
         return heads.get(prefix)
 
@@ -173,13 +192,14 @@ class Doc:
         toks = self.words[field]
         size = len(phrase)
         want = list(phrase)
-        return [p for p in self.positions(field, phrase[0]) if toks[p : p + size] == want]
+        # Start from the rarest word of the phrase: fewest candidate positions.
+        k = min(range(size), key=lambda j: len(self.positions(field, phrase[j]))) if size > 1 else 0
+        return [p - k for p in self.positions(field, phrase[k])
+                if p >= k and toks[p - k : p - k + size] == want]
 
     def span(self, field: str, first: int, last: int) -> tuple[int, int, str]:
         """Character offsets (into the field text) of tokens first..last."""
-        bounds = self._bounds.get(field)
-        if bounds is None:
-            bounds = self._bounds[field] = self._token_bounds(field)
+        bounds = self._field_bounds(field)
         count = len(bounds) // 2
         if not count:
             return 0, 0, ""
@@ -188,58 +208,51 @@ class Doc:
         start, end = bounds[2 * first], bounds[2 * last + 1]
         return start, end, self.article.field_text(field)[start:end]
 
-    def _token_bounds(self, field: str) -> list[int]:
-        parts = self._parts.get(field)
-        if parts is not None:
-            return bounds_from_parts(parts)
-        return bounds_for_words(self._texts[field], self.words[field])  # tokens known: no second fold
+    def _field_bounds(self, field: str) -> list[int]:
+        bounds = self._bounds.get(field)
+        if bounds is None:
+            # tokens known: no second fold
+            bounds = self._bounds[field] = bounds_for_words(self._texts[field], self.words[field])
+        return bounds
+
+    def _word_span(self, field: str, word: str) -> tuple[int, int]:
+        """Character offsets of the first `word` (present) in `field`."""
+        text = self._texts[field]
+        if text.isascii():
+            # ASCII: lowering keeps offsets, and the first occurrence with no letter
+            # or digit on either side is the first token (str.find runs in C).
+            low = self._lower.get(field)
+            if low is None:
+                low = self._lower[field] = text.lower()
+            size, last = len(word), len(low)
+            at = low.find(word)
+            for _ in range(_FIND_TRIES):
+                if at < 0:
+                    break
+                end = at + size
+                if (at == 0 or low[at - 1] not in _ALNUM) and (end == last or low[end] not in _ALNUM):
+                    return at, end
+                at = low.find(word, at + 1)
+        bounds = self._field_bounds(field)
+        k = 2 * self.first(field, word)
+        if k + 1 < len(bounds):
+            return bounds[k], bounds[k + 1]
+        return 0, 0  # words/bounds disagree (exotic Unicode): degrade, never crash
 
     def word_evidence(self, word: str) -> tuple[Evidence, ...]:
         """Evidence of a default-field word: its first occurrence per field (cached by word)."""
         found = self.word_evidence_cache.get(word)
         if found is not None:
             return found
-        if self._tables is None and len(self.word_evidence_cache) < _SCAN_WORDS:
-            # Few words so far (the daemon's usual case): find each one directly
-            # rather than building whole-field position and offset tables.
-            found = self.word_evidence_cache[word] = self._scanned_word_evidence(word)
-            return found
         out = []
-        for field, toks, firsts, bounds, text in self._default_tables():
-            if word in toks:
-                k = 2 * firsts[word]
-                if k + 1 < len(bounds):
-                    start, end = bounds[k], bounds[k + 1]
-                else:  # words/bounds disagree (exotic Unicode): degrade, never crash
-                    start = end = 0
-                out.append(Evidence("term", field, start, end, text[start:end]))
+        sets = self.sets
+        for field in DEFAULT_FIELDS:
+            toks = sets.get(field)
+            if toks and word in toks:
+                start, end = self._word_span(field, word)
+                out.append(Evidence("term", field, start, end, self.article.field_text(field)[start:end]))
         found = self.word_evidence_cache[word] = tuple(out)
         return found
-
-    def _scanned_word_evidence(self, word: str) -> tuple[Evidence, ...]:
-        """`word_evidence` by scanning (list.index and offset sums run in C); same result."""
-        out = []
-        for field in DEFAULT_FIELDS:
-            toks = self.sets.get(field)
-            if not toks or word not in toks:
-                continue
-            k = self.words[field].index(word)
-            parts = self._parts.get(field)
-            if parts is not None and field not in self._bounds:
-                # ASCII field: the split parts alternate gap, token, gap, …
-                start = sum(map(len, parts[: 2 * k + 1]))
-                end = start + len(parts[2 * k + 1])
-            else:
-                bounds = self._bounds.get(field)
-                if bounds is None:
-                    bounds = self._bounds[field] = self._token_bounds(field)
-                if 2 * k + 1 < len(bounds):
-                    start, end = bounds[2 * k], bounds[2 * k + 1]
-                else:  # words/bounds disagree (exotic Unicode): degrade, never crash
-                    start = end = 0
-            text = self.article.field_text(field)
-            out.append(Evidence("term", field, start, end, text[start:end]))
-        return tuple(out)
 
     def prefix_evidence(self, prefix: str) -> tuple[Evidence, ...]:
         """Evidence of a default-field `prefix*`: first token with it per field (cached)."""
@@ -248,30 +261,16 @@ class Doc:
         if found is not None:
             return found
         out = []
-        for field, _toks, _firsts, bounds, text in self._default_tables():
+        for field in DEFAULT_FIELDS:
+            if not self.sets.get(field):
+                continue
             first = self.prefix_first(field, prefix)
             if first is None:
                 continue
-            k = 2 * first
-            start, end = (bounds[k], bounds[k + 1]) if k + 1 < len(bounds) else (0, 0)
-            out.append(Evidence("prefix", field, start, end, text[start:end]))
+            start, end, text = self.span(field, first, first)
+            out.append(Evidence("prefix", field, start, end, text))
         found = self.word_evidence_cache[key] = tuple(out)
         return found
-
-    def _default_tables(self) -> list[tuple[str, set[str], dict[str, int], list[int], str]]:
-        tables = self._tables
-        if tables is None:
-            tables = []
-            for field in DEFAULT_FIELDS:
-                toks = self.sets.get(field)
-                if toks:
-                    self.first(field, next(iter(toks)))  # builds the first-position table
-                    bounds = self._bounds.get(field)
-                    if bounds is None:
-                        bounds = self._bounds[field] = self._token_bounds(field)
-                    tables.append((field, toks, self._firsts[field], bounds, self.article.field_text(field)))
-            self._tables = tables
-        return tables
 
     def leaf_evidence(self, node: Node) -> tuple[Evidence, ...]:
         """Evidence of a term-like node (empty when it does not hold); cached."""
@@ -281,6 +280,19 @@ class Doc:
             _term_evidence(node, self, out)
             found = self._evidence[node] = tuple(out)
         return found
+
+
+def position_table(toks: list[str]) -> dict[str, list[int]]:
+    """word -> its sorted positions, in one pass over the tokens."""
+    table: dict[str, list[int]] = {}
+    get = table.get
+    for i, tok in enumerate(toks):
+        found = get(tok)
+        if found is None:
+            table[tok] = [i]
+        else:
+            found.append(i)
+    return table
 
 
 # -- the hot path: tree -> closure -----------------------------------------------

@@ -89,8 +89,14 @@ class TermIndex:
             table.setdefault(key, []).append(rule_id)
 
     def add_exact(self, rule_id: int, words: Iterable[str]) -> None:
-        for word in dict.fromkeys(words):
-            self.exact.setdefault(word, []).append(rule_id)
+        """`words` without repeats (as `Query.words`)."""
+        exact = self.exact
+        for word in words:
+            ids = exact.get(word)
+            if ids is None:
+                exact[word] = [rule_id]
+            else:
+                ids.append(rule_id)
 
     def add_exact_prefix(self, rule_id: int, prefix: str) -> None:
         self.exact_prefixes.setdefault(prefix, []).append(rule_id)
