@@ -435,3 +435,32 @@ def test_abbreviations_agencies_and_newspapers(text: str, region: str, want: boo
 def test_old_names_and_counties(text: str, region: str, want: bool) -> None:
     lm = compile_(rule("r", within=[region]))
     assert bool(lm.match(article(text))) is want, text
+
+
+@pytest.mark.parametrize(("city", "bare", "region_text"), [
+    ("Paris", "Protesters marched through central Paris on Saturday, police said.", ""),
+    ("Manchester", "Police in Manchester arrested two men after the match on Saturday.", ""),
+    ("Kherson", "Russian shelling hit Kherson overnight, the city's mayor said.",
+     "Fighting continued across the Kherson region, the governor said."),
+])
+def test_places_rule_about_a_city_matches_the_city(city: str, bare: str, region_text: str) -> None:
+    """Issue #10: the county, department or oblast named after its city must not
+    take the city's place, on the rule side or in the article; the region is
+    meant only where the text says so."""
+    lm = compile_(rule("city", places=[city]))
+    got = lm.match(article(bare))
+    assert "city" in got, lm.mentions(article(bare))
+    detail = got["city"][0].detail
+    assert detail["name"] == city
+    if region_text:
+        said = {r.mention.text: r.place for r in lm.mentions(article(region_text))}
+        # `the Kherson region` is the oblast, not the city the rule is about
+        assert "city" not in lm.match(article(region_text)), said
+
+
+def test_a_region_much_bigger_than_its_namesake_city_keeps_its_name() -> None:
+    """`Quebec` is the province (20x the city); the rule above is for regions named
+    after the city inside them, not for every province with a capital of its name."""
+    lm = compile_(rule("province", within=["Quebec"]), rule("city", places=["Quebec City"]))
+    got = lm.match(article("Quebec's premier announced new funding for hospitals on Monday."))
+    assert "province" in got and "city" not in got

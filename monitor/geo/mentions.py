@@ -164,6 +164,39 @@ def region_named_like_town(gaz: Gazetteer, key: str, senses: Sequence[int], regi
         gaz.kind[p] == 0 or (gaz.kind[p] >= 2 and gaz.pop[p] >= NOTABLE_TOWN)
         for p in senses if p != region)
 
+# A region or county at most this many times its namesake town's population is
+# named after the town (Kherson Oblast 9x Kherson, the Paris department 1x Paris);
+# Quebec (20x Quebec City) is a province in its own right.
+NAMESAKE_RATIO = 10
+
+
+def namesake_town(gaz: Gazetteer, senses: Sequence[int], area: int) -> int | None:
+    """The town among `senses` (a name's places) that `area`, a region or county
+    of that name, is named after: a town inside it, big enough for the name to
+    mean it (see `NAMESAKE_RATIO`). None for any other place."""
+    kind = gaz.kind[area]
+    if kind not in (1, 2):
+        return None
+    own = gaz.admin1[area] if kind == 1 else gaz.admin2[area]
+    if not own:
+        return None
+    codes = gaz.admin1 if kind == 1 else gaz.admin2
+    for p in senses:
+        if (p != area and gaz.kind[p] == 3 and codes[p] == own
+                and gaz.pop[p] * NAMESAKE_RATIO >= gaz.pop[area]):
+            return p
+    return None
+
+
+def named_as_town(gaz: Gazetteer, key: str, senses: Sequence[int]) -> list[int]:
+    """`senses` without the regions and counties named after a town among them,
+    unless `key` says region (`Kherson` is the city, `Kherson Oblast` the oblast)."""
+    if len(senses) < 2 or key.rsplit(" ", 1)[-1] in AREA_WORDS:
+        return list(senses)
+    return [p for p in senses if gaz.kind[p] == 0 or gaz.kind[p] == 3
+            or namesake_town(gaz, senses, p) is None]
+
+
 _PLURAL_AREA = re.compile(r" (?:regions|oblasts|provinces|states|counties|governorates|"
                           r"prefectures|districts)\b", re.IGNORECASE)
 _LIST_GAPS = frozenset({",", "and", ", and", "or", ", or", "&"})

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from monitor.geo.gazetteer import Gazetteer
-from monitor.geo.mentions import NOTABLE_TOWN, Mention, region_named_like_town
+from monitor.geo.mentions import NOTABLE_TOWN, Mention, named_as_town, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
 
 MAX_SENSES = 12
@@ -121,6 +121,8 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                 senses = list(gaz.candidates(m.key))
                 if m.qualifies:  # a qualifier is a country, a region or a county
                     senses = [p for p in senses if gaz.kind[p] <= KIND_ADMIN2] or senses
+                else:  # a bare `Kherson` is the city, not the oblast named after it
+                    senses = named_as_town(gaz, m.key, senses)
             s = by_key[(m.key, m.qualifies)] = _Surface(m.key, [], senses, m.demonym, False,
                                                         m.common)
         s.mentions.append(m)

@@ -66,8 +66,8 @@ class Doc:
     whose matches nobody looks at never pays for them.
     """
 
-    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_lower", "_pos", "_texts", "_vocab",
-                 "article", "default", "host", "sets", "vocab", "word_evidence_cache", "words")
+    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_host", "_lower", "_pos", "_texts", "_vocab",
+                 "article", "default", "sets", "vocab", "word_evidence_cache", "words")
 
     def __init__(self, article: Article, fields: Iterable[str]):
         self.article = article
@@ -91,7 +91,7 @@ class Doc:
             if name not in _DEFAULT:
                 vocab = vocab | toks_set
         self.vocab = vocab  # every token of every used field: the index looks these up
-        self.host = url_host(article.url)
+        self._host: str | None = None
         self._pos: dict[str, dict[str, list[int]]] = {}
         self._vocab: dict[str, list[str]] = {}
         self._bounds: dict[str, list[int]] = {}
@@ -101,6 +101,18 @@ class Doc:
         self.word_evidence_cache: dict[str, tuple[Evidence, ...]] = {}
         self._firsts: dict[str, dict[str, int]] = {}
         self._heads: dict[tuple[str, int], dict[str, int]] = {}
+
+    @property
+    def host(self) -> str:
+        """The URL's host (parsed on first use: only `site:` rules need it)."""
+        host = self._host
+        if host is None:
+            host = self._host = url_host(self.article.url)
+        return host
+
+    def host_name(self) -> str:
+        """`host`, as a callable (the index asks only when some rule has `site:`)."""
+        return self.host
 
     # -- lookups ---------------------------------------------------------------
 
