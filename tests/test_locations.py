@@ -464,3 +464,18 @@ def test_a_region_much_bigger_than_its_namesake_city_keeps_its_name() -> None:
     lm = compile_(rule("province", within=["Quebec"]), rule("city", places=["Quebec City"]))
     got = lm.match(article("Quebec's premier announced new funding for hospitals on Monday."))
     assert "province" in got and "city" not in got
+
+
+def test_a_name_written_as_a_town_is_the_home_regions_town_not_the_country() -> None:
+    """`Lebanon officers` in an Oregon paper: Lebanon, Oregon (a country has no
+    officers or downtown in local news). Without the local wording, or for an
+    outlet elsewhere, the country stays."""
+    lm = compile_(rule("oregon", within=["Oregon"]), rule("lebanon", within=["Lebanon"]),
+                  homes={"albany-paper": "Oregon"})
+    local = "Linn County deputies and Lebanon officers searched the area with a dog."
+    assert set(lm.match(article(local, source="albany-paper"))) == {"oregon"}
+    downtown = "A water main broke in downtown Lebanon on Friday morning."
+    assert set(lm.match(article(downtown, source="albany-paper"))) == {"oregon"}
+    national = "Lebanon said on Friday it would reopen its border crossings."
+    assert set(lm.match(article(national, source="albany-paper"))) == {"lebanon"}
+    assert "oregon" not in lm.match(article("Lebanon officers searched the area.", source="elsewhere"))

@@ -90,6 +90,9 @@ class Mention:
     # Mo. -`): a region by its main sense, ending the name. A town with no sense
     # in it is one the gazetteer lacks, not a same-named town elsewhere.
     firm: bool = False
+    # Written as a town by local news: `Lebanon police`, `Albany officers`,
+    # `downtown Huntington`, `the Salina city council`. A country is never what that means.
+    local: bool = False
 
 
 def _title_cased(tk: Tokens) -> bool:
@@ -308,8 +311,17 @@ def _check(
     # `Buffalo, New York`: the second name qualifies the first, so it is the state.
     qualifies = (previous is not None and bool(previous.qualifier)
                  and raw[previous.end : start].strip() == ",")
+    local = not demonym and (bool(_LOCAL_AFTER.match(raw, end)) or (
+        first > 0 and gaps[first] == " " and tk.text[first - 1] in _LOCAL_BEFORE))
     return Mention(field, start, end, raw[start:end], key, demonym, common,
-                   sentence_start, qualifier, qualifies, firm)
+                   sentence_start, qualifier, qualifies, firm, local)
+
+
+# Words that make a name a town's in local news (see `Mention.local`).
+_LOCAL_AFTER = re.compile(
+    r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
+    r"|city hall|city manager|township|mayor|sheriff)\b", re.IGNORECASE)
+_LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
 
 
 _DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
