@@ -72,24 +72,25 @@ class Doc:
     def __init__(self, article: Article, fields: Iterable[str]):
         self.article = article
         self.words: dict[str, list[str]] = {}
-        self.sets: dict[str, set[str]] = {}
         self._texts: dict[str, str] = {}
         for name in fields:
             text = article.field_text(name)
             if name == "body":
                 text = strip_teasers(text)  # keeps offsets
             self._texts[name] = text
-            toks = words(text)
-            self.words[name] = toks
-            self.sets[name] = set(toks)
-        empty: set[str] = set()
-        self.default = (
-            self.sets.get("title", empty) | self.sets.get("summary", empty) | self.sets.get("body", empty)
-        )
-        vocab = self.default
-        for name, toks_set in self.sets.items():
+            self.words[name] = words(text)
+        # Per-field token sets are built on first use (most rules ask only about
+        # the default fields, whose union is built here straight from the lists).
+        self.sets: dict[str, set[str]] = _FieldSets(self.words)
+        got = self.words
+        default = set(got.get("body", ()))
+        default.update(got.get("title", ()))
+        default.update(got.get("summary", ()))
+        self.default = default
+        vocab = default
+        for name in got:
             if name not in _DEFAULT:
-                vocab = vocab | toks_set
+                vocab = vocab | self.sets[name]
         self.vocab = vocab  # every token of every used field: the index looks these up
         self._host: str | None = None
         self._pos: dict[str, dict[str, list[int]]] = {}
@@ -257,10 +258,9 @@ class Doc:
         if found is not None:
             return found
         out = []
-        sets = self.sets
+        sets, used = self.sets, self.words
         for field in DEFAULT_FIELDS:
-            toks = sets.get(field)
-            if toks and word in toks:
+            if field in used and word in sets[field]:
                 start, end = self._word_span(field, word)
                 out.append(Evidence("term", field, start, end, self.article.field_text(field)[start:end]))
         found = self.word_evidence_cache[word] = tuple(out)
@@ -274,7 +274,7 @@ class Doc:
             return found
         out = []
         for field in DEFAULT_FIELDS:
-            if not self.sets.get(field):
+            if not self.words.get(field):
                 continue
             first = self.prefix_first(field, prefix)
             if first is None:
@@ -292,6 +292,18 @@ class Doc:
             _term_evidence(node, self, out)
             found = self._evidence[node] = tuple(out)
         return found
+
+
+class _FieldSets(dict[str, set[str]]):
+    """field -> its token set, built from the token list on first lookup."""
+
+    def __init__(self, words: dict[str, list[str]]):
+        super().__init__()
+        self._words = words
+
+    def __missing__(self, field: str) -> set[str]:
+        got = self[field] = set(self._words[field])
+        return got
 
 
 def position_table(toks: list[str]) -> dict[str, list[int]]:
