@@ -436,16 +436,20 @@ def _default_word(word: str) -> Word:
     return Word(word)
 
 
-def _simple(text: str) -> Node | None:
+def _simple(text: str) -> Query | None:
     if not _SIMPLE_OR.fullmatch(text):
         return None
     if " OR " not in text:
-        return None if text in _OPERATORS else _default_word(text.lower())
+        if text in _OPERATORS:
+            return None
+        word = text.lower()
+        return Query(text, _default_word(word), (word,))
     items = text.split(" OR ")
     if _OPERATORS.intersection(items):
         return None
     # Items are [A-Za-z0-9]+ (no spaces), so the lowered text splits into the lowered items.
-    return Or(tuple(map(_default_word, text.lower().split(" or "))))
+    words = text.lower().split(" or ")
+    return Query(text, Or(tuple(map(_default_word, words))), tuple(sorted(set(words))))
 
 
 # Larger than any rule set we plan for (100,000 rules): config validation parses
@@ -458,7 +462,7 @@ def parse_query(text: str) -> Query:
     """Parse a QUERY.md query (cached: config validation and compile both parse)."""
     simple = _simple(text)
     if simple is not None:
-        return _query(text, simple)
+        return simple
     root = _Parser(text, _lex(text)).parse()
     if not is_positive(root):
         raise QueryError(1, "only negative terms (NOT, -): add a term the article must contain")
