@@ -136,7 +136,7 @@ class Doc:
         if found is None:
             found = []
             if word in self.sets[field]:
-                i = self.first(field, word)
+                i = toks.index(word)
                 try:
                     while True:
                         found.append(i)
@@ -205,8 +205,10 @@ class Doc:
         toks = self.words[field]
         size = len(phrase)
         want = list(phrase)
-        # Start from the rarest word of the phrase: fewest candidate positions.
-        k = min(range(size), key=lambda j: len(self.positions(field, phrase[j]))) if size > 1 else 0
+        k = 0
+        if size > 1 and len(toks) > _SCAN_TOKENS:
+            # Long field (position table built): start from the phrase's rarest word.
+            k = min(range(size), key=lambda j: len(self.positions(field, phrase[j])))
         return [p - k for p in self.positions(field, phrase[k])
                 if p >= k and toks[p - k : p - k + size] == want]
 
@@ -353,9 +355,19 @@ def compile_node(node: Node) -> Check:
         return lambda d: any(d.has_prefix(f, prefix) for f in fields)
     if isinstance(node, Phrase):
         phrase, fields = node.words, node.fields
+        if _DEFAULT.issuperset(fields):
+            # Every word in the article at all first (one set test, usually false):
+            # only then per field, whose token sets are built on first use.
+            words_of = frozenset(phrase)
+            return lambda d: words_of <= d.default and any(d.phrase_starts(f, phrase) for f in fields)
         return lambda d: any(d.phrase_starts(f, phrase) for f in fields)
     if isinstance(node, Near):
         near = node
+        needed = frozenset(w for leaf in (node.left, node.right) if not isinstance(leaf, Prefix)
+                           for w in (leaf.words if isinstance(leaf, Phrase) else (leaf.word,)))
+        if _DEFAULT.issuperset(near.fields) and needed:
+            return lambda d: needed <= d.default and any(near_pair(d, near, f) is not None
+                                                         for f in near.fields)
         return lambda d: any(near_pair(d, near, f) is not None for f in near.fields)
     if isinstance(node, Site):
         host, dotted = node.host, "." + node.host
