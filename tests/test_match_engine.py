@@ -10,6 +10,7 @@ import pytest
 from monitor.article import Article, RawItem, normalise
 from monitor.match.engine import LocationsUnavailable, Matcher
 from monitor.match.evaluate import Doc
+from monitor.match.types import Match
 from monitor.settings.rules import RuleConfig
 from monitor.text import strip_teasers, tokenize
 
@@ -272,3 +273,24 @@ def test_positions_short_and_long_fields(repeat: int) -> None:
         assert doc.positions("body", word) == [i for i, t in enumerate(toks) if t == word]
     assert doc.phrase_starts("body", ("the", "red", "hen")) == [
         i for i in range(len(toks)) if toks[i : i + 3] == ["the", "red", "hen"]]
+
+
+@pytest.mark.parametrize("order", ["forward", "backward"])
+def test_lazy_evidence_equals_the_batch(order: str) -> None:
+    """`match` builds each match's evidence when read (one by one, then in a batch
+    after the first few): whatever the order, the same evidence as `raw_matches`,
+    which builds it all at once."""
+    body = ("Shelling hit Kharkiv and Izium on Monday; the mayor of Kharkiv said "
+            "the counter-offensive near Kupiansk continued. Offensives resumed.")
+    queries = [f"{w} OR Izium" for w in ("Kharkiv", "mayor", "Monday", "said", "near")] * 8 + [
+        "Kharkiv", '"the mayor"', "offens*", "shelling AND NOT rain", "Izium NEAR/3 Kharkiv",
+        "title:kharkiv OR body:kupiansk"]
+    m = Matcher.compile(rules(*queries))
+    art = article(title="Kharkiv under fire", body=body)
+    want = {m.names[i]: ev for i, ev in m.raw_matches(art)}
+    found = m.match(art)
+    assert len(found) == len(queries) == len(want)
+    for x in (found if order == "forward" else reversed(found)):
+        assert x.evidence == want[x.rule], x.rule
+        assert x.evidence  # every rule here has a positive term present
+    assert found == [Match(x.rule, want[x.rule]) for x in found]  # equality by (rule, evidence)
