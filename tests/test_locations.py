@@ -479,3 +479,16 @@ def test_a_name_written_as_a_town_is_the_home_regions_town_not_the_country() -> 
     national = "Lebanon said on Friday it would reopen its border crossings."
     assert set(lm.match(article(national, source="albany-paper"))) == {"lebanon"}
     assert "oregon" not in lm.match(article("Lebanon officers searched the area.", source="elsewhere"))
+
+
+def test_cities_listed_together_are_cities_and_an_opening_participle_is_no_given_name() -> None:
+    """`in Mykolaiv and Kherson`: two oblasts named after their cities do not make
+    a list of regions; `Neighbouring Rockport` opens a sentence with a participle,
+    not a person's given name."""
+    lm = compile_(rule("mykolaiv", places=["Mykolaiv"]), rule("kherson", places=["Kherson"]),
+                  rule("rockport", places=["Rockport, Maine"]))
+    listed = article("Air raid alerts also sounded in Mykolaiv and Kherson overnight.")
+    assert {"mykolaiv", "kherson"} <= set(lm.match(listed))
+    local = article("Voters in Camden, Maine, approved the harbor budget. Neighbouring Rockport "
+                    "will vote next month.")
+    assert "rockport" in lm.match(local)

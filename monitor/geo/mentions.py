@@ -215,7 +215,8 @@ def _areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mentio
         senses = gaz.candidates(m.key)
         if not senses or gaz.kind[senses[0]] > 1:
             return False
-        return gaz.kind[senses[0]] == 0 or not region_named_like_town(gaz, m.key, senses, senses[0])
+        return gaz.kind[senses[0]] == 0 or not (region_named_like_town(gaz, m.key, senses, senses[0])
+                                                or namesake_town(gaz, senses, senses[0]) is not None)
 
     def regions_follow(m: Mention) -> bool:  # `the Bryansk and Kursk regions`
         return bool(_PLURAL_AREA.match(raw, m.end))
@@ -412,7 +413,10 @@ def _run_ok(
                 and low not in CONNECTORS):
             prv_start = prv == 0 or bool(set(gaps[prv]) & _SENTENCE_END)
             # `In Kharkiv` is fine; `Jordan Henderson`, `Queen Victoria` are names.
-            function_word = prv_start and low in gaz.common and not any(
+            # (`Neighbouring Rockport`, `Following Tuesday's vote`: a sentence-opening
+            # participle is no given name, even when the word list lacks its spelling.)
+            function_word = prv_start and (low in gaz.common or (
+                len(low) >= 7 and low.endswith("ing"))) and not any(
                 gaz.kind[p] == 0 or gaz.pop[p] >= 15_000 for p in gaz.candidates(low))
             if low in HONORIFICS or not function_word:
                 return RUN_SURNAME
