@@ -67,9 +67,7 @@ class Matcher:
         self.names = list(names)
         self._roots = list(roots)
         self._located = list(located)
-        self.is_located = self._located
         self._index = index
-        self.term_index = index
         self._fields = fields
         self._locations = locations
         self._checks: list[Check | None] = [None] * len(names)
@@ -304,7 +302,7 @@ class _ArticleEvidence:
             for i in exact[word]:
                 earlier = get(i)
                 words[i] = term_ev if earlier is None else earlier + term_ev
-        located, names, is_located = self._located, matcher.names, matcher.is_located
+        located, names, is_located = self._located, matcher.names, matcher._located
         for i, found in words.items():
             place_ev = located.get(names[i]) if is_located[i] else None
             if place_ev is not None:
@@ -321,7 +319,7 @@ class _ArticleEvidence:
             if self._asked == _BATCH_AFTER:
                 # Reading many matches (a digest, every rule routed): the rest of
                 # the exact rules are cheaper all at once, by present word.
-                self.fill_exact(self._matcher.term_index)
+                self.fill_exact(self._matcher._index)
                 found = self._cache.get(index)
                 if found is not None:
                     return found
