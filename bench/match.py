@@ -21,11 +21,16 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import random
 import re
+import resource
+import sqlite3
+import subprocess
 import sys
+import tempfile
 import time
-import tracemalloc
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.article import Article, RawItem, normalise
 from monitor.match.engine import Matcher
+from monitor.match.evaluate import Doc
+from monitor.match.query import And, Near, Node, Not, Or, Phrase, Prefix, Word, parse_query
 from monitor.settings.rules import RuleConfig
 
 
@@ -73,14 +80,132 @@ def generate(corpus: list[dict[str, str]], count: int, seed: int) -> list[tuple[
     return [rule() for _ in range(count)]
 
 
-def per_article(fn: object, items: list[Article], repeat: int = 3) -> float:
+def per_article(fn: Callable[[Article], object], items: list[Article], repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.process_time()
         for a in items:
-            fn(a)  # type: ignore[operator]
+            fn(a)
         best = min(best, time.process_time() - start)
     return best / len(items)
+
+
+# -- peers: SQLite FTS5 ------------------------------------------------------------
+
+
+def fts_query(node: Node) -> str:
+    """A query tree as an FTS5 MATCH expression (the shapes `generate` makes)."""
+    def quoted(words: tuple[str, ...] | str) -> str:
+        return '"' + (words if isinstance(words, str) else " ".join(words)) + '"'
+
+    def leaf(n: Node) -> str:
+        if isinstance(n, Word):
+            return quoted(n.word)
+        if isinstance(n, Prefix):
+            return quoted(n.prefix) + "*"
+        if isinstance(n, Phrase):
+            return quoted(n.words)
+        raise ValueError(f"no FTS5 form for {n!r}")
+
+    if isinstance(node, Word | Prefix | Phrase):
+        return leaf(node)
+    if isinstance(node, Near):
+        return f"NEAR({leaf(node.left)} {leaf(node.right)}, {node.distance})"
+    if isinstance(node, Or):
+        return "(" + " OR ".join(map(fts_query, node.items)) + ")"
+    if isinstance(node, And):
+        pos = [fts_query(i) for i in node.items if not isinstance(i, Not)]
+        neg = [fts_query(i.item) for i in node.items if isinstance(i, Not)]
+        out = "(" + " AND ".join(pos) + ")"
+        return out + "".join(f" NOT {n}" for n in neg)
+    raise ValueError(f"no FTS5 form for {node!r}")
+
+
+def fts_table(rows: list[Article]) -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE a USING fts5(title, summary, body, "
+               "tokenize = 'unicode61 remove_diacritics 2')")
+    db.executemany("INSERT INTO a(rowid, title, summary, body) VALUES (?, ?, ?, ?)",
+                   [(k, x.title, x.summary, x.body) for k, x in enumerate(rows)])
+    return db
+
+
+def fts_batch(queries: list[str], batch: list[Article]) -> tuple[float, int]:
+    """CPU s per article of FTS5 over one batch (index it, run each rule once), and the matches."""
+    start = time.process_time()
+    db = fts_table(batch)
+    found = 0
+    for q in queries:
+        found += len(db.execute("SELECT rowid FROM a WHERE a MATCH ?", (q,)).fetchall())
+    spent = time.process_time() - start
+    db.close()
+    return spent / len(batch), found
+
+
+def fts_percolate(queries: list[str], sample: list[Article]) -> float:
+    """CPU s per article of FTS5 percolation: index the one article, run every rule."""
+    db = fts_table([])
+    start = time.process_time()
+    for x in sample:
+        db.execute("DELETE FROM a")
+        db.execute("INSERT INTO a(rowid, title, summary, body) VALUES (1, ?, ?, ?)",
+                   (x.title, x.summary, x.body))
+        for q in queries:
+            db.execute("SELECT rowid FROM a WHERE a MATCH ?", (q,)).fetchall()
+    spent = time.process_time() - start
+    db.close()
+    return spent / len(sample)
+
+
+# -- the runs ------------------------------------------------------------------------
+
+
+def read_all_evidence(matcher: Matcher) -> Callable[[Article], object]:
+    def run(a: Article) -> None:
+        for m in matcher.match(a):
+            m.evidence  # noqa: B018 -- reading it is what builds it
+    return run
+
+
+def long_article(rows: list[dict[str, str]], size: int) -> Article:
+    parts, total = [], 0
+    for r in rows:
+        if total >= size:
+            break
+        parts.append(r["body"])
+        total += len(r["body"]) + 2
+    body = "\n\n".join(parts)[:size]
+    raw = RawItem(source="bench", key="long", title="A long article", body=body)
+    return normalise(raw, datetime.now(UTC))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike ru_maxrss, not inherited from the
+    parent that forked it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def scale_child(config: Path) -> None:
+    """In a fresh process: load a config and compile it; times and peak RSS."""
+    from monitor.settings.load import load_config
+
+    before = peak_rss_mb()
+    wall, start = time.perf_counter(), time.process_time()
+    cfg = load_config(config)
+    loaded = time.process_time()
+    Matcher.compile(cfg.rules)
+    done = time.process_time()
+    wall = time.perf_counter() - wall
+    peak = peak_rss_mb()
+    print(f"{len(cfg.rules)} rules: load_config {loaded - start:.2f} s + compile {done - loaded:.2f} s "
+          f"= {done - start:.2f} s CPU, {wall:.2f} s wall (goal < 1.5); peak RSS {peak:.0f} MB "
+          f"({before:.0f} MB after imports; goal < 300)")
 
 
 def main() -> None:
@@ -89,8 +214,15 @@ def main() -> None:
     )
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--sample", type=int, default=10, help="articles for the regex baseline")
+    parser.add_argument("--sample", type=int, default=10, help="articles for the sampled peers")
+    parser.add_argument("--sizes", default="100,1000,10000,100000")
+    parser.add_argument("--no-peers", action="store_true", help="skip regex and FTS5")
+    parser.add_argument("--no-scale", action="store_true", help="skip the 1 MB article and 100k config load")
+    parser.add_argument("--scale-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.scale_child:
+        scale_child(args.scale_child)
+        return
     if not args.corpus.is_file():
         print(f"skipped: corpus {args.corpus} not found")
         return
@@ -98,19 +230,27 @@ def main() -> None:
     now = datetime.now(UTC)
     articles = [normalise(RawItem(source=r.get("source", "bench"), key=str(r["id"]), title=r["title"],
                                   body=r["body"], url=r.get("url", "")), now) for r in rows]
-    print(f"corpus: {len(articles)} articles; timings are CPU time (process_time), best of 3")
-    sizes = (100, 1_000, 10_000)
+    print(f"corpus: {len(articles)} articles; timings are CPU time (process_time), best of 3; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    sizes = tuple(int(x) for x in args.sizes.split(","))
     generated = generate(rows, max(sizes), args.seed)
-    results: dict[int, float] = {}
-    bare: dict[int, float] = {}
+    daemon: dict[int, float] = {}
+    sample = articles[: args.sample]
+    batch = articles[:1000]
     for n in sizes:
         rules = [RuleConfig(name=f"r{i}", query=q) for i, (_, q) in enumerate(generated[:n])]
         start = time.process_time()
         matcher = Matcher.compile(rules)
         compile_s = time.process_time() - start
         matches = sum(len(matcher.match(a)) for a in articles)
-        t = per_article(matcher.match, articles)
-        t_ids = per_article(matcher.matching_ids, articles)  # membership only, no evidence
+        t = daemon[n] = per_article(matcher.match, articles)
+        t_all = per_article(read_all_evidence(matcher), articles, repeat=1 if n > 10_000 else 3)
+        t_ids = per_article(matcher.matching_ids, articles)
+        print(f"{n:>7} rules: compile {compile_s * 1e3:7.1f} ms, {matches / len(articles):5.0f} matches/art "
+              f"| daemon {1 / t:7.0f} art/s ({t * 1e6:7.1f} us) | +evidence {1 / t_all:7.0f} art/s | "
+              f"ids {1 / t_ids:7.0f} art/s")
+        if args.no_peers or n > 10_000:
+            continue
         regexes = [re.compile(r"\b(?:" + "|".join(map(re.escape, ws)) + r")", re.I)
                    for ws, _ in generated[:n]]
 
@@ -119,24 +259,36 @@ def main() -> None:
             for rg in regexes:
                 rg.search(text)
 
-        base = per_article(baseline, articles[: args.sample], repeat=1)
-        results[n] = t
-        bare[n] = t_ids
-        print(f"{n:>6} rules: compile {compile_s * 1e3:7.1f} ms | match (evidence) {1 / t:8.0f} art/s "
-              f"({t * 1e6:7.1f} us/article, {matches} matches) | matching_ids (no evidence) "
-              f"{1 / t_ids:8.0f} art/s ({t_ids * 1e6:7.1f} us) | regex-per-rule {1 / base:8.1f} art/s "
-              f"| ratio {base / t:7.0f}x / {base / t_ids:7.0f}x")
-    print(f"growth 100 -> 10,000 rules: {results[10_000] / results[100]:.2f}x time per article "
-          f"with evidence, {bare[10_000] / bare[100]:.2f}x without (goal < 3)")
-
-    rules = [RuleConfig(name=f"r{i}", query=q) for i, (_, q) in enumerate(generated)]
-    tracemalloc.start()
+        base = per_article(baseline, sample, repeat=1)
+        queries = [fts_query(parse_query(r.query).root) for r in rules if r.query]
+        fts, fts_found = fts_batch(queries, batch)
+        ours = sum(len(matcher.matching_ids(a)) for a in batch)
+        perc = fts_percolate(queries, sample)
+        print(f"{'':>14} peers: regex-per-rule {1 / base:8.1f} art/s ({base / t:6.0f}x slower) | "
+              f"FTS5 batch of {len(batch)} {1 / fts:7.0f} art/s ({fts / t:5.1f}x slower; {fts_found} matches "
+              f"vs our {ours}) | FTS5 percolation {1 / perc:6.1f} art/s ({perc / t:5.0f}x slower)")
+    if 100 in daemon and 10_000 in daemon:
+        print(f"growth 100 -> 10,000 rules: {daemon[10_000] / daemon[100]:.2f}x time per article, "
+              f"daemon path (goal < 2)")
+    if args.no_scale:
+        return
+    rules = [RuleConfig(name=f"r{i}", query=q) for i, (_, q) in enumerate(generated[:10_000])]
     matcher = Matcher.compile(rules)
-    for a in articles[:300]:
-        matcher.match(a)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"peak memory, compile 10,000 rules + match 300 articles: {peak / 2**20:.1f} MB (goal < 300)")
+    big = long_article(rows, 1 << 20)
+    t_big = per_article(matcher.match, [big])
+    t_big_all = per_article(read_all_evidence(matcher), [big])
+    t_tok = per_article(lambda a: Doc(a, ("title", "summary", "body")), [big])
+    print(f"1 MB article ({len(big.body):,} chars), 10,000 rules: daemon {t_big * 1e3:.0f} ms, "
+          f"+evidence {t_big_all * 1e3:.0f} ms (goal < 150); tokenising alone {t_tok * 1e3:.0f} ms")
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "rules.toml"
+        big_rules = generate(rows, 100_000, args.seed)
+        with config.open("w", encoding="utf-8") as f:
+            for i, (_, q) in enumerate(big_rules):
+                f.write(f'[[rules]]\nname = "r{i}"\nquery = {json.dumps(q)}\n\n')
+        for _ in range(2):  # best of 2 fresh processes
+            child = [sys.executable, __file__, str(args.corpus), "--scale-child", str(config)]
+            subprocess.run(child, check=True)
 
 
 if __name__ == "__main__":

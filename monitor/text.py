@@ -22,8 +22,13 @@ from itertools import accumulate
 
 _TOKEN = re.compile(r"[^\W_]+")
 # On ASCII text (after lower()) the same runs are just [a-z0-9]+, which is faster.
-_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
 _ASCII_TOKEN_ANYCASE = re.compile(r"[A-Za-z0-9]+")
+# ASCII byte -> itself lower-cased if a letter or digit, else a space.
+_ASCII_WORD_BYTES = bytes(
+    c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256)
+)
+# The same for UTF-8 bytes: every byte >= 0x80 is kept.
+_UTF8_WORD_BYTES = _ASCII_WORD_BYTES[:128] + bytes(range(128, 256))
 _ASCII_SPLIT = re.compile(r"([a-z0-9]+)")
 _SPLIT = re.compile(r"([^\W_]+)")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
@@ -33,7 +38,10 @@ _TEASER = re.compile(
     re.IGNORECASE,
 )
 # Cheap test before splitting a body into lines: most bodies have no teaser.
-_TEASER_HINT = re.compile(r"^\s*(?:also\s|read\s|related)", re.IGNORECASE | re.MULTILINE)
+# (A line start is the text start or a "\n": a pattern opening with the literal
+# "\n" is searched for by character, ~8x faster than `^` under MULTILINE.)
+_TEASER_HINT = re.compile(r"\n\s*(?:also\s|read\s|related)", re.IGNORECASE)
+_TEASER_HINT_AT_START = re.compile(r"\s*(?:also\s|read\s|related)", re.IGNORECASE)
 
 
 def _drop_marks(m: re.Match[str]) -> str:
@@ -63,27 +71,30 @@ def fold_text(text: str) -> str:
     return _fold(text)
 
 
-def words_and_parts(text: str) -> tuple[list[str], list[str] | None]:
-    """`words(text)`, plus for ASCII text the `re.split` parts `bounds_from_parts` takes.
-
-    One pass gives both the tokens and (later, if evidence is wanted) their offsets.
-    """
-    if text.isascii():
-        parts = _ASCII_SPLIT.split(text.lower())
-        return parts[1::2], parts
-    return _TOKEN.findall(_fold(text)), None
-
-
-def bounds_from_parts(parts: list[str]) -> list[int]:
-    """`token_bounds` from the parts of `words_and_parts` (ASCII text)."""
-    return list(accumulate(map(len, parts)))[:-1]
-
-
 def words(text: str) -> list[str]:
     """The normalised tokens of `text`, in order (position = list index)."""
     if text.isascii():
-        return _ASCII_TOKEN.findall(text.lower())
-    return _TOKEN.findall(_fold(text))
+        # Lower-case letters and digits stay, everything else becomes a space, then
+        # split: all in C, ~4x faster than a regex over the same text.
+        return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+    # Same as `_TOKEN.findall(_fold(text))`, faster: only the non-ASCII runs (few:
+    # `’`, `£`, `é`) are folded, keeping their letters and digits; then the bytes
+    # pass above runs over the UTF-8 (bytes >= 0x80 are kept: they spell those letters).
+    kept = _NON_ASCII_RUN.sub(_fold_run, text)
+    return kept.encode("utf-8").translate(_UTF8_WORD_BYTES).decode("utf-8").split()
+
+
+def _fold_run(m: re.Match[str]) -> str:
+    # A combining mark opening the run belongs to the ASCII letter before it;
+    # folding drops it either way, so the run can be folded on its own.
+    run = m.group()
+    return _letters_only(fold(run) if len(run) <= 64 else _fold(run))  # short runs repeat: cached
+
+
+def _letters_only(run: str) -> str:
+    if run.isalnum() or run.isascii():
+        return run
+    return "".join(ch if ch.isalnum() else " " for ch in run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,15 +253,17 @@ _FURNITURE = re.compile(
     r"read\s+next|more\s+on\s+this\s+story|you\s+(?:may|might)\s+also\s+like)\b|related:)",
     re.IGNORECASE,
 )
-_FURNITURE_HINT = re.compile(r"^\s*(?:also\s|read\s|related|see\s|recommended|most\s|more\s|you\s)",
-                             re.IGNORECASE | re.MULTILINE)
+_FURNITURE_WORDS = r"\s*(?:also\s|read\s|related|see\s|recommended|most\s|more\s|you\s)"
+_FURNITURE_HINT = re.compile(r"\n" + _FURNITURE_WORDS, re.IGNORECASE)
+_FURNITURE_HINT_AT_START = re.compile(_FURNITURE_WORDS, re.IGNORECASE)
 
 
 def strip_teasers(body: str, furniture: bool = False) -> str:
     """Blank out teaser lines, keeping every other character's offset. With
     `furniture`, also "See also", "Most read", "Recommended"... lines."""
-    pattern, hint = (_FURNITURE, _FURNITURE_HINT) if furniture else (_TEASER, _TEASER_HINT)
-    if not hint.search(body):
+    pattern, hint, at_start = ((_FURNITURE, _FURNITURE_HINT, _FURNITURE_HINT_AT_START) if furniture
+                               else (_TEASER, _TEASER_HINT, _TEASER_HINT_AT_START))
+    if not (hint.search(body) or at_start.match(body)):
         return body
     out = []
     changed = False

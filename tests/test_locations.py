@@ -435,3 +435,60 @@ def test_abbreviations_agencies_and_newspapers(text: str, region: str, want: boo
 def test_old_names_and_counties(text: str, region: str, want: bool) -> None:
     lm = compile_(rule("r", within=[region]))
     assert bool(lm.match(article(text))) is want, text
+
+
+@pytest.mark.parametrize(("city", "bare", "region_text"), [
+    ("Paris", "Protesters marched through central Paris on Saturday, police said.", ""),
+    ("Manchester", "Police in Manchester arrested two men after the match on Saturday.", ""),
+    ("Kherson", "Russian shelling hit Kherson overnight, the city's mayor said.",
+     "Fighting continued across the Kherson region, the governor said."),
+])
+def test_places_rule_about_a_city_matches_the_city(city: str, bare: str, region_text: str) -> None:
+    """Issue #10: the county, department or oblast named after its city must not
+    take the city's place, on the rule side or in the article; the region is
+    meant only where the text says so."""
+    lm = compile_(rule("city", places=[city]))
+    got = lm.match(article(bare))
+    assert "city" in got, lm.mentions(article(bare))
+    detail = got["city"][0].detail
+    assert detail["name"] == city
+    if region_text:
+        said = {r.mention.text: r.place for r in lm.mentions(article(region_text))}
+        # `the Kherson region` is the oblast, not the city the rule is about
+        assert "city" not in lm.match(article(region_text)), said
+
+
+def test_a_region_much_bigger_than_its_namesake_city_keeps_its_name() -> None:
+    """`Quebec` is the province (20x the city); the rule above is for regions named
+    after the city inside them, not for every province with a capital of its name."""
+    lm = compile_(rule("province", within=["Quebec"]), rule("city", places=["Quebec City"]))
+    got = lm.match(article("Quebec's premier announced new funding for hospitals on Monday."))
+    assert "province" in got and "city" not in got
+
+
+def test_a_name_written_as_a_town_is_the_home_regions_town_not_the_country() -> None:
+    """`Lebanon officers` in an Oregon paper: Lebanon, Oregon (a country has no
+    officers or downtown in local news). Without the local wording, or for an
+    outlet elsewhere, the country stays."""
+    lm = compile_(rule("oregon", within=["Oregon"]), rule("lebanon", within=["Lebanon"]),
+                  homes={"albany-paper": "Oregon"})
+    local = "Linn County deputies and Lebanon officers searched the area with a dog."
+    assert set(lm.match(article(local, source="albany-paper"))) == {"oregon"}
+    downtown = "A water main broke in downtown Lebanon on Friday morning."
+    assert set(lm.match(article(downtown, source="albany-paper"))) == {"oregon"}
+    national = "Lebanon said on Friday it would reopen its border crossings."
+    assert set(lm.match(article(national, source="albany-paper"))) == {"lebanon"}
+    assert "oregon" not in lm.match(article("Lebanon officers searched the area.", source="elsewhere"))
+
+
+def test_cities_listed_together_are_cities_and_an_opening_participle_is_no_given_name() -> None:
+    """`in Mykolaiv and Kherson`: two oblasts named after their cities do not make
+    a list of regions; `Neighbouring Rockport` opens a sentence with a participle,
+    not a person's given name."""
+    lm = compile_(rule("mykolaiv", places=["Mykolaiv"]), rule("kherson", places=["Kherson"]),
+                  rule("rockport", places=["Rockport, Maine"]))
+    listed = article("Air raid alerts also sounded in Mykolaiv and Kherson overnight.")
+    assert {"mykolaiv", "kherson"} <= set(lm.match(listed))
+    local = article("Voters in Camden, Maine, approved the harbor budget. Neighbouring Rockport "
+                    "will vote next month.")
+    assert "rockport" in lm.match(local)

@@ -10,7 +10,9 @@ import pytest
 from monitor.article import Article, RawItem, normalise
 from monitor.match.engine import LocationsUnavailable, Matcher
 from monitor.match.evaluate import Doc
+from monitor.match.types import Match
 from monitor.settings.rules import RuleConfig
+from monitor.text import strip_teasers, tokenize
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "izium-2022-09.txt"  # shipped in the project
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -242,17 +244,53 @@ def test_query_and_location_rules_combine() -> None:
 
 @pytest.mark.parametrize("body", [
     "Kyïv said: the mayor of Kyiv met the MAYOR; café Straße ﬁne.\nAlso read: Kyiv",
-    "plain ascii body, with a word, and a Word again",
+    "plain ascii body, with a word, and a Word again: cat a ca at",
+    "aaa aa a " * 40 + "a",
     "",
 ])
-def test_word_evidence_scan_and_tables_agree(body: str) -> None:
-    """A few words are found by scanning, many via whole-field tables: same evidence."""
+def test_word_evidence_is_the_first_token(body: str) -> None:
+    """Word evidence (found by str.find on ASCII, by offset tables otherwise) is each
+    field's first token equal to the word, as `tokenize` sees it."""
     art = article(title="Mayor of Kyiv", summary="the café", body=body)
-    fields = ("title", "summary", "body")
-    scanned, tabled = Doc(art, fields), Doc(art, fields)
-    tabled._default_tables()  # forces the table path
-    for word in sorted(scanned.default):
-        scanned.word_evidence_cache.clear()  # stay under the scan limit
-        assert scanned.word_evidence(word) == tabled.word_evidence(word), word
-        for ev in tabled.word_evidence(word):
-            assert art.field_text(ev.field)[ev.start : ev.end] == ev.text
+    doc = Doc(art, ("title", "summary", "body"))
+    for word in sorted(doc.default):
+        want = []
+        for field in ("title", "summary", "body"):
+            text = strip_teasers(art.field_text(field)) if field == "body" else art.field_text(field)
+            tok = next((t for t in tokenize(text) if t.text == word), None)
+            if tok is not None:
+                want.append((field, tok.start, tok.end, art.field_text(field)[tok.start : tok.end]))
+        got = [(e.field, e.start, e.end, e.text) for e in doc.word_evidence(word)]
+        assert got == want, word
+
+
+@pytest.mark.parametrize("repeat", [3, 900])  # scanned per word / one position table (long field)
+def test_positions_short_and_long_fields(repeat: int) -> None:
+    body = "the red fox and the red hen met the fox " * repeat
+    doc = Doc(article(body=body), ("body",))
+    toks = doc.words["body"]
+    for word in ("the", "red", "fox", "hen", "absent"):
+        assert doc.positions("body", word) == [i for i, t in enumerate(toks) if t == word]
+    assert doc.phrase_starts("body", ("the", "red", "hen")) == [
+        i for i in range(len(toks)) if toks[i : i + 3] == ["the", "red", "hen"]]
+
+
+@pytest.mark.parametrize("order", ["forward", "backward"])
+def test_lazy_evidence_equals_the_batch(order: str) -> None:
+    """`match` builds each match's evidence when read (one by one, then in a batch
+    after the first few): whatever the order, the same evidence as `raw_matches`,
+    which builds it all at once."""
+    body = ("Shelling hit Kharkiv and Izium on Monday; the mayor of Kharkiv said "
+            "the counter-offensive near Kupiansk continued. Offensives resumed.")
+    queries = [f"{w} OR Izium" for w in ("Kharkiv", "mayor", "Monday", "said", "near")] * 8 + [
+        "Kharkiv", '"the mayor"', "offens*", "shelling AND NOT rain", "Izium NEAR/3 Kharkiv",
+        "title:kharkiv OR body:kupiansk"]
+    m = Matcher.compile(rules(*queries))
+    art = article(title="Kharkiv under fire", body=body)
+    want = {m.names[i]: ev for i, ev in m.raw_matches(art)}
+    found = m.match(art)
+    assert len(found) == len(queries) == len(want)
+    for x in (found if order == "forward" else reversed(found)):
+        assert x.evidence == want[x.rule], x.rule
+        assert x.evidence  # every rule here has a positive term present
+    assert found == [Match(x.rule, want[x.rule]) for x in found]  # equality by (rule, evidence)

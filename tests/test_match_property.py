@@ -218,3 +218,15 @@ def test_tokenize_offsets_and_words_agree(text: str) -> None:
 def test_tokenize_matches_words_on_realistic_text(parts: list[str], seps: list[str]) -> None:
     text = "".join(p + s for p, s in zip(parts, seps, strict=False))
     assert [t.text for t in tokenize(text)] == words(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    ["a", "B", "e", " ", ".", "_", "1", "\u0301", "\u0308", "é", "ß", "İ", "ﬁ", "’", "£", "½", "Ａ",
+     "\u2003", "\x85", "\x1c", "к", "Ω", "ǅ", "\u1100", "\u1161", "\u11a8", "한", "…", "ⅷ", "٣"]),
+    max_size=30))
+def test_words_fast_path_is_the_spec_on_mixed_text(text: str) -> None:
+    """`words` folds only the non-ASCII runs: the same tokens as folding the whole text."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    spec = re.findall(r"[^\W_]+", "".join(c for c in folded if not unicodedata.combining(c)))
+    assert words(text) == spec

@@ -90,6 +90,9 @@ class Mention:
     # Mo. -`): a region by its main sense, ending the name. A town with no sense
     # in it is one the gazetteer lacks, not a same-named town elsewhere.
     firm: bool = False
+    # Written as a town by local news: `Lebanon police`, `Albany officers`,
+    # `downtown Huntington`, `the Salina city council`. A country is never what that means.
+    local: bool = False
 
 
 def _title_cased(tk: Tokens) -> bool:
@@ -164,6 +167,39 @@ def region_named_like_town(gaz: Gazetteer, key: str, senses: Sequence[int], regi
         gaz.kind[p] == 0 or (gaz.kind[p] >= 2 and gaz.pop[p] >= NOTABLE_TOWN)
         for p in senses if p != region)
 
+# A region or county at most this many times its namesake town's population is
+# named after the town (Kherson Oblast 9x Kherson, the Paris department 1x Paris);
+# Quebec (20x Quebec City) is a province in its own right.
+NAMESAKE_RATIO = 10
+
+
+def namesake_town(gaz: Gazetteer, senses: Sequence[int], area: int) -> int | None:
+    """The town among `senses` (a name's places) that `area`, a region or county
+    of that name, is named after: a town inside it, big enough for the name to
+    mean it (see `NAMESAKE_RATIO`). None for any other place."""
+    kind = gaz.kind[area]
+    if kind not in (1, 2):
+        return None
+    own = gaz.admin1[area] if kind == 1 else gaz.admin2[area]
+    if not own:
+        return None
+    codes = gaz.admin1 if kind == 1 else gaz.admin2
+    for p in senses:
+        if (p != area and gaz.kind[p] == 3 and codes[p] == own
+                and gaz.pop[p] * NAMESAKE_RATIO >= gaz.pop[area]):
+            return p
+    return None
+
+
+def named_as_town(gaz: Gazetteer, key: str, senses: Sequence[int]) -> list[int]:
+    """`senses` without the regions and counties named after a town among them,
+    unless `key` says region (`Kherson` is the city, `Kherson Oblast` the oblast)."""
+    if len(senses) < 2 or key.rsplit(" ", 1)[-1] in AREA_WORDS:
+        return list(senses)
+    return [p for p in senses if gaz.kind[p] == 0 or gaz.kind[p] == 3
+            or namesake_town(gaz, senses, p) is None]
+
+
 _PLURAL_AREA = re.compile(r" (?:regions|oblasts|provinces|states|counties|governorates|"
                           r"prefectures|districts)\b", re.IGNORECASE)
 _LIST_GAPS = frozenset({",", "and", ", and", "or", ", or", "&"})
@@ -179,7 +215,8 @@ def _areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mentio
         senses = gaz.candidates(m.key)
         if not senses or gaz.kind[senses[0]] > 1:
             return False
-        return gaz.kind[senses[0]] == 0 or not region_named_like_town(gaz, m.key, senses, senses[0])
+        return gaz.kind[senses[0]] == 0 or not (region_named_like_town(gaz, m.key, senses, senses[0])
+                                                or namesake_town(gaz, senses, senses[0]) is not None)
 
     def regions_follow(m: Mention) -> bool:  # `the Bryansk and Kursk regions`
         return bool(_PLURAL_AREA.match(raw, m.end))
@@ -275,8 +312,17 @@ def _check(
     # `Buffalo, New York`: the second name qualifies the first, so it is the state.
     qualifies = (previous is not None and bool(previous.qualifier)
                  and raw[previous.end : start].strip() == ",")
+    local = not demonym and (bool(_LOCAL_AFTER.match(raw, end)) or (
+        first > 0 and gaps[first] == " " and tk.text[first - 1] in _LOCAL_BEFORE))
     return Mention(field, start, end, raw[start:end], key, demonym, common,
-                   sentence_start, qualifier, qualifies, firm)
+                   sentence_start, qualifier, qualifies, firm, local)
+
+
+# Words that make a name a town's in local news (see `Mention.local`).
+_LOCAL_AFTER = re.compile(
+    r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
+    r"|city hall|city manager|township|mayor|sheriff)\b", re.IGNORECASE)
+_LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
 
 
 _DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
@@ -367,7 +413,10 @@ def _run_ok(
                 and low not in CONNECTORS):
             prv_start = prv == 0 or bool(set(gaps[prv]) & _SENTENCE_END)
             # `In Kharkiv` is fine; `Jordan Henderson`, `Queen Victoria` are names.
-            function_word = prv_start and low in gaz.common and not any(
+            # (`Neighbouring Rockport`, `Following Tuesday's vote`: a sentence-opening
+            # participle is no given name, even when the word list lacks its spelling.)
+            function_word = prv_start and (low in gaz.common or (
+                len(low) >= 7 and low.endswith("ing"))) and not any(
                 gaz.kind[p] == 0 or gaz.pop[p] >= 15_000 for p in gaz.candidates(low))
             if low in HONORIFICS or not function_word:
                 return RUN_SURNAME

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from monitor.geo.gazetteer import Gazetteer
-from monitor.geo.mentions import NOTABLE_TOWN, Mention, region_named_like_town
+from monitor.geo.mentions import NOTABLE_TOWN, Mention, named_as_town, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
 
 MAX_SENSES = 12
@@ -56,6 +56,8 @@ HOME_RATIO = 100
 LEARNED_HOME_RATIO = 10
 # A country or region by its own name wins outright over namesake towns this much smaller.
 AREA_OVER_VILLAGES = 100
+# `Lebanon police`, `downtown Lebanon`: the country's prior drops by this much.
+LOCAL_COUNTRY_PENALTY = 1.0
 CLEAN_MIN_POP = 300_000  # a common word used mid-sentence: a city this big needs no more
 
 
@@ -86,6 +88,7 @@ class _Surface:
     qualified: bool
     common: bool
     clean: bool = False  # written mid-sentence at least once (not a sentence's first word)
+    local: bool = False  # written as a town at least once (`Lebanon police`: Mention.local)
     choice: int | None = None
     supports: list[float] = field(default_factory=list)
 
@@ -121,9 +124,12 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                 senses = list(gaz.candidates(m.key))
                 if m.qualifies:  # a qualifier is a country, a region or a county
                     senses = [p for p in senses if gaz.kind[p] <= KIND_ADMIN2] or senses
+                else:  # a bare `Kherson` is the city, not the oblast named after it
+                    senses = named_as_town(gaz, m.key, senses)
             s = by_key[(m.key, m.qualifies)] = _Surface(m.key, [], senses, m.demonym, False,
                                                         m.common)
         s.mentions.append(m)
+        s.local = s.local or m.local
         if m.qualifier:
             kept = [p for p in s.senses if any(_in_area(gaz, p, a) for a in m.qualifier)]
             if kept:
@@ -137,7 +143,7 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
     surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
                                                                and not s.qualified)]
     for s in surfaces:
-        if not s.qualified and not s.demonym and len(s.senses) > 1:
+        if not s.qualified and not s.demonym and not s.local and len(s.senses) > 1:
             s.senses = _area_over_villages(gaz, s.key, s.senses)
     # Keep the most populous senses, and any in a region the text names or
     # in the home region (Springfield has 40 senses; context picks among them).
@@ -187,6 +193,8 @@ def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
             score -= 1.0
     if pid in gaz.capitals:
         score += 0.7
+    if kind == KIND_COUNTRY and surface.local:
+        score -= LOCAL_COUNTRY_PENALTY
     return score
 
 
@@ -252,7 +260,11 @@ def resolve(
                     out.extend(Resolved(m, s.senses[0]) for m in s.mentions)
                 continue
             scored = []
-            top_pop = max(gaz.pop[p] for p in s.senses)
+            # The home region lifts senses near the name's biggest; written as a
+            # town (`Lebanon police`), the biggest is the biggest town, not the country.
+            top_pop = max(gaz.pop[p] for p in s.senses if not (s.local and kinds[p] == KIND_COUNTRY)
+                          ) if s.local and any(kinds[p] != KIND_COUNTRY for p in s.senses) else max(
+                              gaz.pop[p] for p in s.senses)
             own = s.choice if s.choice is not None else -1
             own_a1 = admin1s[own] if own >= 0 else None
             own_area = own >= 0 and kinds[own] == KIND_ADMIN1

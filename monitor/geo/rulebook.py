@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator
 
 from monitor.geo.gazetteer import Gazetteer, name_key
-from monitor.geo.mentions import AREA_WORDS
+from monitor.geo.mentions import AREA_WORDS, named_as_town
 from monitor.geo.resolve import haversine_km
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
 
@@ -78,8 +78,9 @@ def lookup(gaz: Gazetteer, text: str, path: str, want_area: bool, notes: list[st
         areas_first = [p for p in senses if gaz.kind[p] <= KIND_ADMIN2]
         senses = areas_first or senses
     else:
-        points = [p for p in senses if gaz.kind[p] > KIND_ADMIN1]
-        # `Kharkiv` means the city; `Ukraine` can only be the country.
+        # `Kharkiv` means the city; `Ukraine` can only be the country; `Paris` the
+        # city, not the department named after it (as in articles: resolve.py).
+        points = [p for p in named_as_town(gaz, name_key(name), senses) if gaz.kind[p] > KIND_ADMIN1]
         senses = points or senses
     best = senses[0]
     distinct = [p for p in senses[1:] if _far(gaz, best, p)]

@@ -20,8 +20,9 @@ evidence is the union.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping, Sequence
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,6 +43,8 @@ from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
 
 RawMatch = tuple[int, tuple[Evidence, ...]]  # (rule index, evidence)
+# After this many matches' evidence is read one by one, build the rest in a batch.
+_BATCH_AFTER = 16
 
 
 class _Locations(Protocol):
@@ -59,7 +62,8 @@ class LocationsUnavailable(RuntimeError):
 
 class Matcher:
     def __init__(self, names: Sequence[str], roots: Sequence[Node | None], located: Sequence[bool],
-                 index: TermIndex, fields: tuple[str, ...], locations: _Locations | None = None):
+                 index: TermIndex, fields: tuple[str, ...], locations: _Locations | None = None,
+                 exact_words: Sequence[tuple[str, ...] | None] | None = None):
         self.names = list(names)
         self._roots = list(roots)
         self._located = list(located)
@@ -69,6 +73,11 @@ class Matcher:
         self._checks: list[Check | None] = [None] * len(names)
         self._collects: list[Collect | None] = [None] * len(names)
         self._by_name = {n: i for i, n in enumerate(self.names)}
+        # Rules decided by the index alone: their words (sorted: the order their
+        # evidence comes in, whether built per rule or all at once), for their evidence.
+        self._exact_words = list(exact_words) if exact_words is not None else [
+            (tuple(sorted(set(w))) if r is not None and (w := plain_words(r)) is not None else None)
+            for r in roots]
 
     @classmethod
     def compile(
@@ -79,35 +88,62 @@ class Matcher:
         homes: Mapping[str, str] | None = None,
     ) -> Matcher:
         """`homes` maps a source (folder or feed name) to its configured `home` place."""
+        # Compiling allocates a few objects per rule and frees none: the collector's
+        # passes over them (several full ones at 100,000 rules) would be wasted.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            matcher = cls._compile(rules, places, cache_dir, homes)
+        finally:
+            if enabled:
+                gc.enable()
+        # The compiled rules live as long as the daemon: move them out of the
+        # collector's sight, so each collection of a busy article stream does not
+        # walk every rule's closures and lists again.
+        gc.freeze()
+        return matcher
+
+    @classmethod
+    def _compile(cls, rules: Sequence[RuleConfig], places: Sequence[PlaceConfig], cache_dir: Path | None,
+                 homes: Mapping[str, str] | None) -> Matcher:
         index = TermIndex()
         roots: list[Node | None] = []
+        exact_words: list[tuple[str, ...] | None] = []
         used: set[str] = set()
+        exact_used = False
         for i, rule in enumerate(rules):
-            root = parse_query(rule.query).root if rule.query else None  # cached since validation
-            roots.append(root)
-            if root is None:
+            if not rule.query:
+                roots.append(None)
+                exact_words.append(None)
                 continue
-            words = plain_words(root)
+            query = parse_query(rule.query)  # cached since validation
+            root = query.root
+            roots.append(root)
+            words = query.words
+            exact_words.append(words)
             if words is not None:
                 index.add_exact(i, words)
-                used.update(DEFAULT_FIELDS)
+                exact_used = True
                 continue
             if isinstance(root, Prefix) and root.fields == DEFAULT_FIELDS:
                 index.add_exact_prefix(i, root.prefix)
-                used.update(DEFAULT_FIELDS)
+                exact_used = True
                 continue
             found = anchors(root)
             if found is None:  # parse_query rejects these; keep the index honest anyway
                 raise ValueError(f'rule "{rule.name}": query has no positive term')
             index.add(i, found[1])
-            used.update(leaf_fields(root))
+            if len(used) < len(FIELDS):  # (once all are used, no need to look)
+                used.update(leaf_fields(root))
+        if exact_used:
+            used.update(DEFAULT_FIELDS)
         index.freeze()
         fields = tuple(f for f in FIELDS if f in used)
         located = [r.locations is not None for r in rules]
         locations = None
         if any(located):
             locations = _compile_locations(rules, places, cache_dir, homes)
-        return cls([r.name for r in rules], roots, located, index, fields, locations)
+        return cls([r.name for r in rules], roots, located, index, fields, locations, exact_words)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -135,8 +171,12 @@ class Matcher:
         """Indexes of the matching rules, in rule order: membership only, no evidence.
 
         For back-testing many rules (`newsmon match` without `--evidence`):
-        the same decisions as `raw_matches`, without the offsets.
+        the same decisions as `match`, without the offsets.
         """
+        return self._decide(article)[1]
+
+    def _decide(self, article: Article) -> tuple[Doc, list[int], dict[str, tuple[Evidence, ...]]]:
+        """The article's `Doc`, the matching rule ids (sorted) and the location matches."""
         doc = Doc(article, self._fields)
         index = self._index
         # Exact rules: present <=> match, so their ids go straight in (in C, no Python loop).
@@ -145,12 +185,13 @@ class Matcher:
         for prefix in index.exact_prefix_hits(doc.default, sort=False):
             found.update(exact_prefixes[prefix])
         checks = self._checks
-        for i in index.candidates(doc.vocab, doc.host, sort=False):
+        for i in index.candidates(doc.vocab, doc.host_name, sort=False):
             check = checks[i]
             if check is None:
                 check = self._compiled(i)[0]
             if check(doc):
                 found.add(i)
+        located: dict[str, tuple[Evidence, ...]] = {}
         if self._locations is not None:
             located = self._locations.match(article)
             by_name, is_located, roots = self._by_name, self._located, self._roots
@@ -159,59 +200,54 @@ class Matcher:
                 i = by_name.get(name, -1)
                 if i >= 0 and is_located[i] and roots[i] is None:
                     found.add(i)
-        return sorted(found)
+        return doc, sorted(found), located
 
     def raw_matches(self, article: Article, evidence: bool = True) -> list[RawMatch]:
         """(rule index, evidence) per matching rule, in rule order (no Match objects).
 
         `evidence=False`: the same rules, each with empty evidence (cheaper).
         """
+        doc, ids, located = self._decide(article)
         if not evidence:
-            return [(i, ()) for i in self.matching_ids(article)]
-        doc = Doc(article, self._fields)
-        index = self._index
-        found: dict[int, tuple[Evidence, ...]] = {}
-        word_evidence = doc.word_evidence
-        exact = index.exact
-        get = found.get
-        for word in index.exact_words(doc.default):
-            term_ev = word_evidence(word)
-            for i in exact[word]:
-                earlier = get(i)
-                found[i] = term_ev if earlier is None else earlier + term_ev
-        exact_prefixes = index.exact_prefixes
-        prefix_evidence = doc.prefix_evidence
-        for prefix in index.exact_prefix_hits(doc.default):
-            term_ev = prefix_evidence(prefix)
-            for i in exact_prefixes[prefix]:
-                found[i] = term_ev
-        checks, collects = self._checks, self._collects
-        for i in index.candidates(doc.vocab, doc.host):
-            check, collect = checks[i], collects[i]
-            if check is None or collect is None:
-                check, collect = self._compiled(i)
-            if check(doc):
-                out: list[Evidence] = []
-                collect(doc, out)
-                found[i] = tuple(out)
-        if self._locations is not None:
-            located = self._locations.match(article)
-            for i in [i for i in found if self._located[i] and self.names[i] not in located]:
-                del found[i]
-            for name, place_ev in located.items():
-                i = self._by_name.get(name, -1)
-                if i < 0 or not self._located[i]:
-                    continue
-                if self._roots[i] is None:
-                    found[i] = tuple(place_ev)
-                elif i in found:
-                    found[i] = found[i] + tuple(place_ev)
-        return [(i, found[i]) for i in sorted(found)]
+            return [(i, ()) for i in ids]
+        source = _ArticleEvidence(self, doc, located)
+        done = source.fill_exact(self._index)  # every exact rule's evidence at once, by present word
+        return [(i, done[i]) if i in done else (i, source.evidence(i)) for i in ids]
 
     def match(self, article: Article, evidence: bool = True) -> list[Match]:
-        """The matches in rule order; `evidence=False` leaves each match's evidence empty."""
+        """The matches in rule order.
+
+        Each match's evidence is built when first read (then kept), so the cost
+        follows what is quoted, not what matched; `evidence=False` leaves it empty.
+        """
+        doc, ids, located = self._decide(article)
         names = self.names
-        return [Match(names[i], found) for i, found in self.raw_matches(article, evidence)]
+        if not evidence:
+            return [Match(names[i]) for i in ids]
+        source = _ArticleEvidence(self, doc, located)
+        return Match.lazy(zip(map(names.__getitem__, ids), ids, repeat(source)))
+
+    def evidence_of(self, doc: Doc, i: int,
+                    located: Mapping[str, tuple[Evidence, ...]]) -> tuple[Evidence, ...]:
+        """Evidence of rule `i`, which matched the article of `doc`."""
+        root = self._roots[i]
+        place_ev = located.get(self.names[i], ()) if self._located[i] else ()
+        if root is None:
+            return tuple(place_ev)
+        words = self._exact_words[i]
+        if words is not None:
+            if len(words) == 1:
+                found = doc.word_evidence(words[0])  # shared between rules: one tuple
+            else:
+                default = doc.default
+                found = tuple(chain.from_iterable(map(doc.word_evidence, [w for w in words if w in default])))
+        elif isinstance(root, Prefix) and root.fields == DEFAULT_FIELDS:
+            found = doc.prefix_evidence(root.prefix)
+        else:
+            out: list[Evidence] = []
+            self._compiled(i)[1](doc, out)
+            found = tuple(out)
+        return found + tuple(place_ev) if place_ev else found
 
     def explain(self, article: Article) -> list[dict[str, Any]]:
         """Per rule, in rule order: matched or not, and why (for `--explain`)."""
@@ -221,8 +257,8 @@ class Matcher:
         candidates.update(i for w in self._index.exact_words(doc.default) for i in exact[w])
         prefixes = self._index.exact_prefixes
         candidates.update(i for p in self._index.exact_prefix_hits(doc.default) for i in prefixes[p])
-        located = self._locations.match(article) if self._locations is not None else {}
         matched = dict(self.raw_matches(article))
+        located = self._locations.match(article) if self._locations is not None else {}
         out: list[dict[str, Any]] = []
         for i, name in enumerate(self.names):
             root = self._roots[i]
@@ -241,6 +277,54 @@ class Matcher:
                 entry["evidence"] = [e.as_dict() for e in matched[i]]
             out.append(entry)
         return out
+
+
+class _ArticleEvidence:
+    """The evidence of one article's matches, each built on first request."""
+
+    __slots__ = ("_asked", "_cache", "_doc", "_located", "_matcher")
+
+    def __init__(self, matcher: Matcher, doc: Doc, located: Mapping[str, tuple[Evidence, ...]]):
+        self._matcher, self._doc, self._located = matcher, doc, located
+        self._cache: dict[int, tuple[Evidence, ...]] = {}
+        self._asked = 0  # evidence built one rule at a time so far
+
+    def fill_exact(self, index: TermIndex) -> dict[int, tuple[Evidence, ...]]:
+        """Build the evidence of every matching exact rule in one pass over the
+        present words (rather than each rule testing each of its words): the
+        cheaper way when all evidence is wanted (`newsmon match --evidence`)."""
+        doc, matcher, cache = self._doc, self._matcher, self._cache
+        words: dict[int, tuple[Evidence, ...]] = {}
+        get = words.get
+        word_evidence, exact = doc.word_evidence, index.exact
+        for word in index.exact_words(doc.default):  # sorted, like `_exact_words`
+            term_ev = word_evidence(word)
+            for i in exact[word]:
+                earlier = get(i)
+                words[i] = term_ev if earlier is None else earlier + term_ev
+        located, names, is_located = self._located, matcher.names, matcher._located
+        for i, found in words.items():
+            place_ev = located.get(names[i]) if is_located[i] else None
+            if place_ev is not None:
+                cache[i] = found + tuple(place_ev)
+            elif not is_located[i]:
+                cache[i] = found
+            # a located rule without its place: not a match; nothing to keep
+        return cache
+
+    def evidence(self, index: int) -> tuple[Evidence, ...]:
+        found = self._cache.get(index)
+        if found is None:
+            self._asked += 1
+            if self._asked == _BATCH_AFTER:
+                # Reading many matches (a digest, every rule routed): the rest of
+                # the exact rules are cheaper all at once, by present word.
+                self.fill_exact(self._matcher._index)
+                found = self._cache.get(index)
+                if found is not None:
+                    return found
+            found = self._cache[index] = self._matcher.evidence_of(self._doc, index, self._located)
+        return found
 
 
 def _compile_locations(rules: Sequence[RuleConfig], places: Sequence[PlaceConfig],

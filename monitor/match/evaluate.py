@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,14 +34,19 @@ from monitor.match.query import (
     describe,
 )
 from monitor.match.types import Evidence
-from monitor.text import bounds_for_words, bounds_from_parts, strip_teasers, words_and_parts
+from monitor.text import bounds_for_words, strip_teasers, words
 
 Check = Callable[["Doc"], bool]
 Collect = Callable[["Doc", list[Evidence]], None]
 _DEFAULT = frozenset(DEFAULT_FIELDS)
-# Up to this many distinct words per article, word evidence is found by scanning;
-# beyond it, whole-field tables (built once) are cheaper.
-_SCAN_WORDS = 8
+# Fields of up to this many tokens are scanned per word (`list.index`); longer
+# ones get one position table for every word, built in a single pass.
+_SCAN_TOKENS = 2_000
+# First-occurrence search by `str.find` gives up after this many hits inside
+# longer words ("a" in "cat") and falls back to the offset table.
+_FIND_TRIES = 16
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_NONE: list[int] = []
 
 
 def url_host(url: str) -> str:
@@ -53,65 +59,91 @@ def url_host(url: str) -> str:
 
 
 class Doc:
-    """One article, tokenised once for every rule."""
+    """One article, tokenised once for every rule.
 
-    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_parts", "_pos", "_tables", "_texts",
-                 "_vocab", "article", "default", "host", "sets", "vocab", "word_evidence_cache", "words")
+    Only the token lists and sets are built up front (the membership path);
+    positions, offsets and evidence are built on first use, so an article
+    whose matches nobody looks at never pays for them.
+    """
+
+    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_host", "_lower", "_pos", "_texts", "_vocab",
+                 "article", "default", "sets", "vocab", "word_evidence_cache", "words")
 
     def __init__(self, article: Article, fields: Iterable[str]):
         self.article = article
         self.words: dict[str, list[str]] = {}
-        self.sets: dict[str, set[str]] = {}
         self._texts: dict[str, str] = {}
-        self._parts: dict[str, list[str]] = {}
         for name in fields:
             text = article.field_text(name)
             if name == "body":
                 text = strip_teasers(text)  # keeps offsets
             self._texts[name] = text
-            toks, parts = words_and_parts(text)
-            if parts is not None:
-                self._parts[name] = parts
-            self.words[name] = toks
-            self.sets[name] = set(toks)
-        empty: set[str] = set()
-        self.default = (
-            self.sets.get("title", empty) | self.sets.get("summary", empty) | self.sets.get("body", empty)
-        )
-        vocab = self.default
-        for name, toks_set in self.sets.items():
+            self.words[name] = words(text)
+        # Per-field token sets are built on first use (most rules ask only about
+        # the default fields, whose union is built here straight from the lists).
+        self.sets: dict[str, set[str]] = _FieldSets(self.words)
+        got = self.words
+        default = set(got.get("body", ()))
+        default.update(got.get("title", ()))
+        default.update(got.get("summary", ()))
+        self.default = default
+        vocab = default
+        for name in got:
             if name not in _DEFAULT:
-                vocab = vocab | toks_set
+                vocab = vocab | self.sets[name]
         self.vocab = vocab  # every token of every used field: the index looks these up
-        self.host = url_host(article.url)
-        self._pos: dict[tuple[str, str], list[int]] = {}
+        self._host: str | None = None
+        self._pos: dict[str, dict[str, list[int]]] = {}
         self._vocab: dict[str, list[str]] = {}
         self._bounds: dict[str, list[int]] = {}
+        self._lower: dict[str, str] = {}
         # Many rules share terms: each term's evidence is built once per article.
         self._evidence: dict[Node, tuple[Evidence, ...]] = {}
         self.word_evidence_cache: dict[str, tuple[Evidence, ...]] = {}
         self._firsts: dict[str, dict[str, int]] = {}
         self._heads: dict[tuple[str, int], dict[str, int]] = {}
-        self._tables: list[tuple[str, set[str], dict[str, int], list[int], str]] | None = None
+
+    @property
+    def host(self) -> str:
+        """The URL's host (parsed on first use: only `site:` rules need it)."""
+        host = self._host
+        if host is None:
+            host = self._host = url_host(self.article.url)
+        return host
+
+    def host_name(self) -> str:
+        """`host`, as a callable (the index asks only when some rule has `site:`)."""
+        return self.host
 
     # -- lookups ---------------------------------------------------------------
 
     def positions(self, field: str, word: str) -> list[int]:
-        """Sorted positions of `word` in `field` (list.index scans in C)."""
-        key = (field, word)
-        found = self._pos.get(key)
+        """Sorted positions of `word` in `field`.
+
+        A short field is scanned per word (`list.index`, in C); a long one gets
+        one position table for all its words in a single pass, since scanning
+        170,000 tokens once per distinct query word is what made a 1 MB article slow.
+        """
+        table = self._pos.get(field)
+        toks = self.words[field]
+        if table is None:
+            table = self._pos[field] = position_table(toks) if len(toks) > _SCAN_TOKENS else {}
+            if len(toks) > _SCAN_TOKENS:
+                return table.get(word, _NONE)
+        elif len(toks) > _SCAN_TOKENS:
+            return table.get(word, _NONE)
+        found = table.get(word)
         if found is None:
             found = []
             if word in self.sets[field]:
-                toks = self.words[field]
-                i = self.first(field, word)
+                i = toks.index(word)
                 try:
                     while True:
                         found.append(i)
                         i = toks.index(word, i + 1)
                 except ValueError:
                     pass
-            self._pos[key] = found
+            table[word] = found
         return found
 
     def first(self, field: str, word: str) -> int:
@@ -147,7 +179,7 @@ class Doc:
         if heads is None:
             toks = self.words[field]
             # token head -> earliest position, built back to front in C
-            cut = [t[:size] for t in toks]
+            cut = list(map(itemgetter(slice(size)), toks))
             heads = self._heads[key] = dict(zip(reversed(cut), range(len(cut) - 1, -1, -1), strict=True))
         return heads.get(prefix)
 
@@ -173,13 +205,16 @@ class Doc:
         toks = self.words[field]
         size = len(phrase)
         want = list(phrase)
-        return [p for p in self.positions(field, phrase[0]) if toks[p : p + size] == want]
+        k = 0
+        if size > 1 and len(toks) > _SCAN_TOKENS:
+            # Long field (position table built): start from the phrase's rarest word.
+            k = min(range(size), key=lambda j: len(self.positions(field, phrase[j])))
+        return [p - k for p in self.positions(field, phrase[k])
+                if p >= k and toks[p - k : p - k + size] == want]
 
     def span(self, field: str, first: int, last: int) -> tuple[int, int, str]:
         """Character offsets (into the field text) of tokens first..last."""
-        bounds = self._bounds.get(field)
-        if bounds is None:
-            bounds = self._bounds[field] = self._token_bounds(field)
+        bounds = self._field_bounds(field)
         count = len(bounds) // 2
         if not count:
             return 0, 0, ""
@@ -188,58 +223,50 @@ class Doc:
         start, end = bounds[2 * first], bounds[2 * last + 1]
         return start, end, self.article.field_text(field)[start:end]
 
-    def _token_bounds(self, field: str) -> list[int]:
-        parts = self._parts.get(field)
-        if parts is not None:
-            return bounds_from_parts(parts)
-        return bounds_for_words(self._texts[field], self.words[field])  # tokens known: no second fold
+    def _field_bounds(self, field: str) -> list[int]:
+        bounds = self._bounds.get(field)
+        if bounds is None:
+            # tokens known: no second fold
+            bounds = self._bounds[field] = bounds_for_words(self._texts[field], self.words[field])
+        return bounds
+
+    def _word_span(self, field: str, word: str) -> tuple[int, int]:
+        """Character offsets of the first `word` (present) in `field`."""
+        text = self._texts[field]
+        if text.isascii():
+            # ASCII: lowering keeps offsets, and the first occurrence with no letter
+            # or digit on either side is the first token (str.find runs in C).
+            low = self._lower.get(field)
+            if low is None:
+                low = self._lower[field] = text.lower()
+            size, last = len(word), len(low)
+            at = low.find(word)
+            for _ in range(_FIND_TRIES):
+                if at < 0:
+                    break
+                end = at + size
+                if (at == 0 or low[at - 1] not in _ALNUM) and (end == last or low[end] not in _ALNUM):
+                    return at, end
+                at = low.find(word, at + 1)
+        bounds = self._field_bounds(field)
+        k = 2 * self.first(field, word)
+        if k + 1 < len(bounds):
+            return bounds[k], bounds[k + 1]
+        return 0, 0  # words/bounds disagree (exotic Unicode): degrade, never crash
 
     def word_evidence(self, word: str) -> tuple[Evidence, ...]:
         """Evidence of a default-field word: its first occurrence per field (cached by word)."""
         found = self.word_evidence_cache.get(word)
         if found is not None:
             return found
-        if self._tables is None and len(self.word_evidence_cache) < _SCAN_WORDS:
-            # Few words so far (the daemon's usual case): find each one directly
-            # rather than building whole-field position and offset tables.
-            found = self.word_evidence_cache[word] = self._scanned_word_evidence(word)
-            return found
         out = []
-        for field, toks, firsts, bounds, text in self._default_tables():
-            if word in toks:
-                k = 2 * firsts[word]
-                if k + 1 < len(bounds):
-                    start, end = bounds[k], bounds[k + 1]
-                else:  # words/bounds disagree (exotic Unicode): degrade, never crash
-                    start = end = 0
-                out.append(Evidence("term", field, start, end, text[start:end]))
+        sets, used = self.sets, self.words
+        for field in DEFAULT_FIELDS:
+            if field in used and word in sets[field]:
+                start, end = self._word_span(field, word)
+                out.append(Evidence("term", field, start, end, self.article.field_text(field)[start:end]))
         found = self.word_evidence_cache[word] = tuple(out)
         return found
-
-    def _scanned_word_evidence(self, word: str) -> tuple[Evidence, ...]:
-        """`word_evidence` by scanning (list.index and offset sums run in C); same result."""
-        out = []
-        for field in DEFAULT_FIELDS:
-            toks = self.sets.get(field)
-            if not toks or word not in toks:
-                continue
-            k = self.words[field].index(word)
-            parts = self._parts.get(field)
-            if parts is not None and field not in self._bounds:
-                # ASCII field: the split parts alternate gap, token, gap, …
-                start = sum(map(len, parts[: 2 * k + 1]))
-                end = start + len(parts[2 * k + 1])
-            else:
-                bounds = self._bounds.get(field)
-                if bounds is None:
-                    bounds = self._bounds[field] = self._token_bounds(field)
-                if 2 * k + 1 < len(bounds):
-                    start, end = bounds[2 * k], bounds[2 * k + 1]
-                else:  # words/bounds disagree (exotic Unicode): degrade, never crash
-                    start = end = 0
-            text = self.article.field_text(field)
-            out.append(Evidence("term", field, start, end, text[start:end]))
-        return tuple(out)
 
     def prefix_evidence(self, prefix: str) -> tuple[Evidence, ...]:
         """Evidence of a default-field `prefix*`: first token with it per field (cached)."""
@@ -248,30 +275,16 @@ class Doc:
         if found is not None:
             return found
         out = []
-        for field, _toks, _firsts, bounds, text in self._default_tables():
+        for field in DEFAULT_FIELDS:
+            if not self.words.get(field):
+                continue
             first = self.prefix_first(field, prefix)
             if first is None:
                 continue
-            k = 2 * first
-            start, end = (bounds[k], bounds[k + 1]) if k + 1 < len(bounds) else (0, 0)
-            out.append(Evidence("prefix", field, start, end, text[start:end]))
+            start, end, text = self.span(field, first, first)
+            out.append(Evidence("prefix", field, start, end, text))
         found = self.word_evidence_cache[key] = tuple(out)
         return found
-
-    def _default_tables(self) -> list[tuple[str, set[str], dict[str, int], list[int], str]]:
-        tables = self._tables
-        if tables is None:
-            tables = []
-            for field in DEFAULT_FIELDS:
-                toks = self.sets.get(field)
-                if toks:
-                    self.first(field, next(iter(toks)))  # builds the first-position table
-                    bounds = self._bounds.get(field)
-                    if bounds is None:
-                        bounds = self._bounds[field] = self._token_bounds(field)
-                    tables.append((field, toks, self._firsts[field], bounds, self.article.field_text(field)))
-            self._tables = tables
-        return tables
 
     def leaf_evidence(self, node: Node) -> tuple[Evidence, ...]:
         """Evidence of a term-like node (empty when it does not hold); cached."""
@@ -281,6 +294,31 @@ class Doc:
             _term_evidence(node, self, out)
             found = self._evidence[node] = tuple(out)
         return found
+
+
+class _FieldSets(dict[str, set[str]]):
+    """field -> its token set, built from the token list on first lookup."""
+
+    def __init__(self, words: dict[str, list[str]]):
+        super().__init__()
+        self._words = words
+
+    def __missing__(self, field: str) -> set[str]:
+        got = self[field] = set(self._words[field])
+        return got
+
+
+def position_table(toks: list[str]) -> dict[str, list[int]]:
+    """word -> its sorted positions, in one pass over the tokens."""
+    table: dict[str, list[int]] = {}
+    get = table.get
+    for i, tok in enumerate(toks):
+        found = get(tok)
+        if found is None:
+            table[tok] = [i]
+        else:
+            found.append(i)
+    return table
 
 
 # -- the hot path: tree -> closure -----------------------------------------------
@@ -317,9 +355,19 @@ def compile_node(node: Node) -> Check:
         return lambda d: any(d.has_prefix(f, prefix) for f in fields)
     if isinstance(node, Phrase):
         phrase, fields = node.words, node.fields
+        if _DEFAULT.issuperset(fields):
+            # Every word in the article at all first (one set test, usually false):
+            # only then per field, whose token sets are built on first use.
+            words_of = frozenset(phrase)
+            return lambda d: words_of <= d.default and any(d.phrase_starts(f, phrase) for f in fields)
         return lambda d: any(d.phrase_starts(f, phrase) for f in fields)
     if isinstance(node, Near):
         near = node
+        needed = frozenset(w for leaf in (node.left, node.right) if not isinstance(leaf, Prefix)
+                           for w in (leaf.words if isinstance(leaf, Phrase) else (leaf.word,)))
+        if _DEFAULT.issuperset(near.fields) and needed:
+            return lambda d: needed <= d.default and any(near_pair(d, near, f) is not None
+                                                         for f in near.fields)
         return lambda d: any(near_pair(d, near, f) is not None for f in near.fields)
     if isinstance(node, Site):
         host, dotted = node.host, "." + node.host

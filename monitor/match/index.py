@@ -12,7 +12,7 @@ Anchors are (kind, key): ("t", token), ("p", prefix) and ("s", host).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import chain
 from operator import itemgetter
 
@@ -89,8 +89,14 @@ class TermIndex:
             table.setdefault(key, []).append(rule_id)
 
     def add_exact(self, rule_id: int, words: Iterable[str]) -> None:
-        for word in dict.fromkeys(words):
-            self.exact.setdefault(word, []).append(rule_id)
+        """`words` without repeats (as `Query.words`)."""
+        exact = self.exact
+        for word in words:
+            ids = exact.get(word)
+            if ids is None:
+                exact[word] = [rule_id]
+            else:
+                ids.append(rule_id)
 
     def add_exact_prefix(self, rule_id: int, prefix: str) -> None:
         self.exact_prefixes.setdefault(prefix, []).append(rule_id)
@@ -112,8 +118,9 @@ class TermIndex:
         self._prefix_lengths = tuple(sorted({len(p) for p in self.prefixes}))
         self._exact_lengths = tuple(sorted({len(p) for p in self.exact_prefixes}))
 
-    def candidates(self, vocab: set[str], host: str = "", sort: bool = True) -> list[int]:
-        """Ids of the rules whose anchors occur in `vocab` / `host` (sorted unless `sort=False`)."""
+    def candidates(self, vocab: set[str], host: str | Callable[[], str] = "", sort: bool = True) -> list[int]:
+        """Ids of the rules whose anchors occur in `vocab` / `host` (sorted unless `sort=False`);
+        `host` may be a callable, called only if some rule has `site:`."""
         terms = self.terms
         # dict_keys & set iterates the smaller of the two; the ids are gathered in C.
         found = set(chain.from_iterable(map(terms.__getitem__, terms.keys() & vocab)))
@@ -123,7 +130,7 @@ class TermIndex:
                 # A token shorter than `size` yields itself; if that is a key, it is a true hit.
                 for key in prefixes.keys() & set(map(itemgetter(slice(size)), vocab)):
                     found.update(prefixes[key])
-        if host and self.sites:
+        if self.sites and (host := host if isinstance(host, str) else host()):
             parts = host.split(".")
             for i in range(len(parts)):
                 ids = self.sites.get(".".join(parts[i:]))

@@ -105,6 +105,14 @@ LEAVES = (Word, Prefix, Phrase)
 class Query:
     text: str
     root: Node
+    # `plain_words(root)`, sorted and without repeats: what the term index
+    # needs of a `word` / `w1 OR w2 OR …` query (computed once, at parse time).
+    words: tuple[str, ...] | None = None
+
+
+def _query(text: str, root: Node) -> Query:
+    words = plain_words(root)
+    return Query(text, root, tuple(sorted(set(words))) if words is not None else None)
 
 
 def describe(node: Node) -> str:
@@ -422,34 +430,43 @@ _SIMPLE_OR = re.compile(r"[A-Za-z0-9]+(?: OR [A-Za-z0-9]+)*")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)
 def _default_word(word: str) -> Word:
     # Rules share words: one (immutable) node per word, built once.
     return Word(word)
 
 
-def _simple(text: str) -> Node | None:
+def _simple(text: str) -> Query | None:
     if not _SIMPLE_OR.fullmatch(text):
         return None
     if " OR " not in text:
-        return None if text in _OPERATORS else _default_word(text.lower())
+        if text in _OPERATORS:
+            return None
+        word = text.lower()
+        return Query(text, _default_word(word), (word,))
     items = text.split(" OR ")
     if _OPERATORS.intersection(items):
         return None
     # Items are [A-Za-z0-9]+ (no spaces), so the lowered text splits into the lowered items.
-    return Or(tuple(map(_default_word, text.lower().split(" or "))))
+    words = text.lower().split(" or ")
+    return Query(text, Or(tuple(map(_default_word, words))), tuple(sorted(set(words))))
 
 
-@lru_cache(maxsize=32768)
+# Larger than any rule set we plan for (100,000 rules): config validation parses
+# every query, and compile must find all of them here, not parse them again.
+_PARSE_CACHE = 1 << 18
+
+
+@lru_cache(maxsize=_PARSE_CACHE)
 def parse_query(text: str) -> Query:
     """Parse a QUERY.md query (cached: config validation and compile both parse)."""
     simple = _simple(text)
     if simple is not None:
-        return Query(text, simple)
+        return simple
     root = _Parser(text, _lex(text)).parse()
     if not is_positive(root):
         raise QueryError(1, "only negative terms (NOT, -): add a term the article must contain")
-    return Query(text, root)
+    return _query(text, root)
 
 
 def parse_general(text: str) -> Query:
@@ -457,4 +474,4 @@ def parse_general(text: str) -> Query:
     root = _Parser(text, _lex(text)).parse()
     if not is_positive(root):
         raise QueryError(1, "only negative terms (NOT, -): add a term the article must contain")
-    return Query(text, root)
+    return _query(text, root)
