@@ -77,6 +77,7 @@ class App:
         self.watcher: FolderWatcher | None = None
         self.scheduler: Any = None
         self.feeds: Any = None
+        self.web: Any = None  # the web console's server (monitor/web/), when [web] listen is set
         self._started = False
         self._lock = threading.RLock()
 
@@ -84,6 +85,7 @@ class App:
     def open(self) -> None:
         """Everything but threads: state, rules, targets (`--once` stops here)."""
         self.store = open_store(self.state_dir)
+        self.store.keep_articles = bool(self.config.web.keep_articles)
         alertlog.configure(self.state_dir / "alerts.log", echo=self.echo_alerts)
         matcher = compile_matcher(self.config, self.state_dir)
         self.sender = Sender(self.config.targets)
@@ -99,6 +101,10 @@ class App:
     def prune(self) -> tuple[int, int]:
         """Drop finished alerts and notification-log entries past `retention` (at
         open, then daily): a daemon that runs for years keeps a bounded state file."""
+        if self.store is not None and self.config.web.keep_articles:
+            from monitor.store.articles import prune_texts
+
+            prune_texts(self.store, self.clock() - self.config.web.keep_articles)
         retention = self.config.retention
         if self.store is None or not retention:
             return 0, 0
@@ -183,6 +189,10 @@ class App:
             if self.feeds is not None:
                 self.feeds.schedule(self.scheduler)
             self._started = True
+            if self.config.web.listen:
+                from monitor.web.server import start_console
+
+                self.web = start_console(self)
             log.info("newsmon running; watching %d folder(s)", len(self.config.folders))
 
     def reload(self, config: Config) -> None:
@@ -225,6 +235,9 @@ class App:
     def stop(self) -> None:
         """Stop intake first, then the pipeline, then lanes; pending alerts stay queued."""
         with self._lock:
+            if self.web is not None:
+                self.web.stop()
+                self.web = None
             if self.watcher is not None:
                 self.watcher.stop()
             if self.scheduler is not None:

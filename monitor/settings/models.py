@@ -14,6 +14,7 @@ from monitor.settings.folders import FolderConfig
 from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
 from monitor.settings.types import Duration
+from monitor.settings.web import WebConfig
 
 
 class Config(StrictModel):
@@ -31,6 +32,7 @@ class Config(StrictModel):
     places: tuple[PlaceConfig, ...] = ()
     targets: dict[str, tuple[str, ...]] = {}
     alerts: AlertsConfig = AlertsConfig()
+    web: WebConfig = WebConfig()  # the local web console (docs/web.md)
     # Where the config came from (set by the loader, not by the user).
     source_file: Path | None = Field(default=None, exclude=True)
 

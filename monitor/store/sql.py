@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.store.articles import ArticleReader, keep_text
 from monitor.store.base import DeliveryLogEntry, NewAlert, OutboxRow
 from monitor.store.schema import delivery_log, migrate, outbox, seen_articles, source_state
 
@@ -70,6 +71,8 @@ class Store:
             raise StateError(f"{engine.url.render_as_string(hide_password=True)}: {exc.__class__.__name__}: "
                              f"{str(exc.orig) if hasattr(exc, 'orig') else exc}") from None
         self.sources = SourceState(self)
+        self.articles = ArticleReader(engine)
+        self.keep_articles = True  # article text for back-testing (`[web] keep_articles`)
 
     @contextmanager
     def writing(self) -> Iterator[sa.Connection]:
@@ -104,6 +107,8 @@ class Store:
                 url=article.url, title=article.title[:500], published=_naive(article.published),
                 first_seen=_naive(now), rules="\t".join(rules),
             ))
+            if self.keep_articles:
+                keep_text(conn, article, now)
             self._enqueue(conn, alerts, now)
             return True
 

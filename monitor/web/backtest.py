@@ -1,0 +1,225 @@
+"""Back-testing a rule over the kept articles: which would it have matched, and why.
+
+The rule is compiled with the real `Matcher` (the daemon's code, so a back-test
+never disagrees with what the daemon would have sent). An inverted index over
+the kept articles (field -> token -> article numbers), built once and extended as
+articles arrive, bounds the rule's query tree from above and below with set
+algebra: words, prefixes and sites are decided by the index alone, and only the
+articles between the bounds (phrases, NEAR, location clauses) are read and
+evaluated by the matcher. A rule with only `locations` reads every article.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from monitor.match.engine import Matcher
+from monitor.match.evaluate import url_host
+from monitor.match.query import FIELDS, And, Near, Node, Not, Phrase, Prefix, Site, Word, parse_query
+from monitor.match.types import Evidence
+from monitor.settings.rules import RuleConfig
+from monitor.store.articles import ArticleReader, StoredArticle
+from monitor.text import strip_teasers, words
+
+_EVAL_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Hit:
+    stored: StoredArticle
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    matched: tuple[int, ...]  # article numbers (seq), newest first
+    candidates: int  # articles read and evaluated (the index decided the others)
+    total: int  # articles kept
+    millis: float
+    hits: tuple[Hit, ...] = ()  # the newest matches, with evidence
+    removed: tuple[StoredArticle, ...] = ()  # matched by the saved rule, not by this one
+    added: int = 0
+    dropped: int = 0
+    compared: bool = False  # whether a saved rule was compared
+
+
+Seqs = set[int]
+
+
+class ArticleIndex:
+    """field -> token -> article numbers, and host -> article numbers (thread-safe).
+
+    Tokens are exactly the matcher's (`monitor.text.words`, teaser lines cut
+    from the body), so a word, prefix or site term is decided by the index alone;
+    only phrases, NEAR and location clauses need the article itself.
+    """
+
+    def __init__(self, reader: ArticleReader):
+        self.reader = reader
+        self._terms: dict[str, dict[str, array[int]]] = {name: {} for name in FIELDS}
+        self._hosts: dict[str, array[int]] = {}
+        self._all: array[int] = array("I")
+        self._last = 0
+        self._sorted: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def refresh(self) -> int:
+        """Index articles kept since the last call; returns how many were added."""
+        with self._lock:
+            added = 0
+            for stored in self.reader.after(self._last):
+                self.add(stored)
+                added += 1
+            return added
+
+    def add(self, stored: StoredArticle) -> None:
+        seq, article = stored.seq, stored.article
+        for name in FIELDS:
+            text = article.field_text(name)
+            if not text:
+                continue
+            if name == "body":
+                text = strip_teasers(text)
+            table = self._terms[name]
+            for token in set(words(text)):
+                postings = table.get(token)
+                if postings is None:
+                    postings = table[token] = array("I")
+                    self._sorted.pop(name, None)
+                postings.append(seq)
+        host = url_host(article.url)
+        if host:
+            self._hosts.setdefault(host, array("I")).append(seq)
+        self._all.append(seq)
+        self._last = max(self._last, seq)
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def universe(self) -> Seqs:
+        return set(self._all)
+
+    def bounds(self, node: Node) -> tuple[Seqs | None, Seqs]:
+        """(upper, lower): lower <= articles matching `node` <= upper (None: every article)."""
+        if isinstance(node, Word):
+            found = self._word(node.word, node.fields)
+            return found, found
+        if isinstance(node, Prefix):
+            found = set()
+            for name in node.fields:
+                vocab = self._vocab(name)
+                table = self._terms[name]
+                for i in range(bisect_left(vocab, node.prefix), len(vocab)):
+                    if not vocab[i].startswith(node.prefix):
+                        break
+                    found.update(table[vocab[i]])
+            return found, found
+        if isinstance(node, Phrase):
+            if len(node.words) == 1:
+                found = self._word(node.words[0], node.fields)
+                return found, found
+            return self._all_words(node.words, node.fields), set()
+        if isinstance(node, Near):
+            left, right = self.bounds(node.left)[0], self.bounds(node.right)[0]
+            assert left is not None and right is not None  # leaves always have a set
+            return left & right, set()
+        if isinstance(node, Site):
+            found = set()
+            for host, seqs in self._hosts.items():
+                if host == node.host or host.endswith("." + node.host):
+                    found.update(seqs)
+            return found, found
+        if isinstance(node, Not):
+            upper, lower = self.bounds(node.item)
+            everything = self.universe()
+            return everything - lower, set() if upper is None else everything - upper
+        parts = [self.bounds(item) for item in node.items]
+        if isinstance(node, And):
+            uppers = [u for u, _ in parts if u is not None]
+            upper = set.intersection(*uppers) if uppers else None
+            return upper, set.intersection(*[lo for _, lo in parts])
+        if any(u is None for u, _ in parts):
+            return None, set().union(*[lo for _, lo in parts])
+        return set().union(*[u for u, _ in parts if u is not None]), set().union(*[lo for _, lo in parts])
+
+    def _word(self, word: str, fields: tuple[str, ...]) -> Seqs:
+        found: Seqs = set()
+        for name in fields:
+            found.update(self._terms[name].get(word, ()))
+        return found
+
+    def _all_words(self, tokens: tuple[str, ...], fields: tuple[str, ...]) -> Seqs:
+        found: Seqs = set()
+        for name in fields:
+            table = self._terms[name]
+            lists = sorted((table.get(t, ()) for t in set(tokens)), key=len)
+            if lists and lists[0]:
+                found.update(set(lists[0]).intersection(*lists[1:]))
+        return found
+
+    def _vocab(self, name: str) -> list[str]:
+        vocab = self._sorted.get(name)
+        if vocab is None:
+            vocab = self._sorted[name] = sorted(self._terms[name])
+        return vocab
+
+
+@dataclass(frozen=True)
+class Compiled:
+    rule: RuleConfig
+    matcher: Matcher  # compiled from `rule` alone
+
+
+def run(index: ArticleIndex, rule: Compiled, saved: Compiled | None = None, show: int = 30) -> Outcome:
+    """Back-test one rule over the kept articles; compare with the `saved` rule if given."""
+    matcher = rule.matcher
+    started = time.perf_counter()
+    index.refresh()
+    oldest = index.reader.oldest_seq()  # older numbers were pruned since they were indexed
+    matched, candidates = _matching(index, rule, oldest)
+    ordered = tuple(sorted(matched, reverse=True))
+    hits = _evidence(index.reader, matcher, ordered[:show])
+    removed: tuple[StoredArticle, ...] = ()
+    added = dropped = 0
+    if saved is not None:
+        before, _ = _matching(index, saved, oldest)
+        gone = sorted(before - matched, reverse=True)
+        removed = tuple(sorted(index.reader.by_seq(gone[:show]), key=lambda s: -s.seq))
+        added, dropped = len(matched - before), len(gone)
+    millis = (time.perf_counter() - started) * 1000
+    return Outcome(ordered, candidates, len(index), millis, hits, removed, added, dropped, saved is not None)
+
+
+def _matching(index: ArticleIndex, rule: Compiled, oldest: int) -> tuple[set[int], int]:
+    """(matching article numbers, how many candidates were evaluated)."""
+    upper, lower = index.bounds(parse_query(rule.rule.query).root) if rule.rule.query else (None, set())
+    if rule.rule.locations is not None:
+        lower = set()  # the location clause needs the article's places
+    matcher = rule.matcher
+    if upper is None:
+        upper = index.universe()
+    out = {s for s in lower if s >= oldest}
+    seqs = sorted(s for s in upper - lower if s >= oldest)
+    for i in range(0, len(seqs), _EVAL_BATCH):
+        for stored in index.reader.by_seq(seqs[i:i + _EVAL_BATCH]):
+            if matcher.matching_ids(stored.article):
+                out.add(stored.seq)
+    return out, len(seqs)
+
+
+def _evidence(reader: ArticleReader, matcher: Matcher, seqs: Iterable[int]) -> tuple[Hit, ...]:
+    wanted = list(seqs)
+    by_seq = {s.seq: s for s in reader.by_seq(wanted)}
+    hits = []
+    for seq in wanted:
+        stored = by_seq.get(seq)
+        if stored is None:
+            continue  # pruned meanwhile
+        found = matcher.raw_matches(stored.article)
+        hits.append(Hit(stored, found[0][1] if found else ()))
+    return tuple(hits)
