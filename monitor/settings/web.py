@@ -64,8 +64,8 @@ class WebConfig(StrictModel):
 
     @model_validator(mode="after")
     def _guarded(self) -> WebConfig:
-        if self.listen and not is_loopback(split_listen(self.listen)[0]):
-            if not (self.password_hash or self.token):
-                raise ValueError(f"listen {self.listen!r} is reachable from other machines: set "
+        open_to_others = self.listen and not is_loopback(split_listen(self.listen)[0])
+        if open_to_others and not (self.password_hash or self.token):
+            raise ValueError(f"listen {self.listen!r} is reachable from other machines: set "
                                  "`password_hash` or `token`, or listen on 127.0.0.1")
         return self

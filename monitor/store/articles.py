@@ -84,7 +84,8 @@ class ArticleReader:
 
     def by_id(self, article_id: str) -> StoredArticle | None:
         with self.engine.connect() as conn:
-            m = conn.execute(sa.select(article_text).where(article_text.c.id == article_id)).mappings().first()
+            q = sa.select(article_text).where(article_text.c.id == article_id)
+            m = conn.execute(q).mappings().first()
         return _article(m) if m else None
 
     def oldest_seq(self) -> int:
@@ -117,8 +118,10 @@ class ArticleReader:
         """Alert history, newest first: outbox rows (any state) filtered by text, rule, target, time."""
         q = sa.select(outbox).order_by(outbox.c.id.desc()).limit(limit)
         if text:
-            like = f"%{text}%"
-            q = q.where(sa.or_(outbox.c.title.ilike(like, escape="\\"), outbox.c.body.ilike(like, escape="\\")))
+            # The user's text is literal: % and _ are not wildcards here.
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            q = q.where(sa.or_(outbox.c.title.ilike(like, escape="\\"),
+                               outbox.c.body.ilike(like, escape="\\")))
         if rule:
             padded = sa.literal("\t") + outbox.c.rules + sa.literal("\t")
             q = q.where(padded.contains(f"\t{rule}\t", autoescape=True))
@@ -145,6 +148,13 @@ class ArticleReader:
                 found["seen"] = dict(seen) if seen else None
         return found
 
+    def per_source(self, since: datetime) -> dict[str, int]:
+        """Articles seen per source since `since` (items/day on the sources page)."""
+        q = (sa.select(seen_articles.c.source, sa.func.count())
+             .where(seen_articles.c.first_seen >= _naive(since)).group_by(seen_articles.c.source))
+        with self.engine.connect() as conn:
+            return {source: int(n) for source, n in conn.execute(q)}
+
     def targets_of_alerts(self) -> list[str]:
         with self.engine.connect() as conn:
             return sorted(r[0] for r in conn.execute(sa.select(outbox.c.target).distinct()))
@@ -163,3 +173,25 @@ def prune_texts(store: Any, before: datetime) -> int:
     with store.writing() as conn:
         return int(conn.execute(article_text.delete().where(
             article_text.c.first_seen < _naive(before))).rowcount or 0)
+
+
+# -- the console's two outbox actions (retry and discard) --------------------
+def retry_now(store: Any, row_id: int, now: datetime) -> str | None:
+    """A dead letter back to the queue, or a retrying alert due now; its target, or None."""
+    with store.writing() as conn:
+        row = conn.execute(sa.select(outbox.c.state, outbox.c.target).where(outbox.c.id == row_id)).first()
+        if row is None or row.state not in ("dead", "pending"):
+            return None
+        values: dict[str, Any] = {"next_attempt_at": _naive(now)}
+        if row.state == "dead":
+            # A fresh start: the retry budget (alerts.max_age) counts from the re-queue.
+            values.update(state="pending", attempts=0, created_at=_naive(now))
+        conn.execute(outbox.update().where(outbox.c.id == row_id).values(**values))
+        return str(row.target)
+
+
+def discard(store: Any, row_id: int) -> bool:
+    """Drop a queued, held or dead alert for good (never one already sent)."""
+    with store.writing() as conn:
+        return bool(conn.execute(outbox.delete().where(
+            outbox.c.id == row_id, outbox.c.state.in_(["pending", "held", "dead"]))).rowcount)

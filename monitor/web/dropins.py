@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,7 +102,7 @@ def toml_string(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def table_toml(section: str, entries: list[Mapping[str, Any]], note: str = "") -> str:
+def table_toml(section: str, entries: Sequence[Mapping[str, Any]], note: str = "") -> str:
     lines = [CONSOLE_MARK + (f" {note}" if note else ""),
              "# Edit it by hand if you like; the console reads it back.", ""]
     for entry in entries:
@@ -113,9 +113,9 @@ def table_toml(section: str, entries: list[Mapping[str, Any]], note: str = "") -
 
 
 def write_checked(config: Config, path: Path, text: str | None, glob_pattern: str,
-                  remove: Path | None = None) -> Written:
+                  remove: Path | None = None, accept: Callable[[Config], None] | None = None) -> Written:
     """Write `text` to `path` (None deletes it), optionally delete `remove`, load the
-    config back; put everything back on error."""
+    config back and `accept` it (the daemon's reload); put every file back on error."""
     main = main_file(config)
     before: dict[Path, str | None] = {}
     for p in (path, remove, main):
@@ -139,6 +139,8 @@ def write_checked(config: Config, path: Path, text: str | None, glob_pattern: st
         if new_main is not None:
             _atomic_write(main, new_main)
         loaded = load_config(main)
+        if accept is not None:
+            accept(loaded)
     except ConfigError as exc:
         _restore(before)
         return Written(None, path, tuple(str(p) for p in exc.problems))
