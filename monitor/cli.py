@@ -180,4 +180,5 @@ _LAZY = {
     "feeds": "monitor.commands.feeds:feeds_command",
     "outbox": "monitor.commands.outbox:outbox_command",
     "send-test": "monitor.commands.send_test:send_test_command",
+    "web-password": "monitor.web.password:web_password_command",
 }

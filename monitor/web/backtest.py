@@ -67,6 +67,7 @@ class ArticleIndex:
         self._last = 0
         self._sorted: dict[str, list[str]] = {}
         self._lock = threading.Lock()
+        self.ready = False  # the first full build is done (it can take a while: warm it up early)
 
     def refresh(self) -> int:
         """Index articles kept since the last call; returns how many were added."""
@@ -75,7 +76,16 @@ class ArticleIndex:
             for stored in self.reader.after(self._last):
                 self.add(stored)
                 added += 1
+            self.ready = True
             return added
+
+    def warm(self) -> None:
+        """Build the index in the background (the console's first back-test need not wait)."""
+        threading.Thread(target=self.refresh, name="backtest-index", daemon=True).start()
+
+    @property
+    def building(self) -> bool:
+        return not self.ready and self._lock.locked()
 
     def add(self, stored: StoredArticle) -> None:
         seq, article = stored.seq, stored.article

@@ -53,12 +53,14 @@ def start_console(app: Any) -> ConsoleServer | None:
 
     web = app.config.web
     host, port = split_listen(web.listen)
-    server = ConsoleServer(create_app(Console.for_app(app), web), host, port)
+    console = Console.for_app(app)
+    server = ConsoleServer(create_app(console, web), host, port)
     if not server.start():
         log.error("web console not started on %s: %s; newsmon keeps running without it", web.listen,
                   server.error or "it did not come up in time")
         server.stop()
         return None
+    console.index.warm()
     log.info("web console on http://%s/%s", web.listen, "" if web.password_hash or web.token else
              " (loopback only, no sign-in)")
     return server

@@ -56,6 +56,9 @@ def routes(pages: Any) -> list[Route]:
         rule, problems = await asyncio.to_thread(ruleform.check, config, form, console.compile)
         if rule is None:
             return pages.render(request, "_preview.html", problems=problems, outcome=None)
+        if console.index.building:
+            return pages.render(request, "_preview.html", problems=[], outcome=None,
+                                indexing=len(console.index), kept=console.store.articles.count())
         saved = ruleform.find(config, form.original)
         changed = saved is not None and saved != rule
 
