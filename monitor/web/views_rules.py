@@ -43,6 +43,9 @@ def routes(pages: Any) -> list[Route]:
                 status: int = 200) -> Response:
         config = console.config
         path = ruleform.origin(config, form.original) if form.original else None
+        if path is not None and config.source_file is not None:
+            path = path.relative_to(config.source_file.parent) if path.is_relative_to(
+                config.source_file.parent) else path
         return pages.render(request, "rule_edit.html", status, form=form, saved=saved, problems=problems,
                             note=note, origin=path, owned=ruleform.owned(config, form.original),
                             targets=sorted(config.targets), kept=console.store.articles.count())
