@@ -116,7 +116,7 @@ class ArticleReader:
     def alerts(self, text: str = "", rule: str = "", target: str = "", since: datetime | None = None,
                limit: int = 200) -> list[dict[str, Any]]:
         """Alert history, newest first: outbox rows (any state) filtered by text, rule, target, time."""
-        q = sa.select(outbox).order_by(outbox.c.id.desc()).limit(limit)
+        q = sa.select(outbox).order_by(outbox.c.created_at.desc(), outbox.c.id.desc()).limit(limit)
         if text:
             # The user's text is literal: % and _ are not wildcards here.
             like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
