@@ -593,3 +593,16 @@ def test_a_taken_port_leaves_the_daemon_running(tmp_path: Path, caplog: pytest.L
             assert "web console not started" in caplog.text
         finally:
             app.stop()
+
+
+def test_a_network_console_with_sign_in_answers_any_host_name(tmp_path: Path) -> None:
+    e = Env(tmp_path, web=f'token = "{"t" * 32}"')
+    try:
+        e.client.close()
+        web = e.app.config.web.model_copy(update={"listen": "0.0.0.0:8787"})
+        client = TestClient(create_app(e.console, web), base_url="http://newsmon.lan:8787")
+        assert client.get("/rules", follow_redirects=False).status_code == 303  # sign in first
+        got = client.get("/rules", headers={"authorization": "Bearer " + "t" * 32})
+        assert got.status_code == 200
+    finally:
+        e.close()

@@ -37,6 +37,7 @@ class Console:
     clock: Callable[[], datetime] = _utcnow
     _index: ArticleIndex | None = field(default=None, init=False)
     _compiled: dict[str, Compiled] = field(default_factory=dict, init=False)
+    _compiled_for: Config | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     @classmethod
@@ -56,12 +57,15 @@ class Console:
 
     def compile(self, rule: RuleConfig) -> Compiled:
         """One rule compiled with the real matcher (same places, homes and cache as the daemon)."""
+        config = self.config
+        if config is not self._compiled_for:  # reloaded: places or homes may have changed
+            self._compiled, self._compiled_for = {}, config
         key = rule.model_dump_json()
         found = self._compiled.get(key)
         if found is None:
             from monitor.app import compile_matcher
 
-            single = self.config.model_copy(update={"rules": (rule,)})
+            single = config.model_copy(update={"rules": (rule,)})
             found = Compiled(rule, compile_matcher(single, self.state_dir))
             if len(self._compiled) > 64:
                 self._compiled.clear()

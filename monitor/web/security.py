@@ -1,7 +1,7 @@
 """Who may use the console, and that each form came from the console itself.
 
-- Host check: the Host header must name the listen address or a loopback name,
-  so a web page elsewhere cannot reach a loopback console by DNS rebinding.
+- Host check: on loopback, the Host header must name the listen address or a
+  loopback name, so a web page elsewhere cannot reach the console by DNS rebinding.
 - Login: with `password_hash` (argon2) or `token` set, every page but the login
   and static files needs a session cookie (or `Authorization: Bearer TOKEN`).
   Sessions are HMAC-signed with a secret made at start, so a restart signs
@@ -120,6 +120,11 @@ class Guard:
             raise CsrfError("this form has expired or did not come from the console; reload the page")
 
     def host_ok(self, request: Request) -> bool:
+        """On loopback, only the listen address or a loopback name (DNS rebinding). A console
+        open to the network needs a sign-in, which a rebinding page cannot have, and is reached
+        by names the config does not know (a proxy, the machine's own names)."""
+        if self.login_required and not self.loopback:
+            return True
         return request.headers.get("host", "") in self.hosts
 
 
