@@ -606,3 +606,49 @@ def test_a_network_console_with_sign_in_answers_any_host_name(tmp_path: Path) ->
         assert got.status_code == 200
     finally:
         e.close()
+
+
+@pytest.mark.parametrize("path", ["/rules/edit?name=floods", "/sources", "/alerts", "/outbox", "/targets",
+                                  "/login"])
+def test_every_field_has_a_label_and_every_button_a_name(env: Env, path: str) -> None:
+    now = datetime.now(UTC)
+    env.store.enqueue([_alert("d1", "Dead one")], now)
+    env.store.mark_dead(env.store.rows("pending")[0].id, "HTTP 404", now)
+    fields: list[tuple[str, dict[str, str]]] = []
+    labels: set[str] = set()
+    buttons: list[str] = []
+
+    class Collect(HTMLParser):
+        in_button = False
+        in_label = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            names = {k: v or "" for k, v in attrs}
+            if tag in ("input", "select", "textarea") and names.get("type") not in ("hidden", "submit"):
+                fields.append((tag, names | ({"implicit-label": "1"} if self.in_label else {})))
+            if tag == "label":
+                self.in_label = True
+            if tag == "label" and names.get("for"):
+                labels.add(names["for"])
+            if tag == "button":
+                self.in_button = True
+                buttons.append(names.get("aria-label", ""))
+
+        def handle_data(self, data: str) -> None:
+            if self.in_button and data.strip():
+                buttons[-1] += data.strip()
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "button":
+                self.in_button = False
+            if tag == "label":
+                self.in_label = False
+
+    page = env.client.get(path).text
+    Collect().feed(page)
+    assert fields or path in ("/outbox", "/targets")
+    for tag, attrs in fields:
+        named = attrs.get("id") in labels or attrs.get("aria-label") or attrs.get("implicit-label")
+        assert named, f"{tag} {attrs} has no label"
+    assert buttons and all(buttons), buttons
+    assert 'href="#main">Skip to content</a>' in page
