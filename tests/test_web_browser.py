@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import time
 import tomllib
 from collections.abc import Callable, Iterator
@@ -25,7 +26,11 @@ from monitor.article import RawItem, normalise
 from monitor.match.engine import Matcher
 from monitor.settings.rules import RuleConfig
 from monitor.store import open_store
-from tests.conftest import ROOT, SHARED, free_port, newsmon_cmd
+from monitor.store.base import NewAlert
+from tests.conftest import ROOT, SHARED, Endpoint, free_port, newsmon_cmd
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
+from feedserver import FeedServer, feed_route, fixture
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 DRIVER = shutil.which("chromedriver")
@@ -59,8 +64,18 @@ def _wait(check: Callable[[], Any], timeout: float = 20, what: str = "") -> Any:
 
 
 @pytest.fixture
-def daemon(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+def feeds() -> Iterator[FeedServer]:
+    srv = FeedServer().start()
+    srv.routes["/world.xml"] = feed_route(fixture("rss20.xml"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, feeds: FeedServer) -> Iterator[tuple[str, Path, Path]]:
     port = free_port()
+    refusing = Endpoint(status=404)  # a chat target that answers 404: its alerts go to dead letters
+    refusing.up()
     state = tmp_path / "state"
     store = open_store(state)  # articles the daemon has seen (and kept) in the last days
     now = datetime.now(UTC)
@@ -71,11 +86,22 @@ def daemon(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
         when = now - timedelta(minutes=20 * i)
         raw = RawItem(doc["source"], doc["id"], title=doc.get("title", ""), body=doc["body"], url=doc["url"])
         article = normalise(raw, when)
-        store.record(article, [], when, rules=[m.rule for m in matcher.match(article)])
+        rules = [m.rule for m in matcher.match(article)]
+        alerts = [NewAlert(target=t, key=f"{article.id}:{t}", title=article.body[:90],
+                           body=article.body[:400], rules=tuple(rules), article_id=article.id,
+                           reason="immediate")
+                  for t in (("log", "chat") if rules and i < 40 else ())]
+        store.record(article, alerts, when, rules=rules)
     store.close()
     main = tmp_path / "newsmon.toml"
-    main.write_text(f'[[rules]]\nname = "iraq"\nquery = "iraq"\nnotify = ["log"]\n\n'
-                    f'[targets]\nlog = ["alertlog://"]\n\n[web]\nlisten = "127.0.0.1:{port}"\n')
+    (tmp_path / "inbox").mkdir()
+    main.write_text(f'[[rules]]\nname = "iraq"\nquery = "iraq"\nnotify = ["log", "chat"]\n\n'
+                    f'[[folders]]\nname = "inbox"\npath = "inbox"\n\n'
+                    f'[[feeds]]\nname = "World desk"\nurl = "{feeds.url("/world.xml")}"\n\n'
+                    f'[fetch]\nallow_private = true\njitter = "0s"\n\n'
+                    f'[targets]\nlog = ["alertlog://"]\n'
+                    f'chat = ["{refusing.url}?token=abcdefghijklmnopqrstuvwxyz"]\n\n'
+                    f'[web]\nlisten = "127.0.0.1:{port}"\n')
     log = (tmp_path / "daemon.log").open("w")
     proc = subprocess.Popen(newsmon_cmd("run", "--config", str(main), "--state-dir", str(state)),
                             stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -87,6 +113,7 @@ def daemon(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+        refusing.down()
 
 
 @pytest.fixture
@@ -202,3 +229,41 @@ def _marks(driver: Any) -> set[str]:
     from selenium.webdriver.common.by import By
 
     return {m.text.lower() for m in driver.find_elements(By.CSS_SELECTOR, "#preview mark")}
+
+
+def test_every_page_in_chromium_by_keyboard(daemon: tuple[str, Path, Path], browser: Any) -> None:
+    """Sources, alerts, outbox and targets with real state; the nav works from the keyboard."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    base, _main, _log = daemon
+    browser.get(base + "/rules")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.text == "Skip to content"
+    seen = []
+    for _ in range(5):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        seen.append(browser.switch_to.active_element.text)
+    assert seen == ["Rules", "Sources", "Alerts", "Outbox", "Targets"]
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    _wait(lambda: browser.current_url.endswith("/targets"), what="Enter on a nav link")
+
+    browser.get(base + "/sources")
+    _wait(lambda: "World desk" in browser.page_source and "ok" in browser.find_element(
+        By.CSS_SELECTOR, "table").text, 40, what="the polled feed")
+    browser.save_screenshot(str(SHOTS / "sources.png"))
+    browser.get(base + "/outbox")
+    _wait(lambda: "abcdefghijklmnopqrstuvwxyz" not in browser.page_source and browser.find_elements(
+        By.CSS_SELECTOR, ".outbox-dead tbody tr"), what="dead letters")
+    browser.save_screenshot(str(SHOTS / "outbox.png"))
+    browser.get(base + "/alerts?rule=iraq")
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "td .status-sent"), what="sent alerts")
+    browser.save_screenshot(str(SHOTS / "alerts.png"))
+    browser.find_element(By.CSS_SELECTOR, "tbody a").click()
+    _wait(lambda: "Delivery attempts" in browser.page_source, what="one alert")
+    assert browser.find_elements(By.CSS_SELECTOR, ".hit mark")
+    browser.save_screenshot(str(SHOTS / "alert.png"))
+    browser.get(base + "/targets")
+    assert "abcdefghijklmnopqrstuvwxyz" not in browser.page_source
+    browser.save_screenshot(str(SHOTS / "targets.png"))
