@@ -203,6 +203,8 @@ class App:
             old = self.config
             self.config = config
             self.pipeline.swap(config, matcher)
+            if self.store is not None:
+                self.store.keep_articles = bool(config.web.keep_articles)
             if config.targets != old.targets or config.alerts != old.alerts or config.rules != old.rules:
                 self._restart_lanes()
             if config.folders != old.folders and self.watcher is not None:

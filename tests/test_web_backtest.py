@@ -11,6 +11,7 @@ import pytest
 
 from monitor.article import RawItem, normalise
 from monitor.match.engine import Matcher
+from monitor.match.query import parse_query
 from monitor.settings.rules import RuleConfig
 from monitor.store import open_store
 from monitor.store.articles import prune_texts
@@ -93,6 +94,9 @@ def test_index_follows_new_and_pruned_articles(tmp_path: Path) -> None:
     prune_texts(store, start + timedelta(hours=12))  # the first batch is forgotten
     outcome = run(index, compiled)
     assert [h.stored.article.title for h in outcome.hits] == ["Izium again"]
+    assert len(index) == 1 and index.bounds(parse_query("izium OR kharkiv").root)[0] == set(outcome.matched)
+    prune_texts(store, later + timedelta(seconds=1))  # nothing kept at all
+    assert run(index, compiled).matched == () and len(index) == 0
 
 
 def test_diff_against_the_saved_rule(kept: tuple[Store, ArticleIndex]) -> None:

@@ -70,14 +70,35 @@ class ArticleIndex:
         self.ready = False  # the first full build is done (it can take a while: warm it up early)
 
     def refresh(self) -> int:
-        """Index articles kept since the last call; returns how many were added."""
+        """Index articles kept since the last call, forget pruned ones; returns how many were added."""
         with self._lock:
             added = 0
             for stored in self.reader.after(self._last):
                 self.add(stored)
                 added += 1
             self.ready = True
+            oldest = self.oldest()
+            gone = bisect_left(self._all, oldest)
+            if gone and gone * 10 >= len(self._all):  # a tenth pruned: drop them (not at every call)
+                self._forget(oldest)
             return added
+
+    def oldest(self) -> int:
+        """The smallest article number still kept (above every indexed one when none is)."""
+        return self.reader.oldest_seq() or self._last + 1
+
+    def _forget(self, oldest: int) -> None:
+        """Drop the article numbers below `oldest` (pruned); postings are in ascending order."""
+        for table in (*self._terms.values(), self._hosts):
+            for key in list(table):
+                postings = table[key]
+                cut = bisect_left(postings, oldest)
+                if cut == len(postings):
+                    del table[key]
+                elif cut:
+                    del postings[:cut]
+        del self._all[:bisect_left(self._all, oldest)]
+        self._sorted.clear()
 
     def warm(self) -> None:
         """Build the index in the background (the console's first back-test need not wait)."""
@@ -190,7 +211,7 @@ def run(index: ArticleIndex, rule: Compiled, saved: Compiled | None = None, show
     matcher = rule.matcher
     started = time.perf_counter()
     index.refresh()
-    oldest = index.reader.oldest_seq()  # older numbers were pruned since they were indexed
+    oldest = index.oldest()  # older numbers were pruned since they were indexed
     matched, candidates = _matching(index, rule, oldest)
     ordered = tuple(sorted(matched, reverse=True))
     hits = _evidence(index.reader, matcher, ordered[:show])

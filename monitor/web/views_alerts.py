@@ -112,6 +112,11 @@ def _alert_detail(console: Any, row_id: int) -> dict[str, Any] | None:
                                       console.state_dir)
             for match in matcher.match(kept.article):
                 matches.append({"rule": match.rule, "hit": hit_view(kept, match.evidence)})
-    stories = getattr(console.store, "story_members", None)
-    members = stories(found["article_id"]) if stories is not None and found["article_id"] else []
+    members: list[Any] = []
+    stories = getattr(console.store, "story_members", None)  # when the store tracks stories
+    if stories is not None and found["article_id"]:
+        try:
+            members = list(stories(found["article_id"]))
+        except Exception:  # another part's interface: the page shows the rest without it
+            log.exception("story members of alert %d could not be read", row_id)
     return {"alert": found, "attempts": attempts, "kept": kept, "matches": matches, "members": members}
