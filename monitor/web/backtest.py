@@ -133,10 +133,15 @@ class ArticleIndex:
         return len(self._all)
 
     def universe(self) -> Seqs:
-        return set(self._all)
+        return set(self._all)  # (under the lock, from `bounds`)
 
-    def bounds(self, node: Node) -> tuple[Seqs | None, Seqs]:
-        """(upper, lower): lower <= articles matching `node` <= upper (None: every article)."""
+    def bounds(self, node: Node | None) -> tuple[Seqs, Seqs]:
+        """(upper, lower): lower <= articles matching `node` <= upper (no node: every article)."""
+        with self._lock:  # not while another request's refresh changes the tables
+            upper, lower = self._bounds(node) if node is not None else (None, set())
+            return (self.universe() if upper is None else upper), lower
+
+    def _bounds(self, node: Node) -> tuple[Seqs | None, Seqs]:
         if isinstance(node, Word):
             found = self._word(node.word, node.fields)
             return found, found
@@ -156,7 +161,7 @@ class ArticleIndex:
                 return found, found
             return self._all_words(node.words, node.fields), set()
         if isinstance(node, Near):
-            left, right = self.bounds(node.left)[0], self.bounds(node.right)[0]
+            left, right = self._bounds(node.left)[0], self._bounds(node.right)[0]
             assert left is not None and right is not None  # leaves always have a set
             return left & right, set()
         if isinstance(node, Site):
@@ -166,10 +171,10 @@ class ArticleIndex:
                     found.update(seqs)
             return found, found
         if isinstance(node, Not):
-            upper, lower = self.bounds(node.item)
+            upper, lower = self._bounds(node.item)
             everything = self.universe()
             return everything - lower, set() if upper is None else everything - upper
-        parts = [self.bounds(item) for item in node.items]
+        parts = [self._bounds(item) for item in node.items]
         if isinstance(node, And):
             uppers = [u for u, _ in parts if u is not None]
             upper = set.intersection(*uppers) if uppers else None
@@ -228,12 +233,10 @@ def run(index: ArticleIndex, rule: Compiled, saved: Compiled | None = None, show
 
 def _matching(index: ArticleIndex, rule: Compiled, oldest: int) -> tuple[set[int], int]:
     """(matching article numbers, how many candidates were evaluated)."""
-    upper, lower = index.bounds(parse_query(rule.rule.query).root) if rule.rule.query else (None, set())
+    upper, lower = index.bounds(parse_query(rule.rule.query).root if rule.rule.query else None)
     if rule.rule.locations is not None:
         lower = set()  # the location clause needs the article's places
     matcher = rule.matcher
-    if upper is None:
-        upper = index.universe()
     out = {s for s in lower if s >= oldest}
     seqs = sorted(s for s in upper - lower if s >= oldest)
     for i in range(0, len(seqs), _EVAL_BATCH):
