@@ -652,3 +652,10 @@ def test_every_field_has_a_label_and_every_button_a_name(env: Env, path: str) ->
         assert named, f"{tag} {attrs} has no label"
     assert buttons and all(buttons), buttons
     assert 'href="#main">Skip to content</a>' in page
+
+
+def test_editor_keeps_tag_targets_of_a_rule(env: Env) -> None:
+    env.client.post("/rules/save", data={"csrf": env.csrf(), "name": "tagged", "query": "x",
+                                         "notify": ["chat", "tag:desk"]})
+    page = env.client.get("/rules/edit?name=tagged").text
+    assert 'value="tag:desk" checked' in page and 'value="chat" checked' in page

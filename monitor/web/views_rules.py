@@ -37,18 +37,20 @@ def routes(pages: Any) -> list[Route]:
         if name and rule is None:
             return pages.render(request, "error.html", 404, message=f'No rule named "{name}".')
         form = RuleForm.of(rule)
-        return _editor(request, form, rule, [], "")
+        return _editor(request, form, rule, [])
 
-    def _editor(request: Request, form: RuleForm, saved: Any, problems: list[str], note: str,
+    def _editor(request: Request, form: RuleForm, saved: Any, problems: list[str],
                 status: int = 200) -> Response:
         config = console.config
         path = ruleform.origin(config, form.original) if form.original else None
         if path is not None and config.source_file is not None:
             path = path.relative_to(config.source_file.parent) if path.is_relative_to(
                 config.source_file.parent) else path
+        # Targets to tick: the configured ones, and a `tag:` the rule names (kept on save).
+        targets = [*sorted(config.targets), *(n for n in form.notify if n not in config.targets)]
         return pages.render(request, "rule_edit.html", status, form=form, saved=saved, problems=problems,
-                            note=note, origin=path, owned=ruleform.owned(config, form.original),
-                            targets=sorted(config.targets), kept=console.store.articles.count())
+                            origin=path, owned=ruleform.owned(config, form.original), targets=targets,
+                            kept=console.store.articles.count())
 
     def _form(form: Any) -> RuleForm:
         return RuleForm.parse(form, [str(v) for v in form.getlist("notify")])
@@ -79,11 +81,11 @@ def routes(pages: Any) -> list[Route]:
         config = console.config
         rule, problems = await asyncio.to_thread(ruleform.check, config, form, console.compile)
         if rule is None:
-            return _editor(request, form, ruleform.find(config, form.original), problems, "", 400)
+            return _editor(request, form, ruleform.find(config, form.original), problems, 400)
         written = await asyncio.to_thread(ruleform.save, config, form, console.accept)
         if written.config is None:
             return _editor(request, form, ruleform.find(config, form.original), list(written.problems),
-                           "", 400)
+                           400)
         return RedirectResponse(f"/rules?saved={written.path.name}", status_code=303)
 
     async def delete(request: Request) -> Response:
