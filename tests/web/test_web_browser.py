@@ -29,7 +29,7 @@ from monitor.store import open_store
 from monitor.store.base import NewAlert
 from tests.conftest import ROOT, SHARED, Endpoint, free_port, newsmon_cmd
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "feeds"))
 from feedserver import FeedServer, feed_route, fixture
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
