@@ -68,6 +68,8 @@ class ArticleIndex:
         self._sorted: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self.ready = False  # the first full build is done (it can take a while: warm it up early)
+        self._warming = threading.Lock()
+        self._warm_started = False
 
     def refresh(self) -> int:
         """Index articles kept since the last call, forget pruned ones; returns how many were added."""
@@ -101,7 +103,11 @@ class ArticleIndex:
         self._sorted.clear()
 
     def warm(self) -> None:
-        """Build the index in the background (the console's first back-test need not wait)."""
+        """Build the index in the background, once (the first back-test need not wait)."""
+        with self._warming:
+            if self.ready or self._warm_started:
+                return
+            self._warm_started = True
         threading.Thread(target=self.refresh, name="backtest-index", daemon=True).start()
 
     @property

@@ -60,7 +60,6 @@ def start_console(app: Any) -> ConsoleServer | None:
                   server.error or "it did not come up in time")
         server.stop()
         return None
-    console.index.warm()
     log.info("web console on http://%s/%s", web.listen, "" if web.password_hash or web.token else
              " (loopback only, no sign-in)")
     return server

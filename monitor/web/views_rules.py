@@ -22,6 +22,9 @@ def routes(pages: Any) -> list[Route]:
     console = pages.console
 
     async def rule_list(request: Request) -> Response:
+        # The back-test index is built when the console is first used, not at daemon start:
+        # building it competes with the pipeline for the CPU.
+        console.index.warm()
         config = console.config
         hits = await asyncio.to_thread(console.hit_counts)
         origins = ruleform.rule_origins(config) if config.source_file else {}
@@ -31,6 +34,7 @@ def routes(pages: Any) -> list[Route]:
         return pages.render(request, "rules.html", rows=rows, kept=console.store.articles.count())
 
     async def edit(request: Request) -> Response:
+        console.index.warm()
         config = console.config
         name = request.query_params.get("name", "")
         rule = ruleform.find(config, name)

@@ -276,3 +276,15 @@ def test_a_taken_port_leaves_the_daemon_running(tmp_path: Path, caplog: pytest.L
             assert "web console not started" in caplog.text
         finally:
             app.stop()
+
+
+def test_preview_says_indexing_while_the_index_is_first_built(env: Env) -> None:
+    env.article("a1", "Flood one")
+    index = env.console.index
+    form = {"csrf": env.csrf("/outbox"), "name": "n", "query": "flood"}
+    with index._lock:  # what the first build holds, in its own thread
+        got = env.client.post("/rules/preview", data=form)
+        assert "Indexing the kept articles for back-testing: 0 of 1 so far" in got.text
+        assert 'hx-trigger="load delay:1s"' in got.text  # it asks again by itself
+    again = env.client.post("/rules/preview", data=form)
+    assert 'id="match-count">1</span>' in again.text and index.ready
