@@ -6,10 +6,12 @@ Kept articles are the BBC corpus repeated with varied ids (and varied URLs) up
 to each size, written to a real SQLite state file through the store's own
 `keep_text`. For each size it prints the time to build the article index (once,
 then extended as articles arrive), then per rule the back-test time
-(`monitor.web.backtest.run`: candidates from the index, the real `Matcher` on
-them, evidence for the newest 30) and the matches, next to a baseline measured
-in the same run: one SQL `LIKE` scan over title and body for the rule's words
-(the obvious way, and it only approximates the rule). Targets: a typical rule
+(`monitor.web.backtest.run`: the query evaluated on the index, phrases checked
+by the real matcher's compiled test, evidence for the newest 30) cold (no term
+of the rule checked before) and warm (the same rule again, as while typing on),
+and the matches, next to a baseline measured in the same run: one SQL `LIKE`
+scan over title and body for the rule's words (the obvious way, and it only
+approximates the rule). Targets: a typical rule
 over 10,000 articles < 300 ms, over 100,000 < 2 s.
 """
 
@@ -102,21 +104,23 @@ def main() -> None:
             for query, phrases in RULES:
                 rule = RuleConfig(name="bench", query=query)
                 compiled = Compiled(rule, Matcher.compile([rule]))
-                times, outcome = [], None
-                for _ in range(args.repeat):
+                index.clear_checks()  # cold: no phrase of this rule checked before
+                began = time.perf_counter()
+                outcome = run(index, compiled)
+                cold = time.perf_counter() - began
+                times = []
+                for _ in range(args.repeat):  # warm: the same rule again, as while typing on
                     began = time.perf_counter()
-                    outcome = run(index, compiled)
+                    run(index, compiled)
                     times.append(time.perf_counter() - began)
-                assert outcome is not None
-                median = statistics.median(times)
-                worst = max(worst, median)
+                warm = statistics.median(times)
+                worst = max(worst, cold)
                 base, base_found = like_baseline(folder, phrases)
-                print(f"  {query}\n    back-test {median * 1000:7.1f} ms (median of {args.repeat}): "
-                      f"{len(outcome.matched):,} matches of {outcome.candidates:,} candidates | "
-                      f"LIKE scan {base * 1000:7.1f} ms ({base_found:,} rows) | "
-                      f"{base / median:.1f}x")
+                print(f"  {query}\n    back-test {cold * 1000:7.1f} ms cold, {warm * 1000:6.1f} ms warm "
+                      f"(median of {args.repeat}): {len(outcome.matched):,} matches | "
+                      f"LIKE scan {base * 1000:7.1f} ms ({base_found:,} rows) | {base / cold:.1f}x cold")
             target = 0.3 if size <= 10_000 else 2.0
-            print(f"  slowest rule {worst * 1000:.0f} ms; target < {target * 1000:.0f} ms: "
+            print(f"  slowest rule (cold) {worst * 1000:.0f} ms; target < {target * 1000:.0f} ms: "
                   f"{'OK' if worst < target else 'MISSED'}")
             store.close()
 

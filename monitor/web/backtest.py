@@ -3,10 +3,13 @@
 The rule is compiled with the real `Matcher` (the daemon's code, so a back-test
 never disagrees with what the daemon would have sent). An inverted index over
 the kept articles (field -> token -> article numbers), built once and extended as
-articles arrive, bounds the rule's query tree from above and below with set
-algebra: words, prefixes and sites are decided by the index alone, and only the
-articles between the bounds (phrases, NEAR, location clauses) are read and
-evaluated by the matcher. A rule with only `locations` reads every article.
+articles arrive, evaluates the query tree with set algebra: words, prefixes and
+sites are decided by the index alone; a phrase or NEAR reads only the articles
+holding all its words (narrowed by the other terms of an AND) and checks them with
+the matcher's own compiled test, remembering the outcome per term, so typing on or
+editing the rest of a rule does not read them again. A rule with `locations` is
+then checked by the matcher on the articles its query matches (every article for a
+locations-only rule).
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from monitor.match.engine import Matcher
-from monitor.match.evaluate import url_host
-from monitor.match.query import FIELDS, And, Near, Node, Not, Phrase, Prefix, Site, Word, parse_query
+from monitor.match.evaluate import Check, Doc, compile_node, url_host
+from monitor.match.query import FIELDS, And, Near, Node, Not, Or, Phrase, Prefix, Site, Word, parse_query
 from monitor.match.types import Evidence
 from monitor.settings.rules import RuleConfig
 from monitor.store.articles import ArticleReader, StoredArticle
@@ -69,6 +72,8 @@ class ArticleIndex:
         self._lock = threading.Lock()
         self.ready = False  # the first full build is done (it can take a while: warm it up early)
         self._warming = threading.Lock()
+        # Phrase / NEAR term -> (articles checked, articles where it holds, its compiled test).
+        self._leaves: dict[Node, tuple[Seqs, Seqs, Check]] = {}
         self._warm_started = False
 
     def refresh(self) -> int:
@@ -101,6 +106,7 @@ class ArticleIndex:
                     del postings[:cut]
         del self._all[:bisect_left(self._all, oldest)]
         self._sorted.clear()
+        self._leaves.clear()
 
     def warm(self) -> None:
         """Build the index in the background, once (the first back-test need not wait)."""
@@ -138,56 +144,92 @@ class ArticleIndex:
     def __len__(self) -> int:
         return len(self._all)
 
+    def clear_checks(self) -> None:
+        """Forget the checked phrase / NEAR terms (so a benchmark measures a cold back-test)."""
+        with self._lock:
+            self._leaves.clear()
+
     def universe(self) -> Seqs:
         return set(self._all)  # (under the lock, from `bounds`)
 
-    def bounds(self, node: Node | None) -> tuple[Seqs, Seqs]:
-        """(upper, lower): lower <= articles matching `node` <= upper (no node: every article)."""
+    def evaluate(self, node: Node | None) -> Seqs:
+        """The kept articles `node` matches (no node: every article), exactly."""
         with self._lock:  # not while another request's refresh changes the tables
-            upper, lower = self._bounds(node) if node is not None else (None, set())
-            return (self.universe() if upper is None else upper), lower
+            return self._eval(node, None) if node is not None else self.universe()
 
-    def _bounds(self, node: Node) -> tuple[Seqs | None, Seqs]:
+    def _eval(self, node: Node, within: Seqs | None) -> Seqs:
+        """Exact within `within` (every article when None); the result is a subset of it."""
         if isinstance(node, Word):
             found = self._word(node.word, node.fields)
-            return found, found
-        if isinstance(node, Prefix):
-            found = set()
-            for name in node.fields:
-                vocab = self._vocab(name)
-                table = self._terms[name]
-                for i in range(bisect_left(vocab, node.prefix), len(vocab)):
-                    if not vocab[i].startswith(node.prefix):
-                        break
-                    found.update(table[vocab[i]])
-            return found, found
-        if isinstance(node, Phrase):
-            if len(node.words) == 1:
-                found = self._word(node.words[0], node.fields)
-                return found, found
-            return self._all_words(node.words, node.fields), set()
-        if isinstance(node, Near):
-            left, right = self._bounds(node.left)[0], self._bounds(node.right)[0]
-            assert left is not None and right is not None  # leaves always have a set
-            return left & right, set()
-        if isinstance(node, Site):
+        elif isinstance(node, Prefix):
+            found = self._prefix(node.prefix, node.fields)
+        elif isinstance(node, Site):
             found = set()
             for host, seqs in self._hosts.items():
                 if host == node.host or host.endswith("." + node.host):
                     found.update(seqs)
-            return found, found
-        if isinstance(node, Not):
-            upper, lower = self._bounds(node.item)
-            everything = self.universe()
-            return everything - lower, set() if upper is None else everything - upper
-        parts = [self._bounds(item) for item in node.items]
-        if isinstance(node, And):
-            uppers = [u for u, _ in parts if u is not None]
-            upper = set.intersection(*uppers) if uppers else None
-            return upper, set.intersection(*[lo for _, lo in parts])
-        if any(u is None for u, _ in parts):
-            return None, set().union(*[lo for _, lo in parts])
-        return set().union(*[u for u, _ in parts if u is not None]), set().union(*[lo for _, lo in parts])
+        elif isinstance(node, Phrase) and len(node.words) == 1:
+            found = self._word(node.words[0], node.fields)
+        elif isinstance(node, Phrase | Near):
+            return self._positional(node, within)
+        elif isinstance(node, Not):
+            base = self.universe() if within is None else within
+            return base - self._eval(node.item, base)
+        elif isinstance(node, And):
+            # Index-only items first: they narrow the articles the costly ones must read.
+            for item in sorted(node.items, key=_cost):
+                within = self._eval(item, within)
+                if not within:
+                    break
+            return within if within is not None else set()
+        else:
+            assert isinstance(node, Or)
+            return set().union(*(self._eval(item, within) for item in node.items))
+        return found if within is None else found & within
+
+    def _positional(self, node: Phrase | Near, within: Seqs | None) -> Seqs:
+        """A phrase or NEAR: the articles holding all its words, checked by the matcher's own
+        compiled test on their text; results are kept per term, so editing the rest of a rule
+        (or typing on) does not read the same articles again."""
+        if isinstance(node, Phrase):
+            candidates = self._all_words(node.words, node.fields)
+        else:  # both operands in one of the NEAR's fields
+            candidates = set()
+            for name in node.fields:
+                candidates |= self._operand(node.left, name) & self._operand(node.right, name)
+        if within is not None:
+            candidates &= within
+        cached = self._leaves.get(node)
+        if cached is None:
+            if len(self._leaves) >= 256:
+                self._leaves.clear()
+            cached = self._leaves[node] = (set(), set(), compile_node(node))
+        checked, held, check = cached
+        todo = sorted(candidates - checked)
+        for i in range(0, len(todo), _EVAL_BATCH):
+            for stored in self.reader.by_seq(todo[i:i + _EVAL_BATCH]):
+                if check(Doc(stored.article, node.fields)):
+                    held.add(stored.seq)
+        checked.update(todo)
+        return held & candidates
+
+    def _operand(self, leaf: Word | Prefix | Phrase, name: str) -> Seqs:
+        if isinstance(leaf, Word):
+            return self._word(leaf.word, (name,))
+        if isinstance(leaf, Prefix):
+            return self._prefix(leaf.prefix, (name,))
+        return self._all_words(leaf.words, (name,))
+
+    def _prefix(self, prefix: str, fields: tuple[str, ...]) -> Seqs:
+        found: Seqs = set()
+        for name in fields:
+            vocab = self._vocab(name)
+            table = self._terms[name]
+            for i in range(bisect_left(vocab, prefix), len(vocab)):
+                if not vocab[i].startswith(prefix):
+                    break
+                found.update(table[vocab[i]])
+        return found
 
     def _word(self, word: str, fields: tuple[str, ...]) -> Seqs:
         found: Seqs = set()
@@ -196,6 +238,7 @@ class ArticleIndex:
         return found
 
     def _all_words(self, tokens: tuple[str, ...], fields: tuple[str, ...]) -> Seqs:
+        """Articles with every token in one of `fields`."""
         found: Seqs = set()
         for name in fields:
             table = self._terms[name]
@@ -209,6 +252,17 @@ class ArticleIndex:
         if vocab is None:
             vocab = self._sorted[name] = sorted(self._terms[name])
         return vocab
+
+
+def _cost(node: Node) -> int:
+    """Evaluation order inside an AND: index-only terms, then positional ones, then NOTs."""
+    if isinstance(node, Not):
+        return 2
+    if isinstance(node, Phrase | Near):
+        return 1
+    if isinstance(node, And | Or):
+        return max(map(_cost, node.items), default=0) and 1
+    return 0
 
 
 @dataclass(frozen=True)
@@ -239,9 +293,9 @@ def run(index: ArticleIndex, rule: Compiled, saved: Compiled | None = None, show
 
 def _matching(index: ArticleIndex, rule: Compiled, oldest: int) -> tuple[set[int], int]:
     """(matching article numbers, how many candidates were evaluated)."""
-    upper, lower = index.bounds(parse_query(rule.rule.query).root if rule.rule.query else None)
-    if rule.rule.locations is not None:
-        lower = set()  # the location clause needs the article's places
+    upper = index.evaluate(parse_query(rule.rule.query).root if rule.rule.query else None)
+    # The query is decided by the index; a location clause needs the article's places.
+    lower = upper if rule.rule.locations is None else set()
     matcher = rule.matcher
     out = {s for s in lower if s >= oldest}
     seqs = sorted(s for s in upper - lower if s >= oldest)
