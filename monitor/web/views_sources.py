@@ -45,13 +45,17 @@ def add_feeds(config: Config, feeds: list[OpmlFeed], accept: Any) -> Written:
 
 def source_rows(config: Config, store: Any, now: Any) -> dict[str, Any]:
     from monitor.commands.status import feed_rows  # the pure row builder behind `newsmon status`
-    from monitor.sources.feeds import STATE_PREFIX
+    from monitor.sources.feeds import STATE_PREFIX, state_key
 
-    feeds = feed_rows(config, store.sources.all(STATE_PREFIX))
+    states = store.sources.all(STATE_PREFIX)
+    feeds = feed_rows(config, states)
     per_day = store.articles.per_source(now - timedelta(days=7))
     for row in feeds:
         row["per_day"] = per_day.get(row["name"], 0) / 7
         row["url"] = next((f.url for f in config.feeds if f.name == row["name"]), "")
+        # Backing off after failures (or as the server asked): the poll waits until then.
+        held = (states.get(state_key(row["name"])) or {}).get("hold_until")
+        row["backoff"] = held if held and row["failures"] else None
     skipped = store.sources.all("skipped:")
     folders = []
     for folder in config.folders:

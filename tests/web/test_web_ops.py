@@ -93,9 +93,11 @@ def test_sources_show_feed_health_from_the_state(env: Env) -> None:
     env.store.sources.put(state_key("wire"), {
         "url": "https://wire.example/rss?key=abcdefghijklmnopqrstuvwxyz",
         "last_attempt": "2026-01-01T00:00:00+00:00",
-        "failures": 3, "health": "failing", "last_error": "HTTP 503 <b>down</b>", "last_status": 503})
+        "failures": 3, "health": "failing", "last_error": "HTTP 503 <b>down</b>", "last_status": 503,
+        "hold_until": "2026-01-01T04:00:00+00:00", "next_poll": "2026-01-01T04:00:00+00:00"})
     page = env.client.get("/sources")
     assert "failing" in page.text and "HTTP 503 &lt;b&gt;down&lt;/b&gt;" in page.text
+    assert "2026-01-01 04:00 UTC<br><span class=\"muted\">backing off after 3 failure(s)" in page.text
     assert "abcdefghijklmnopqrstuvwxyz" not in page.text  # the key is masked
 
 
