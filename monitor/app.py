@@ -74,6 +74,7 @@ class App:
         self.scheduler: Any = None
         self.feeds: Any = None
         self.coord: Coordinator = Solo()
+        self.web: Any = None  # the web console's server (monitor/web/), when [web] listen is set
         self._started = False
         self._lock = threading.RLock()
         self.metrics = Metrics()  # per App: tests with several Apps do not share counters
@@ -82,6 +83,7 @@ class App:
     def open(self) -> None:
         """Everything but threads: state, rules, targets (`--once` stops here)."""
         self.store, self.coord = open_state(self.config, self.state_dir, self.clock)
+        self.store.keep_articles = bool(self.config.web.keep_articles)
         alertlog.configure(self.state_dir / "alerts.log", echo=self.echo_alerts)
         with self.metrics.compiling():
             matcher = compile_matcher(self.config, self.state_dir)
@@ -102,6 +104,10 @@ class App:
     def prune(self) -> tuple[int, int]:
         """Drop finished alerts and notification-log entries past `retention` (at
         open, then daily): a daemon that runs for years keeps a bounded state file."""
+        if self.store is not None and self.config.web.keep_articles:
+            from monitor.store.articles import prune_texts
+
+            prune_texts(self.store, self.clock() - self.config.web.keep_articles)
         retention = self.config.retention
         if self.store is None or not retention:
             return 0, 0
@@ -188,6 +194,10 @@ class App:
             for source in self.sources():
                 source.start(self.scheduler)
             self._started = True
+            if self.config.web.listen:
+                from monitor.web.server import start_console
+
+                self.web = start_console(self)
             log.info("newsmon running; watching %d folder(s)", len(self.config.folders))
 
     def reload(self, config: Config) -> None:
@@ -199,6 +209,8 @@ class App:
             old = self.config
             self.config = config
             self.pipeline.swap(config, matcher)
+            if self.store is not None:
+                self.store.keep_articles = bool(config.web.keep_articles)
             if config.targets != old.targets or config.alerts != old.alerts or config.rules != old.rules:
                 self._restart_lanes()
             if config.folders != old.folders and self.folders is not None and self.store is not None:
@@ -231,6 +243,9 @@ class App:
     def stop(self) -> None:
         """Stop intake first, then the pipeline, then lanes; pending alerts stay queued."""
         with self._lock:
+            if self.web is not None:
+                self.web.stop()
+                self.web = None
             if self.folders is not None:
                 self.folders.close()
             if self.scheduler is not None:

@@ -258,4 +258,5 @@ _LAZY = {
     "send-test": "monitor.commands.send_test:send_test_command",
     "install-service": "monitor.commands.install_service:install_service_command",
     "history": "monitor.commands.history:history_command",
+    "web-password": "monitor.web.password:web_password_command",
 }

@@ -143,6 +143,7 @@ NUMERIC_KEYS = [
     ("[stories]\n", "threshold"),
     ("[stories]\n", "window"),
     ("[stories]\n", "max_articles"),
+    ("[web]\n", "keep_articles"),
     ("[health]\n", "failures"),
     ("[health]\n", "silent_after"),
     ("[alerts]\n", "retry_initial"),

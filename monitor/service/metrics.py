@@ -121,9 +121,11 @@ class Metrics:
 
     def _marking(self, mark: Callable[..., None], outcome: str) -> Callable[..., None]:
         @functools.wraps(mark)
-        def observed(row_id: int, *args: Any, log: Any = None, **kwargs: Any) -> None:
-            mark(row_id, *args, log=log, **kwargs)
-            if log is not None:  # lanes always pass their log entry, which names the target
+        def observed(row_id: int, *args: Any, **kwargs: Any) -> None:
+            mark(row_id, *args, **kwargs)
+            # Lanes always pass their log entry (by keyword or last), which names the target.
+            log = kwargs.get("log", args[-1] if args else None)
+            if hasattr(log, "row"):
                 self.delivery(log.row.target, outcome)
 
         return observed

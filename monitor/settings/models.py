@@ -23,6 +23,7 @@ from monitor.settings.service import HttpConfig
 from monitor.settings.state import StateConfig
 from monitor.settings.stories import OnUpdate, StoriesConfig, check_content_window
 from monitor.settings.types import Duration
+from monitor.settings.web import WebConfig
 
 
 class Config(StrictModel):
@@ -47,6 +48,7 @@ class Config(StrictModel):
     on_update: OnUpdate = "rematch"
     content_window: Duration = timedelta(hours=24)
     stories: StoriesConfig = StoriesConfig()
+    web: WebConfig = WebConfig()  # the local web console (docs/web.md)
     # Where the config came from (set by the loader, not by the user).
     source_file: Path | None = Field(default=None, exclude=True)
     # Which file set each list entry and target: "rules[7]" -> (drop-in, "rules[2]").

@@ -125,6 +125,24 @@ def _v1(conn: sa.Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+# Article text kept for a while (`[web] keep_articles`) so rules can be back-tested.
+article_text = sa.Table(
+    "article_text",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(64), nullable=False, unique=True),
+    sa.Column("source", sa.String(200), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("tags", sa.Text, nullable=False),  # tab-separated
+    sa.Column("published", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+
 def _v_leases(conn: sa.Connection) -> None:
     # Explicit DDL, as the tables were when this migration was written.
     stamp = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
@@ -157,8 +175,23 @@ def _v_stories(conn: sa.Connection) -> None:
         f"story_id VARCHAR(64) NOT NULL, story_at {stamp} NOT NULL, signature {blob} NOT NULL)")
 
 
+def _v_article_text(conn: sa.Connection) -> None:
+    pg = conn.dialect.name == "postgresql"
+    seq = "seq BIGSERIAL PRIMARY KEY" if pg else "seq INTEGER PRIMARY KEY AUTOINCREMENT"
+    stamp = "TIMESTAMP WITH TIME ZONE" if pg else "DATETIME"
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS article_text ("
+        f" {seq}, id VARCHAR(64) NOT NULL UNIQUE,"
+        " source VARCHAR(200) NOT NULL, url TEXT NOT NULL, title TEXT NOT NULL,"
+        " summary TEXT NOT NULL, body TEXT NOT NULL, author TEXT NOT NULL, tags TEXT NOT NULL,"
+        f" published {stamp} NOT NULL, first_seen {stamp} NOT NULL)"
+    )
+    conn.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS ix_article_text_first_seen ON article_text (first_seen)")
+
+
 # Append new migrations; never edit a released one.
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v_leases, _v_stories]
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v_leases, _v_stories, _v_article_text]
 LATEST = len(MIGRATIONS)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.store.articles import ArticleReader, keep_text
 from monitor.store.base import DeliveryLogEntry, NewAlert, OutboxRow, SeenRow, StoryWrite
 from monitor.store.schema import (
     delivery_log,
@@ -129,6 +130,8 @@ class Store:
 
         self.leases = Leases(self)
         self.instances = Instances(self)
+        self.articles = ArticleReader(engine)
+        self.keep_articles = True  # article text for back-testing (`[web] keep_articles`)
 
     @contextmanager
     def writing(self) -> Iterator[sa.Connection]:
@@ -204,6 +207,8 @@ class Store:
                     return False
             if story is not None:
                 self._write_story(conn, article.id, story, now, update)
+            if self.keep_articles:
+                keep_text(conn, article, now)
             self._enqueue(conn, alerts, now)
             return True
 
