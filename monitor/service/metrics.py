@@ -124,7 +124,7 @@ class Metrics:
         def observed(row_id: int, *args: Any, **kwargs: Any) -> None:
             mark(row_id, *args, **kwargs)
             # Lanes always pass their log entry (by keyword or last), which names the target.
-            log = kwargs.get("log", args[-1] if args else None)
+            log: Any = kwargs.get("log", args[-1] if args else None)
             if hasattr(log, "row"):
                 self.delivery(log.row.target, outcome)
 
