@@ -208,3 +208,41 @@ def test_identity_and_story_settings_are_checked_with_file_and_key(tmp_path: Pat
     line = str(err.value)
     assert line.startswith(f"{cfg}: ") and message in line
     assert where.replace(".0.", "[0].") in line or where in line
+
+
+def test_an_edited_feed_entry_is_fetched_again_and_alerts_only_its_new_rule(tmp_path: Path,
+                                                                             endpoint: Endpoint) -> None:
+    """Through a real HTTP feed and `run --once`: the feed's memory of an entry includes its
+    text, so an edit (same guid) reaches the pipeline and is re-matched as an update."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
+    from feedserver import FeedServer, feed_route, rss
+
+    entries = [("g1", "Shelling in Izium")]
+    server = FeedServer().start()
+    server.routes["/wire.xml"] = feed_route(lambda: rss(list(entries)))
+    config = tmp_path / "newsmon.toml"
+    config.write_text(
+        f'[fetch]\nallow_private = true\n\n[[feeds]]\nname = "wire"\nurl = "{server.url("/wire.xml")}"\n'
+        'backfill = "all"\n\n' + RULES + f'\n[targets]\nchat = ["{endpoint.url}"]\n')
+    try:
+        def once() -> None:
+            app = App(load_config(config), state_dir=tmp_path / "state", echo_alerts=False)
+            try:
+                app.run_once()
+            finally:
+                app.stop()
+
+        once()
+        assert [m["title"] for m in endpoint.wait_for(1)] == ["Shelling in Izium"]
+        once()  # unchanged: nothing new
+        entries[0] = ("g1", "Shelling in Izium and Kharkiv")  # the same guid, edited
+        once()
+        got = endpoint.wait_for(2)
+        assert len(got) == 2 and "Shelling in Izium and Kharkiv" in got[1]["title"]
+        assert "kharkiv" in got[1]["message"]  # only the rule that had not alerted
+        once()  # the edit is remembered: no third alert
+        assert len(endpoint.wait_for(3, timeout=2)) == 2
+    finally:
+        server.stop()

@@ -55,6 +55,7 @@ class ParsedFeed:
     title: str = ""
     entries: tuple[RawItem, ...] = ()  # new entries only (not in `known`), first of each key
     keys: tuple[str, ...] = ()  # every entry's key, in feed order, without repeats
+    versions: tuple[str, ...] = ()  # `entry_version` of each key's entry (feed state's memory)
     ttl_minutes: int | None = None  # RSS <ttl>
     skip_hours: tuple[int, ...] = ()  # RSS <skipHours>, UTC hours
     warning: str = ""  # a recoverable problem (malformed but parsed)
@@ -67,16 +68,26 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def _unique(pairs: Iterable[tuple[str, RawItem | None]]) -> tuple[tuple[str, ...], tuple[RawItem, ...]]:
-    keys: dict[str, None] = {}
+def entry_version(key: str, *texts: str) -> str:
+    """What feed state remembers of an entry: its key and a digest of its raw text, so an
+    entry whose text is edited (same key) counts as new again and reaches the pipeline,
+    which re-matches it as an update (`on_update`)."""
+    digest = hashlib.sha256("\x1f".join(texts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return key_hash(f"{key}\x1f{digest}")
+
+
+def _unique(triples: Iterable[tuple[str, str, RawItem | None]]
+            ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[RawItem, ...]]:
+    """(keys, versions, new items), first of each key."""
+    keys: dict[str, str] = {}
     items: list[RawItem] = []
-    for key, item in pairs:
+    for key, version, item in triples:
         if key in keys:
             continue  # a feed listing one entry twice: the first wins
-        keys[key] = None
+        keys[key] = version
         if item is not None:
             items.append(item)
-    return tuple(keys), tuple(items)
+    return tuple(keys), tuple(keys.values()), tuple(items)
 
 
 def canonical_link(url: str, keep_fragment: bool = False) -> str:
@@ -192,8 +203,9 @@ def _entry_date(e: Any) -> datetime | None:
 
 def _feedparser_item(
     e: Any, base: str, source: str, tags: Sequence[str], known: Collection[str], repeated: Collection[str]
-) -> tuple[str, RawItem | None]:
-    """(key, item); item is None for an entry already known (its text is never converted)."""
+) -> tuple[str, str, RawItem | None]:
+    """(key, version, item); item is None for an entry already known with this text (its
+    text is never converted)."""
     title = _detail_text(e, "title", "text/plain")
     published = _entry_date(e)
     raw_link = str(e.get("link", ""))
@@ -203,10 +215,12 @@ def _feedparser_item(
     link = _http_link(raw_link, base)  # a relative permalink ("/posts/5") is joined with the feed URL
     description = str(e.get("summary", "") or "")
     key = entry_key("" if guid in repeated and link else guid, link, title, description)
-    if known and key_hash(key) in known:
-        return key, None
-    summary = _detail_text(e, "summary", "text/html")
     contents = [c for c in e.get("content") or [] if isinstance(c, Mapping) and c.get("value")]
+    version = entry_version(key, str(e.get("title", "")), description,
+                            *(str(c.get("value", "")) for c in contents))
+    if known and version in known:
+        return key, version, None
+    summary = _detail_text(e, "summary", "text/html")
     body = ""
     if contents:
         best = max(contents, key=lambda c: len(c.get("value", "")))
@@ -221,7 +235,7 @@ def _feedparser_item(
         geo.append(p)
     author_detail = e.get("author_detail") or {}
     entry_tags = [t.get("term") or t.get("label") or "" for t in e.get("tags") or []]
-    return key, RawItem(
+    return key, version, RawItem(
         source=source,
         key=key,
         title=title,
@@ -279,12 +293,14 @@ def _parse_xml(
     base = url
     entries = keep_newest(parsed.entries, _entry_date, max_items)
     repeated = _repeated(str(e.get("id", "")) for e in entries)
-    keys, items = _unique(_feedparser_item(e, base, source, tags, known, repeated) for e in entries)
+    keys, versions, items = _unique(_feedparser_item(e, base, source, tags, known, repeated)
+                                    for e in entries)
     return ParsedFeed(
         format=fmt or "unknown",
         title=_detail_text(feed, "title", "text/plain")[:500],
         entries=items,
         keys=keys,
+        versions=versions,
         ttl_minutes=ttl,
         skip_hours=_skip_hours(data),
         warning=f"malformed feed, parsed anyway: {bozo[:200]}" if bozo else "",
@@ -357,16 +373,18 @@ def _parse_json(
     objects = [i for i in items if isinstance(i, dict)]
     kept = keep_newest(objects, _json_date, max_items)
     repeated = _repeated(_json_guid(i) for i in kept)
-    keys, entries = _unique(
-        (item.key, None if known and key_hash(item.key) in known else item)
-        for item in (_json_item(i, base, source, tags, repeated) for i in kept)
-    )
+    def triple(item: RawItem) -> tuple[str, str, RawItem | None]:
+        version = entry_version(item.key, item.title, item.summary, item.body)
+        return item.key, version, None if known and version in known else item
+
+    keys, versions, entries = _unique(triple(_json_item(i, base, source, tags, repeated)) for i in kept)
     title = doc.get("title")
     return ParsedFeed(
         format="json" + version.rsplit("/", 1)[-1].replace(".", ""),
         title=title[:500] if isinstance(title, str) else "",
         entries=entries,
         keys=keys,
+        versions=versions,
         cut_from=len(objects) if len(objects) > max_items else 0,
     )
 
@@ -382,7 +400,7 @@ def parse_feed(
 ) -> ParsedFeed:
     """Entries of a feed document; `error` set (and no entries) when it is not a feed.
 
-    `known`: `key_hash()`es of entries already seen; those are listed in `keys`
+    `known`: `entry_version()`s of entries already seen (key and text); those are listed in `keys`
     but not built into items (most of a re-fetched feed is old news). At most
     `max_items` entries, the newest (`keep_newest`).
     """

@@ -30,7 +30,7 @@ from monitor.settings import Config
 from monitor.settings.feeds import FeedConfig
 from monitor.settings.types import format_duration
 from monitor.sources.base import Sink
-from monitor.sources.feedparse import ParsedFeed, key_hash, parse_feed
+from monitor.sources.feedparse import ParsedFeed, parse_feed
 from monitor.sources.feedpolicy import backfill_alerts, clamp_future, health_step, hold_until, parse_time
 from monitor.sources.fetch import Fetcher, FetchResult
 from monitor.sources.workerguard import die_with_parent
@@ -237,8 +237,9 @@ class FeedPoller:
             return await self._poll_held(feed, force, loaded)
         # Several instances: the lease holder polls, and only if nobody polled it this interval.
         lease = f"feed:{feed.name}"
-        ttl = self.config.fetch.timeout * 2 + timedelta(seconds=30)
-        if not await self._run_io(self.coord.hold, lease, ttl):
+        # The instance's lease ttl, renewed by its heartbeat while the poll runs: a dead
+        # instance's feeds are free again after `lease_ttl`, not after a fetch timeout.
+        if not await self._run_io(self.coord.hold, lease):
             return
         try:
             fresh = await self._run_io(self.sources.get, state_key(feed.name))
@@ -420,13 +421,15 @@ class FeedPoller:
             recent: list[str] = list(state.get("recent") or [])
             known = set(recent)
             state_known = frozenset(recent)
-            for key in parsed.keys:
-                h = key_hash(key)
+            # Remembered per entry: its key and its text (`entry_version`), so an edited entry
+            # is new again and the pipeline re-matches it as an update.
+            version_of = dict(zip(parsed.keys, parsed.versions, strict=True))
+            for h in parsed.versions:
                 if h not in known:
                     known.add(h)
                     recent.append(h)
             new = clamp_future(
-                [item for item in parsed.entries if key_hash(item.key) not in state_known], now
+                [item for item in parsed.entries if version_of.get(item.key) not in state_known], now
             )
             first = not state.get("initialised")
             if first:

@@ -1,0 +1,133 @@
+"""Three `newsmon run` processes on one PostgreSQL database share the work.
+
+200 feeds on a local HTTP server, three rules notifying three targets on a local
+webhook, a burst of new entries mid-way, and one instance SIGKILLed mid-way.
+Every alert arrives; one arrives twice only if the killed instance was sending it;
+each feed is polled at its interval by one instance, not by three; the outbox
+ends empty and each article was recorded once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import newsmon_cmd
+from tests.pgserver import postgres_url, reset_database
+from tests.test_soak_kill import KeyedHook
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
+from feedserver import FeedServer, feed_route, rss
+
+__all__ = ["postgres_url"]  # a fixture
+
+FEEDS = 200
+INTERVAL = 5.0
+WORDS = ("alpha", "beta", "gamma")  # one rule and one target each
+
+
+@pytest.mark.slow
+def test_three_instances_share_feeds_and_alerts_and_survive_a_kill(tmp_path: Path, postgres_url: str) -> None:
+    reset_database(postgres_url)
+    hook = KeyedHook()
+    items: dict[int, list[tuple[str, str]]] = {
+        i: [(f"f{i}-0", f"{WORDS[i % 3]} story {i}-0")] for i in range(FEEDS)}
+    lock = threading.Lock()
+    server = FeedServer().start()
+    for i in range(FEEDS):
+        def body(i: int = i) -> bytes:
+            with lock:
+                return rss(list(items[i]), title=f"feed {i}")
+
+        server.routes[f"/f{i}.xml"] = feed_route(body)
+    feeds = "".join(f'[[feeds]]\nname = "f{i}"\nurl = "{server.url(f"/f{i}.xml")}"\n'
+                    f'interval = "{INTERVAL:g}s"\nbackfill = "all"\n\n' for i in range(FEEDS))
+    rules = "".join(f'[[rules]]\nname = "{w}"\nquery = "{w}"\nnotify = ["{w}"]\n\n' for w in WORDS)
+    targets = "".join(f'{w} = ["{hook.url}?{w}"]\n' for w in WORDS)
+    config = tmp_path / "newsmon.toml"
+    config.write_text(
+        f'[state]\nurl = "{postgres_url}"\nlease_ttl = "5s"\n\n'
+        '[fetch]\nallow_private = true\njitter = "0s"\nparse_workers = 1\n\n'
+        f'{feeds}{rules}[targets]\n{targets}\n[alerts]\nretry_initial = "0.2s"\nretry_max = "1s"\n')
+
+    procs: list[subprocess.Popen[str]] = []
+    logs = [open(tmp_path / f"instance{n}.log", "w") for n in range(3)]  # noqa: SIM115
+    started = time.time()
+    try:
+        for n in range(3):
+            procs.append(subprocess.Popen(
+                newsmon_cmd("run", "--config", str(config), "--state-dir", str(tmp_path / f"local{n}")),
+                stdout=logs[n], stderr=subprocess.STDOUT, start_new_session=True, text=True))
+        first = {t for _, entries in items.items() for _, t in entries}
+        _wait(lambda: hook.titles() >= first, 90, "the first entries of every feed")
+
+        with lock:  # the burst: a new entry in every other feed
+            for i in range(0, FEEDS, 2):
+                items[i].append((f"f{i}-1", f"{WORDS[i % 3]} story {i}-1"))
+        time.sleep(INTERVAL / 2)
+        os.killpg(procs[0].pid, signal.SIGKILL)  # mid-way: its leases must expire and move
+        killed_at = time.time()
+        procs[0].wait(timeout=30)
+
+        expected = {t for entries in items.values() for _, t in entries}
+        _wait(lambda: hook.titles() >= expected, 90,
+              lambda: f"every entry after the kill; missing {sorted(expected - hook.titles())[:5]} "
+                      f"of {len(expected - hook.titles())}; polls {len(server.hits)}")
+        time.sleep(INTERVAL)  # one more interval: polls keep their pace, nothing arrives twice late
+        window = time.time() - started
+        for proc in procs[1:]:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs[1:]:
+            assert proc.wait(timeout=30) == 0
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        server.stop()
+        for fh in logs:
+            fh.close()
+
+    # Every alert arrived; a duplicate only for what the killed instance was sending.
+    by_key: dict[str, list[float]] = defaultdict(list)
+    for key, _title, at in hook.arrivals:
+        by_key[key].append(at)
+    assert hook.titles() == expected
+    assert len(by_key) == len(expected)
+    dupes = {k: ats for k, ats in by_key.items() if len(ats) > 1}
+    assert len(dupes) <= len(WORDS), dupes  # at most one in-flight alert per lane
+    assert all(ats[0] <= killed_at + 0.1 for ats in dupes.values()), dupes
+
+    # Each feed polled at its interval, by one instance at a time: not three times as often.
+    polls = Counter(h.path for h in server.hits)
+    most, fewest = max(polls.values()), min(polls[f"/f{i}.xml"] for i in range(FEEDS))
+    allowed = window / INTERVAL + 3
+    assert most <= allowed, f"a feed was polled {most} times in {window:.0f} s (at most {allowed:.0f})"
+    assert fewest >= 2, f"a feed was polled only {fewest} times in {window:.0f} s"
+
+    import psycopg
+
+    with psycopg.connect(postgres_url) as db:
+        assert db.execute("SELECT count(*) FROM seen_articles").fetchone() == (len(expected),)
+        left = db.execute("SELECT state, count(*) FROM outbox WHERE state != 'sent' GROUP BY state")
+        assert left.fetchall() == []
+        alive = db.execute("SELECT count(*) FROM instances").fetchone()
+        assert alive is not None and alive[0] <= 1  # the clean stops said goodbye; the killed one may linger
+    text = "\n".join((tmp_path / f"instance{n}.log").read_text() for n in range(3))
+    assert "Traceback" not in text, text[-3000:]
+
+
+def _wait(done: object, timeout: float, what: object) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if done():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
