@@ -115,15 +115,19 @@ def test_content_edit_keeps_the_article_id() -> None:
 
 
 def test_known_entries_are_listed_but_not_built() -> None:
-    from monitor.sources.feedparse import key_hash
-
     data = (FIX / "rss20.xml").read_bytes()
     full = parse_feed(data, {"content-type": "application/rss+xml"}, BASE, "src")
-    known = frozenset({key_hash("urn:news-example:4411")})
+    assert full.keys[0] == "urn:news-example:4411"
+    known = frozenset({full.versions[0]})  # the first entry, with this very text
     part = parse_feed(data, {"content-type": "application/rss+xml"}, BASE, "src", known=known)
     assert part.keys == full.keys and len(full.keys) == 3
     assert [e.key for e in part.entries] == list(full.keys[1:])
-    js = parse_feed((FIX / "jsonfeed.json").read_bytes(), {}, BASE, "src", known={key_hash("42")})
+    edited = data.replace(b"<title>", b"<title>Updated: ", 2)  # the channel's and the first entry's
+    again = parse_feed(edited, {"content-type": "application/rss+xml"}, BASE, "src", known=known)
+    assert again.keys == full.keys and [e.key for e in again.entries] == list(full.keys)
+    jdata = (FIX / "jsonfeed.json").read_bytes()
+    jfull = parse_feed(jdata, {}, BASE, "src")
+    js = parse_feed(jdata, {}, BASE, "src", known={dict(zip(jfull.keys, jfull.versions, strict=True))["42"]})
     assert "42" in js.keys and "42" not in [e.key for e in js.entries]
 
 

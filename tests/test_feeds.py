@@ -150,9 +150,13 @@ def test_backfill_none_then_304_then_one_new_then_edit(server: FeedServer, store
     statuses = [h.headers.get("if-none-match") is not None for h in server.hits]
     assert statuses == [False, True, True, True]
     assert rec.quiet() == ["a1"]  # first poll: recorded, no alert
-    assert rec.alerted() == ["b2"]  # exactly one alert, for the new entry; the edit is silent
+    # The new entry, then its edited text (same key): both are handed to the pipeline, which
+    # re-matches the edit as an update and alerts only rules new to it (tests/test_identity.py).
+    assert rec.alerted() == ["b2", "b2"]
+    assert [i.title for items, alert in rec.submits if alert for i in items] == [
+        "New report", "New report (updated)"]
     state = store.sources.get(state_key("local"))
-    assert state["failures"] == 0 and state["items_seen_total"] == 2
+    assert state["failures"] == 0 and state["items_seen_total"] == 3
 
 
 def test_backfill_24h_alerts_only_fresh_entries() -> None:
