@@ -16,18 +16,12 @@ import sqlalchemy as sa
 
 from monitor.article import Article
 from monitor.store.schema import article_text, delivery_log, outbox, seen_articles
+from monitor.store.times import naive as _naive
+from monitor.store.times import utc as _utc
 
 _BATCH = 2_000
 
 
-def _naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from monitor.store.schema import insert_for, instances, leases
+from monitor.store.times import naive as _naive
+from monitor.store.times import utc as _utc
 
 if TYPE_CHECKING:
     from monitor.store.sql import Store
@@ -34,14 +36,6 @@ def new_instance_id() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

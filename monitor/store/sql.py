@@ -32,6 +32,8 @@ from monitor.store.schema import (
     source_state,
     story_index,
 )
+from monitor.store.times import naive as _naive
+from monitor.store.times import utc as _utc
 
 # Story statements built once: parameters are passed apart, so SQLAlchemy reuses them compiled.
 _INSERT_STORY = story_index.insert()
@@ -46,15 +48,6 @@ class StateError(RuntimeError):
     """The state cannot be opened or used (permissions, corruption, newer schema)."""
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _naive(value: datetime) -> datetime:
-    # SQLite has no time zones: store UTC, restore tzinfo on read.
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def open_store(url_or_dir: str | Path) -> Store:
