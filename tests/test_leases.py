@@ -96,3 +96,32 @@ def test_instances_heartbeat_and_prune(store: Store) -> None:
     assert seen["host-a:101:abcd"].started_at == NOW
     assert store.instances.prune(NOW + timedelta(minutes=1)) == 1  # host-b went silent
     assert [i.id for i in store.instances.all()] == ["host-a:101:abcd"]
+
+
+def test_status_lists_instances_and_their_leases(tmp_path: Path, postgres_url: str) -> None:
+    """`newsmon status` on a shared database: who is running, since when, holding what."""
+    import json
+    import subprocess
+    from datetime import datetime as real_datetime
+
+    from tests.conftest import newsmon_cmd
+    from tests.pgserver import reset_database
+
+    reset_database(postgres_url)
+    store = open_store(postgres_url)
+    now = real_datetime.now(UTC)
+    store.instances.heartbeat("host-a:101:abcd", now)
+    assert store.leases.acquire("lane:desk", "host-a:101:abcd", TTL, now)
+    assert store.leases.acquire("feed:wire", "host-a:101:abcd", TTL, now)
+    store.close()
+    config = tmp_path / "newsmon.toml"
+    config.write_text(f'[state]\nurl = "{postgres_url}"\n')
+    out = subprocess.run(newsmon_cmd("status", "--config", str(config), "--json"),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    (inst,) = doc["instances"]
+    assert inst["id"] == "host-a:101:abcd" and inst["leases"] == ["feed:wire", "lane:desk"]
+    text = subprocess.run(newsmon_cmd("status", "--config", str(config)),
+                          capture_output=True, text=True, timeout=60).stdout
+    assert "1 instance(s) share this database" in text and "lane:desk" in text
