@@ -100,6 +100,19 @@ def test_the_seed_and_a_lightly_edited_copy_are_one_story_and_one_alert(
     # The other outlet waits, held, to be listed as "also reported by" in the next digest.
     [also] = app.store.rows("held")
     assert also.reason == "story" and also.release_at is None and also.article_id != sent.article_id
+    # `newsmon history` lists the story's other member with the alert that went out.
+    import json
+    import subprocess
+
+    from tests.conftest import newsmon_cmd
+
+    out = subprocess.run(newsmon_cmd("history", "--config", str(tmp_path / "c.toml"), "--state-dir",
+                                     str(tmp_path / "state"), "--since", "0", "--json"),
+                         capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    [entry] = json.loads(out.stdout)
+    assert entry["also_reported_by"] == [inbox.name]  # the folder the other copy came from
 
 
 def test_two_articles_on_one_event_in_their_own_words_are_two_stories(

@@ -37,9 +37,17 @@ def history_entry(found: dict[str, Any]) -> dict[str, Any]:
         "digest_items": items,
         "attempts": [{"at": _iso(a["at"]), "ok": a["ok"], "reason": _reason(a["detail"])}
                      for a in found["attempts"]],
-        # Filled by the stories feature: other sources that reported the same story.
+        # Other sources that reported the same story (near-duplicates, copies).
         "also_reported_by": list(found.get("also_reported_by", ())),
     }
+
+
+def also_reported_by(store: Any, article_id: str | None) -> list[str]:
+    """The other sources of the alerted article's story (docs/stories.md), first seen first."""
+    if not article_id:
+        return []
+    members = store.story_members(article_id)
+    return list(dict.fromkeys(m.source for m in members if m.id != article_id))
 
 
 def _reason(detail: str) -> str:
@@ -95,7 +103,10 @@ def history_command(config_path: Path | None, state_dir: Path | None, rule: str 
     _config, store = _open(config_path, state_dir)
     try:
         start = datetime.now(UTC) - window if window.total_seconds() > 0 else None
-        entries = [history_entry(f) for f in store.sent_history(start, rule, target, limit)]
+        found = store.sent_history(start, rule, target, limit)
+        for f in found:
+            f["also_reported_by"] = also_reported_by(store, f["row"].article_id)
+        entries = [history_entry(f) for f in found]
     finally:
         store.close()
     if as_json:
