@@ -147,3 +147,25 @@ def drop_file(folder: Path, name: str, text: str) -> None:
 
 def newsmon_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "monitor", *args]
+
+
+@pytest.fixture
+def open_app(tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """`open_app(config_text, clock)`: write the config, open an `App` on tmp_path/state
+    (no threads: tests drive its stages); every App opened is stopped at the end."""
+    from monitor.app import App
+    from monitor.settings import load_config
+
+    apps: list[Any] = []
+
+    def _open(text: str, clock: Callable[[], Any]) -> Any:
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(text, encoding="utf-8")
+        app = App(load_config(cfg), state_dir=tmp_path / "state", clock=clock, echo_alerts=False)
+        app.open()
+        apps.append(app)
+        return app
+
+    yield _open
+    for app in apps:
+        app.stop()

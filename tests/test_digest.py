@@ -4,10 +4,8 @@ driven by an injected clock: no sleeps, no waiting for wall-clock hours."""
 from __future__ import annotations
 
 import email
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy as email_policy
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +13,6 @@ import pytest
 from monitor.alerts.worker import Lane, deliver_pending_once, schedule_digests
 from monitor.app import App
 from monitor.article import RawItem
-from monitor.settings import load_config
 from tests.conftest import Endpoint, SmtpSink
 
 
@@ -34,20 +31,11 @@ START = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)  # 09:00 in Kyiv
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Any]:
-    apps: list[App] = []
-
+def make_app(open_app: Any) -> Any:
     def _make(rules: str, targets: str, clock: Clock, alerts: str = "") -> App:
-        cfg = tmp_path / "c.toml"
-        cfg.write_text(f"{rules}\n[targets]\n{targets}\n[alerts]\n{alerts}\n", encoding="utf-8")
-        app = App(load_config(cfg), state_dir=tmp_path / "state", clock=clock, echo_alerts=False)
-        app.open()
-        apps.append(app)
-        return app
+        return open_app(f"{rules}\n[targets]\n{targets}\n[alerts]\n{alerts}\n", clock)
 
-    yield _make
-    for app in apps:
-        app.stop()
+    return _make
 
 
 def submit(app: App, key: str, title: str, body: str, published: datetime) -> None:

@@ -13,7 +13,6 @@ import pytest
 
 from monitor.alerts.worker import deliver_pending_once
 from monitor.app import App
-from monitor.settings import load_config
 from tests.conftest import Endpoint
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
@@ -28,22 +27,13 @@ def feeds() -> Iterator[FeedServer]:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, feeds: FeedServer, endpoint: Endpoint) -> Iterator[Any]:
-    apps: list[App] = []
-
+def make_app(open_app: Any, feeds: FeedServer, endpoint: Endpoint) -> Any:
     def _make(now: datetime, alerts: str = "") -> App:
-        cfg = tmp_path / "c.toml"
-        cfg.write_text(f'[fetch]\nallow_private = true\n\n[[feeds]]\nname = "news"\n'
-                       f'url = "{feeds.url("/news.xml")}"\n\n[health]\nnotify = ["chat"]\nfailures = 1\n\n'
-                       f'[targets]\nchat = ["{endpoint.url}"]\n\n[alerts]\n{alerts}\n')
-        app = App(load_config(cfg), state_dir=tmp_path / "state", clock=lambda: now, echo_alerts=False)
-        app.open()
-        apps.append(app)
-        return app
+        return open_app(f'[fetch]\nallow_private = true\n\n[[feeds]]\nname = "news"\n'
+                        f'url = "{feeds.url("/news.xml")}"\n\n[health]\nnotify = ["chat"]\nfailures = 1\n\n'
+                        f'[targets]\nchat = ["{endpoint.url}"]\n\n[alerts]\n{alerts}\n', lambda: now)
 
-    yield _make
-    for app in apps:
-        app.stop()
+    return _make
 
 
 def poll(app: App) -> tuple[int, int]:

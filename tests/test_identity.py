@@ -5,7 +5,6 @@ alerts. Real SQLite state, the real pipeline, alerts delivered to a real webhook
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,20 +43,11 @@ class Clock:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, endpoint: Endpoint) -> Iterator[Any]:
-    apps: list[App] = []
-
+def make_app(open_app: Any, endpoint: Endpoint) -> Any:
     def _make(extra: str = "", rules: str = RULES, clock: Clock | None = None) -> App:
-        cfg = tmp_path / "c.toml"
-        cfg.write_text(f'{extra}\n{rules}\n[targets]\nchat = ["{endpoint.url}"]\n', encoding="utf-8")
-        app = App(load_config(cfg), state_dir=tmp_path / "state", clock=clock or Clock(), echo_alerts=False)
-        app.open()
-        apps.append(app)
-        return app
+        return open_app(f'{extra}\n{rules}\n[targets]\nchat = ["{endpoint.url}"]\n', clock or Clock())
 
-    yield _make
-    for app in apps:
-        app.stop()
+    return _make
 
 
 def feed_item(key: str, title: str, body: str, source: str = "wire", origin: str = "") -> RawItem:
