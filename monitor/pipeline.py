@@ -79,8 +79,8 @@ class Pipeline:
 
     # -- intake (any thread) -------------------------------------------
     def submit(self, items: Sequence[RawItem], alert: bool = True, done: Done | None = None) -> None:
-        """Queue `items`; `done()` runs after the last one went through without an error
-        (`monitor.sources.base.Sink`)."""
+        """Queue `items`; `done(ok)` runs after the last one went through, `ok` if none hit an
+        error or was left to another instance (`monitor.sources.base.Sink`)."""
         batch = _Batch(len(items), done) if done is not None else None
         with self._idle:
             self._busy += len(items)

@@ -44,7 +44,7 @@ RECENT_KEYS = 3000  # entry keys remembered per feed (to count and skip known en
 # States of feeds polled within this window share one transaction: each commit is an fsync,
 # which cost more CPU than the rest of a 304 poll. Only delays the write, never reorders it.
 SAVE_LINGER = 0.2  # seconds
-Submit = Sink  # (items, alert, done): `done()` once all were recorded
+Submit = Sink  # (items, alert, done): `done(ok)` once all went through, `ok` if all were recorded
 HAND_OVER_WAIT = 60.0  # seconds a poll waits for the pipeline to record its new entries
 Notify = Callable[[Sequence[str], str, str, str], None]
 
