@@ -1,18 +1,29 @@
 """Several instances on one PostgreSQL: polls/s and alerts/s with 1, 2 and 3 `newsmon run`.
 
-    .venv/bin/python bench/scale.py [--feeds 600] [--seconds 20] [--targets 6]
+    .venv/bin/python bench/scale.py [--feeds 400] [--seconds 15] [--targets 6]
+                                    [--latency 0.3] [--hosts 40]
 
 Each run starts a throwaway PostgreSQL cluster (tests/pgserver.py: Debian's postgresql
-binaries), a feed server and a webhook on 127.0.0.1 (the webhook answers after 30 ms, like
-a real chat service), then N identical instances. It measures:
+binaries), feed servers and a webhook on loopback, then N identical instances, each with
+the default `[fetch]` settings (16 requests at once, 2 per host). It measures:
 
 - polls/s: feed requests answered per second while every feed is due every second
-  (the instances are saturated: more feeds than they can poll);
+  (more feeds than the instances can poll). The feeds are spread over `--hosts` servers
+  on their own loopback addresses (127.0.0.2, 127.0.0.3, ...: to the fetcher, different
+  sites) and each answer comes after `--latency` seconds, like a remote news site (round
+  trip, TLS, the site's own time). `--latency 0` is the CPU-bound case: then N instances
+  can only add what this machine's cores add;
+- CPU ms per poll: the instances' CPU time (user + system, from /proc) over the window,
+  per poll: what a poll costs, so what a machine's cores can carry;
 - alerts/s: one new entry in every feed at once, each matching a rule for one of
-  `--targets` targets, from the burst to the last webhook arrival.
+  `--targets` targets, from the burst to the last webhook arrival. The webhook answers
+  after 30 ms. A target's alerts go out one at a time and in order (one lane per target,
+  held by one instance), so alerts/s follows polling and the number of targets, not the
+  number of instances.
 
-The baseline is the single instance measured in the same run; the ratios say what the
-second and third instance add. On a 2-core machine three instances share two cores.
+The baseline is the single instance measured in the same run. A last row runs one
+instance with `[fetch] concurrency` and `per_host` raised to what three instances have
+together, to show what is due to more requests in flight and what to more processes.
 """
 
 from __future__ import annotations
@@ -25,38 +36,66 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "feeds"))
 
-from feedserver import FeedServer, feed_route, rss  # noqa: E402
+from feedserver import FeedServer, delayed, feed_route, rss  # noqa: E402
 
 from tests.pgserver import reset_database, running_cluster, unavailable_reason  # noqa: E402
 from tests.test_soak_kill import KeyedHook  # noqa: E402
 
+DEFAULT_FETCH = (16, 2)  # [fetch] concurrency, per_host
 
-def run(instances: int, url: str, feeds: int, seconds: float, targets: int) -> tuple[float, float]:
+
+@dataclass
+class Result:
+    polls: float  # per second
+    cpu_ms: float  # per poll, all instances
+    alerts: float  # per second
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(instances: int, url: str, args: argparse.Namespace, fetch: tuple[int, int] = DEFAULT_FETCH) -> Result:
+    feeds, targets = args.feeds, args.targets
     reset_database(url)
     hook = KeyedHook()
     words = [f"topic{t}" for t in range(targets)]
     items = {i: [(f"f{i}-0", f"{words[i % targets]} first {i}")] for i in range(feeds)}
     lock = threading.Lock()
-    server = FeedServer().start()
+    servers = [FeedServer(host=f"127.0.0.{2 + h}").start() for h in range(args.hosts)]
+    urls = []
     for i in range(feeds):
         def body(i: int = i) -> bytes:
             with lock:
                 return rss(list(items[i]), title=f"feed {i}")
 
-        server.routes[f"/f{i}.xml"] = feed_route(body)
+        server = servers[i % len(servers)]
+        server.routes[f"/f{i}.xml"] = delayed(feed_route(body), args.latency)
+        urls.append(server.url(f"/f{i}.xml"))
+
+    def hits() -> int:
+        return sum(len(s.hits) for s in servers)
+
     tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     config = tmp / "newsmon.toml"
     config.write_text(
         f'log_level = "warning"\n[state]\nurl = "{url}"\nlease_ttl = "10s"\n\n'
-        '[fetch]\nallow_private = true\njitter = "0s"\nparse_workers = 1\n\n'
-        + "".join(f'[[feeds]]\nname = "f{i}"\nurl = "{server.url(f"/f{i}.xml")}"\ninterval = "1s"\n'
-                  'backfill = "none"\n\n' for i in range(feeds))
+        f'[fetch]\nallow_private = true\njitter = "0s"\nparse_workers = 1\n'
+        f"concurrency = {fetch[0]}\nper_host = {fetch[1]}\n\n"
+        + "".join(f'[[feeds]]\nname = "f{i}"\nurl = "{u}"\ninterval = "1s"\n'
+                  'backfill = "none"\n\n' for i, u in enumerate(urls))
         + "".join(f'[[rules]]\nname = "{w}"\nquery = "{w}"\nnotify = ["{w}"]\n\n' for w in words)
         + "[targets]\n" + "".join(f'{w} = ["{hook.url}?{w}"]\n' for w in words))
     procs = [subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config),
@@ -65,9 +104,12 @@ def run(instances: int, url: str, feeds: int, seconds: float, targets: int) -> t
              for n in range(instances)]
     try:
         time.sleep(5)  # start-up and first polls
-        before, t0 = len(server.hits), time.monotonic()
-        time.sleep(seconds)
-        polls = (len(server.hits) - before) / (time.monotonic() - t0)
+        before, t0 = hits(), time.monotonic()
+        cpu0 = sum(cpu_seconds(p.pid) for p in procs)
+        time.sleep(args.seconds)
+        polled = hits() - before
+        cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
+        polls = polled / (time.monotonic() - t0)
         with lock:
             for i in range(feeds):
                 items[i].append((f"f{i}-1", f"{words[i % targets]} burst {i}"))
@@ -81,28 +123,40 @@ def run(instances: int, url: str, feeds: int, seconds: float, targets: int) -> t
             os.killpg(p.pid, signal.SIGTERM)
         for p in procs:
             p.wait(timeout=30)
-        server.stop()
-    return polls, alerts
+        for s in servers:
+            s.stop()
+    return Result(polls, cpu * 1000 / max(polled, 1), alerts)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--feeds", type=int, default=600)
-    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--feeds", type=int, default=400)
+    ap.add_argument("--seconds", type=float, default=15.0)
     ap.add_argument("--targets", type=int, default=6)
+    ap.add_argument("--latency", type=float, default=0.3, help="seconds before each feed answers")
+    ap.add_argument("--hosts", type=int, default=40, help="feed servers, one loopback address each")
+    ap.add_argument("--instances", default="1,2,3")
     args = ap.parse_args()
     reason = unavailable_reason()
     if reason:
         print(f"skip: {reason}")
         return
-    print(f"{args.feeds} feeds due every second, {args.targets} targets, webhook answers in 30 ms; "
+    counts = [int(n) for n in args.instances.split(",")]
+    print(f"{args.feeds} feeds on {args.hosts} hosts due every second, "
+          f"answering in {args.latency * 1000:.0f} ms; "
+          f"{args.targets} targets, webhook answers in 30 ms; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with running_cluster() as url:
-        results = {n: run(n, url, args.feeds, args.seconds, args.targets) for n in (1, 2, 3)}
-    base_polls, base_alerts = results[1]
-    print(f"{'instances':>9}  {'polls/s':>8}  {'x one':>6}  {'alerts/s':>8}  {'x one':>6}")
-    for n, (polls, alerts) in results.items():
-        print(f"{n:>9}  {polls:8.1f}  {polls / base_polls:6.2f}  {alerts:8.1f}  {alerts / base_alerts:6.2f}")
+        results = {str(n): run(n, url, args) for n in counts}
+        most = max(counts)
+        wide = (DEFAULT_FETCH[0] * most, DEFAULT_FETCH[1] * most)
+        results[f"1 (fetch {wide[0]}/{wide[1]})"] = run(1, url, args, wide)
+    base = results[str(counts[0])]
+    print(f"{'instances':>18}  {'polls/s':>8}  {'x one':>6}  {'CPU ms/poll':>11}  "
+          f"{'alerts/s':>8}  {'x one':>6}")
+    for name, r in results.items():
+        print(f"{name:>18}  {r.polls:8.1f}  {r.polls / base.polls:6.2f}  {r.cpu_ms:11.1f}  "
+              f"{r.alerts:8.1f}  {r.alerts / base.alerts:6.2f}")
 
 
 if __name__ == "__main__":

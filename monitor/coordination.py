@@ -7,7 +7,10 @@ processes share the work through the database (`Shared`):
 - a target's delivery lane runs in the one instance holding `lane:TARGET`
   (per-target order is kept; each outbox row is sent by one instance);
 - a feed is polled by the instance holding `feed:NAME`, and only when its
-  last poll (in the shared feed state) is an interval old;
+  last poll (in the shared feed state) is an interval old. Each instance first
+  asks `owns(name)`: feeds are spread over the live instances by rendezvous
+  hashing, so instances do not all race for every feed (the lease still decides
+  while their views of who is alive differ, for up to one heartbeat);
 - an article is matched and recorded by the instance holding `article:ID`
   (the seen table's unique id makes the record itself once-only).
 
@@ -17,9 +20,10 @@ others carry on. A clean stop gives its leases back at once.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -39,8 +43,19 @@ class Coordinator(Protocol):
 
     def hold(self, name: str, ttl: timedelta | None = None) -> bool: ...
     def release(self, name: str) -> None: ...
+    def owns(self, name: str) -> bool: ...
     def start(self) -> None: ...
     def stop(self) -> None: ...
+
+
+def rendezvous_owner(name: str, live: Sequence[str]) -> str | None:
+    """The instance of `live` that owns `name` (highest random weight hashing): every
+    instance computes the same answer from the same list, and when an instance joins or
+    leaves only the names it owned (or will own) move."""
+    def weight(instance: str) -> bytes:
+        return hashlib.blake2b(f"{instance}\0{name}".encode(), digest_size=8).digest()
+
+    return max(live, key=weight, default=None)
 
 
 class Solo:
@@ -57,6 +72,9 @@ class Solo:
 
     def release(self, name: str) -> None:
         return None
+
+    def owns(self, name: str) -> bool:
+        return True
 
     def start(self) -> None:
         return None
@@ -79,6 +97,16 @@ class Shared:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._live: tuple[str, ...] = (self.instance_id,)  # refreshed by each heartbeat
+
+    def owns(self, name: str) -> bool:
+        """Whether `name` falls to this instance among the live ones (as of the last heartbeat)."""
+        return rendezvous_owner(name, self._live) == self.instance_id
+
+    def _see_live(self, now: datetime) -> None:
+        """The instances whose heartbeat is younger than the lease ttl (this one included)."""
+        alive = {i.id for i in self.instances.all() if i.heartbeat_at >= now - self.ttl}
+        self._live = tuple(sorted(alive | {self.instance_id}))
 
     def hold(self, name: str, ttl: timedelta | None = None) -> bool:
         """True if this instance holds `name` now (taking or renewing it as needed)."""
@@ -110,7 +138,9 @@ class Shared:
             log.debug("cannot release lease %s: %s", name, exc)
 
     def start(self) -> None:
-        self.instances.heartbeat(self.instance_id, self.clock())
+        now = self.clock()
+        self.instances.heartbeat(self.instance_id, now)
+        self._see_live(now)
         self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
         self._thread.start()
         log.info("instance %s sharing work through the database (lease ttl %ds)", self.instance_id,
@@ -133,6 +163,7 @@ class Shared:
                         self._held[name] = (now + ttl, ttl)
         self.instances.prune(now - self.ttl * 10)
         self.leases.expire(now - self.ttl)
+        self._see_live(now)
 
     def _beat(self) -> None:
         interval = self.ttl.total_seconds() / 3

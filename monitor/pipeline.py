@@ -67,7 +67,7 @@ class Pipeline:
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition()
         self._busy = 0
-        self.stories = StoryStage(config.stories, store, clock())
+        self.stories = StoryStage(config.stories, store, clock(), shared=self.coord.shared)
         self._on_update = config.on_update_by_source()
 
     # -- configuration swap (reload) ----------------------------------

@@ -247,6 +247,7 @@ class StoryIndex:
 
 class StoryStore(Protocol):
     def story_entries(self, since: datetime, limit: int) -> list[tuple[str, str, datetime, bytes]]: ...
+    def story_entries_added(self, since: datetime, limit: int) -> list[tuple[str, str, datetime, bytes]]: ...
     def expire_stories(self, before: datetime) -> int: ...
 
 
@@ -255,19 +256,38 @@ class StoryStage:
     with it (entries are written by `Store.record` in the article's transaction)."""
 
     EXPIRE_EVERY = timedelta(minutes=10)
+    # Shared database: entries other instances wrote are read again this far back, so one
+    # committed a little late, or stamped by a clock a little behind ours, is not skipped.
+    SYNC_OVERLAP = timedelta(seconds=5)
 
-    def __init__(self, config: StoriesConfig, store: StoryStore, now: datetime):
+    def __init__(self, config: StoriesConfig, store: StoryStore, now: datetime, shared: bool = False):
         self.config = config
         self.index = StoryIndex(config.max_articles)
         self._store = store
         self._expired_at = now
+        self._shared = shared
+        self._synced_at = now
         if config.enabled:
             self._load(now)
 
     def _load(self, now: datetime) -> None:
         rows = self._store.story_entries(now - self.config.window, self.config.max_articles)
+        self._index_rows(rows)
+        self._synced_at = now
+
+    def _index_rows(self, rows: Iterable[tuple[str, str, datetime, bytes]]) -> None:
         self.index.load(StoryEntry(a, s, at, sig) for a, s, at, raw in rows
                         if (sig := from_bytes(raw)) is not None)
+
+    def _sync(self, now: datetime) -> None:
+        """Several instances on one database: index what the others added since we last looked
+        (before deciding, so a copy another instance already alerted on joins its story)."""
+        if not self._shared:
+            return
+        rows = self._store.story_entries_added(self._synced_at - self.SYNC_OVERLAP, self.config.max_articles)
+        self._synced_at = now
+        index = self.index
+        self._index_rows(r for r in rows if (e := index.get(r[0])) is None or e.story_id != r[1])
 
     def configure(self, config: StoriesConfig, now: datetime) -> None:
         """A reloaded config: a new bound applies at once; stories switched on load their index."""
@@ -291,6 +311,7 @@ class StoryStage:
             return StoryDecision(own, "disabled"), None
         if not matched:
             return StoryDecision(own, "no-match"), None
+        self._sync(now)
         sig = signature(story_text(article.title, article.body or article.summary))
         if known is not None:  # an edit stays in its story, whatever its new text
             entry = self.index.get(known.id)

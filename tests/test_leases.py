@@ -125,3 +125,46 @@ def test_status_lists_instances_and_their_leases(tmp_path: Path, postgres_url: s
     text = subprocess.run(newsmon_cmd("status", "--config", str(config)),
                           capture_output=True, text=True, timeout=60).stdout
     assert "1 instance(s) share this database" in text and "lane:desk" in text
+
+
+def test_feeds_are_spread_over_live_instances_and_only_a_dead_ones_share_moves() -> None:
+    """Rendezvous hashing: each instance polls about a third of the feeds (no race for every
+    feed), and when one dies only its feeds move to the others."""
+    from monitor.coordination import rendezvous_owner
+
+    names = [f"feed:f{i}" for i in range(3000)]
+    three = ["host:1:a", "host:2:b", "host:3:c"]
+    owners = {n: rendezvous_owner(n, three) for n in names}
+    counts = {i: sum(1 for o in owners.values() if o == i) for i in three}
+    assert all(800 < c < 1200 for c in counts.values()), counts
+    two = [i for i in three if i != "host:2:b"]
+    moved = {n for n in names if rendezvous_owner(n, two) != owners[n]}
+    assert moved == {n for n, o in owners.items() if o == "host:2:b"}
+    assert rendezvous_owner("feed:x", []) is None
+
+
+def test_an_instance_sees_the_live_ones_at_each_heartbeat(postgres_url: str) -> None:
+    """`owns` follows the instances table: a second instance takes about half the feeds
+    once both have beaten; a silent one stops counting after the lease ttl."""
+    from monitor.coordination import Shared
+    from tests.pgserver import reset_database
+
+    reset_database(postgres_url)
+    store = open_store(postgres_url)
+    clock = [NOW]
+    try:
+        a = Shared(store.leases, store.instances, lambda: clock[0], TTL, instance_id="host:1:a")
+        b = Shared(store.leases, store.instances, lambda: clock[0], TTL, instance_id="host:2:b")
+        a.beat_once()
+        names = [f"feed:f{i}" for i in range(200)]
+        assert all(a.owns(n) for n in names)  # alone
+        b.beat_once()
+        a.beat_once()
+        mine = {n for n in names if a.owns(n)}
+        assert 60 < len(mine) < 140
+        assert mine.isdisjoint({n for n in names if b.owns(n)})
+        clock[0] = NOW + TTL + timedelta(seconds=1)  # b falls silent
+        a.beat_once()
+        assert all(a.owns(n) for n in names)
+    finally:
+        store.close()

@@ -27,9 +27,12 @@ from monitor.stories import (
     story_text,
 )
 from tests.conftest import SEED, SHARED, Endpoint
+from tests.pgserver import postgres_url
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "feeds"))
 from feedserver import FeedServer, feed_route
+
+__all__ = ["postgres_url"]  # a fixture
 
 T0 = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)
 RULE = '[[rules]]\nname = "izium"\nquery = "Izium"\nnotify = ["chat"]\n'
@@ -303,3 +306,37 @@ def test_an_edited_member_stays_in_its_story_and_alerts_only_new_rules(tmp_path:
         assert [r.rules for r in fresh] == [("izium",), ("kharkiv",)]
     finally:
         app.stop()
+
+
+def test_instances_on_one_database_share_the_story_index(tmp_path: Path, endpoint: Endpoint,
+                                                         postgres_url: str) -> None:
+    """Two instances on one PostgreSQL (issue #15): a copy handled by the second instance,
+    opened before the first one saw the original, joins the original's story: one alert."""
+    from monitor.article import RawItem
+    from tests.pgserver import reset_database
+
+    reset_database(postgres_url)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[state]\nurl = "{postgres_url}"\n{RULE}[targets]\nchat = ["{endpoint.url}"]\n',
+                   encoding="utf-8")
+    first_clock, second_clock = Clock(), Clock()
+    apps = [App(load_config(cfg), state_dir=tmp_path / name, clock=clock, echo_alerts=False)
+            for name, clock in (("a", first_clock), ("b", second_clock))]
+    for app in apps:
+        app.open()
+    try:
+        first, second = (app.pipeline for app in apps)
+        assert first is not None and second is not None
+        seed = SEED.read_text(encoding="utf-8")
+        edited = lightly_edited(seed)
+        original = first.process(RawItem("wire", "w1", title=seed.splitlines()[0], body=seed))
+        second_clock.now = T0 + timedelta(milliseconds=300)
+        copy = second.process(RawItem("mirror", "m1", title=edited.splitlines()[0], body=edited))
+        assert original.outcome == "alerted" and original.article is not None
+        assert copy.story is not None and copy.story.reason == "near-duplicate"
+        assert copy.story.story_id == original.article.id
+        assert copy.outcome == "matched-no-target"
+        assert [(s.rule, s.reason) for s in copy.skipped] == [("izium", "already-alerted-story")]
+    finally:
+        for app in apps:
+            app.stop()

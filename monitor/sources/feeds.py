@@ -237,6 +237,8 @@ class FeedPoller:
             return await self._poll_held(feed, force, loaded)
         # Several instances: the lease holder polls, and only if nobody polled it this interval.
         lease = f"feed:{feed.name}"
+        if not force and not self.coord.owns(lease):
+            return  # another live instance's share (no round trip: hashing, not a query)
         # The instance's lease ttl, renewed by its heartbeat while the poll runs: a dead
         # instance's feeds are free again after `lease_ttl`, not after a fetch timeout.
         if not await self._run_io(self.coord.hold, lease):

@@ -42,6 +42,9 @@ story_index = sa.Table(
     # and every 10 minutes (expiry); an index would cost a B-tree write per article.
     sa.Column("story_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("signature", sa.LargeBinary, nullable=False),
+    # When this instance wrote the entry: instances sharing one database read each other's
+    # new entries by it before placing an article (`Store.story_entries_added`).
+    sa.Column("added_at", sa.DateTime(timezone=True), index=True),
 )
 
 
@@ -190,8 +193,17 @@ def _v_article_text(conn: sa.Connection) -> None:
         "CREATE INDEX IF NOT EXISTS ix_article_text_first_seen ON article_text (first_seen)")
 
 
+def _v_story_added(conn: sa.Connection) -> None:
+    # Several instances on one database (issue #15) share the near-duplicate index.
+    stamp = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    if "added_at" not in {c["name"] for c in sa.inspect(conn).get_columns("story_index")}:
+        conn.exec_driver_sql(f"ALTER TABLE story_index ADD COLUMN added_at {stamp}")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_story_index_added_at ON story_index (added_at)")
+
+
 # Append new migrations; never edit a released one.
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v_leases, _v_stories, _v_article_text]
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v_leases, _v_stories, _v_article_text,
+                                                     _v_story_added]
 LATEST = len(MIGRATIONS)
 
 

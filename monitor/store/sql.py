@@ -221,15 +221,23 @@ class Store:
             # Parameters apart from the statement: SQLAlchemy reuses the compiled insert.
             conn.execute(_INSERT_STORY, {"article_id": article_id, "story_id": story.story_id,
                                          "story_at": _naive(story.story_at or now),
-                                         "signature": story.signature})
+                                         "signature": story.signature, "added_at": _naive(now)})
 
     def story_entries(self, since: datetime, limit: int) -> list[tuple[str, str, datetime, bytes]]:
         """(article id, story id, story began, signature) of the newest `limit` entries of
         stories begun since `since`."""
+        return self._story_rows(story_index.c.story_at >= _naive(since), story_index.c.story_at.desc(),
+                                limit, since)
+
+    def story_entries_added(self, since: datetime, limit: int) -> list[tuple[str, str, datetime, bytes]]:
+        """`story_entries` written (by any instance) at `since` or later, oldest first."""
+        return self._story_rows(story_index.c.added_at >= _naive(since), story_index.c.added_at,
+                                limit, since)
+
+    def _story_rows(self, where: Any, order: Any, limit: int,
+                    since: datetime) -> list[tuple[str, str, datetime, bytes]]:
         q = (sa.select(story_index.c.article_id, story_index.c.story_id, story_index.c.story_at,
-                       story_index.c.signature)
-             .where(story_index.c.story_at >= _naive(since))
-             .order_by(story_index.c.story_at.desc()).limit(limit))
+                       story_index.c.signature).where(where).order_by(order).limit(limit))
         with self.engine.connect() as conn:
             return [(a, s, _utc(at) or since, bytes(sig)) for a, s, at, sig in conn.execute(q)]
 
