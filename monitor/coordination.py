@@ -40,6 +40,7 @@ class Coordinator(Protocol):
     # How long a lane whose lease is held elsewhere waits before asking again, and
     # the longest a shared lane sleeps (another instance may have queued work for it).
     retry_after: float
+    ttl: timedelta  # how long a silent instance's leases (and share of the feeds) stay its own
 
     def hold(self, name: str, ttl: timedelta | None = None) -> bool: ...
     def release(self, name: str) -> None: ...
@@ -63,6 +64,7 @@ class Solo:
 
     shared = False
     retry_after = 3600.0
+    ttl = DEFAULT_TTL
 
     def __init__(self) -> None:
         self.instance_id = new_instance_id()

@@ -131,3 +131,62 @@ def _wait(done: object, timeout: float, what: object) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
+
+
+@pytest.mark.slow
+def test_feeds_that_fall_to_an_instance_that_never_polls_them_are_polled_by_another(
+        tmp_path: Path, postgres_url: str) -> None:
+    """A live instance that does not poll its share (its config lacks those feeds during a
+    rolling change, or its poller is stuck): the others find them overdue and poll them."""
+    from datetime import UTC, datetime
+
+    from monitor.coordination import rendezvous_owner
+    from monitor.store import open_store
+
+    reset_database(postgres_url)
+    server = FeedServer().start()
+    names = [f"g{i}" for i in range(8)]
+    for name in names:
+        server.routes[f"/{name}.xml"] = feed_route(rss([(f"{name}-0", f"entry of {name}")], title=name))
+    config = tmp_path / "newsmon.toml"
+    config.write_text(
+        f'[state]\nurl = "{postgres_url}"\nlease_ttl = "5s"\n\n'
+        '[fetch]\nallow_private = true\njitter = "0s"\n\n'
+        + "".join(f'[[feeds]]\nname = "{n}"\nurl = "{server.url(f"/{n}.xml")}"\ninterval = "1s"\n\n'
+                  for n in names))
+    store = open_store(postgres_url)
+    ghost = "elsewhere:1:ghost"  # heartbeats, polls nothing
+    beating = threading.Event()
+
+    def beat() -> None:
+        while not beating.wait(0.5):
+            store.instances.heartbeat(ghost, datetime.now(UTC))
+
+    store.instances.heartbeat(ghost, datetime.now(UTC))
+    threading.Thread(target=beat, daemon=True).start()
+    log = open(tmp_path / "instance.log", "w")  # noqa: SIM115
+    cmd = newsmon_cmd("run", "--config", str(config), "--state-dir", str(tmp_path / "local"))
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, text=True)
+    try:
+        started = "sharing work through the database"
+        _wait(lambda: started in (tmp_path / "instance.log").read_text(), 30, "the instance to start")
+        running = next(line.split("instance ", 1)[1].split()[0]
+                       for line in (tmp_path / "instance.log").read_text().splitlines() if started in line)
+        ghosts = {n for n in names if rendezvous_owner(f"feed:{n}", sorted([ghost, running])) == ghost}
+        assert ghosts and ghosts != set(names)  # both shares are non-empty with these names
+        polled = lambda: {h.path.strip("/").removesuffix(".xml") for h in server.hits}  # noqa: E731
+        # Its own share at once; the ghost's once overdue: 2 intervals + ttl, checked every ttl.
+        _wait(lambda: polled() == set(names), 25, lambda: f"polls of {set(names) - polled()}")
+        text = (tmp_path / "instance.log").read_text()
+        assert all(f"feed {n}: not polled by the instance it falls to" in text for n in ghosts), text[-2000:]
+        own = Counter(h.path for h in server.hits if h.path.strip("/").removesuffix(".xml") not in ghosts)
+        assert min(own.values()) >= 5  # its own share at its interval meanwhile
+    finally:
+        beating.set()
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
+        store.close()
+        server.stop()
+    # Stopped while polls were in flight: no traceback for the cancelled ones.
+    assert "Traceback" not in (tmp_path / "instance.log").read_text()

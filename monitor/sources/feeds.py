@@ -83,6 +83,7 @@ class FeedPoller:
         self._io = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="feed-io")
         self._in_flight: set[str] = set()
         self._moved_logged: set[str] = set()
+        self._share_checks: dict[str, datetime] = {}  # feed -> when to check another's share next
         # Group commit of feed states: saves queued while a write runs share the next one.
         self._unsaved: dict[str, dict[str, Any]] = {}
         self._save_waiters: list[asyncio.Future[None]] = []
@@ -237,7 +238,7 @@ class FeedPoller:
             return await self._poll_held(feed, force, loaded)
         # Several instances: the lease holder polls, and only if nobody polled it this interval.
         lease = f"feed:{feed.name}"
-        if not force and not self.coord.owns(lease):
+        if not force and not self.coord.owns(lease) and not await self._overdue_elsewhere(feed):
             return  # another live instance's share (no round trip: hashing, not a query)
         # The instance's lease ttl, renewed by its heartbeat while the poll runs: a dead
         # instance's feeds are free again after `lease_ttl`, not after a fetch timeout.
@@ -252,6 +253,27 @@ class FeedPoller:
             await self._poll_held(feed, force, fresh)
         finally:
             await self._run_io(self.coord.release, lease)
+
+    async def _overdue_elsewhere(self, feed: FeedConfig) -> bool:
+        """Another instance's feed, checked now and then (every 3 intervals, at least every
+        lease ttl): True if it is overdue there, so this instance polls it. That instance may
+        run a config without this feed (a rolling change) or have a stuck poller."""
+        now, interval, ttl = self.clock(), feed.interval, self.coord.ttl
+        check_at = self._share_checks.get(feed.name)
+        if check_at is not None and now < check_at:
+            return False
+        self._share_checks[feed.name] = now + max(interval * 3, ttl)
+        if check_at is None:
+            return False  # first sight: give its instance time to poll it
+        state = await self._run_io(self.sources.get, state_key(feed.name)) or {}
+        due = parse_time(state.get("last_attempt"))
+        if due is not None:
+            due = max(due + interval, parse_time(state.get("hold_until")) or due)
+        if due is not None and now <= due + interval + ttl:
+            return False
+        log.warning("feed %s: not polled by the instance it falls to (last poll %s); polling it here",
+                    feed.name, state.get("last_attempt") or "never")
+        return True
 
     async def _poll_held(self, feed: FeedConfig, force: bool, loaded: dict[str, Any] | None) -> None:
         key = state_key(feed.name)
@@ -537,6 +559,8 @@ def _round(delta: timedelta) -> timedelta:
 
 
 def _log_crash(fut: concurrent.futures.Future[None]) -> None:
+    if fut.cancelled():  # polls in flight when the daemon stops
+        return
     exc = fut.exception()
     if exc is not None:
         log.error("feed poll crashed: %s", exc)
