@@ -9,6 +9,8 @@ ends empty and each article was recorded once.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +18,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -133,15 +136,59 @@ def _wait(done: object, timeout: float, what: object) -> None:
     raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
 
 
+@contextlib.contextmanager
+def ghost_instance(url: str) -> Iterator[str]:
+    """An instance that heartbeats (so it gets its share of feeds and lanes) and does nothing."""
+    from datetime import UTC, datetime
+
+    from monitor.store import open_store
+
+    store = open_store(url)
+    ghost = "elsewhere:1:ghost"
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(0.5):
+            store.instances.heartbeat(ghost, datetime.now(UTC))
+
+    store.instances.heartbeat(ghost, datetime.now(UTC))
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield ghost
+    finally:
+        stop.set()
+        thread.join()
+        store.close()
+
+
+@contextlib.contextmanager
+def one_instance(config: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`newsmon run` on `config`: (its instance id, its log), stopped with SIGTERM at the end;
+    no traceback in its log (polls in flight at the stop included)."""
+    log_path = tmp_path / "instance.log"
+    log = open(log_path, "w")  # noqa: SIM115
+    cmd = newsmon_cmd("run", "--config", str(config), "--state-dir", str(tmp_path / "local"))
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, text=True)
+    started = "sharing work through the database"
+    try:
+        _wait(lambda: started in log_path.read_text(), 30, "the instance to start")
+        running = next(line.split("instance ", 1)[1].split()[0]
+                       for line in log_path.read_text().splitlines() if started in line)
+        yield running, log_path
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
+    assert "Traceback" not in log_path.read_text()
+
+
 @pytest.mark.slow
 def test_feeds_that_fall_to_an_instance_that_never_polls_them_are_polled_by_another(
         tmp_path: Path, postgres_url: str) -> None:
     """A live instance that does not poll its share (its config lacks those feeds during a
     rolling change, or its poller is stuck): the others find them overdue and poll them."""
-    from datetime import UTC, datetime
-
     from monitor.coordination import rendezvous_owner
-    from monitor.store import open_store
 
     reset_database(postgres_url)
     server = FeedServer().start()
@@ -154,39 +201,46 @@ def test_feeds_that_fall_to_an_instance_that_never_polls_them_are_polled_by_anot
         '[fetch]\nallow_private = true\njitter = "0s"\n\n'
         + "".join(f'[[feeds]]\nname = "{n}"\nurl = "{server.url(f"/{n}.xml")}"\ninterval = "1s"\n\n'
                   for n in names))
-    store = open_store(postgres_url)
-    ghost = "elsewhere:1:ghost"  # heartbeats, polls nothing
-    beating = threading.Event()
-
-    def beat() -> None:
-        while not beating.wait(0.5):
-            store.instances.heartbeat(ghost, datetime.now(UTC))
-
-    store.instances.heartbeat(ghost, datetime.now(UTC))
-    threading.Thread(target=beat, daemon=True).start()
-    log = open(tmp_path / "instance.log", "w")  # noqa: SIM115
-    cmd = newsmon_cmd("run", "--config", str(config), "--state-dir", str(tmp_path / "local"))
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, text=True)
     try:
-        started = "sharing work through the database"
-        _wait(lambda: started in (tmp_path / "instance.log").read_text(), 30, "the instance to start")
-        running = next(line.split("instance ", 1)[1].split()[0]
-                       for line in (tmp_path / "instance.log").read_text().splitlines() if started in line)
-        ghosts = {n for n in names if rendezvous_owner(f"feed:{n}", sorted([ghost, running])) == ghost}
-        assert ghosts and ghosts != set(names)  # both shares are non-empty with these names
-        polled = lambda: {h.path.strip("/").removesuffix(".xml") for h in server.hits}  # noqa: E731
-        # Its own share at once; the ghost's once overdue: 2 intervals + ttl, checked every ttl.
-        _wait(lambda: polled() == set(names), 25, lambda: f"polls of {set(names) - polled()}")
-        text = (tmp_path / "instance.log").read_text()
-        assert all(f"feed {n}: not polled by the instance it falls to" in text for n in ghosts), text[-2000:]
-        own = Counter(h.path for h in server.hits if h.path.strip("/").removesuffix(".xml") not in ghosts)
-        assert min(own.values()) >= 5  # its own share at its interval meanwhile
+        with ghost_instance(postgres_url) as ghost, one_instance(config, tmp_path) as (running, log):
+            ghosts = {n for n in names if rendezvous_owner(f"feed:{n}", sorted([ghost, running])) == ghost}
+            assert ghosts and ghosts != set(names)  # both shares are non-empty with these names
+            polled = lambda: {h.path.strip("/").removesuffix(".xml") for h in server.hits}  # noqa: E731
+            # Its own share at once; the ghost's once overdue: 2 intervals + ttl, checked every ttl.
+            _wait(lambda: polled() == set(names), 25, lambda: f"polls of {set(names) - polled()}")
+            text = log.read_text()
+            late = "not polled by the instance it falls to"
+            assert all(f"feed {n}: {late}" in text for n in ghosts), text[-2000:]
+            own = Counter(h.path for h in server.hits if h.path.strip("/").removesuffix(".xml") not in ghosts)
+            assert min(own.values()) >= 5  # its own share at its interval meanwhile
     finally:
-        beating.set()
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-        log.close()
-        store.close()
         server.stop()
-    # Stopped while polls were in flight: no traceback for the cancelled ones.
-    assert "Traceback" not in (tmp_path / "instance.log").read_text()
+
+
+@pytest.mark.slow
+def test_lanes_that_fall_to_an_instance_that_never_sends_are_adopted_by_another(
+        tmp_path: Path, postgres_url: str) -> None:
+    """Lanes are spread over the live instances like feeds; the alerts of a lane whose
+    instance never sends them are sent by another once they waited a lease ttl."""
+    from monitor.coordination import rendezvous_owner
+
+    reset_database(postgres_url)
+    targets = [f"t{i}" for i in range(6)]
+    hooks = {t: KeyedHook() for t in targets}
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    config = tmp_path / "newsmon.toml"
+    config.write_text(
+        f'[state]\nurl = "{postgres_url}"\nlease_ttl = "5s"\n\n[[folders]]\npath = "{inbox}"\n\n'
+        f'[[rules]]\nname = "izium"\nquery = "Izium"\nnotify = {json.dumps(targets)}\n\n'
+        "[targets]\n" + "".join(f'{t} = ["{hooks[t].url}"]\n' for t in targets))
+    with ghost_instance(postgres_url) as ghost, one_instance(config, tmp_path) as (running, log):
+        ghosts = {t for t in targets if rendezvous_owner(f"lane:{t}", sorted([ghost, running])) == ghost}
+        assert ghosts and ghosts != set(targets)
+        (inbox / "izium.txt").write_text("Izium retaken\n\nUkrainian forces entered Izium today.\n")
+        arrived = lambda: {t for t, h in hooks.items() if h.arrivals}  # noqa: E731
+        _wait(lambda: arrived() == set(targets), 40, lambda: f"alerts for {set(targets) - arrived()}")
+        text = log.read_text()
+        assert all(f"lane {t}: alerts waited over the lease ttl" in text for t in ghosts), text[-2000:]
+        assert not any(f"lane {t}: alerts waited" in text for t in set(targets) - ghosts)
+    assert all(len(h.arrivals) == 1 for h in hooks.values())  # once each

@@ -217,6 +217,10 @@ class Lane(threading.Thread):
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._last_attempt: datetime | None = None
+        # Several instances: lanes are spread over them like feeds (`Coordinator.owns`).
+        self._holding = False  # this instance held the lane at its last step
+        self._adopted = False  # serving another instance's lane that was overdue there
+        self._check_at: datetime | None = None  # when to look at another instance's lane next
 
     def wake(self) -> None:
         self._wake.set()
@@ -239,12 +243,40 @@ class Lane(threading.Thread):
 
     def _step(self, gap: float) -> float | None:
         """Do one thing; return how long to sleep (None: until woken, 0: go on)."""
-        coord = self._d.coord
-        if not coord.hold(f"lane:{self.target}"):
+        coord, name = self._d.coord, f"lane:{self.target}"
+        if coord.shared and not coord.owns(name) and not self._adopted and not self._overdue_elsewhere():
+            if self._holding:  # it falls to another instance now: hand it over
+                coord.release(name)
+                self._holding = False
+            return coord.retry_after
+        if not coord.hold(name):
+            self._holding = self._adopted = False
             return coord.retry_after  # another instance runs this lane; ask again later
+        if self._adopted and not self._holding:
+            log.warning("lane %s: alerts waited over the lease ttl at the instance it falls to; "
+                        "sending them from this one", self.target)
+        self._holding = True
         wait = self._step_held(gap)
+        if wait is None:
+            self._adopted = False  # nothing left to send: an adopted lane goes back
         # Other instances queue work for this lane without being able to wake it.
         return wait if not coord.shared else min(SHARED_POLL if wait is None else wait, SHARED_POLL)
+
+    def _overdue_elsewhere(self) -> bool:
+        """Another instance's lane, looked at every lease ttl: True (adopt it) if an alert
+        has waited there more than a ttl past its time: that instance may run a config
+        without this target, or be stuck. Its holder, if alive, keeps the lease anyway."""
+        store, now, ttl = self._d.store, self._d.now(), self._d.coord.ttl
+        check_at = self._check_at
+        if check_at is not None and now < check_at:
+            return False
+        self._check_at = now + ttl
+        if check_at is None:
+            return False  # first sight: give its instance time to start
+        row = store.next_for(self.target)
+        waiting = [t for t in (row.next_attempt_at if row else None, store.next_release(self.target)) if t]
+        self._adopted = bool(waiting) and now > min(waiting) + ttl
+        return self._adopted
 
     def _step_held(self, gap: float) -> float | None:
         store, now = self._d.store, self._d.now()
