@@ -206,8 +206,9 @@ def test_feeds_that_fall_to_an_instance_that_never_polls_them_are_polled_by_anot
             ghosts = {n for n in names if rendezvous_owner(f"feed:{n}", sorted([ghost, running])) == ghost}
             assert ghosts and ghosts != set(names)  # both shares are non-empty with these names
             polled = lambda: {h.path.strip("/").removesuffix(".xml") for h in server.hits}  # noqa: E731
-            # Its own share at once; the ghost's once overdue: 2 intervals + ttl, checked every ttl.
-            _wait(lambda: polled() == set(names), 25, lambda: f"polls of {set(names) - polled()}")
+            # Its own share at once; the ghost's once overdue: 10 intervals + 2 ttls (20 s),
+            # checked every 2 ttls.
+            _wait(lambda: polled() == set(names), 45, lambda: f"polls of {set(names) - polled()}")
             text = log.read_text()
             late = "not polled by the instance it falls to"
             assert all(f"feed {n}: {late}" in text for n in ghosts), text[-2000:]

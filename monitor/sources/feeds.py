@@ -255,21 +255,23 @@ class FeedPoller:
             await self._run_io(self.coord.release, lease)
 
     async def _overdue_elsewhere(self, feed: FeedConfig) -> bool:
-        """Another instance's feed, checked now and then (every 3 intervals, at least every
-        lease ttl): True if it is overdue there, so this instance polls it. That instance may
-        run a config without this feed (a rolling change) or have a stuck poller."""
+        """Another instance's feed, checked now and then (every 5 intervals, at least every
+        2 lease ttls): True if it is long overdue there, so this instance polls it. That
+        instance may run a config without this feed, or have a stuck poller. "Long" is 10
+        intervals + 2 ttls: instances that are merely behind (more feeds than they can poll)
+        must not start polling each other's shares, which would only add to the load."""
         now, interval, ttl = self.clock(), feed.interval, self.coord.ttl
         check_at = self._share_checks.get(feed.name)
         if check_at is not None and now < check_at:
             return False
-        self._share_checks[feed.name] = now + max(interval * 3, ttl)
+        self._share_checks[feed.name] = now + max(interval * 5, ttl * 2)
         if check_at is None:
             return False  # first sight: give its instance time to poll it
         state = await self._run_io(self.sources.get, state_key(feed.name)) or {}
         due = parse_time(state.get("last_attempt"))
         if due is not None:
             due = max(due + interval, parse_time(state.get("hold_until")) or due)
-        if due is not None and now <= due + interval + ttl:
+        if due is not None and now <= due + interval * 9 + ttl * 2:
             return False
         log.warning("feed %s: not polled by the instance it falls to (last poll %s); polling it here",
                     feed.name, state.get("last_attempt") or "never")
