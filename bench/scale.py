@@ -16,10 +16,11 @@ the default `[fetch]` settings (16 requests at once, 2 per host). It measures:
 - CPU ms per poll: the instances' CPU time (user + system, from /proc) over the window,
   per poll: what a poll costs, so what a machine's cores can carry;
 - alerts/s: one new entry in every feed at once, each matching a rule for one of
-  `--targets` targets, from the burst to the last webhook arrival. The webhook answers
+  `--targets` targets, from the burst to the last webhook arrival (the polls that find
+  the entries included), and the instances' CPU per alert meanwhile. The webhook answers
   after 30 ms. A target's alerts go out one at a time and in order (one lane per target,
-  held by one instance), so alerts/s follows polling and the number of targets, not the
-  number of instances.
+  held by one instance; lanes are spread over the instances), so alerts/s is bounded by
+  the number of targets times what one lane sends.
 
 The baseline is the single instance measured in the same run. A last row runs one
 instance with `[fetch] concurrency` and `per_host` raised to what three instances have
@@ -56,6 +57,7 @@ class Result:
     polls: float  # per second
     cpu_ms: float  # per poll, all instances
     alerts: float  # per second
+    alert_cpu_ms: float  # per alert, all instances, burst to last arrival (polls included)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -113,11 +115,12 @@ def run(instances: int, url: str, args: argparse.Namespace, fetch: tuple[int, in
         with lock:
             for i in range(feeds):
                 items[i].append((f"f{i}-1", f"{words[i % targets]} burst {i}"))
-        burst = time.time()
+        burst, cpu1 = time.time(), sum(cpu_seconds(p.pid) for p in procs)
         while len(hook.titles()) < feeds and time.time() < burst + 120:
             time.sleep(0.05)
         last = max((at for _, _, at in hook.arrivals), default=time.time())
         alerts = len(hook.titles()) / max(last - burst, 1e-6)
+        alert_cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu1
     finally:
         for p in procs:
             os.killpg(p.pid, signal.SIGTERM)
@@ -125,7 +128,7 @@ def run(instances: int, url: str, args: argparse.Namespace, fetch: tuple[int, in
             p.wait(timeout=30)
         for s in servers:
             s.stop()
-    return Result(polls, cpu * 1000 / max(polled, 1), alerts)
+    return Result(polls, cpu * 1000 / max(polled, 1), alerts, alert_cpu * 1000 / max(len(hook.titles()), 1))
 
 
 def main() -> None:
@@ -153,10 +156,10 @@ def main() -> None:
         results[f"1 (fetch {wide[0]}/{wide[1]})"] = run(1, url, args, wide)
     base = results[str(counts[0])]
     print(f"{'instances':>18}  {'polls/s':>8}  {'x one':>6}  {'CPU ms/poll':>11}  "
-          f"{'alerts/s':>8}  {'x one':>6}")
+          f"{'alerts/s':>8}  {'x one':>6}  {'CPU ms/alert':>12}")
     for name, r in results.items():
         print(f"{name:>18}  {r.polls:8.1f}  {r.polls / base.polls:6.2f}  {r.cpu_ms:11.1f}  "
-              f"{r.alerts:8.1f}  {r.alerts / base.alerts:6.2f}")
+              f"{r.alerts:8.1f}  {r.alerts / base.alerts:6.2f}  {r.alert_cpu_ms:12.1f}")
 
 
 if __name__ == "__main__":
