@@ -174,9 +174,13 @@ def _kill_while_flowing(cmd: list[str], env: dict[str, str], sock: NotifySocket,
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
         sock.wait("READY", "1", timeout=60)
-        deadline = time.time() + 60
-        while hook.titles() < expected and time.time() < deadline:
+        # Until everything arrived, or nothing new arrived for 30 s (lost, not slow: on a
+        # loaded machine the last run's backlog of alerts can take longer than a minute).
+        progress, seen = time.time(), len(hook.titles())
+        while hook.titles() < expected and time.time() < progress + 30:
             time.sleep(0.2)
+            if len(hook.titles()) > seen:
+                progress, seen = time.time(), len(hook.titles())
         time.sleep(0.5)  # anything sent twice after the last restart would show now
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
