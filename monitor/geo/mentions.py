@@ -134,11 +134,12 @@ def _visible_codes(gaz: Gazetteer, tk: Tokens) -> tuple[str, list[int]]:
 
 
 def find_mentions(gaz: Gazetteer, field: str, raw: str,
-                  names: set[str] | None = None) -> list[Mention]:
+                  names: set[str] | None = None, tokens: Tokens | None = None) -> list[Mention]:
     """Place mentions in one field. `names` collects the keys seen inside a
     person's name (`Paula Radcliffe`), so the caller can drop the same word
-    elsewhere in the document (`Radcliffe said`): one sense per document."""
-    tk = Tokens(raw)
+    elsewhere in the document (`Radcliffe said`): one sense per document.
+    `tokens`: `Tokens(raw)`, when the caller has it already."""
+    tk = Tokens(raw) if tokens is None else tokens
     if not tk.text:
         return []
     code, where = _visible_codes(gaz, tk)
