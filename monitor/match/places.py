@@ -49,10 +49,6 @@ FieldTokens = Mapping[str, tuple[str, Tokens]]
 EVIDENCE_CAP = 10
 
 
-def _first(x: tuple[int, str, tuple[Evidence, ...]]) -> int:
-    return x[0]
-
-
 def _reading_order(r: Resolved) -> tuple[int, int]:
     return _FIELD_ORDER.get(r.mention.field, 9), r.mention.start
 
@@ -256,25 +252,33 @@ class LocationMatcher:
         made: dict[tuple[int, str], Evidence] = {}  # rules with the same clause share it
         fields = [r.mention.field for r in resolved]
         all_fields = set(fields)
-        for ri in hits.keys() | points.keys():
+        for ri in (hits.keys() | points.keys()) if points else hits:
             rule = self._rules[ri]
             every_field = all_fields <= rule.fields
             # One piece of evidence per place occurrence, whichever clauses it met.
-            seen: dict[int, str] = {}
-            for idxs, clause in hits.get(ri, ()):
-                for i in idxs:
-                    if i not in seen and (every_field or fields[i] in rule.fields):
-                        seen[i] = clause
+            met = hits.get(ri, ())
+            if every_field and len(met) == 1:  # the usual case: one clause, one place
+                idxs, clause = met[0]
+                seen = dict.fromkeys(idxs, clause)
+                first = idxs[:EVIDENCE_CAP]  # in reading order already
+            else:
+                seen = {}
+                for idxs, clause in met:
+                    for i in idxs:
+                        if i not in seen and (every_field or fields[i] in rule.fields):
+                            seen[i] = clause
+                first = sorted(seen)[:EVIDENCE_CAP]
             if len(seen) + len(points.get(ri, ())) >= rule.min_mentions:
                 ev = []
-                for i in sorted(seen)[:EVIDENCE_CAP]:
+                for i in first:
                     e = made.get((i, seen[i]))
                     if e is None:
                         e = made[(i, seen[i])] = self._evidence(resolved[i], seen[i])
                     ev.append(e)
                 found = (*ev, *points.get(ri, ())[:EVIDENCE_CAP])
-                got.extend((pos, name, found) for pos, name in rule.names)
-        got.sort(key=_first)  # config order
+                for pos, name in rule.names:
+                    got.append((pos, name, found))
+        got.sort()  # config order (positions are unique: the evidence is never compared)
         return {name: found for _, name, found in got}
 
     def _is_watched(self, pid: int) -> int:
