@@ -492,3 +492,49 @@ def test_cities_listed_together_are_cities_and_an_opening_participle_is_no_given
     local = article("Voters in Camden, Maine, approved the harbor budget. Neighbouring Rockport "
                     "will vote next month.")
     assert "rockport" in lm.match(local)
+
+
+def _engine(*rules: RuleConfig) -> Any:
+    from monitor.match.engine import Matcher
+
+    return Matcher.compile(rules, cache_dir=CACHE)
+
+
+def test_keyword_and_location_rules_share_tokens_but_keep_their_own_text() -> None:
+    """One tokenisation serves both kinds of rules, yet each reads its own text:
+    location matching blanks page furniture (`See also`) and `Related:` titles,
+    keyword rules only QUERY.md's teaser lines (`Read more`)."""
+    m = _engine(RuleConfig(name="kw-paris", query="paris"),
+                RuleConfig(name="kw-marseille", query="marseille"),
+                RuleConfig(name="kw-flood", query="flooding"),
+                rule("in-paris", places=["Paris"]), rule("in-lyon", places=["Lyon"]))
+    art = article("Flooding in Lyon on Monday.\nSee also: Paris\nRead more: Marseille\n",
+                  title="Related: Paris")
+    assert [x.rule for x in m.match(art)] == ["kw-paris", "kw-flood", "in-lyon"]
+    assert [m.names[i] for i in m.matching_ids(art)] == ["kw-paris", "kw-flood", "in-lyon"]
+    plain = article("Flooding in Paris and Lyon on Monday.")
+    found = {x.rule: x for x in m.match(plain)}
+    assert list(found) == ["kw-paris", "kw-flood", "in-paris", "in-lyon"]
+    assert [(e.start, e.end, e.text) for e in found["kw-paris"].evidence] == [(12, 17, "Paris")]
+    assert [(e.start, e.text) for e in found["in-paris"].evidence] == [(12, "Paris")]
+
+
+def test_a_field_is_tokenised_once_for_both_kinds_of_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.match import evaluate
+
+    calls: list[str] = []
+    real = evaluate.words
+
+    def counting(text: str) -> list[str]:
+        if text:  # (empty title and summary: nothing to share)
+            calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(evaluate, "words", counting)
+    m = _engine(RuleConfig(name="kw", query="flooding"), rule("in-lyon", places=["Lyon"]))
+    assert [x.rule for x in m.match(article("Flooding in Lyon on Monday."))] == ["kw", "in-lyon"]
+    assert calls == []  # the keyword side took the location side's tokens
+    # Page furniture makes the texts differ: the keyword side tokenises its own.
+    furnished = article("Flooding in Lyon.\nSee also: Paris")
+    assert [x.rule for x in m.match(furnished)] == ["kw", "in-lyon"]
+    assert calls == [furnished.field_text("body")]

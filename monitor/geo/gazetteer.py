@@ -234,12 +234,15 @@ class Gazetteer:
             return None
         return self.demonym_country[value - self.n_names]
 
-    def scan(self, tokens: list[str], code: str | None = None
+    def scan(self, tokens: list[str], code: str | None = None, where: list[int] | None = None,
              ) -> Iterator[tuple[int, int, int, str]]:
         """Every name in a token list: (first token, n tokens, tag, key).
 
         `code` is the tokens' code string when the caller built it already
-        (with `NO_NAME` for tokens that cannot be in a name)."""
+        (with `NO_NAME` for tokens that cannot be in a name). It may leave
+        tokens out: `where[k]` is then the token that code slot k stands for,
+        and a run of left-out tokens must still be coded by one `NO_NAME`
+        (no name contains it, so no hit spans the run)."""
         if code is None:
             code = self._code(tokens)
         n_names = self.n_names
@@ -248,6 +251,8 @@ class Gazetteer:
             last, inside = divmod(end, _CODE_CHARS)
             if inside != _CODE_CHARS - 1:
                 continue  # ends inside a token's code
+            if where is not None:
+                last = where[last]  # a hit's slots are consecutive tokens (see above)
             number, n = value >> 4, value & 15
             key = " ".join(tokens[last - n + 1 : last + 1])
             if checksums[number] != checksum(key):
@@ -259,6 +264,8 @@ class Gazetteer:
                 last, inside = divmod(end, _CODE_CHARS)
                 if inside != _CODE_CHARS - 1 or rest:
                     continue
+                if where is not None:
+                    last = where[last]
                 key = " ".join(tokens[last - n + 1 : last + 1])
                 if key in self.user_index:
                     yield last - n + 1, n, TAG_NAME, key

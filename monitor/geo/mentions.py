@@ -101,38 +101,50 @@ def _title_cased(tk: Tokens) -> bool:
     return bool(words) and sum(capitalised(w) for w in words) >= 0.7 * len(words)
 
 
-def _visible_codes(gaz: Gazetteer, tk: Tokens) -> list[str]:
-    """Token codes for the automaton, with every token that cannot be in a name
-    hidden (`NO_NAME`): only capitalised words (or digits), and the lower-case
-    words that sit inside names (`of`, `region`) right after them. Only those
-    tokens cost Python work; the rest is C-level list building."""
+def _visible_codes(gaz: Gazetteer, tk: Tokens) -> tuple[str, list[int]]:
+    """Token codes for the automaton of the tokens that can be in a name, and
+    the token each code stands for: only capitalised words (or digits), and the
+    lower-case words that sit inside names (`of`, `region`) right after them.
+    Each run of other tokens is one `NO_NAME` code (no name spans it), so the
+    automaton reads a fifth of the text. Only visible tokens cost Python work;
+    they are picked by C-level passes."""
     text, n = tk.text, len(tk.text)
     get, miss = gaz.code_cache.get, gaz.code_of
-    code = [NO_NAME] * n
+    codes: list[str] = []
+    where: list[int] = []
+    after = 0  # the token after the last one coded
     # A token starting with a lower-case letter is never the first word of a
-    # name, nor (unless a connector or area word) a later one. Selected by
-    # C-level passes (first characters, islower, compress).
+    # name, nor (unless a connector or area word) a later one.
     for i in compress(range(n), map(not_, map(str.islower, map(FIRST_CHAR, tk.raw)))):
+        if i < after:
+            continue  # coded already, as an inner word of the run before
+        if i > after and codes:
+            codes.append(NO_NAME)
+            where.append(after)
         t = text[i]
-        code[i] = get(t) or miss(t)
+        codes.append(get(t) or miss(t))
+        where.append(i)
         i += 1
-        while i < n and text[i] in _INNER and code[i] is NO_NAME:
-            code[i] = get(text[i]) or miss(text[i])
+        while i < n and text[i] in _INNER:
+            codes.append(get(text[i]) or miss(text[i]))
+            where.append(i)
             i += 1
-    return code
+        after = i
+    return "".join(codes), where
 
 
 def find_mentions(gaz: Gazetteer, field: str, raw: str,
-                  names: set[str] | None = None) -> list[Mention]:
+                  names: set[str] | None = None, tokens: Tokens | None = None) -> list[Mention]:
     """Place mentions in one field. `names` collects the keys seen inside a
     person's name (`Paula Radcliffe`), so the caller can drop the same word
-    elsewhere in the document (`Radcliffe said`): one sense per document."""
-    tk = Tokens(raw)
+    elsewhere in the document (`Radcliffe said`): one sense per document.
+    `tokens`: `Tokens(raw)`, when the caller has it already."""
+    tk = Tokens(raw) if tokens is None else tokens
     if not tk.text:
         return []
-    code = "".join(_visible_codes(gaz, tk))
+    code, where = _visible_codes(gaz, tk)
     hits: dict[int, list[tuple[int, int, str]]] = {}  # first token -> [(n tokens, tag, key)]
-    for first, n, tag, key in gaz.scan(tk.text, code):
+    for first, n, tag, key in gaz.scan(tk.text, code, where):
         hits.setdefault(first, []).append((n, tag, key))
     if not hits:
         return []

@@ -56,7 +56,9 @@ class Tokens:
         parts, folded = got
         self.raw = parts[1::2]
         self.gaps = parts[0::2]
-        self.text = list(map(str.lower, folded if folded is not None else self.raw))
+        # Tokens hold no space: lowering them joined is one C pass, not a call per token.
+        toks = folded if folded is not None else self.raw
+        self.text = " ".join(toks).lower().split(" ") if toks else []
         bounds = list(accumulate(map(len, parts)))
         self.start, self.end = bounds[0:-1:2], bounds[1::2]
 

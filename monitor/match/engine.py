@@ -47,8 +47,14 @@ RawMatch = tuple[int, tuple[Evidence, ...]]  # (rule index, evidence)
 _BATCH_AFTER = 16
 
 
+class _Tokens(Protocol):
+    text: list[str]  # `monitor.text.words` of the text
+
+
 class _Locations(Protocol):
-    def match(self, article: Article) -> dict[str, tuple[Evidence, ...]]: ...
+    def field_tokens(self, article: Article) -> Mapping[str, tuple[str, _Tokens]]: ...
+
+    def match(self, article: Article, tokens: Any = None) -> dict[str, tuple[Evidence, ...]]: ...
 
 
 class LocationsUnavailable(RuntimeError):
@@ -177,7 +183,13 @@ class Matcher:
 
     def _decide(self, article: Article) -> tuple[Doc, list[int], dict[str, tuple[Evidence, ...]]]:
         """The article's `Doc`, the matching rule ids (sorted) and the location matches."""
-        doc = Doc(article, self._fields)
+        shared = None
+        if self._locations is not None:
+            # Each field is tokenised once for both kinds of rules.
+            shared = self._locations.field_tokens(article)
+            doc = Doc(article, self._fields, {f: (text, tk.text) for f, (text, tk) in shared.items()})
+        else:
+            doc = Doc(article, self._fields)
         index = self._index
         # Exact rules: present <=> match, so their ids go straight in (in C, no Python loop).
         found = set(chain.from_iterable(map(index.exact.__getitem__, index.exact.keys() & doc.default)))
@@ -193,7 +205,7 @@ class Matcher:
                 found.add(i)
         located: dict[str, tuple[Evidence, ...]] = {}
         if self._locations is not None:
-            located = self._locations.match(article)
+            located = self._locations.match(article, shared)
             by_name, is_located, roots = self._by_name, self._located, self._roots
             found = {i for i in found if not is_located[i] or self.names[i] in located}
             for name in located:

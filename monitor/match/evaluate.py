@@ -13,7 +13,7 @@ the cold paths (`--explain`, tests).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,7 +69,11 @@ class Doc:
     __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_host", "_lower", "_pos", "_texts", "_vocab",
                  "article", "default", "sets", "vocab", "word_evidence_cache", "words")
 
-    def __init__(self, article: Article, fields: Iterable[str]):
+    def __init__(self, article: Article, fields: Iterable[str],
+                 tokenised: Mapping[str, tuple[str, list[str]]] | None = None):
+        """`tokenised`: field -> (text, `words(text)`) another matcher made
+        already (location matching); a field's token list is taken from it when
+        its text is the one read here, instead of tokenising the field again."""
         self.article = article
         self.words: dict[str, list[str]] = {}
         self._texts: dict[str, str] = {}
@@ -78,7 +82,9 @@ class Doc:
             if name == "body":
                 text = strip_teasers(text)  # keeps offsets
             self._texts[name] = text
-            self.words[name] = words(text)
+            made = tokenised.get(name) if tokenised else None
+            # Location matching also blanks page furniture: equal texts only.
+            self.words[name] = made[1] if made is not None and made[0] == text else words(text)
         # Per-field token sets are built on first use (most rules ask only about
         # the default fields, whose union is built here straight from the lists).
         self.sets: dict[str, set[str]] = _FieldSets(self.words)

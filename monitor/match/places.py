@@ -2,6 +2,7 @@
 
     lm = LocationMatcher.compile(config.rules, config.places, cache_dir=state_dir)
     lm.match(article)   # {rule name: (Evidence, ...)} for rules whose clause holds
+    lm.field_tokens(article)  # the text and tokens it reads, for the keyword side to share
     lm.notes()          # what `newsmon check` prints (ambiguous names resolved...)
 
 Per article: one automaton pass per field (monitor.geo.mentions), one
@@ -26,6 +27,7 @@ from monitor.geo.mentions import find_mentions
 from monitor.geo.resolve import WATCH_AREA, WATCH_NAMED, Home, Resolved, haversine_km, resolve
 from monitor.geo.rulebook import PlaceLookupError, cell_of, lookup, near_cells
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
+from monitor.geo.tokens import Tokens
 from monitor.match.types import Evidence
 from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig
@@ -39,13 +41,12 @@ LEARN_MIN_ARTICLES = 8
 LEARN_REGION_SHARE = 0.4
 WATCH_RADIUS_KM = 200.0
 _FIELD_ORDER = {"title": 0, "summary": 1, "body": 2}
+_FIELDS = tuple(_FIELD_ORDER)
+# What location matching reads of an article: field -> (its text, that text's tokens).
+FieldTokens = Mapping[str, tuple[str, Tokens]]
 # A match quotes at most this many place mentions (in reading order); the
 # clause still counts them all for `min_mentions`.
 EVIDENCE_CAP = 10
-
-
-def _first(x: tuple[int, str, tuple[Evidence, ...]]) -> int:
-    return x[0]
 
 
 def _reading_order(r: Resolved) -> tuple[int, int]:
@@ -87,11 +88,16 @@ class LocationMatcher:
         self._big_circles: list[_Circle] = []
         self._fields: frozenset[str] = frozenset(f for r in rules for f in r.fields)
         self._learned: dict[str, Counter[int]] = defaultdict(Counter)
+        # Per source: its most frequent region so far and its count (what
+        # `Counter.most_common(1)` gives, kept as regions are counted).
+        self._leader: dict[str, tuple[int, int]] = {}
+        self._learned_homes: dict[int, Home] = {}
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._watched: set[int] = set()  # places rules name (resolve trusts their mentions)
         self._watch_memo: dict[int, int] = {}
         self._clause_memo: dict[int, list[tuple[int, str]]] = {}  # the rules are fixed
+        self._detail_memo: dict[tuple[int, str], dict[str, Any]] = {}  # (place, clause) -> detail
         self._n_rules = 0
 
     # -- building -----------------------------------------------------------
@@ -193,26 +199,40 @@ class LocationMatcher:
         return list(self._notes)
 
     # -- matching -----------------------------------------------------------
-    def mentions(self, article: Article) -> list[Resolved]:
-        """Resolved place mentions of an article (what `--explain` can show)."""
-        found = []
-        person: set[str] = set()  # words seen inside people's names in this article
-        for name in ("title", "summary", "body"):
+    def field_tokens(self, article: Article) -> dict[str, tuple[str, Tokens]]:
+        """The text of each field location rules read (teaser lines and page
+        furniture blanked, offsets kept) and its tokens: what `match` and
+        `mentions` take as `tokens`, so the keyword side can use the same
+        tokens instead of tokenising the field again."""
+        out = {}
+        for name in _FIELDS:
             if name in self._fields:
                 text = article.field_text(name)
                 if text:
-                    found += find_mentions(self._gaz, name, strip_teasers(text, furniture=True),
-                                           person)
+                    text = strip_teasers(text, furniture=True)
+                    out[name] = (text, Tokens(text))
+        return out
+
+    def mentions(self, article: Article, tokens: FieldTokens | None = None) -> list[Resolved]:
+        """Resolved place mentions of an article (what `--explain` can show);
+        `tokens` is `field_tokens(article)` when the caller has it already."""
+        found = []
+        person: set[str] = set()  # words seen inside people's names in this article
+        for name, (text, tk) in (self.field_tokens(article) if tokens is None
+                                 else tokens).items():
+            found += find_mentions(self._gaz, name, text, person, tk)
         if person:
             # `Paula Radcliffe ... Radcliffe said`: the lone surname is not Radcliffe,
             # England either (unless written as a place: `Radcliffe, Manchester`).
             found = [m for m in found if m.key not in person or m.qualifier]
         return resolve(self._gaz, found, self._home_for(article.source), self._is_watched)
 
-    def match(self, article: Article) -> dict[str, tuple[Evidence, ...]]:
+    def match(self, article: Article, tokens: FieldTokens | None = None
+              ) -> dict[str, tuple[Evidence, ...]]:
+        """`tokens`: `field_tokens(article)`, when the caller has it already."""
         if not self._rules:
             return {}
-        resolved = self.mentions(article)
+        resolved = self.mentions(article, tokens)
         self._learn(article.source, resolved)
         # Look each distinct place up once; build evidence only for matches.
         resolved.sort(key=_reading_order)
@@ -232,25 +252,33 @@ class LocationMatcher:
         made: dict[tuple[int, str], Evidence] = {}  # rules with the same clause share it
         fields = [r.mention.field for r in resolved]
         all_fields = set(fields)
-        for ri in hits.keys() | points.keys():
+        for ri in (hits.keys() | points.keys()) if points else hits:
             rule = self._rules[ri]
             every_field = all_fields <= rule.fields
             # One piece of evidence per place occurrence, whichever clauses it met.
-            seen: dict[int, str] = {}
-            for idxs, clause in hits.get(ri, ()):
-                for i in idxs:
-                    if i not in seen and (every_field or fields[i] in rule.fields):
-                        seen[i] = clause
+            met = hits.get(ri, ())
+            if every_field and len(met) == 1:  # the usual case: one clause, one place
+                idxs, clause = met[0]
+                seen = dict.fromkeys(idxs, clause)
+                first = idxs[:EVIDENCE_CAP]  # in reading order already
+            else:
+                seen = {}
+                for idxs, clause in met:
+                    for i in idxs:
+                        if i not in seen and (every_field or fields[i] in rule.fields):
+                            seen[i] = clause
+                first = sorted(seen)[:EVIDENCE_CAP]
             if len(seen) + len(points.get(ri, ())) >= rule.min_mentions:
                 ev = []
-                for i in sorted(seen)[:EVIDENCE_CAP]:
+                for i in first:
                     e = made.get((i, seen[i]))
                     if e is None:
                         e = made[(i, seen[i])] = self._evidence(resolved[i], seen[i])
                     ev.append(e)
                 found = (*ev, *points.get(ri, ())[:EVIDENCE_CAP])
-                got.extend((pos, name, found) for pos, name in rule.names)
-        got.sort(key=_first)  # config order
+                for pos, name in rule.names:
+                    got.append((pos, name, found))
+        got.sort()  # config order (positions are unique: the evidence is never compared)
         return {name: found for _, name, found in got}
 
     def _is_watched(self, pid: int) -> int:
@@ -298,14 +326,20 @@ class LocationMatcher:
                 if haversine_km(lat, lon, c.lat, c.lon) <= c.radius_km]
 
     def _evidence(self, r: Resolved, clause: str) -> Evidence:
-        gaz, pid, m = self._gaz, r.place, r.mention
-        region = gaz.region_of(pid)
-        detail: dict[str, Any] = {
-            "name": gaz.names[pid], "country": gaz.cc[pid],
-            "admin1": gaz.names[region] if region is not None else "",
-            "lat": round(gaz.lat[pid], 5), "lon": round(gaz.lon[pid], 5), "clause": clause,
-        }
-        return Evidence("place", m.field, m.start, m.end, m.text, detail)
+        pid, m = r.place, r.mention
+        detail = self._detail_memo.get((pid, clause))
+        if detail is None:
+            gaz = self._gaz
+            region = gaz.region_of(pid)
+            detail = {
+                "name": gaz.names[pid], "country": gaz.cc[pid],
+                "admin1": gaz.names[region] if region is not None else "",
+                "lat": round(gaz.lat[pid], 5), "lon": round(gaz.lon[pid], 5), "clause": clause,
+            }
+            if len(self._detail_memo) < 100_000:
+                self._detail_memo[(pid, clause)] = detail
+        # Each piece of evidence gets its own dict: callers may add to it.
+        return Evidence("place", m.field, m.start, m.end, m.text, dict(detail))
 
     # -- a source's home ----------------------------------------------------
     def _home_for(self, source: str) -> Home | None:
@@ -315,13 +349,17 @@ class LocationMatcher:
         seen = self._seen.get(source, 0)
         if seen < LEARN_MIN_ARTICLES:
             return None
-        counts = self._learned[source]
-        if not counts:
+        leader = self._leader.get(source)
+        if leader is None:
             return None
-        region, n = counts.most_common(1)[0]
+        region, n = leader
         if n < LEARN_REGION_SHARE * seen:
             return None
-        return Home(frozenset({region}), frozenset({self._gaz.cc[region]}), learned=True)
+        home = self._learned_homes.get(region)
+        if home is None:
+            home = self._learned_homes[region] = Home(
+                frozenset({region}), frozenset({self._gaz.cc[region]}), learned=True)
+        return home
 
     def _learn(self, source: str, resolved: list[Resolved]) -> None:
         gaz = self._gaz
@@ -331,9 +369,26 @@ class LocationMatcher:
             return
         with self._lock:
             self._seen[source] += 1
+            counts = self._learned[source]
             for reg in regions:
                 if reg is not None:
-                    self._learned[source][reg] += 1
+                    counts[reg] += 1
+                    self._lead(source, counts, reg)
+
+    def _lead(self, source: str, counts: Counter[int], reg: int) -> None:
+        """Keep `_leader[source]` what `counts.most_common(1)` gives after
+        `counts[reg]` went up by one: the highest count, and of equal counts the
+        region counted first (Counter keeps insertion order)."""
+        n = counts[reg]
+        leader = self._leader.get(source)
+        if leader is None or n > leader[1] or (n == leader[1] and reg != leader[0] and (
+                _first_counted(counts, reg, leader[0]) == reg)):
+            self._leader[source] = (reg, n)
+
+
+def _first_counted(counts: Counter[int], a: int, b: int) -> int:
+    """Which of `a` and `b` went into `counts` first (only on a tie: rare)."""
+    return next(k for k in counts if k in (a, b))
 
 
 def _home(gaz: Gazetteer, name: str, path: str, notes: list[str]) -> Home:
