@@ -267,6 +267,9 @@ def _check(
             shouting.append(_shouting(tk))
         if not all(w.isupper() for w in words) or shouting[0]:
             return None
+        # `US$2 million`, `U.S. dollars`: a currency, not the country.
+        if _CURRENCY_AFTER.match(raw, tk.end[last]):
+            return None
     before = gaps[first]
     sentence_start = first == 0 or bool(set(before) & _SENTENCE_END) or titlecase
     if sentence_start and _dateline(tk, gaps, first, last, words):
@@ -274,7 +277,7 @@ def _check(
     demonym = tag == TAG_DEMONYM
     single = first == last
     common = single and not demonym and key in gaz.common and not _famous_cached(gaz, key)
-    qualifier, firm = _qualifier(gaz, raw, tk, gaps, last)
+    qualifier, firm = _qualifier(gaz, raw, tk, gaps, last, key)
     if common and sentence_start and not qualifier:
         return None
     if single and key in ORG_HEADS and not qualifier:
@@ -325,6 +328,7 @@ _LOCAL_AFTER = re.compile(
 _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
 
 
+_CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b)", re.IGNORECASE)
 _DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
 
 
@@ -424,13 +428,17 @@ def _run_ok(
 
 
 def _in_list(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], k: int,
-             areas: tuple[int, ...]) -> bool:
+             areas: tuple[int, ...], countries_only: bool = False) -> bool:
     """Is the qualifier candidate (ending before token k) an item of a list:
     followed by `and X` / `or X`, or by `, X` where X is another region (not
-    the country of the areas: `Edmonton, Alberta, Canada` is no list)?"""
+    the country of the areas: `Edmonton, Alberta, Canada` is no list)?
+    `countries_only`: the name and the candidate are both countries, so the
+    serial comma joins a list too (`China, Japan, and Brazil`; but `Paris,
+    Texas, and Dallas` keeps its qualifier, as AP style writes it)."""
     if k >= len(tk):
         return False
-    joined = tk.text[k] in ("and", "or") and gaps[k].strip() == "" and k + 1 < len(tk)
+    serial = ("", ",") if countries_only else ("",)
+    joined = tk.text[k] in ("and", "or") and gaps[k].strip() in serial and k + 1 < len(tk)
     if not joined and gaps[k].strip() != ",":
         return False
     nxt = k + 1 if joined else k
@@ -447,7 +455,7 @@ def _in_list(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], k: int,
 
 
 def _qualifier(
-    gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int
+    gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int, name: str = ""
 ) -> tuple[tuple[int, ...], bool]:
     """Areas named right after `, ` (Paris, Texas / Springfield, Ill. / Izium,
     Kharkiv Oblast), and whether the qualifier is firm (see `Mention.firm`)."""
@@ -468,7 +476,8 @@ def _qualifier(
         areas = tuple(p for p in senses if gaz.kind[p] <= 2)
         if areas:
             # `Oxford, New York and Michigan`: a list of places, not a qualifier.
-            if _in_list(gaz, raw, tk, gaps, j + n, areas):
+            if _in_list(gaz, raw, tk, gaps, j + n, areas,
+                        gaz.kind[areas[0]] == 0 and _country_first(gaz, name)):
                 return (), False
             # `Manchester` is a city first; `Wales Secretary` goes on as a name.
             firm = gaz.kind[senses[0]] in (1, 2) and _ends_name(gaz, tk, gaps, j + n, areas)
@@ -482,6 +491,11 @@ def _qualifier(
             if pids:
                 return pids, _ends_name(gaz, tk, gaps, j + n, pids)
     return (), False
+
+
+def _country_first(gaz: Gazetteer, key: str) -> bool:
+    senses = gaz.candidates(key) if key else ()
+    return bool(senses) and gaz.kind[senses[0]] == 0
 
 
 def _ends_name(gaz: Gazetteer, tk: Tokens, gaps: list[str], k: int, areas: tuple[int, ...]) -> bool:

@@ -143,6 +143,8 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
     surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
                                                                and not s.qualified)]
     for s in surfaces:
+        if not s.qualified and not s.demonym and len(s.senses) > 1:
+            s.senses = _country_over_alternates(gaz, s.key, s.senses)
         if not s.qualified and not s.demonym and not s.local and len(s.senses) > 1:
             s.senses = _area_over_villages(gaz, s.key, s.senses)
     # Keep the most populous senses, and any in a region the text names or
@@ -154,6 +156,16 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                 p for p in s.senses[MAX_SENSES:]
                 if gaz.admin1[p] in named or gaz.region_ids.get(gaz.admin1[p]) in home.regions]
     return surfaces
+
+
+def _country_over_alternates(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
+    """`Mexico` is the country: a country's own name is not a sense of a place
+    for which it is only an alternate name (Mexico City, Panama City and their
+    regions carry `Mexico`, `Panama` among GeoNames' alternate names). Places
+    whose own name it is (the state of Mexico, Mexico, Missouri) still compete."""
+    if not any(gaz.kind[p] == KIND_COUNTRY and gaz.main_key(p) == key for p in senses):
+        return senses
+    return [p for p in senses if p >= gaz.base_len or gaz.main_key(p) == key]
 
 
 def _area_over_villages(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
