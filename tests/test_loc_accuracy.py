@@ -45,3 +45,53 @@ def test_a_country_by_its_own_name_is_not_its_capital(
     got = lm.match(article(text))
     assert "country" in got
     assert all(e.text != country for e in got.get("capital", ())), got.get("capital")
+
+
+@pytest.mark.parametrize(("text", "region"), [
+    ("Monkeys shipped to a lab in Texas tested positive for Reston virus.", "Virginia"),
+    ("Health workers in Uganda traced contacts of a Marburg virus patient.", "Slovenia"),
+    ("Cases of Lyme disease have doubled among hikers in New Hampshire.", "Connecticut"),
+])
+def test_a_disease_named_after_a_town_is_not_the_town(text: str, region: str) -> None:
+    # Rules that watch the towns' areas, so a lone mention is not doubted as a surname.
+    lm = compile_(rule("town", within=[region]),
+                  rule("dc", near=[{"place": "Washington, US-DC", "radius_km": 50}]),
+                  rule("maribor", near=[{"lat": 46.55, "lon": 15.65, "radius_km": 50}]),
+                  rule("lyme", near=[{"lat": 43.81, "lon": -72.16, "radius_km": 20}]))
+    assert set(lm.match(article(text))) == set(), text
+
+
+def test_a_province_is_not_its_demonym_when_its_name_runs_on() -> None:
+    # `British Columbia Finance Minister`: the run is a title; `British` alone
+    # must not stand in for the United Kingdom.
+    lm = compile_(rule("uk", within=["United Kingdom"]))
+    text = "British Columbia Finance Minister Anne Kang said the budget would balance."
+    assert lm.match(article(text)) == {}
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("The first case was found in the state of Washington, officials said.", {"wa"}),
+    ("Farmers in the state of Mexico reported dry wells.", {"mx"}),
+])
+def test_the_state_of_x_is_the_state(text: str, want: set[str]) -> None:
+    lm = compile_(rule("wa", within=["Washington"]), rule("mx", within=["Mexico"]),
+                  rule("dc", near=[{"place": "Washington, US-DC", "radius_km": 25}]),
+                  rule("cdmx", near=[{"lat": 19.43, "lon": -99.13, "radius_km": 25}]))
+    assert set(lm.match(article(text))) == want
+
+
+def test_two_given_names_and_a_surname_are_people() -> None:
+    # `Brent and Lynnette Hain`: a couple, not the London borough of Brent.
+    lm = compile_(rule("uk", within=["United Kingdom"]), rule("ca", within=["Canada"]))
+    text = ("Retired teachers Brent and Lynnette Hain found the dog near Winnipeg. "
+            "Brent said the dog was healthy.")
+    got = lm.match(article(text))
+    assert set(got) == {"ca"}
+
+
+def test_a_wire_credit_line_is_not_the_story() -> None:
+    lm = compile_(rule("ny", near=[{"place": "New York City", "radius_km": 25}]),
+                  rule("oh", within=["Ohio"]))
+    text = ("A Cincinnati man was sentenced to 20 years for planning an attack.\n"
+            "(Reporting by Jane Doe in New York; Editing by Bill Rigby)")
+    assert set(lm.match(article(text))) == {"oh"}

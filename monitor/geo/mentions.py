@@ -93,6 +93,8 @@ class Mention:
     # Written as a town by local news: `Lebanon police`, `Albany officers`,
     # `downtown Huntington`, `the Salina city council`. A country is never what that means.
     local: bool = False
+    # Written as a region: `the state of Washington`, `the province of Mexico`.
+    regional: bool = False
 
 
 def _title_cased(tk: Tokens) -> bool:
@@ -144,8 +146,13 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
     for first in sorted(hits):
         if first <= taken_until:
             continue
-        # Longest first; a rejected long form falls back to a shorter one.
+        # Longest first; a rejected long form falls back to a shorter one, but
+        # not to a demonym (`British Columbia Finance Minister` is no `British`).
+        longer_rejected = False
         for n, tag, key in sorted(hits[first], reverse=True):
+            if tag == TAG_DEMONYM and longer_rejected:
+                break
+            longer_rejected = True
             last = first + n - 1
             mention = _check(gaz, field, raw, tk, gaps, first, last, tag, key, titlecase,
                              shouting, out[-1] if out else None, names)
@@ -153,7 +160,22 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
                 out.append(mention)
                 taken_until = last
                 break
+    if out and "by " in raw:
+        out = _outside_credits(raw, out)
     return _areas_in_lists(gaz, raw, out)
+
+
+# `(Reporting by Jane Doe in New York; Editing by Bill Rigby)`: where the wire's
+# staff sat, not where the story is.
+_CREDIT_LINE = re.compile(r"\((?:additional )?(?:reporting|writing|editing|compiled) by [^()\n]*\)",
+                          re.IGNORECASE)
+
+
+def _outside_credits(raw: str, out: list[Mention]) -> list[Mention]:
+    spans = [m.span() for m in _CREDIT_LINE.finditer(raw)]
+    if not spans:
+        return out
+    return [m for m in out if not any(a <= m.start < b for a, b in spans)]
 
 
 NOTABLE_TOWN = 100_000
@@ -309,6 +331,17 @@ def _check(
                     or raw[end : end + 8].lower() in (" speaker", "-speaker")
                     or (first > 0 and tk.text[first - 1] == "latin" and gaps[first] == " ")):
         return None
+    # `Brent and Lynnette Hain`: a couple's given names, not the London borough.
+    if single and _couple(gaz, tk, gaps, last) and not (
+            _area_name(gaz, key) or _famous_cached(gaz, key)):
+        if names is not None:  # `Brent said` later is the same man
+            names.add(key)
+        return None
+    # `Reston virus`, `Marburg virus`, `Lyme disease`: named after a town, not in it.
+    if _EPONYM_AFTER.match(raw, end) and not _famous_cached(gaz, key):
+        if names is not None:  # one sense per document: `the Reston strain` too
+            names.add(key)
+        return None
     # `St. Michael's Hospital`, `St Peter's`: a church or a hospital, not the town.
     if tk.text[first] in ("st", "saint", "ste", "sainte") and raw[end : end + 2] in ("'s", "’s"):
         return None
@@ -317,8 +350,9 @@ def _check(
                  and raw[previous.end : start].strip() == ",")
     local = not demonym and (bool(_LOCAL_AFTER.match(raw, end)) or (
         first > 0 and gaps[first] == " " and tk.text[first - 1] in _LOCAL_BEFORE))
+    regional = not demonym and raw[max(0, start - 12) : start].lower().endswith(_REGION_BEFORE)
     return Mention(field, start, end, raw[start:end], key, demonym, common,
-                   sentence_start, qualifier, qualifies, firm, local)
+                   sentence_start, qualifier, qualifies, firm, local, regional)
 
 
 # Words that make a name a town's in local news (see `Mention.local`).
@@ -326,6 +360,8 @@ _LOCAL_AFTER = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
     r"|city hall|city manager|township|mayor|sheriff)\b", re.IGNORECASE)
 _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
+_REGION_BEFORE = ("state of ", "province of ")
+_EPONYM_AFTER = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
 
 
 _CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b)", re.IGNORECASE)
@@ -425,6 +461,20 @@ def _run_ok(
             if low in HONORIFICS or not function_word:
                 return RUN_SURNAME
     return RUN_OK
+
+
+def _couple(gaz: Gazetteer, tk: Tokens, gaps: list[str], last: int) -> bool:
+    """Is the name followed by `and` and a person's name (two Title-case words,
+    the first no place, demonym or frequent word): `Brent and Lynnette Hain`?"""
+    k = last + 1
+    if k + 2 >= len(tk) or tk.text[k] != "and" or any(gaps[j] != " " for j in (k, k + 1, k + 2)):
+        return False
+    w1, w2 = tk.raw[k + 1], tk.raw[k + 2]
+    t1, t2 = tk.text[k + 1], tk.text[k + 2]
+    return (capitalised(w1) and capitalised(w2) and not w1.isupper() and not w2.isupper()
+            and t1 not in gaz.common and t1 not in PREFIX_OK and t2 not in ORG_HEADS
+            and not gaz.candidates(t1) and gaz.demonym(t1) is None
+            and not gaz.candidates(f"{t1} {t2}"))
 
 
 def _in_list(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], k: int,

@@ -115,7 +115,7 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
     by_key: dict[tuple[str, bool], _Surface] = {}
     unknown: set[str] = set()  # `Stroud, Ontario` with no Stroud in Ontario
     for m in mentions:
-        s = by_key.get((m.key, m.qualifies))
+        s = by_key.get((m.key, m.qualifies, m.regional))
         if s is None:
             if m.demonym:
                 country = gaz.demonym(m.key)
@@ -124,9 +124,12 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                 senses = list(gaz.candidates(m.key))
                 if m.qualifies:  # a qualifier is a country, a region or a county
                     senses = [p for p in senses if gaz.kind[p] <= KIND_ADMIN2] or senses
+                elif m.regional:  # `the state of Washington`; of Mexico, not Mexico City's
+                    regions = [p for p in senses if gaz.kind[p] == KIND_ADMIN1]
+                    senses = [p for p in regions if gaz.main_key(p) == m.key] or regions or senses
                 else:  # a bare `Kherson` is the city, not the oblast named after it
                     senses = named_as_town(gaz, m.key, senses)
-            s = by_key[(m.key, m.qualifies)] = _Surface(m.key, [], senses, m.demonym, False,
+            s = by_key[(m.key, m.qualifies, m.regional)] = _Surface(m.key, [], senses, m.demonym, False,
                                                         m.common)
         s.mentions.append(m)
         s.local = s.local or m.local
