@@ -95,3 +95,14 @@ def test_a_wire_credit_line_is_not_the_story() -> None:
     text = ("A Cincinnati man was sentenced to 20 years for planning an attack.\n"
             "(Reporting by Jane Doe in New York; Editing by Bill Rigby)")
     assert set(lm.match(article(text))) == {"oh"}
+
+
+def test_a_town_after_a_comma_is_no_county_of_a_foreign_namesake() -> None:
+    # `Los Angeles, San Fernando Valley`: a list; San Fernando is no county (a
+    # Mexican municipality of that name) and stays the Californian town.
+    lm = compile_(rule("mx", within=["Mexico"]), rule("ca", within=["California"]))
+    text = ("Letters were mailed to offices in Hollywood, Los Angeles, San Fernando Valley "
+            "and Santa Monica.")
+    got = lm.match(article(text))
+    assert set(got) == {"ca"}
+    assert "San Fernando" in [e.text for e in got["ca"]]

@@ -524,6 +524,8 @@ def _qualifier(
         senses = gaz.candidates(key)
         # Countries, regions and counties (`Newark, Nottinghamshire`).
         areas = tuple(p for p in senses if gaz.kind[p] <= 2)
+        if areas and gaz.kind[senses[0]] > 2 and not _county_fits(gaz, name, areas):
+            return (), False
         if areas:
             # `Oxford, New York and Michigan`: a list of places, not a qualifier.
             if _in_list(gaz, raw, tk, gaps, j + n, areas,
@@ -541,6 +543,17 @@ def _qualifier(
             if pids:
                 return pids, _ends_name(gaz, tk, gaps, j + n, pids)
     return (), False
+
+
+def _county_fits(gaz: Gazetteer, name: str, areas: tuple[int, ...]) -> bool:
+    """A town's name that is also some county's (`Los Angeles, San Fernando
+    Valley`: a Mexican municipality) qualifies only a name with a place in that
+    county; else the comma joins a list. (A county by its main sense still
+    qualifies: `Newark, Nottinghamshire`.)"""
+    if not name or any(gaz.kind[a] < 2 for a in areas):
+        return True
+    counties = {gaz.admin2[a] for a in areas if gaz.admin2[a]}
+    return any(gaz.admin2[p] in counties for p in gaz.candidates(name))
 
 
 def _country_first(gaz: Gazetteer, key: str) -> bool:
