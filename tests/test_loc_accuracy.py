@@ -106,3 +106,20 @@ def test_a_town_after_a_comma_is_no_county_of_a_foreign_namesake() -> None:
     got = lm.match(article(text))
     assert set(got) == {"ca"}
     assert "San Fernando" in [e.text for e in got["ca"]]
+
+
+@pytest.mark.parametrize("text", [
+    "New York Governor Kathy Hochul declared an emergency after the storm.",
+    "Lawmakers waited for New York Gov. Kathy Hochul to sign the bill.",
+    "New York Sen. Chuck Schumer said the funds would arrive.",
+])
+def test_a_governors_place_is_the_region(text: str) -> None:
+    lm = compile_(rule("state", within=["New York"]),
+                  rule("city", near=[{"place": "New York City", "radius_km": 50}]))
+    assert set(lm.match(article(text))) == {"state"}
+
+
+def test_a_title_after_a_state_keeps_the_state() -> None:
+    # `Texas Gov. Greg Abbott`: the title does not make `Texas Gov` a person's name.
+    lm = compile_(rule("tx", within=["Texas"]))
+    assert set(lm.match(article("Texas Gov. Greg Abbott ordered flags lowered."))) == {"tx"}

@@ -49,7 +49,7 @@ ORG_HEADS = frozenset(_words("""
     commission board club minister ministry president prime embassy consulate agreement
     accord convention summit conference protocol airlines airways international national
     central federal bureau agency prison jail centre center area township marathon
-    olympics games"""))
+    olympics games gov sen senator attorney legislature"""))
 # Words that may precede a place in a capitalised run.
 PREFIX_OK = frozenset(_words("""
     north south east west northern southern eastern western central greater upper lower
@@ -93,7 +93,7 @@ class Mention:
     # Written as a town by local news: `Lebanon police`, `Albany officers`,
     # `downtown Huntington`, `the Salina city council`. A country is never what that means.
     local: bool = False
-    # Written as a region: `the state of Washington`, `the province of Mexico`.
+    # Written as a region: `the state of Washington`, `New York Governor`.
     regional: bool = False
 
 
@@ -350,7 +350,8 @@ def _check(
                  and raw[previous.end : start].strip() == ",")
     local = not demonym and (bool(_LOCAL_AFTER.match(raw, end)) or (
         first > 0 and gaps[first] == " " and tk.text[first - 1] in _LOCAL_BEFORE))
-    regional = not demonym and raw[max(0, start - 12) : start].lower().endswith(_REGION_BEFORE)
+    regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(_REGION_BEFORE)
+                                or bool(_REGION_AFTER.match(raw, end)))
     return Mention(field, start, end, raw[start:end], key, demonym, common,
                    sentence_start, qualifier, qualifies, firm, local, regional)
 
@@ -361,6 +362,9 @@ _LOCAL_AFTER = re.compile(
     r"|city hall|city manager|township|mayor|sheriff)\b", re.IGNORECASE)
 _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
 _REGION_BEFORE = ("state of ", "province of ")
+# `New York Governor Kathy Hochul`, `the Kursk governor`: a governor's is a region.
+_REGION_AFTER = re.compile(r" (?:(?:lieutenant )?governor\b|senator\b|attorney general\b"
+                           r"|legislature\b|gov\.|sen\.)", re.IGNORECASE)
 _EPONYM_AFTER = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
 
 
