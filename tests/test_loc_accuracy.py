@@ -123,3 +123,28 @@ def test_a_title_after_a_state_keeps_the_state() -> None:
     # `Texas Gov. Greg Abbott`: the title does not make `Texas Gov` a person's name.
     lm = compile_(rule("tx", within=["Texas"]))
     assert set(lm.match(article("Texas Gov. Greg Abbott ordered flags lowered."))) == {"tx"}
+
+
+@pytest.mark.parametrize(("text", "rules", "want"), [
+    # A highway number is no mention of the country.
+    ("A crash closed U.S. 35 near Xenia for two hours.", {"us": "United States"}, set()),
+    ("The detour follows U.S. Route 1 through the county.", {"us": "United States"}, set()),
+    ("The U.S. 2020 census counted more residents.", {"us": "United States"}, {"us"}),
+    # A sea named after a people is water, not the country.
+    ("The ship sank in the Indian Ocean off Mauritius.", {"in": "India"}, set()),
+    ("Ferries across the Irish Sea were cancelled.", {"ie": "Ireland"}, set()),
+    ("Delegates of the Pan American Health Organization met in Lima.", {"us": "United States"},
+     set()),
+])
+def test_names_built_on_a_country_that_are_not_it(
+        text: str, rules: dict[str, str], want: set[str]) -> None:
+    lm = compile_(*(rule(k, within=[v]) for k, v in rules.items()))
+    assert set(lm.match(article(text))) == want, text
+
+
+def test_a_church_dedication_is_no_town() -> None:
+    # `the church of St. Peter and St. Paul` in Cairo: saints, not the Minnesota towns.
+    lm = compile_(rule("mn", within=["Minnesota"]), rule("eg", within=["Egypt"]))
+    text = ("The blast hit the church of St. Peter and St. Paul in Cairo. "
+            "Worshippers at St. Peter and St. Paul had gathered for Mass.")
+    assert set(lm.match(article(text))) == {"eg"}

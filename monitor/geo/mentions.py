@@ -289,7 +289,7 @@ def _check(
             shouting.append(_shouting(tk))
         if not all(w.isupper() for w in words) or shouting[0]:
             return None
-        # `US$2 million`, `U.S. dollars`: a currency, not the country.
+        # `US$2 million`, `U.S. 35`: a currency or a highway, not the country.
         if _CURRENCY_AFTER.match(raw, tk.end[last]):
             return None
     before = gaps[first]
@@ -329,8 +329,10 @@ def _check(
     if demonym and (raw[end : end + 9].lower() in _LANGUAGE_SUFFIXES
                     or raw[end : end + 10].lower() in _LANGUAGE_SUFFIXES
                     or raw[end : end + 8].lower() in (" speaker", "-speaker")
-                    or (first > 0 and tk.text[first - 1] == "latin" and gaps[first] == " ")):
-        return None
+                    or (first > 0 and tk.text[first - 1] in ("latin", "pan")
+                        and gaps[first] in (" ", "-"))
+                    or _WATER_AFTER.match(raw, end)):
+        return None  # (`Pan-American`; `the Indian Ocean`, `the Irish Sea`: water, not land)
     # `Brent and Lynnette Hain`: a couple's given names, not the London borough.
     if single and _couple(gaz, tk, gaps, last) and not (
             _area_name(gaz, key) or _famous_cached(gaz, key)):
@@ -340,6 +342,11 @@ def _check(
     # `Reston virus`, `Marburg virus`, `Lyme disease`: named after a town, not in it.
     if _EPONYM_AFTER.match(raw, end) and not _famous_cached(gaz, key):
         if names is not None:  # one sense per document: `the Reston strain` too
+            names.add(key)
+        return None
+    # `the church of St. Peter and St. Paul`: a dedication, not the towns.
+    if tk.text[first] in ("st", "saint") and _DEDICATION_BEFORE.search(raw, max(0, start - 80), start):
+        if names is not None:
             names.add(key)
         return None
     # `St. Michael's Hospital`, `St Peter's`: a church or a hospital, not the town.
@@ -368,7 +375,12 @@ _REGION_AFTER = re.compile(r" (?:(?:lieutenant )?governor\b|senator\b|attorney g
 _EPONYM_AFTER = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
 
 
-_CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b)", re.IGNORECASE)
+# `US$2 million`, `U.S. dollars`; `U.S. 35`, `U.S. Route 1` (a highway): not the country.
+_CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |highway |hwy\.? )?"
+                             r"\d{1,3}\b(?![,.]\d))", re.IGNORECASE)
+_WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
+_DEDICATION_BEFORE = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "
+                                r"(?:the )?(?:(?:st|saint)\.? \w+,? (?:and )?)*\Z", re.IGNORECASE)
 _DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
 
 
