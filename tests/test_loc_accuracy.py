@@ -148,3 +148,21 @@ def test_a_church_dedication_is_no_town() -> None:
     text = ("The blast hit the church of St. Peter and St. Paul in Cairo. "
             "Worshippers at St. Peter and St. Paul had gathered for Mass.")
     assert set(lm.match(article(text))) == {"eg"}
+
+
+def test_a_serial_comma_list_ending_with_the() -> None:
+    lm = compile_(rule("cn", within=["China"]), rule("uk", within=["United Kingdom"]))
+    text = "Several countries, among them China, Japan, and the United Kingdom, urged caution."
+    assert set(lm.match(article(text))) == {"cn", "uk"}
+
+
+def test_a_weekday_after_a_place_does_not_make_a_name() -> None:
+    # AP style: `met in New York Saturday`, `arrived in Salina Tuesday`.
+    lm = compile_(rule("ny", near=[{"place": "New York City", "radius_km": 50}]))
+    assert set(lm.match(article("The two men met in New York Saturday to talk."))) == {"ny"}
+
+
+def test_wire_spelling_of_country_names() -> None:
+    lm = compile_(rule("cd", within=["Democratic Republic of the Congo"]))
+    text = "Experts arrived from Angola and the Democratic Republic of Congo on Monday."
+    assert set(lm.match(article(text))) == {"cd"}

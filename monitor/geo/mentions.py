@@ -61,6 +61,7 @@ GENERIC_AREA_NAMES = PREFIX_OK | frozenset(_words("""
 AREA_WORDS = frozenset(_words("oblast region province state governorate prefecture county"))
 MONTHS = frozenset(_words("""january february march april may june july august september
     october november december"""))
+_DATE_WORDS = MONTHS | frozenset(_words("monday tuesday wednesday thursday friday saturday sunday"))
 HONORIFICS = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
 # Last words of buildings' names: `the White House` is not White House, Tennessee.
 # (Streets are not in ORG_HEADS either: Oxford Street is in London, not Oxford.)
@@ -443,7 +444,8 @@ def _run_ok(
         word = tk.raw[nxt]
         # `Paris Texas`: a following area name is a qualifier, not a surname;
         # `Manitoba RCMP`, `Kharkiv SBU`: an acronym after a place is its agency.
-        if (capitalised(word) and tk.text[nxt] not in ORG_HEADS
+        # (`in New York Saturday`: AP style drops the `on` before a weekday.)
+        if (capitalised(word) and tk.text[nxt] not in ORG_HEADS and tk.text[nxt] not in _DATE_WORDS
                 and not (word.isupper() and 2 <= len(word) <= 5 and word.isalpha())
                 and not _area_name(gaz, tk.text[nxt])):
             return RUN_FOLLOWED
@@ -508,6 +510,8 @@ def _in_list(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], k: int,
     if not joined and gaps[k].strip() != ",":
         return False
     nxt = k + 1 if joined else k
+    if joined and tk.text[nxt] == "the" and nxt + 1 < len(tk):  # `, and the United Kingdom`
+        nxt += 1
     if not capitalised(tk.raw[nxt]):
         return False
     if joined:
