@@ -166,3 +166,10 @@ def test_wire_spelling_of_country_names() -> None:
     lm = compile_(rule("cd", within=["Democratic Republic of the Congo"]))
     text = "Experts arrived from Angola and the Democratic Republic of Congo on Monday."
     assert set(lm.match(article(text))) == {"cd"}
+
+
+def test_a_river_is_not_the_town_of_its_name() -> None:
+    lm = compile_(rule("ua", near=[{"place": "Dnipro", "radius_km": 30}]),
+                  rule("oh", within=["Ohio"]))
+    text = "Swans were found dead on the bank of the Vistula river. Barges on the Dnipro River stopped."
+    assert lm.match(article(text)) == {}

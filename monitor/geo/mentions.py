@@ -340,6 +340,10 @@ def _check(
         if names is not None:  # `Brent said` later is the same man
             names.add(key)
         return None
+    # `the Vistula river`, `the Dnipro River`: a river, not the town of its name
+    # (it runs for hundreds of kilometres; a town on it is named on its own).
+    if _RIVER_AFTER.match(raw, end):
+        return None
     # `Reston virus`, `Marburg virus`, `Lyme disease`: named after a town, not in it.
     if _EPONYM_AFTER.match(raw, end) and not _famous_cached(gaz, key):
         if names is not None:  # one sense per document: `the Reston strain` too
@@ -379,6 +383,7 @@ _EPONYM_AFTER = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
 # `US$2 million`, `U.S. dollars`; `U.S. 35`, `U.S. Route 1` (a highway): not the country.
 _CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |highway |hwy\.? )?"
                              r"\d{1,3}\b(?![,.]\d))", re.IGNORECASE)
+_RIVER_AFTER = re.compile(r" river\b", re.IGNORECASE)
 _WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
 _DEDICATION_BEFORE = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "
                                 r"(?:the )?(?:(?:st|saint)\.? \w+,? (?:and )?)*\Z", re.IGNORECASE)
