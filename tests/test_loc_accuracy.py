@@ -173,3 +173,16 @@ def test_a_river_is_not_the_town_of_its_name() -> None:
                   rule("oh", within=["Ohio"]))
     text = "Swans were found dead on the bank of the Vistula river. Barges on the Dnipro River stopped."
     assert lm.match(article(text)) == {}
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # A park or a bay named after a faraway town is not that town...
+    ("A yachtie spotted the otter at Islington Bay, near Auckland, New Zealand.", {"nz"}),
+    ("Two swans found in Richmond Park in Glasgow are being tested.", {"uk"}),
+    # ...but one in the town's own area is fine.
+    ("Deer roamed Richmond Park as Kingston and Wimbledon residents watched.", {"uk", "london"}),
+])
+def test_a_feature_named_after_a_town_needs_the_towns_area(text: str, want: set[str]) -> None:
+    lm = compile_(rule("nz", within=["New Zealand"]), rule("uk", within=["United Kingdom"]),
+                  rule("london", near=[{"place": "London, GB", "radius_km": 20}]))
+    assert set(lm.match(article(text))) == want, text

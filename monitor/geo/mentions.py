@@ -96,6 +96,9 @@ class Mention:
     local: bool = False
     # Written as a region: `the state of Washington`, `New York Governor`.
     regional: bool = False
+    # The name of a park, bay or beach (`Islington Bay`, `Richmond Park`): such
+    # places are often named after a town far away, so the town needs local evidence.
+    feature: bool = False
 
 
 def _title_cased(tk: Tokens) -> bool:
@@ -364,8 +367,9 @@ def _check(
         first > 0 and gaps[first] == " " and tk.text[first - 1] in _LOCAL_BEFORE))
     regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(_REGION_BEFORE)
                                 or bool(_REGION_AFTER.match(raw, end)))
+    feature = not demonym and bool(_FEATURE_AFTER.match(raw, end))
     return Mention(field, start, end, raw[start:end], key, demonym, common,
-                   sentence_start, qualifier, qualifies, firm, local, regional)
+                   sentence_start, qualifier, qualifies, firm, local, regional, feature)
 
 
 # Words that make a name a town's in local news (see `Mention.local`).
@@ -383,6 +387,7 @@ _EPONYM_AFTER = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
 # `US$2 million`, `U.S. dollars`; `U.S. 35`, `U.S. Route 1` (a highway): not the country.
 _CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |highway |hwy\.? )?"
                              r"\d{1,3}\b(?![,.]\d))", re.IGNORECASE)
+_FEATURE_AFTER = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
 _RIVER_AFTER = re.compile(r" river\b", re.IGNORECASE)
 _WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
 _DEDICATION_BEFORE = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "

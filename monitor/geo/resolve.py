@@ -89,6 +89,7 @@ class _Surface:
     common: bool
     clean: bool = False  # written mid-sentence at least once (not a sentence's first word)
     local: bool = False  # written as a town at least once (`Lebanon police`: Mention.local)
+    feature: bool = True  # only ever the name of a park, bay... (`Islington Bay`: Mention.feature)
     choice: int | None = None
     supports: list[float] = field(default_factory=list)
 
@@ -133,6 +134,7 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                                                         m.common)
         s.mentions.append(m)
         s.local = s.local or m.local
+        s.feature = s.feature and m.feature
         if m.qualifier:
             kept = [p for p in s.senses if any(_in_area(gaz, p, a) for a in m.qualifier)]
             if kept:
@@ -397,6 +399,8 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     """
     if s.qualified or s.demonym or pid >= gaz.base_len:
         return True
+    if s.feature and local < 1.0:  # `Islington Bay` in Auckland: no London nearby
+        return watched(pid) == WATCH_NAMED
     kind, pop = gaz.kind[pid], gaz.pop[pid]
     if kind <= KIND_ADMIN1:
         ok = not s.common or local >= 1.0 or pop >= 5_000_000
