@@ -186,3 +186,9 @@ def test_a_feature_named_after_a_town_needs_the_towns_area(text: str, want: set[
     lm = compile_(rule("nz", within=["New Zealand"]), rule("uk", within=["United Kingdom"]),
                   rule("london", near=[{"place": "London, GB", "radius_km": 20}]))
     assert set(lm.match(article(text))) == want, text
+
+
+def test_a_dotted_code_needs_its_dots() -> None:
+    # `A U.S. Embassy`: the article `A` and `U.S.` are no `A.U.` (Australia).
+    lm = compile_(rule("au", within=["Australia"]), rule("us", within=["United States"]))
+    assert set(lm.match(article("A U.S. Embassy spokesperson said 800 people left."))) == {"us"}

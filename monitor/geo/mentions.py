@@ -293,6 +293,9 @@ def _check(
             shouting.append(_shouting(tk))
         if not all(w.isupper() for w in words) or shouting[0]:
             return None
+        # A dotted code keeps its dots: `A U.S. Embassy` holds no `A.U.` (Australia).
+        if first != last and any(gaps[j] != "." for j in range(first + 1, last + 1)):
+            return None
         # `US$2 million`, `U.S. 35`: a currency or a highway, not the country.
         if _CURRENCY_AFTER.match(raw, tk.end[last]):
             return None
