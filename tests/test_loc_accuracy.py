@@ -192,3 +192,13 @@ def test_a_dotted_code_needs_its_dots() -> None:
     # `A U.S. Embassy`: the article `A` and `U.S.` are no `A.U.` (Australia).
     lm = compile_(rule("au", within=["Australia"]), rule("us", within=["United States"]))
     assert set(lm.match(article("A U.S. Embassy spokesperson said 800 people left."))) == {"us"}
+
+
+@pytest.mark.parametrize("text", [
+    "Mourners filled the Saint Peter and Saint Paul Coptic Orthodox Church in Cairo.",
+    "\"The outbreak is contained,\" Hassan el Bushra, an adviser in Cairo, said.",
+])
+def test_saints_and_given_names_are_no_towns(text: str) -> None:
+    lm = compile_(rule("mn", within=["Minnesota"]), rule("in", within=["India"]),
+                  rule("eg", within=["Egypt"]))
+    assert set(lm.match(article(text))) == {"eg"}, text

@@ -341,7 +341,7 @@ def _check(
                     or _WATER_AFTER.match(raw, end)):
         return None  # (`Pan-American`; `the Indian Ocean`, `the Irish Sea`: water, not land)
     # `Brent and Lynnette Hain`: a couple's given names, not the London borough.
-    if single and _couple(gaz, tk, gaps, last) and not (
+    if single and (_couple(gaz, tk, gaps, last) or _PARTICLE_AFTER.match(raw, tk.end[last])) and not (
             _area_name(gaz, key) or _famous_cached(gaz, key)):
         if names is not None:  # `Brent said` later is the same man
             names.add(key)
@@ -356,7 +356,9 @@ def _check(
             names.add(key)
         return None
     # `the church of St. Peter and St. Paul`: a dedication, not the towns.
-    if tk.text[first] in ("st", "saint") and _DEDICATION_BEFORE.search(raw, max(0, start - 80), start):
+    if tk.text[first] in ("st", "saint") and (
+            _DEDICATION_BEFORE.search(raw, max(0, start - 80), start)
+            or _DEDICATED_AFTER.match(raw, end)):  # `Saint Peter and Saint Paul Church`
         if names is not None:
             names.add(key)
         return None
@@ -393,6 +395,10 @@ _CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |highway
 _FEATURE_AFTER = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
 _RIVER_AFTER = re.compile(r" river\b", re.IGNORECASE)
 _WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
+_DEDICATED_AFTER = re.compile(r"(?:,? (?:and )?(?:(?:St\.?|Saint) )?[A-Z][\w'’.-]*){0,5} (?:Church|Cathedral|"
+                              r"Basilica|Chapel|Abbey|Monastery)\b")
+# `Hassan el Bushra`, `Dennis van Engelsdorp`: a given name before a surname's particle.
+_PARTICLE_AFTER = re.compile(r" (?:el|al|bin|ibn|van|von|de|da|del|dos) [A-Z]")
 _DEDICATION_BEFORE = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "
                                 r"(?:the )?(?:(?:st|saint)\.? \w+,? (?:and )?)*\Z", re.IGNORECASE)
 _DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
