@@ -466,7 +466,7 @@ def _run_ok(
         # (`in New York Saturday`: AP style drops the `on` before a weekday.)
         if (capitalised(word) and tk.text[nxt] not in ORG_HEADS and tk.text[nxt] not in _DATE_WORDS
                 and not (word.isupper() and 2 <= len(word) <= 5 and word.isalpha())
-                and not _area_name(gaz, tk.text[nxt])):
+                and not _area_name(gaz, tk.text[nxt]) and not _office(tk, gaps, nxt)):
             return RUN_FOLLOWED
     prv = first - 1
     # `Wal-Mart`, `Merriam-Webster`: the second half of a hyphenated name (but
@@ -498,6 +498,14 @@ def _run_ok(
             if low in HONORIFICS or not function_word:
                 return RUN_SURNAME
     return RUN_OK
+
+
+def _office(tk: Tokens, gaps: list[str], k: int) -> bool:
+    """`British Columbia Finance Minister`, `Ohio Health Department`: one word,
+    then an office's head; the place names the office's area."""
+    j = k + 1
+    return (j < len(tk) and gaps[j] == " " and tk.text[j] in ORG_HEADS
+            and capitalised(tk.raw[j]))
 
 
 def _couple(gaz: Gazetteer, tk: Tokens, gaps: list[str], last: int) -> bool:
