@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from itertools import compress
 from operator import not_
 
+from monitor.geo import cues
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
 from monitor.geo.tokens import FIRST_CHAR, Tokens, capitalised
 
@@ -165,21 +166,10 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
                 taken_until = last
                 break
     if out and "by " in raw:
-        out = _outside_credits(raw, out)
+        out = cues.outside_credits(raw, out)
     return _areas_in_lists(gaz, raw, out)
 
 
-# `(Reporting by Jane Doe in New York; Editing by Bill Rigby)`: where the wire's
-# staff sat, not where the story is.
-_CREDIT_LINE = re.compile(r"\((?:additional )?(?:reporting|writing|editing|compiled) by [^()\n]*\)",
-                          re.IGNORECASE)
-
-
-def _outside_credits(raw: str, out: list[Mention]) -> list[Mention]:
-    spans = [m.span() for m in _CREDIT_LINE.finditer(raw)]
-    if not spans:
-        return out
-    return [m for m in out if not any(a <= m.start < b for a, b in spans)]
 
 
 NOTABLE_TOWN = 100_000
@@ -297,7 +287,7 @@ def _check(
         if first != last and any(gaps[j] != "." for j in range(first + 1, last + 1)):
             return None
         # `US$2 million`, `U.S. 35`: a currency or a highway, not the country.
-        if _CURRENCY_AFTER.match(raw, tk.end[last]):
+        if cues.CURRENCY_AFTER.match(raw, tk.end[last]):
             return None
     before = gaps[first]
     sentence_start = first == 0 or bool(set(before) & _SENTENCE_END) or titlecase
@@ -338,27 +328,28 @@ def _check(
                     or raw[end : end + 8].lower() in (" speaker", "-speaker")
                     or (first > 0 and tk.text[first - 1] in ("latin", "pan")
                         and gaps[first] in (" ", "-"))
-                    or _WATER_AFTER.match(raw, end)):
+                    or cues.WATER_AFTER.match(raw, end)):
         return None  # (`Pan-American`; `the Indian Ocean`, `the Irish Sea`: water, not land)
-    # `Brent and Lynnette Hain`: a couple's given names, not the London borough.
-    if single and (_couple(gaz, tk, gaps, last) or _PARTICLE_AFTER.match(raw, tk.end[last])) and not (
-            _area_name(gaz, key) or _famous_cached(gaz, key)):
+    # `Brent and Lynnette Hain`: a couple's given names, not the London borough;
+    # `Hassan el Bushra`: a given name before a surname's particle.
+    given_name = _couple(gaz, tk, gaps, last) or cues.PARTICLE_AFTER.match(raw, end)
+    if single and given_name and not (_area_name(gaz, key) or _famous_cached(gaz, key)):
         if names is not None:  # `Brent said` later is the same man
             names.add(key)
         return None
     # `the Vistula river`, `the Dnipro River`: a river, not the town of its name
     # (it runs for hundreds of kilometres; a town on it is named on its own).
-    if _RIVER_AFTER.match(raw, end):
+    if cues.RIVER_AFTER.match(raw, end):
         return None
     # `Reston virus`, `Marburg virus`, `Lyme disease`: named after a town, not in it.
-    if _EPONYM_AFTER.match(raw, end) and not _famous_cached(gaz, key):
+    if cues.EPONYM_AFTER.match(raw, end) and not _famous_cached(gaz, key):
         if names is not None:  # one sense per document: `the Reston strain` too
             names.add(key)
         return None
     # `the church of St. Peter and St. Paul`: a dedication, not the towns.
     if tk.text[first] in ("st", "saint") and (
-            _DEDICATION_BEFORE.search(raw, max(0, start - 80), start)
-            or _DEDICATED_AFTER.match(raw, end)):  # `Saint Peter and Saint Paul Church`
+            cues.DEDICATION_BEFORE.search(raw, max(0, start - 80), start)
+            or cues.DEDICATED_AFTER.match(raw, end)):  # `Saint Peter and Saint Paul Church`
         if names is not None:
             names.add(key)
         return None
@@ -370,9 +361,9 @@ def _check(
                  and raw[previous.end : start].strip() == ",")
     local = not demonym and (bool(_LOCAL_AFTER.match(raw, end)) or (
         first > 0 and gaps[first] == " " and tk.text[first - 1] in _LOCAL_BEFORE))
-    regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(_REGION_BEFORE)
-                                or bool(_REGION_AFTER.match(raw, end)))
-    feature = not demonym and bool(_FEATURE_AFTER.match(raw, end))
+    regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
+                                or bool(cues.REGION_AFTER.match(raw, end)))
+    feature = not demonym and bool(cues.FEATURE_AFTER.match(raw, end))
     return Mention(field, start, end, raw[start:end], key, demonym, common,
                    sentence_start, qualifier, qualifies, firm, local, regional, feature)
 
@@ -382,25 +373,8 @@ _LOCAL_AFTER = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
     r"|city hall|city manager|township|mayor|sheriff)\b", re.IGNORECASE)
 _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
-_REGION_BEFORE = ("state of ", "province of ")
-# `New York Governor Kathy Hochul`, `the Kursk governor`: a governor's is a region.
-_REGION_AFTER = re.compile(r" (?:(?:lieutenant )?governor\b|senator\b|attorney general\b"
-                           r"|legislature\b|gov\.|sen\.)", re.IGNORECASE)
-_EPONYM_AFTER = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
 
 
-# `US$2 million`, `U.S. dollars`; `U.S. 35`, `U.S. Route 1` (a highway): not the country.
-_CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |highway |hwy\.? )?"
-                             r"\d{1,3}\b(?![,.]\d))", re.IGNORECASE)
-_FEATURE_AFTER = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
-_RIVER_AFTER = re.compile(r" river\b", re.IGNORECASE)
-_WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
-_DEDICATED_AFTER = re.compile(r"(?:,? (?:and )?(?:(?:St\.?|Saint) )?[A-Z][\w'’.-]*){0,5} (?:Church|Cathedral|"
-                              r"Basilica|Chapel|Abbey|Monastery)\b")
-# `Hassan el Bushra`, `Dennis van Engelsdorp`: a given name before a surname's particle.
-_PARTICLE_AFTER = re.compile(r" (?:el|al|bin|ibn|van|von|de|da|del|dos) [A-Z]")
-_DEDICATION_BEFORE = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "
-                                r"(?:the )?(?:(?:st|saint)\.? \w+,? (?:and )?)*\Z", re.IGNORECASE)
 _DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
 
 
@@ -571,12 +545,12 @@ def _qualifier(
         senses = gaz.candidates(key)
         # Countries, regions and counties (`Newark, Nottinghamshire`).
         areas = tuple(p for p in senses if gaz.kind[p] <= 2)
-        if areas and gaz.kind[senses[0]] > 2 and not _county_fits(gaz, name, areas):
+        if areas and gaz.kind[senses[0]] > 2 and not cues.county_fits(gaz, name, areas):
             return (), False
         if areas:
             # `Oxford, New York and Michigan`: a list of places, not a qualifier.
             if _in_list(gaz, raw, tk, gaps, j + n, areas,
-                        gaz.kind[areas[0]] == 0 and _country_first(gaz, name)):
+                        gaz.kind[areas[0]] == 0 and cues.country_first(gaz, name)):
                 return (), False
             # `Manchester` is a city first; `Wales Secretary` goes on as a name.
             firm = gaz.kind[senses[0]] in (1, 2) and _ends_name(gaz, tk, gaps, j + n, areas)
@@ -590,22 +564,6 @@ def _qualifier(
             if pids:
                 return pids, _ends_name(gaz, tk, gaps, j + n, pids)
     return (), False
-
-
-def _county_fits(gaz: Gazetteer, name: str, areas: tuple[int, ...]) -> bool:
-    """A town's name that is also some county's (`Los Angeles, San Fernando
-    Valley`: a Mexican municipality) qualifies only a name with a place in that
-    county; else the comma joins a list. (A county by its main sense still
-    qualifies: `Newark, Nottinghamshire`.)"""
-    if not name or any(gaz.kind[a] < 2 for a in areas):
-        return True
-    counties = {gaz.admin2[a] for a in areas if gaz.admin2[a]}
-    return any(gaz.admin2[p] in counties for p in gaz.candidates(name))
-
-
-def _country_first(gaz: Gazetteer, key: str) -> bool:
-    senses = gaz.candidates(key) if key else ()
-    return bool(senses) and gaz.kind[senses[0]] == 0
 
 
 def _ends_name(gaz: Gazetteer, tk: Tokens, gaps: list[str], k: int, areas: tuple[int, ...]) -> bool:

@@ -113,7 +113,7 @@ def _in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
 
 
 def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_Surface]:
-    by_key: dict[tuple[str, bool], _Surface] = {}
+    by_key: dict[tuple[str, bool, bool], _Surface] = {}
     unknown: set[str] = set()  # `Stroud, Ontario` with no Stroud in Ontario
     for m in mentions:
         s = by_key.get((m.key, m.qualifies, m.regional))
