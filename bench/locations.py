@@ -1,6 +1,6 @@
 """Location rules: quality on geo-dev, or speed/memory on a corpus.
 
-    .venv/bin/python bench/locations.py                 # P/R/F1 on ../shared/geo-dev
+    .venv/bin/python bench/locations.py [-v]            # P/R/F1 on ../shared/geo-dev (-v: each error)
     .venv/bin/python bench/locations.py CORPUS.jsonl    # articles/s, 1,000 rules; load time, memory
 
 Baselines measured in the same run: "plain gazetteer" (every capitalised
