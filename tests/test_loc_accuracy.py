@@ -202,3 +202,8 @@ def test_saints_and_given_names_are_no_towns(text: str) -> None:
     lm = compile_(rule("mn", within=["Minnesota"]), rule("in", within=["India"]),
                   rule("eg", within=["Egypt"]))
     assert set(lm.match(article(text))) == {"eg"}, text
+
+
+def test_a_building_named_after_a_person_is_no_office() -> None:
+    lm = compile_(rule("it", within=["Italy"]))
+    assert lm.match(article("She was treated at the Florence Nightingale Hospital.")) == {}

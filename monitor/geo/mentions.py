@@ -478,8 +478,14 @@ def _office(tk: Tokens, gaps: list[str], k: int) -> bool:
     """`British Columbia Finance Minister`, `Ohio Health Department`: one word,
     then an office's head; the place names the office's area."""
     j = k + 1
-    return (j < len(tk) and gaps[j] == " " and tk.text[j] in ORG_HEADS
+    return (j < len(tk) and gaps[j] == " " and tk.text[j] in _OFFICE_HEADS
             and capitalised(tk.raw[j]))
+
+
+# Heads of a public office's name (not `Hospital` or `Club`: `Florence
+# Nightingale Hospital` is a person's name before a building).
+_OFFICE_HEADS = frozenset(_words("""minister ministry department office council commission
+    board authority agency bureau court police sheriff mayor governor secretary"""))
 
 
 def _couple(gaz: Gazetteer, tk: Tokens, gaps: list[str], last: int) -> bool:
