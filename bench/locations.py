@@ -1,6 +1,6 @@
 """Location rules: quality on geo-dev, or speed/memory on a corpus.
 
-    .venv/bin/python bench/locations.py                 # P/R/F1 on ../shared/geo-dev
+    .venv/bin/python bench/locations.py [-v]            # P/R/F1 on ../shared/geo-dev (-v: each error)
     .venv/bin/python bench/locations.py CORPUS.jsonl    # articles/s, 1,000 rules; load time, memory
 
 Baselines measured in the same run: "plain gazetteer" (every capitalised
@@ -105,11 +105,26 @@ def quality() -> None:
         g = {x for x in got if x[1].startswith(kind)}
         print(f"  {kind:10s} P {score(g, sub)[0]:.3f} R {score(g, sub)[1]:.3f} "
               f"F1 {score(g, sub)[2]:.3f}")
+    # A held-out check: the same score on the even- and odd-numbered articles
+    # (in file order), so a change made while looking at one half can be
+    # checked on the other.
+    order = {k: i for i, k in enumerate(_raw_ids())}
+    for label, parity in (("even articles", 0), ("odd articles", 1)):
+        half = {x for x in exp if order[x[0]] % 2 == parity}
+        g = {x for x in got if order[x[0]] % 2 == parity}
+        hp, hr, hf = score(g, half)
+        print(f"  {label:14s} P {hp:.3f} R {hr:.3f} F1 {hf:.3f}  ({len(g)} pairs, "
+              f"{len(half)} expected)")
     if "-v" in sys.argv:
+        # Per-error output: each missed pair, then each extra pair with the
+        # mentions that made it (text, resolved name, country/admin1).
         for aid, rr in sorted(exp - got):
             print("  missed", aid, rr)
         for aid, rr in sorted(got - exp):
-            print("  extra ", aid, rr)
+            ev = "; ".join(f"{e.text!r}->{e.detail.get('name')} "
+                           f"({e.detail.get('country')}/{e.detail.get('admin1')})"
+                           for e in evidence[(aid, rr)])
+            print("  extra ", aid, rr, ev)
 
 
 def _raw_ids() -> Iterator[str]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from itertools import compress
 from operator import not_
 
+from monitor.geo import cues
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
 from monitor.geo.tokens import FIRST_CHAR, Tokens, capitalised
 
@@ -49,7 +50,7 @@ ORG_HEADS = frozenset(_words("""
     commission board club minister ministry president prime embassy consulate agreement
     accord convention summit conference protocol airlines airways international national
     central federal bureau agency prison jail centre center area township marathon
-    olympics games"""))
+    olympics games gov sen senator attorney legislature"""))
 # Words that may precede a place in a capitalised run.
 PREFIX_OK = frozenset(_words("""
     north south east west northern southern eastern western central greater upper lower
@@ -61,6 +62,7 @@ GENERIC_AREA_NAMES = PREFIX_OK | frozenset(_words("""
 AREA_WORDS = frozenset(_words("oblast region province state governorate prefecture county"))
 MONTHS = frozenset(_words("""january february march april may june july august september
     october november december"""))
+_DATE_WORDS = MONTHS | frozenset(_words("monday tuesday wednesday thursday friday saturday sunday"))
 HONORIFICS = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
 # Last words of buildings' names: `the White House` is not White House, Tennessee.
 # (Streets are not in ORG_HEADS either: Oxford Street is in London, not Oxford.)
@@ -93,6 +95,11 @@ class Mention:
     # Written as a town by local news: `Lebanon police`, `Albany officers`,
     # `downtown Huntington`, `the Salina city council`. A country is never what that means.
     local: bool = False
+    # Written as a region: `the state of Washington`, `New York Governor`.
+    regional: bool = False
+    # The name of a park, bay or beach (`Islington Bay`, `Richmond Park`): such
+    # places are often named after a town far away, so the town needs local evidence.
+    feature: bool = False
 
 
 def _title_cased(tk: Tokens) -> bool:
@@ -156,8 +163,13 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
     for first in sorted(hits):
         if first <= taken_until:
             continue
-        # Longest first; a rejected long form falls back to a shorter one.
+        # Longest first; a rejected long form falls back to a shorter one, but
+        # not to a demonym (`British Columbia Finance Minister` is no `British`).
+        longer_rejected = False
         for n, tag, key in sorted(hits[first], reverse=True):
+            if tag == TAG_DEMONYM and longer_rejected:
+                break
+            longer_rejected = True
             last = first + n - 1
             mention = _check(gaz, field, raw, tk, gaps, first, last, tag, key, titlecase,
                              shouting, out[-1] if out else None, names)
@@ -165,7 +177,11 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
                 out.append(mention)
                 taken_until = last
                 break
+    if out and "by " in raw:
+        out = cues.outside_credits(raw, out)
     return _areas_in_lists(gaz, raw, out)
+
+
 
 
 NOTABLE_TOWN = 100_000
@@ -279,6 +295,12 @@ def _check(
             shouting.append(_shouting(tk))
         if not all(w.isupper() for w in words) or shouting[0]:
             return None
+        # A dotted code keeps its dots: `A U.S. Embassy` holds no `A.U.` (Australia).
+        if first != last and any(gaps[j] != "." for j in range(first + 1, last + 1)):
+            return None
+        # `US$2 million`, `U.S. 35`: a currency or a highway, not the country.
+        if cues.CURRENCY_AFTER.match(raw, tk.end[last]):
+            return None
     before = gaps[first]
     sentence_start = first == 0 or bool(set(before) & _SENTENCE_END) or titlecase
     if sentence_start and _dateline(tk, gaps, first, last, words):
@@ -286,7 +308,7 @@ def _check(
     demonym = tag == TAG_DEMONYM
     single = first == last
     common = single and not demonym and key in gaz.common and not _famous_cached(gaz, key)
-    qualifier, firm = _qualifier(gaz, raw, tk, gaps, last)
+    qualifier, firm = _qualifier(gaz, raw, tk, gaps, last, key)
     if common and sentence_start and not qualifier:
         return None
     if single and key in ORG_HEADS and not qualifier:
@@ -316,7 +338,32 @@ def _check(
     if demonym and (raw[end : end + 9].lower() in _LANGUAGE_SUFFIXES
                     or raw[end : end + 10].lower() in _LANGUAGE_SUFFIXES
                     or raw[end : end + 8].lower() in (" speaker", "-speaker")
-                    or (first > 0 and tk.text[first - 1] == "latin" and gaps[first] == " ")):
+                    or (first > 0 and tk.text[first - 1] in ("latin", "pan")
+                        and gaps[first] in (" ", "-"))
+                    or cues.WATER_AFTER.match(raw, end)):
+        return None  # (`Pan-American`; `the Indian Ocean`, `the Irish Sea`: water, not land)
+    # `Brent and Lynnette Hain`: a couple's given names, not the London borough;
+    # `Hassan el Bushra`: a given name before a surname's particle.
+    given_name = _couple(gaz, tk, gaps, last) or cues.PARTICLE_AFTER.match(raw, end)
+    if single and given_name and not (_area_name(gaz, key) or _famous_cached(gaz, key)):
+        if names is not None:  # `Brent said` later is the same man
+            names.add(key)
+        return None
+    # `the Vistula river`, `the Dnipro River`: a river, not the town of its name
+    # (it runs for hundreds of kilometres; a town on it is named on its own).
+    if cues.RIVER_AFTER.match(raw, end):
+        return None
+    # `Reston virus`, `Marburg virus`, `Lyme disease`: named after a town, not in it.
+    if cues.EPONYM_AFTER.match(raw, end) and not _famous_cached(gaz, key):
+        if names is not None:  # one sense per document: `the Reston strain` too
+            names.add(key)
+        return None
+    # `the church of St. Peter and St. Paul`: a dedication, not the towns.
+    if tk.text[first] in ("st", "saint") and (
+            cues.DEDICATION_BEFORE.search(raw, max(0, start - 80), start)
+            or cues.DEDICATED_AFTER.match(raw, end)):  # `Saint Peter and Saint Paul Church`
+        if names is not None:
+            names.add(key)
         return None
     # `St. Michael's Hospital`, `St Peter's`: a church or a hospital, not the town.
     if tk.text[first] in ("st", "saint", "ste", "sainte") and raw[end : end + 2] in ("'s", "’s"):
@@ -326,8 +373,11 @@ def _check(
                  and raw[previous.end : start].strip() == ",")
     local = not demonym and (bool(_LOCAL_AFTER.match(raw, end)) or (
         first > 0 and gaps[first] == " " and tk.text[first - 1] in _LOCAL_BEFORE))
+    regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
+                                or bool(cues.REGION_AFTER.match(raw, end)))
+    feature = not demonym and bool(cues.FEATURE_AFTER.match(raw, end))
     return Mention(field, start, end, raw[start:end], key, demonym, common,
-                   sentence_start, qualifier, qualifies, firm, local)
+                   sentence_start, qualifier, qualifies, firm, local, regional, feature)
 
 
 # Words that make a name a town's in local news (see `Mention.local`).
@@ -399,9 +449,10 @@ def _run_ok(
         word = tk.raw[nxt]
         # `Paris Texas`: a following area name is a qualifier, not a surname;
         # `Manitoba RCMP`, `Kharkiv SBU`: an acronym after a place is its agency.
-        if (capitalised(word) and tk.text[nxt] not in ORG_HEADS
+        # (`in New York Saturday`: AP style drops the `on` before a weekday.)
+        if (capitalised(word) and tk.text[nxt] not in ORG_HEADS and tk.text[nxt] not in _DATE_WORDS
                 and not (word.isupper() and 2 <= len(word) <= 5 and word.isalpha())
-                and not _area_name(gaz, tk.text[nxt])):
+                and not _area_name(gaz, tk.text[nxt]) and not _office(tk, gaps, nxt)):
             return RUN_FOLLOWED
     prv = first - 1
     # `Wal-Mart`, `Merriam-Webster`: the second half of a hyphenated name (but
@@ -435,17 +486,51 @@ def _run_ok(
     return RUN_OK
 
 
+def _office(tk: Tokens, gaps: list[str], k: int) -> bool:
+    """`British Columbia Finance Minister`, `Ohio Health Department`: one word,
+    then an office's head; the place names the office's area."""
+    j = k + 1
+    return (j < len(tk) and gaps[j] == " " and tk.text[j] in _OFFICE_HEADS
+            and capitalised(tk.raw[j]))
+
+
+# Heads of a public office's name (not `Hospital` or `Club`: `Florence
+# Nightingale Hospital` is a person's name before a building).
+_OFFICE_HEADS = frozenset(_words("""minister ministry department office council commission
+    board authority agency bureau court police sheriff mayor governor secretary"""))
+
+
+def _couple(gaz: Gazetteer, tk: Tokens, gaps: list[str], last: int) -> bool:
+    """Is the name followed by `and` and a person's name (two Title-case words,
+    the first no place, demonym or frequent word): `Brent and Lynnette Hain`?"""
+    k = last + 1
+    if k + 2 >= len(tk) or tk.text[k] != "and" or any(gaps[j] != " " for j in (k, k + 1, k + 2)):
+        return False
+    w1, w2 = tk.raw[k + 1], tk.raw[k + 2]
+    t1, t2 = tk.text[k + 1], tk.text[k + 2]
+    return (capitalised(w1) and capitalised(w2) and not w1.isupper() and not w2.isupper()
+            and t1 not in gaz.common and t1 not in PREFIX_OK and t2 not in ORG_HEADS
+            and not gaz.candidates(t1) and gaz.demonym(t1) is None
+            and not gaz.candidates(f"{t1} {t2}"))
+
+
 def _in_list(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], k: int,
-             areas: tuple[int, ...]) -> bool:
+             areas: tuple[int, ...], countries_only: bool = False) -> bool:
     """Is the qualifier candidate (ending before token k) an item of a list:
     followed by `and X` / `or X`, or by `, X` where X is another region (not
-    the country of the areas: `Edmonton, Alberta, Canada` is no list)?"""
+    the country of the areas: `Edmonton, Alberta, Canada` is no list)?
+    `countries_only`: the name and the candidate are both countries, so the
+    serial comma joins a list too (`China, Japan, and Brazil`; but `Paris,
+    Texas, and Dallas` keeps its qualifier, as AP style writes it)."""
     if k >= len(tk):
         return False
-    joined = tk.text[k] in ("and", "or") and gaps[k].strip() == "" and k + 1 < len(tk)
+    serial = ("", ",") if countries_only else ("",)
+    joined = tk.text[k] in ("and", "or") and gaps[k].strip() in serial and k + 1 < len(tk)
     if not joined and gaps[k].strip() != ",":
         return False
     nxt = k + 1 if joined else k
+    if joined and tk.text[nxt] == "the" and nxt + 1 < len(tk):  # `, and the United Kingdom`
+        nxt += 1
     if not capitalised(tk.raw[nxt]):
         return False
     if joined:
@@ -459,7 +544,7 @@ def _in_list(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], k: int,
 
 
 def _qualifier(
-    gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int
+    gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int, name: str = ""
 ) -> tuple[tuple[int, ...], bool]:
     """Areas named right after `, ` (Paris, Texas / Springfield, Ill. / Izium,
     Kharkiv Oblast), and whether the qualifier is firm (see `Mention.firm`)."""
@@ -478,9 +563,12 @@ def _qualifier(
         senses = gaz.candidates(key)
         # Countries, regions and counties (`Newark, Nottinghamshire`).
         areas = tuple(p for p in senses if gaz.kind[p] <= 2)
+        if areas and gaz.kind[senses[0]] > 2 and not cues.county_fits(gaz, name, areas):
+            return (), False
         if areas:
             # `Oxford, New York and Michigan`: a list of places, not a qualifier.
-            if _in_list(gaz, raw, tk, gaps, j + n, areas):
+            if _in_list(gaz, raw, tk, gaps, j + n, areas,
+                        gaz.kind[areas[0]] == 0 and cues.country_first(gaz, name)):
                 return (), False
             # `Manchester` is a city first; `Wales Secretary` goes on as a name.
             firm = gaz.kind[senses[0]] in (1, 2) and _ends_name(gaz, tk, gaps, j + n, areas)

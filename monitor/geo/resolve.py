@@ -89,6 +89,7 @@ class _Surface:
     common: bool
     clean: bool = False  # written mid-sentence at least once (not a sentence's first word)
     local: bool = False  # written as a town at least once (`Lebanon police`: Mention.local)
+    feature: bool = True  # only ever the name of a park, bay... (`Islington Bay`: Mention.feature)
     choice: int | None = None
     supports: list[float] = field(default_factory=list)
 
@@ -112,10 +113,10 @@ def _in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
 
 
 def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_Surface]:
-    by_key: dict[tuple[str, bool], _Surface] = {}
+    by_key: dict[tuple[str, bool, bool], _Surface] = {}
     unknown: set[str] = set()  # `Stroud, Ontario` with no Stroud in Ontario
     for m in mentions:
-        s = by_key.get((m.key, m.qualifies))
+        s = by_key.get((m.key, m.qualifies, m.regional))
         if s is None:
             if m.demonym:
                 country = gaz.demonym(m.key)
@@ -124,12 +125,16 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                 senses = list(gaz.candidates(m.key))
                 if m.qualifies:  # a qualifier is a country, a region or a county
                     senses = [p for p in senses if gaz.kind[p] <= KIND_ADMIN2] or senses
+                elif m.regional:  # `the state of Washington`; of Mexico, not Mexico City's
+                    regions = [p for p in senses if gaz.kind[p] == KIND_ADMIN1]
+                    senses = [p for p in regions if gaz.main_key(p) == m.key] or regions or senses
                 else:  # a bare `Kherson` is the city, not the oblast named after it
                     senses = named_as_town(gaz, m.key, senses)
-            s = by_key[(m.key, m.qualifies)] = _Surface(m.key, [], senses, m.demonym, False,
+            s = by_key[(m.key, m.qualifies, m.regional)] = _Surface(m.key, [], senses, m.demonym, False,
                                                         m.common)
         s.mentions.append(m)
         s.local = s.local or m.local
+        s.feature = s.feature and m.feature
         if m.qualifier:
             kept = [p for p in s.senses if any(_in_area(gaz, p, a) for a in m.qualifier)]
             if kept:
@@ -143,6 +148,8 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
     surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
                                                                and not s.qualified)]
     for s in surfaces:
+        if not s.qualified and not s.demonym and len(s.senses) > 1:
+            s.senses = _country_over_alternates(gaz, s.key, s.senses)
         if not s.qualified and not s.demonym and not s.local and len(s.senses) > 1:
             s.senses = _area_over_villages(gaz, s.key, s.senses)
     # Keep the most populous senses, and any in a region the text names or
@@ -154,6 +161,16 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                 p for p in s.senses[MAX_SENSES:]
                 if gaz.admin1[p] in named or gaz.region_ids.get(gaz.admin1[p]) in home.regions]
     return surfaces
+
+
+def _country_over_alternates(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
+    """`Mexico` is the country: a country's own name is not a sense of a place
+    for which it is only an alternate name (Mexico City, Panama City and their
+    regions carry `Mexico`, `Panama` among GeoNames' alternate names). Places
+    whose own name it is (the state of Mexico, Mexico, Missouri) still compete."""
+    if not any(gaz.kind[p] == KIND_COUNTRY and gaz.main_key(p) == key for p in senses):
+        return senses
+    return [p for p in senses if p >= gaz.base_len or gaz.main_key(p) == key]
 
 
 def _area_over_villages(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
@@ -382,6 +399,8 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     """
     if s.qualified or s.demonym or pid >= gaz.base_len:
         return True
+    if s.feature and local < 1.0:  # `Islington Bay` in Auckland: no London nearby
+        return watched(pid) == WATCH_NAMED
     kind, pop = gaz.kind[pid], gaz.pop[pid]
     if kind <= KIND_ADMIN1:
         ok = not s.common or local >= 1.0 or pop >= 5_000_000

@@ -302,6 +302,8 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
                 names.add(alt)
         names |= {n[4:] for n in names if n.startswith("The ")}
         names |= {n[6:] for n in names if n.startswith("Great ")}  # Britain
+        # `Democratic Republic of Congo`, as wire style writes it.
+        names |= {n.replace(" of the ", " of ") for n in names if " of the " in n}
         rec.names = set().union(*(surface_variants(n) for n in names if n))
         countries.append(rec)
         dem = info.get("demonym") or ""

@@ -1,0 +1,73 @@
+"""Words around a name that say it is no place here, or which kind of place.
+
+Pure patterns and checks used by `mentions.py` (kept apart to keep that module
+readable): a currency or a highway after a country code (`US$`, `U.S. 35`),
+a disease, river, sea or park named after a place, a church's dedication, a
+given name before a surname particle, a wire credit line, an office or a
+governor after a state (`New York Gov.`: the region), and the checks that tell
+a list from a qualifier.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from monitor.geo.gazetteer import Gazetteer
+
+if TYPE_CHECKING:
+    from monitor.geo.mentions import Mention
+
+# After a country code: `US$2 million`, `U.S. dollars`; `U.S. 35`, `U.S. Route 1`
+# (a highway). Not `the U.S. 2020 census`.
+CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |highway |hwy\.? )?"
+                            r"\d{1,3}\b(?![,.]\d))", re.IGNORECASE)
+# Named after a place, not in it: `Reston virus`, `Lyme disease`; `the Vistula
+# river`; `the Indian Ocean`, `the Irish Sea` (after a demonym).
+EPONYM_AFTER = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
+RIVER_AFTER = re.compile(r" river\b", re.IGNORECASE)
+WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
+# A park, bay or beach named after a town (`Islington Bay` near Auckland).
+FEATURE_AFTER = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
+# A saint in a church's name: `the church of St. Peter and St. Paul`,
+# `Saint Peter and Saint Paul Coptic Orthodox Church`.
+DEDICATION_BEFORE = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "
+                               r"(?:the )?(?:(?:st|saint)\.? \w+,? (?:and )?)*\Z", re.IGNORECASE)
+DEDICATED_AFTER = re.compile(r"(?:,? (?:and )?(?:(?:St\.?|Saint) )?[A-Z][\w'’.-]*){0,5} "
+                             r"(?:Church|Cathedral|Basilica|Chapel|Abbey|Monastery)\b")
+# `Hassan el Bushra`, `Dennis van Engelsdorp`: a given name before a surname's particle.
+PARTICLE_AFTER = re.compile(r" (?:el|al|bin|ibn|van|von|de|da|del|dos) [A-Z]")
+# Written as a region: `the state of Washington`; a governor's or a senator's
+# place is a region (`New York Gov. Kathy Hochul`).
+REGION_BEFORE = ("state of ", "province of ")
+REGION_AFTER = re.compile(r" (?:(?:lieutenant )?governor\b|senator\b|attorney general\b"
+                          r"|legislature\b|gov\.|sen\.)", re.IGNORECASE)
+# `(Reporting by Jane Doe in New York; Editing by Bill Rigby)`: where the wire's
+# staff sat, not where the story is.
+CREDIT_LINE = re.compile(r"\((?:additional )?(?:reporting|writing|editing|compiled) by [^()\n]*\)",
+                         re.IGNORECASE)
+
+
+def outside_credits(raw: str, out: list[Mention]) -> list[Mention]:
+    """`out` without the mentions inside a wire credit line."""
+    spans = [m.span() for m in CREDIT_LINE.finditer(raw)]
+    if not spans:
+        return out
+    return [m for m in out if not any(a <= m.start < b for a, b in spans)]
+
+
+def county_fits(gaz: Gazetteer, name: str, areas: tuple[int, ...]) -> bool:
+    """A town's name that is also some county's (`Los Angeles, San Fernando
+    Valley`: a Mexican municipality) qualifies only a name with a place in that
+    county; else the comma joins a list. (A county by its main sense still
+    qualifies: `Newark, Nottinghamshire`.)"""
+    if not name or any(gaz.kind[a] < 2 for a in areas):
+        return True
+    counties = {gaz.admin2[a] for a in areas if gaz.admin2[a]}
+    return any(gaz.admin2[p] in counties for p in gaz.candidates(name))
+
+
+def country_first(gaz: Gazetteer, key: str) -> bool:
+    """Is `key` first of all a country's name (`China`, not China, Kagoshima)?"""
+    senses = gaz.candidates(key) if key else ()
+    return bool(senses) and gaz.kind[senses[0]] == 0
