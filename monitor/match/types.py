@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
+
+from monitor.gcpause import paused_gc
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +67,8 @@ class Match(tuple[Any, ...]):
         # Thousands of matches per article (100,000 rules) would otherwise set off
         # several young-generation collections, each walking the matches made so
         # far; paused, the list is looked at once, by the next collection.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             return list(map(tuple.__new__, repeat(cls), rules))
-        finally:
-            if enabled:
-                gc.enable()
 
     if TYPE_CHECKING:
         @property
