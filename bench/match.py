@@ -202,10 +202,11 @@ def scale_child(config: Path, daemon: bool) -> None:
     parsed once, then compile) rather than `load_config` + `Matcher.compile`.
     Module imports (Apprise, which checking targets needs) are not timed.
     """
-    import monitor.alerts.deliver  # noqa: F401 -- imported before the clock starts
     from monitor.settings.load import load_config
     from monitor.validate import load_checked
 
+    if daemon:
+        import monitor.alerts.deliver  # noqa: F401 -- checking targets imports Apprise: not timed
     before = peak_rss_mb()
     wall, start = time.perf_counter(), time.process_time()
     if daemon:
