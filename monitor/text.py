@@ -13,6 +13,7 @@ Two ways in:
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from bisect import bisect_right
@@ -77,6 +78,15 @@ def words(text: str) -> list[str]:
         # Lower-case letters and digits stay, everything else becomes a space, then
         # split: all in C, ~4x faster than a regex over the same text.
         return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+    try:
+        # Mostly ASCII with a few `’`, `é`, `£` (the usual news text): the ASCII
+        # encoder finds the non-ASCII runs in C and hands each to `_fold_to_ascii`,
+        # ~2x faster than the regex below, which scans the text character by character.
+        data = text.encode("ascii", _FOLD_TO_ASCII)
+    except _NotAscii:
+        pass
+    else:
+        return data.translate(_ASCII_WORD_BYTES).decode("ascii").split()
     # Same as `_TOKEN.findall(_fold(text))`, faster: only the non-ASCII runs (few:
     # `’`, `£`, `é`) are folded, keeping their letters and digits; then the bytes
     # pass above runs over the UTF-8 (bytes >= 0x80 are kept: they spell those letters).
@@ -89,6 +99,26 @@ def _fold_run(m: re.Match[str]) -> str:
     # folding drops it either way, so the run can be folded on its own.
     run = m.group()
     return _letters_only(fold(run) if len(run) <= 64 else _fold(run))  # short runs repeat: cached
+
+
+class _NotAscii(Exception):
+    """A non-ASCII run folds to letters that are not ASCII (`к`, `Ω`, `한`)."""
+
+
+def _fold_to_ascii(exc: UnicodeError) -> tuple[str, int]:
+    # Codec error handler: the encoder passes each maximal run of non-ASCII
+    # characters (the same runs as `_NON_ASCII_RUN`), folded here as `_fold_run` does.
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    run = exc.object[exc.start:exc.end]
+    folded = _letters_only(fold(run) if len(run) <= 64 else _fold(run))
+    if not folded.isascii():
+        raise _NotAscii
+    return folded, exc.end
+
+
+_FOLD_TO_ASCII = "newsmon.fold-to-ascii"
+codecs.register_error(_FOLD_TO_ASCII, _fold_to_ascii)
 
 
 def _letters_only(run: str) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.gcpause import paused_gc
 from monitor.settings import Config, ConfigError, load_config
 from monitor.settings.errors import ConfigProblem
 
@@ -54,6 +55,13 @@ def load_valid(path: str | Path) -> Config:
 
 def _load(path: str | Path, *, cache_dir: Path | None, delivery: bool, places: bool, folders: bool,
           homes: bool, state_cache: bool) -> tuple[Config, Matcher | None]:
+    with paused_gc():  # as in `load_config`: checking allocates, and frees little
+        return _load_paused(path, cache_dir=cache_dir, delivery=delivery, places=places, folders=folders,
+                            homes=homes, state_cache=state_cache)
+
+
+def _load_paused(path: str | Path, *, cache_dir: Path | None, delivery: bool, places: bool, folders: bool,
+                 homes: bool, state_cache: bool) -> tuple[Config, Matcher | None]:
     try:
         config = load_config(path)
         problems: list[ConfigProblem] = []

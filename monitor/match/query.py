@@ -424,9 +424,17 @@ class _Parser:
         return Phrase(tuple(toks), fields)
 
 
-# The commonest shape by far, `word` or `w1 OR w2 OR …` of plain ASCII words,
-# parses without the general machinery (same tree; see test_query_parse).
+# The commonest shapes, of plain ASCII words, parse without the general
+# machinery (the same tree, same `Query`; see test_query_parse): `word`,
+# `w1 OR w2 OR …`, `w1 AND w2 AND …`, `"w1 w2 …"`, `stem*`, `a NEAR/n b` and
+# `a AND NOT (b OR c …)`. Anything else (or any operator word among the words)
+# goes to the parser, which also owns every error message.
 _SIMPLE_OR = re.compile(r"[A-Za-z0-9]+(?: OR [A-Za-z0-9]+)*")
+_SIMPLE_AND = re.compile(r"[A-Za-z0-9]+(?: AND [A-Za-z0-9]+)+")
+_SIMPLE_PHRASE = re.compile(r'"([A-Za-z0-9]+(?: [A-Za-z0-9]+)+)"')
+_SIMPLE_PREFIX = re.compile(r"([A-Za-z0-9]{2,})\*")
+_SIMPLE_NEAR = re.compile(r"([A-Za-z0-9]+) NEAR/([1-9][0-9]{0,5}) ([A-Za-z0-9]+)")
+_SIMPLE_AND_NOT = re.compile(r"([A-Za-z0-9]+) AND NOT \(([A-Za-z0-9]+(?: OR [A-Za-z0-9]+)+)\)")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 
 
@@ -437,19 +445,54 @@ def _default_word(word: str) -> Word:
 
 
 def _simple(text: str) -> Query | None:
-    if not _SIMPLE_OR.fullmatch(text):
-        return None
-    if " OR " not in text:
-        if text in _OPERATORS:
+    if _SIMPLE_OR.fullmatch(text):
+        if " OR " not in text:
+            if text in _OPERATORS:
+                return None
+            word = text.lower()
+            return Query(text, _default_word(word), (word,))
+        items = text.split(" OR ")
+        if _OPERATORS.intersection(items):
             return None
-        word = text.lower()
-        return Query(text, _default_word(word), (word,))
-    items = text.split(" OR ")
-    if _OPERATORS.intersection(items):
-        return None
-    # Items are [A-Za-z0-9]+ (no spaces), so the lowered text splits into the lowered items.
-    words = text.lower().split(" or ")
-    return Query(text, Or(tuple(map(_default_word, words))), tuple(sorted(set(words))))
+        # Items are [A-Za-z0-9]+ (no spaces), so the lowered text splits into the lowered items.
+        words = text.lower().split(" or ")
+        return Query(text, Or(tuple(map(_default_word, words))), tuple(sorted(set(words))))
+    root = _simple_root(text)
+    return None if root is None else Query(text, root, None)
+
+
+def _simple_root(text: str) -> Node | None:
+    """The tree of the other simple shapes (none of them is decided by the index alone)."""
+    first = text[:1]
+    if first == '"':
+        if (m := _SIMPLE_PHRASE.fullmatch(text)) is None:
+            return None
+        return Phrase(tuple(m.group(1).lower().split(" ")))
+    if text[-1:] == "*":
+        if (m := _SIMPLE_PREFIX.fullmatch(text)) is None or m.group(1) in _OPERATORS:
+            return None
+        return Prefix(m.group(1).lower())
+    if " AND NOT (" in text:
+        if (m := _SIMPLE_AND_NOT.fullmatch(text)) is None:
+            return None
+        kept, dropped = m.group(1), m.group(2).split(" OR ")
+        if kept in _OPERATORS or _OPERATORS.intersection(dropped):
+            return None
+        return And((_default_word(kept.lower()), Not(Or(tuple(_default_word(w.lower()) for w in dropped)))))
+    if " NEAR/" in text:
+        if (m := _SIMPLE_NEAR.fullmatch(text)) is None:
+            return None
+        left, right = m.group(1), m.group(3)
+        if left in _OPERATORS or right in _OPERATORS:
+            return None
+        distance = int(m.group(2))
+        return Near(_default_word(left.lower()), _default_word(right.lower()), distance, DEFAULT_FIELDS)
+    if _SIMPLE_AND.fullmatch(text):
+        items = text.split(" AND ")
+        if _OPERATORS.intersection(items):
+            return None
+        return And(tuple(_default_word(w.lower()) for w in items))
+    return None
 
 
 # Larger than any rule set we plan for (100,000 rules): config validation parses

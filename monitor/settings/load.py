@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from monitor.gcpause import paused_gc
 from monitor.settings.alerts import resolve_alert_paths
 from monitor.settings.errors import ConfigError, ConfigProblem, dotted, where
 from monitor.settings.models import Config
@@ -35,6 +36,13 @@ def load_config(path: str | Path) -> Config:
     entries in error, so `monitor.validate` can still check the rest in the
     same pass.
     """
+    # Parsing and validating allocate many containers and free none: a config of
+    # 100,000 rules would otherwise set off collections that walk it all again.
+    with paused_gc():
+        return _load_config(path)
+
+
+def _load_config(path: str | Path) -> Config:
     main = Path(path).expanduser()
     data = _read_toml(main)
     origins: Origins = {}
