@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "feeds"))
 
 from feedserver import FeedServer, delayed, feed_route, rss  # noqa: E402
+from poll import cpu_s  # noqa: E402  (bench/poll.py: user + system CPU of processes)
 
 from tests.pgserver import reset_database, running_cluster, unavailable_reason  # noqa: E402
 from tests.test_soak_kill import KeyedHook  # noqa: E402
@@ -58,15 +59,6 @@ class Result:
     cpu_ms: float  # per poll, all instances
     alerts: float  # per second
     alert_cpu_ms: float  # per alert, all instances, burst to last arrival (polls included)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(instances: int, url: str, args: argparse.Namespace, fetch: tuple[int, int] = DEFAULT_FETCH) -> Result:
@@ -107,20 +99,20 @@ def run(instances: int, url: str, args: argparse.Namespace, fetch: tuple[int, in
     try:
         time.sleep(5)  # start-up and first polls
         before, t0 = hits(), time.monotonic()
-        cpu0 = sum(cpu_seconds(p.pid) for p in procs)
+        cpu0 = cpu_s([p.pid for p in procs])
         time.sleep(args.seconds)
         polled = hits() - before
-        cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
+        cpu = cpu_s([p.pid for p in procs]) - cpu0
         polls = polled / (time.monotonic() - t0)
         with lock:
             for i in range(feeds):
                 items[i].append((f"f{i}-1", f"{words[i % targets]} burst {i}"))
-        burst, cpu1 = time.time(), sum(cpu_seconds(p.pid) for p in procs)
+        burst, cpu1 = time.time(), cpu_s([p.pid for p in procs])
         while len(hook.titles()) < feeds and time.time() < burst + 120:
             time.sleep(0.05)
         last = max((at for _, _, at in hook.arrivals), default=time.time())
         alerts = len(hook.titles()) / max(last - burst, 1e-6)
-        alert_cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu1
+        alert_cpu = cpu_s([p.pid for p in procs]) - cpu1
     finally:
         for p in procs:
             os.killpg(p.pid, signal.SIGTERM)
