@@ -59,6 +59,21 @@ def rendezvous_owner(name: str, live: Sequence[str]) -> str | None:
     return max(live, key=weight, default=None)
 
 
+class Rechecks:
+    """When to look again at work that falls to another instance (is it overdue there?):
+    not at first sight, which gives that instance time, then at most once per `every`."""
+
+    def __init__(self) -> None:
+        self._next: dict[str, datetime] = {}
+
+    def due(self, key: str, now: datetime, every: timedelta) -> bool:
+        at = self._next.get(key)
+        if at is not None and now < at:
+            return False
+        self._next[key] = now + every
+        return at is not None
+
+
 class Solo:
     """One instance on its own state: it may do everything."""
 

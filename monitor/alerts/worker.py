@@ -21,7 +21,7 @@ from monitor.alerts.outbox import decide
 from monitor.alerts.policy import last_digest
 from monitor.alerts.render import Renderer
 from monitor.alerts.route import ALERT_FORMAT, DIGEST_FORMAT, AlertItem, digest_alert, empty_digest
-from monitor.coordination import Coordinator, Solo
+from monitor.coordination import Coordinator, Rechecks, Solo
 from monitor.settings.alerts import AlertsConfig, effective_policy
 from monitor.settings.rules import RuleConfig
 from monitor.store.base import DeliveryLogEntry, OutboxRow
@@ -220,7 +220,7 @@ class Lane(threading.Thread):
         # Several instances: lanes are spread over them like feeds (`Coordinator.owns`).
         self._holding = False  # this instance held the lane at its last step
         self._adopted = False  # serving another instance's lane that was overdue there
-        self._check_at: datetime | None = None  # when to look at another instance's lane next
+        self._rechecks = Rechecks()  # when to look at another instance's lane next
 
     def wake(self) -> None:
         self._wake.set()
@@ -267,12 +267,8 @@ class Lane(threading.Thread):
         has waited there more than a ttl past its time: that instance may run a config
         without this target, or be stuck. Its holder, if alive, keeps the lease anyway."""
         store, now, ttl = self._d.store, self._d.now(), self._d.coord.ttl
-        check_at = self._check_at
-        if check_at is not None and now < check_at:
+        if not self._rechecks.due(self.target, now, ttl):
             return False
-        self._check_at = now + ttl
-        if check_at is None:
-            return False  # first sight: give its instance time to start
         row = store.next_for(self.target)
         waiting = [t for t in (row.next_attempt_at if row else None, store.next_release(self.target)) if t]
         self._adopted = bool(waiting) and now > min(waiting) + ttl

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.article import RawItem
-from monitor.coordination import Coordinator, Solo
+from monitor.coordination import Coordinator, Rechecks, Solo
 from monitor.redact import mask_text, mask_url
 from monitor.settings import Config
 from monitor.settings.feeds import FeedConfig
@@ -83,7 +83,7 @@ class FeedPoller:
         self._io = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="feed-io")
         self._in_flight: set[str] = set()
         self._moved_logged: set[str] = set()
-        self._share_checks: dict[str, datetime] = {}  # feed -> when to check another's share next
+        self._rechecks = Rechecks()  # when to look at another instance's feeds next
         # Group commit of feed states: saves queued while a write runs share the next one.
         self._unsaved: dict[str, dict[str, Any]] = {}
         self._save_waiters: list[asyncio.Future[None]] = []
@@ -261,12 +261,8 @@ class FeedPoller:
         intervals + 2 ttls: instances that are merely behind (more feeds than they can poll)
         must not start polling each other's shares, which would only add to the load."""
         now, interval, ttl = self.clock(), feed.interval, self.coord.ttl
-        check_at = self._share_checks.get(feed.name)
-        if check_at is not None and now < check_at:
+        if not self._rechecks.due(feed.name, now, max(interval * 5, ttl * 2)):
             return False
-        self._share_checks[feed.name] = now + max(interval * 5, ttl * 2)
-        if check_at is None:
-            return False  # first sight: give its instance time to poll it
         state = await self._run_io(self.sources.get, state_key(feed.name)) or {}
         due = parse_time(state.get("last_attempt"))
         if due is not None:
