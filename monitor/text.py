@@ -5,8 +5,9 @@ the text it should hit always agree on case, diacritics and token borders.
 
 Two ways in:
 - `words(text)`: the normalised tokens only (the matcher's hot path; no
-  offsets, no objects). Exactly QUERY.md: fold the whole text, then take the
-  maximal runs of letters and digits.
+  offsets, no objects). Exactly QUERY.md: fold the whole text, then take
+  the maximal runs of letters and digits. `spaced_words(text)`: the same
+  tokens in one string, space-separated.
 - `tokenize(text)`: `Token`s with character offsets into the *original*
   text, for evidence and highlighting.
 """
@@ -74,10 +75,19 @@ def fold_text(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The normalised tokens of `text`, in order (position = list index)."""
+    return spaced_words(text).split()
+
+
+def spaced_words(text: str) -> str:
+    """The normalised tokens of `text`, each after one or more spaces (" kyiv  city").
+
+    `words(text)` is its `split()`. Kept by the matcher: `" " + prefix in it` is a
+    token starting with `prefix`, one `str.find` in C.
+    """
     if text.isascii():
-        # Lower-case letters and digits stay, everything else becomes a space, then
-        # split: all in C, ~4x faster than a regex over the same text.
-        return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+        # Lower-case letters and digits stay, everything else becomes a space: all
+        # in C, ~4x faster than a regex over the same text.
+        return " " + text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii")
     try:
         # Mostly ASCII with a few `’`, `é`, `£` (the usual news text): the ASCII
         # encoder finds the non-ASCII runs in C and hands each to `_fold_to_ascii`,
@@ -86,12 +96,13 @@ def words(text: str) -> list[str]:
     except _NotAscii:
         pass
     else:
-        return data.translate(_ASCII_WORD_BYTES).decode("ascii").split()
+        return " " + data.translate(_ASCII_WORD_BYTES).decode("ascii")
     # Same as `_TOKEN.findall(_fold(text))`, faster: only the non-ASCII runs (few:
-    # `’`, `£`, `é`) are folded, keeping their letters and digits; then the bytes
-    # pass above runs over the UTF-8 (bytes >= 0x80 are kept: they spell those letters).
+    # `’`, `£`, `é`) are folded, keeping their letters and digits (anything else in
+    # them becomes a space); then the bytes pass above runs over the UTF-8 (bytes
+    # >= 0x80 are kept: they spell those letters).
     kept = _NON_ASCII_RUN.sub(_fold_run, text)
-    return kept.encode("utf-8").translate(_UTF8_WORD_BYTES).decode("utf-8").split()
+    return " " + kept.encode("utf-8").translate(_UTF8_WORD_BYTES).decode("utf-8")
 
 
 def _fold_run(m: re.Match[str]) -> str:

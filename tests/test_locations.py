@@ -523,14 +523,14 @@ def test_a_field_is_tokenised_once_for_both_kinds_of_rules(monkeypatch: pytest.M
     from monitor.match import evaluate
 
     calls: list[str] = []
-    real = evaluate.words
+    real = evaluate.spaced_words
 
-    def counting(text: str) -> list[str]:
+    def counting(text: str) -> str:
         if text:  # (empty title and summary: nothing to share)
             calls.append(text)
         return real(text)
 
-    monkeypatch.setattr(evaluate, "words", counting)
+    monkeypatch.setattr(evaluate, "spaced_words", counting)
     m = _engine(RuleConfig(name="kw", query="flooding"), rule("in-lyon", places=["Lyon"]))
     assert [x.rule for x in m.match(article("Flooding in Lyon on Monday."))] == ["kw", "in-lyon"]
     assert calls == []  # the keyword side took the location side's tokens

@@ -294,3 +294,14 @@ def test_lazy_evidence_equals_the_batch(order: str) -> None:
         assert x.evidence == want[x.rule], x.rule
         assert x.evidence  # every rule here has a positive term present
     assert found == [Match(x.rule, want[x.rule]) for x in found]  # equality by (rule, evidence)
+
+
+def test_words_only_under_not_phrase_or_near_are_still_seen() -> None:
+    # The matcher keeps only the words its rules ask about; a word that appears
+    # nowhere but under a NOT, in a phrase or in a NEAR must still count.
+    queries = ("flood AND NOT drill", 'levee AND "river bank"', "storm AND (surge NEAR/3 coast)",
+               "levee AND NOT (exercise OR rehearsal)")
+    art = article("Flood drill", "The river bank held; a storm surge hit the coast. Levee exercise.")
+    assert matched(queries, art) == ['levee AND "river bank"', "storm AND (surge NEAR/3 coast)"]
+    apart = article("Flood", "Levee, a bank by the river, storm; a surge, but the sea was far from any coast")
+    assert matched(queries, apart) == ["flood AND NOT drill", "levee AND NOT (exercise OR rehearsal)"]

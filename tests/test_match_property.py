@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, datetime
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from monitor.article import Article, RawItem, normalise
+from monitor.match import index as match_index
 from monitor.match.engine import Matcher
 from monitor.match.evaluate import evidence, url_host
 from monitor.match.query import (
@@ -173,13 +175,18 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
     nodes = [n for n in nodes if is_positive(n)]
     assume(nodes)
     queries = [as_query(n) for n in nodes]
-    matcher = Matcher.compile([RuleConfig(name=f"r{i}", query=q) for i, q in enumerate(queries)])
+    rules = [RuleConfig(name=f"r{i}", query=q) for i, q in enumerate(queries)]
+    matcher = Matcher.compile(rules)
+    # Many prefix rules (never matching) switch the matcher to cutting every token for
+    # prefixes, with complete token sets: the other rules must match the same.
+    padded = Matcher.compile(rules + [RuleConfig(name=f"pad{k}", query=f"qqz{k}x*") for k in range(30)])
     for art in articles:
         toks = ref_tokens(art)
         host = url_host(art.url)
         expected = [f"r{i}" for i, n in enumerate(nodes) if ref_eval(n, toks, host)]
         # membership only (no evidence): the same rules, whether or not trees are compiled yet
         assert [f"r{i}" for i in matcher.matching_ids(art)] == expected, (queries, art)
+        assert [m.rule for m in padded.match(art)] == expected, (queries, art)
         found = matcher.match(art)
         assert [m.rule for m in found] == expected, (queries, art)
         bare = matcher.match(art, evidence=False)
@@ -193,6 +200,20 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
             walked: list[Evidence] = []
             evidence(nodes[int(m.rule[1:])], doc, walked)
             assert set(map(_key, walked)) == set(map(_key, m.evidence))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.text(alphabet="abcé1", min_size=2, max_size=4), max_size=40),
+       st.sets(st.text(alphabet="abcé1", min_size=1, max_size=6), max_size=30))
+def test_both_ways_of_finding_prefixes_agree(prefixes: set[str], tokens: set[str]) -> None:
+    # Few prefixes are looked for in the joined tokens, many by cutting every token:
+    # both must be "some token starts with it", whatever the counts and lengths.
+    table = {p: [0] for p in prefixes}
+    lengths = tuple(sorted({len(p) for p in prefixes}))
+    expected = {p for p in prefixes if any(t.startswith(p) for t in tokens)}
+    for limit in (0, 10_000):
+        with patch.object(match_index, "_FIND_PREFIXES", limit):
+            assert set(match_index.prefix_hits(table, lengths, tokens)) == expected
 
 
 @settings(max_examples=300, deadline=None)

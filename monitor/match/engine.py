@@ -38,6 +38,7 @@ from monitor.match.query import (
     leaf_fields,
     parse_query,
     plain_words,
+    tree_words,
 )
 from monitor.match.types import Evidence, Match
 from monitor.settings.locations import PlaceConfig
@@ -70,12 +71,15 @@ class LocationsUnavailable(RuntimeError):
 class Matcher:
     def __init__(self, names: Sequence[str], roots: Sequence[Node | None], located: Sequence[bool],
                  index: TermIndex, fields: tuple[str, ...], locations: _Locations | None = None,
-                 exact_words: Sequence[tuple[str, ...] | None] | None = None):
+                 exact_words: Sequence[tuple[str, ...] | None] | None = None,
+                 asked: frozenset[str] | None = None):
+        """`asked`: every word of every rule (see `Doc`); None: all tokens are kept."""
         self.names = list(names)
         self._roots = list(roots)
         self._located = list(located)
         self._index = index
         self._fields = fields
+        self._asked = asked
         self._locations = locations
         self._checks: list[Check | None] = [None] * len(names)
         self._collects: list[Collect | None] = [None] * len(names)
@@ -113,6 +117,7 @@ class Matcher:
         exact_words: list[tuple[str, ...] | None] = []
         used: set[str] = set()
         exact_used = False
+        asked: set[str] = set()  # the words of the rules not decided by the index alone (see `Doc`)
         # The rule ids, allocated side by side: every article's matching reads (hashes,
         # sorts) hundreds of them, and scattered through the heap each read is a cache miss.
         rule_ids = list(range(len(rules)))
@@ -138,6 +143,7 @@ class Matcher:
             if found is None:  # parse_query rejects these; keep the index honest anyway
                 raise ValueError(f'rule "{rule.name}": query has no positive term')
             index.add(i, found[1])
+            asked.update(tree_words(root))
             if len(used) < len(FIELDS):  # (once all are used, no need to look)
                 used.update(leaf_fields(root))
         if exact_used:
@@ -148,7 +154,11 @@ class Matcher:
         locations = None
         if any(located):
             locations = _compile_locations(rules, places, cache_dir, homes)
-        return cls([r.name for r in rules], roots, located, index, fields, locations, exact_words)
+        asked.update(index.exact)
+        # Restricting `Doc.default` to the asked words saves building a set of every
+        # token, unless prefixes are found by cutting every token, which needs that set.
+        kept = None if index.cuts_tokens() else frozenset(asked)
+        return cls([r.name for r in rules], roots, located, index, fields, locations, exact_words, kept)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -161,7 +171,7 @@ class Matcher:
         return out + list(getattr(self._locations, "notes", list)())
 
     def doc(self, article: Article) -> Doc:
-        return Doc(article, self._fields)
+        return Doc(article, self._fields, asked=self._asked)
 
     def _compiled(self, i: int) -> tuple[Check, Collect]:
         root = self._roots[i]
@@ -186,17 +196,21 @@ class Matcher:
         if self._locations is not None:
             # Each field is tokenised once for both kinds of rules.
             shared = self._locations.field_tokens(article)
-            doc = Doc(article, self._fields, {f: (text, tk.text) for f, (text, tk) in shared.items()})
+            doc = Doc(article, self._fields, {f: (text, tk.text) for f, (text, tk) in shared.items()},
+                      self._asked)
         else:
-            doc = Doc(article, self._fields)
+            doc = Doc(article, self._fields, asked=self._asked)
         index = self._index
         # Exact rules: present <=> match, so their ids go straight in (in C, no Python loop).
         found = set(chain.from_iterable(map(index.exact.__getitem__, index.exact.keys() & doc.default)))
         exact_prefixes = index.exact_prefixes
-        for prefix in index.exact_prefix_hits(doc.default, sort=False):
-            found.update(exact_prefixes[prefix])
+        if exact_prefixes:
+            hits = index.exact_prefix_hits(doc.every_default_token, sort=False, spaced=doc.spaced(True))
+            for prefix in hits:
+                found.update(exact_prefixes[prefix])
         checks = self._checks
-        for i in index.candidates(doc.vocab, doc.host_name, sort=False):
+        for i in index.candidates(doc.vocab, doc.host_name, sort=False, spaced=doc.all_spaced,
+                                  tokens=doc.every_used_token):
             check = checks[i]
             if check is None:
                 check = self._compiled(i)[0]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,7 +36,7 @@ from monitor.match.query import (
     describe,
 )
 from monitor.match.types import Evidence
-from monitor.text import bounds_for_words, strip_teasers, words
+from monitor.text import bounds_for_words, spaced_words, strip_teasers
 
 Check = Callable[["Doc"], bool]
 Collect = Callable[["Doc", list[Evidence]], None]
@@ -66,17 +68,25 @@ class Doc:
     whose matches nobody looks at never pays for them.
     """
 
-    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_host", "_lower", "_pos", "_texts", "_vocab",
-                 "article", "default", "sets", "vocab", "word_evidence_cache", "words")
+    __slots__ = ("_bounds", "_every", "_evidence", "_firsts", "_heads", "_host", "_lower", "_pos", "_spaced",
+                 "_texts", "_vocab", "article", "default", "sets", "vocab", "word_evidence_cache", "words")
 
     def __init__(self, article: Article, fields: Iterable[str],
-                 tokenised: Mapping[str, tuple[str, list[str]]] | None = None):
+                 tokenised: Mapping[str, tuple[str, list[str]]] | None = None,
+                 asked: frozenset[str] | None = None):
         """`tokenised`: field -> (text, `words(text)`) another matcher made
         already (location matching); a field's token list is taken from it when
-        its text is the one read here, instead of tokenising the field again."""
+        its text is the one read here, instead of tokenising the field again.
+
+        `asked`: every word the rules of one matcher ever look up in `default` or
+        `vocab` (their words, phrases and NEARs); those two sets then hold only
+        these words, and `every_token` gives all tokens. The per-field `sets`
+        are always complete."""
         self.article = article
         self.words: dict[str, list[str]] = {}
         self._texts: dict[str, str] = {}
+        # field -> `spaced_words` of its text, when tokenised here (prefix lookups)
+        self._spaced: dict[str, str] = {}
         for name in fields:
             text = article.field_text(name)
             if name == "body":
@@ -84,20 +94,30 @@ class Doc:
             self._texts[name] = text
             made = tokenised.get(name) if tokenised else None
             # Location matching also blanks page furniture: equal texts only.
-            self.words[name] = made[1] if made is not None and made[0] == text else words(text)
+            if made is not None and made[0] == text:
+                self.words[name] = made[1]
+            else:
+                spaced = self._spaced[name] = spaced_words(text)
+                self.words[name] = spaced.split()
         # Per-field token sets are built on first use (most rules ask only about
         # the default fields, whose union is built here straight from the lists).
         self.sets: dict[str, set[str]] = _FieldSets(self.words)
         got = self.words
-        default = set(got.get("body", ()))
-        default.update(got.get("title", ()))
-        default.update(got.get("summary", ()))
-        self.default = default
-        vocab = default
-        for name in got:
-            if name not in _DEFAULT:
-                vocab = vocab | self.sets[name]
-        self.vocab = vocab  # every token of every used field: the index looks these up
+        self._every: dict[bool, AbstractSet[str]] = {}
+        default_lists = [got[f] for f in DEFAULT_FIELDS if f in got]
+        other_lists = [got[f] for f in got if f not in _DEFAULT]
+        self.default: AbstractSet[str]
+        self.vocab: AbstractSet[str]  # tokens of every used field: the index looks these up
+        if asked is None:
+            default = set(chain.from_iterable(default_lists))
+            self.default = self._every[True] = default
+            self.vocab = self._every[False] = default.union(*other_lists) if other_lists else default
+        else:
+            # Only the words some rule asks about: looking each token up in `asked`
+            # is cheaper than inserting every token into a set of its own.
+            self.default = asked.intersection(chain.from_iterable(default_lists))
+            others = map(asked.intersection, other_lists)
+            self.vocab = self.default.union(*others) if other_lists else self.default
         self._host: str | None = None
         self._pos: dict[str, dict[str, list[int]]] = {}
         self._vocab: dict[str, list[str]] = {}
@@ -116,6 +136,35 @@ class Doc:
         if host is None:
             host = self._host = url_host(self.article.url)
         return host
+
+    def spaced(self, default_only: bool) -> str:
+        """The used fields' tokens in one string, each token after a space (only the
+        default fields' if told): `" " + prefix in it` finds a token with that prefix."""
+        names = [f for f in self.words if f in _DEFAULT] if default_only else list(self.words)
+        spaced, got = self._spaced, self.words
+        # A field whose tokens came ready-made (location matching) is joined here.
+        return "".join([spaced[f] if f in spaced else " " + " ".join(got[f]) for f in names])
+
+    def all_spaced(self) -> str:
+        """`spaced` of every used field, as a callable (for prefix anchors)."""
+        return self.spaced(False)
+
+    def every_token(self, default_only: bool) -> AbstractSet[str]:
+        """Every token of the used fields (default fields only if told), built on first use."""
+        if not default_only and _DEFAULT.issuperset(self.words):
+            default_only = True  # the same tokens
+        found = self._every.get(default_only)
+        if found is None:
+            got = self.words
+            names = [f for f in got if f in _DEFAULT] if default_only else list(got)
+            found = self._every[default_only] = set(chain.from_iterable(map(got.__getitem__, names)))
+        return found
+
+    def every_default_token(self) -> AbstractSet[str]:
+        return self.every_token(True)
+
+    def every_used_token(self) -> AbstractSet[str]:
+        return self.every_token(False)
 
     def host_name(self) -> str:
         """`host`, as a callable (the index asks only when some rule has `site:`)."""

@@ -154,6 +154,21 @@ def leaf_fields(node: Node) -> set[str]:
     return set().union(*(leaf_fields(i) for i in node.items))
 
 
+def tree_words(node: Node) -> list[str]:
+    """Every word of `node`'s words, phrases and NEARs, under NOT too (not prefixes)."""
+    if isinstance(node, Word):
+        return [node.word]
+    if isinstance(node, Phrase):
+        return list(node.words)
+    if isinstance(node, Near):
+        return tree_words(node.left) + tree_words(node.right)
+    if isinstance(node, Not):
+        return tree_words(node.item)
+    if isinstance(node, And | Or):
+        return [w for item in node.items for w in tree_words(item)]
+    return []
+
+
 def plain_words(node: Node) -> tuple[str, ...] | None:
     """The words of `word` or `w1 OR w2 OR …` in the default fields; else None.
 
