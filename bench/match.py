@@ -260,8 +260,9 @@ def main() -> None:
     now = datetime.now(UTC)
     articles = [normalise(RawItem(source=r.get("source", "bench"), key=str(r["id"]), title=r["title"],
                                   body=r["body"], url=r.get("url", "")), now) for r in rows]
-    print(f"corpus: {len(articles)} articles; timings are CPU time (process_time), best of 3 (per chunk of 125 articles for ours); "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"corpus: {len(articles)} articles; timings are CPU time (process_time), best of 3 "
+          f"(per chunk of 125 articles for ours); load average {os.getloadavg()[0]:.2f} "
+          f"on {os.cpu_count()} CPUs")
     sizes = tuple(int(x) for x in args.sizes.split(","))
     generated = generate(rows, max(sizes), args.seed)
     daemon: dict[int, float] = {}

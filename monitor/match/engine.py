@@ -155,10 +155,8 @@ class Matcher:
         if any(located):
             locations = _compile_locations(rules, places, cache_dir, homes)
         asked.update(index.exact)
-        # Restricting `Doc.default` to the asked words saves building a set of every
-        # token, unless prefixes are found by cutting every token, which needs that set.
-        kept = None if index.cuts_tokens() else frozenset(asked)
-        return cls([r.name for r in rules], roots, located, index, fields, locations, exact_words, kept)
+        return cls([r.name for r in rules], roots, located, index, fields, locations, exact_words,
+                   frozenset(asked))
 
     def __len__(self) -> int:
         return len(self.names)

@@ -68,7 +68,7 @@ class Doc:
     whose matches nobody looks at never pays for them.
     """
 
-    __slots__ = ("_bounds", "_every", "_evidence", "_firsts", "_heads", "_host", "_lower", "_pos", "_spaced",
+    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_host", "_lower", "_pos", "_spaced",
                  "_texts", "_vocab", "article", "default", "sets", "vocab", "word_evidence_cache", "words")
 
     def __init__(self, article: Article, fields: Iterable[str],
@@ -80,8 +80,8 @@ class Doc:
 
         `asked`: every word the rules of one matcher ever look up in `default` or
         `vocab` (their words, phrases and NEARs); those two sets then hold only
-        these words, and `every_token` gives all tokens. The per-field `sets`
-        are always complete."""
+        these words (`every_token` gives all tokens). The per-field `sets` are
+        always complete."""
         self.article = article
         self.words: dict[str, list[str]] = {}
         self._texts: dict[str, str] = {}
@@ -103,15 +103,14 @@ class Doc:
         # the default fields, whose union is built here straight from the lists).
         self.sets: dict[str, set[str]] = _FieldSets(self.words)
         got = self.words
-        self._every: dict[bool, AbstractSet[str]] = {}
         default_lists = [got[f] for f in DEFAULT_FIELDS if f in got]
         other_lists = [got[f] for f in got if f not in _DEFAULT]
         self.default: AbstractSet[str]
         self.vocab: AbstractSet[str]  # tokens of every used field: the index looks these up
         if asked is None:
             default = set(chain.from_iterable(default_lists))
-            self.default = self._every[True] = default
-            self.vocab = self._every[False] = default.union(*other_lists) if other_lists else default
+            self.default = default
+            self.vocab = default.union(*other_lists) if other_lists else default
         else:
             # Only the words some rule asks about: looking each token up in `asked`
             # is cheaper than inserting every token into a set of its own.
@@ -149,21 +148,16 @@ class Doc:
         """`spaced` of every used field, as a callable (for prefix anchors)."""
         return self.spaced(False)
 
-    def every_token(self, default_only: bool) -> AbstractSet[str]:
-        """Every token of the used fields (default fields only if told), built on first use."""
-        if not default_only and _DEFAULT.issuperset(self.words):
-            default_only = True  # the same tokens
-        found = self._every.get(default_only)
-        if found is None:
-            got = self.words
-            names = [f for f in got if f in _DEFAULT] if default_only else list(got)
-            found = self._every[default_only] = set(chain.from_iterable(map(got.__getitem__, names)))
-        return found
+    def every_token(self, default_only: bool) -> Iterable[str]:
+        """Every token of the used fields (default fields only if told), repeats included."""
+        got = self.words
+        names = [f for f in got if f in _DEFAULT] if default_only else list(got)
+        return chain.from_iterable(map(got.__getitem__, names))
 
-    def every_default_token(self) -> AbstractSet[str]:
+    def every_default_token(self) -> Iterable[str]:
         return self.every_token(True)
 
-    def every_used_token(self) -> AbstractSet[str]:
+    def every_used_token(self) -> Iterable[str]:
         return self.every_token(False)
 
     def host_name(self) -> str:

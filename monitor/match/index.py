@@ -76,27 +76,30 @@ def anchors(node: Node) -> tuple[float, list[Anchor]] | None:
 _FIND_PREFIXES = 24
 
 
-Tokens = AbstractSet[str] | Callable[[], AbstractSet[str]]
+Tokens = Iterable[str] | Callable[[], Iterable[str]]
 
 
 def prefix_hits(prefixes: dict[str, list[int]], lengths: tuple[int, ...], tokens: Tokens,
                 spaced: str | None = None) -> list[str]:
     """The keys of `prefixes` (of the given `lengths`) that some token starts with.
 
-    `tokens`: the token set, or a callable making it (called only if needed);
+    `tokens`: the tokens (repeats allowed), or a callable giving them (called only if needed);
     `spaced`: the same tokens, each after a space (`Doc.spaced`), if at hand.
     """
     if len(prefixes) <= _FIND_PREFIXES:
         # A space before each token: " p" occurs exactly where a token starts with p.
         joined = spaced if spaced is not None else " " + " ".join(tokens() if callable(tokens) else tokens)
         return [p for p in prefixes if " " + p in joined]
-    if callable(tokens):
-        tokens = tokens()
+    every = tokens() if callable(tokens) else tokens
+    if len(lengths) > 1:
+        every = list(every)  # read once per length
     hits: set[str] = set()
+    keys = prefixes.keys()
     for size in lengths:
-        # Token heads cut in C (itemgetter of a slice), not in a Python loop. A token
-        # shorter than `size` yields itself; if that is a key, it is a true hit.
-        hits.update(prefixes.keys() & set(map(itemgetter(slice(size)), tokens)))
+        # Token heads cut in C (itemgetter of a slice) and looked up as they come, not
+        # in a Python loop. A token shorter than `size` yields itself; if that is a
+        # key, it is a true hit.
+        hits.update(keys & map(itemgetter(slice(size)), every))
     return list(hits)
 
 
@@ -142,11 +145,6 @@ class TermIndex:
         """The present words that decide exact rules (sorted: the same output on every run)."""
         return sorted(self.exact.keys() & default)
 
-    def cuts_tokens(self) -> bool:
-        """Whether prefixes are looked for by cutting every token (so a set of every
-        token is built per article) rather than by `str.find` (see `prefix_hits`)."""
-        return len(self.exact_prefixes) > _FIND_PREFIXES or len(self.prefixes) > _FIND_PREFIXES
-
     def freeze(self) -> None:
         """Call once after the last `add`."""
         self._prefix_lengths = tuple(sorted({len(p) for p in self.prefixes}))
@@ -154,7 +152,7 @@ class TermIndex:
 
     def candidates(self, vocab: AbstractSet[str], host: str | Callable[[], str] = "", sort: bool = True,
                    spaced: Callable[[], str] | None = None,
-                   tokens: Callable[[], AbstractSet[str]] | None = None) -> list[int]:
+                   tokens: Callable[[], Iterable[str]] | None = None) -> list[int]:
         """Ids of the rules whose anchors occur in `vocab` / `host` (sorted unless `sort=False`).
 
         `host` may be a callable, called only if some rule has `site:`. Prefix anchors are
