@@ -305,3 +305,15 @@ def test_words_only_under_not_phrase_or_near_are_still_seen() -> None:
     assert matched(queries, art) == ['levee AND "river bank"', "storm AND (surge NEAR/3 coast)"]
     apart = article("Flood", "Levee, a bank by the river, storm; a surge, but the sea was far from any coast")
     assert matched(queries, apart) == ["flood AND NOT drill", "levee AND NOT (exercise OR rehearsal)"]
+
+
+def test_a_large_index_gives_each_rule_once_in_rule_order() -> None:
+    # Past a few thousand exact-rule ids the index gathers them as numpy arrays;
+    # a rule whose words are all present must still match once, in rule order.
+    names = [f"w{k}" for k in range(3_000)]
+    queries = ["kyiv OR kharkiv OR izium", *(f"{w} OR {w}x" for w in names), "izium*", "kharkiv"]
+    m = Matcher.compile(rules(*queries))
+    assert m._index._arrays is not None  # the numpy path is the one under test
+    art = article("Kyiv and Kharkiv", "Izium, w7 and w7x, w2999; Kharkiv again.")
+    assert [x.rule for x in m.match(art)] == ["r0", "r8", "r3000", "r3001", "r3002"]
+    assert m.matching_ids(art) == [0, 8, 3000, 3001, 3002]

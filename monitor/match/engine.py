@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from monitor.article import Article
 from monitor.gcpause import paused_gc
 from monitor.match.evaluate import Check, Collect, Doc, compile_evidence, compile_node, explain
-from monitor.match.index import TermIndex, anchors
+from monitor.match.index import TermIndex, anchors, merge_ids
 from monitor.match.query import (
     DEFAULT_FIELDS,
     FIELDS,
@@ -199,13 +199,8 @@ class Matcher:
         else:
             doc = Doc(article, self._fields, asked=self._asked)
         index = self._index
-        # Exact rules: present <=> match, so their ids go straight in (in C, no Python loop).
-        found = set(chain.from_iterable(map(index.exact.__getitem__, index.exact.keys() & doc.default)))
-        exact_prefixes = index.exact_prefixes
-        if exact_prefixes:
-            hits = index.exact_prefix_hits(doc.every_default_token, sort=False, spaced=doc.spaced(True))
-            for prefix in hits:
-                found.update(exact_prefixes[prefix])
+        found, arrays = index.exact_matches(doc.default, doc.every_default_token,
+                                            doc.spaced(True) if index.exact_prefixes else None)
         checks = self._checks
         for i in index.candidates(doc.vocab, doc.host_name, sort=False, spaced=doc.all_spaced,
                                   tokens=doc.every_used_token):
@@ -214,16 +209,17 @@ class Matcher:
                 check = self._compiled(i)[0]
             if check(doc):
                 found.add(i)
+        ids = merge_ids(found, arrays)
         located: dict[str, tuple[Evidence, ...]] = {}
         if self._locations is not None:
             located = self._locations.match(article, shared)
             by_name, is_located, roots = self._by_name, self._located, self._roots
-            found = {i for i in found if not is_located[i] or self.names[i] in located}
-            for name in located:
-                i = by_name.get(name, -1)
-                if i >= 0 and is_located[i] and roots[i] is None:
-                    found.add(i)
-        return doc, sorted(found), located
+            ids = [i for i in ids if not is_located[i] or self.names[i] in located]
+            place_only = [i for i in map(by_name.get, located, repeat(-1))
+                          if i >= 0 and is_located[i] and roots[i] is None]
+            if place_only:
+                ids = sorted(set(ids).union(place_only))
+        return doc, ids, located
 
     def raw_matches(self, article: Article, evidence: bool = True) -> list[RawMatch]:
         """(rule index, evidence) per matching rule, in rule order (no Match objects).

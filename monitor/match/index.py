@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from itertools import chain
 from operator import itemgetter
+from typing import Any
 
 from monitor.match.query import And, Near, Node, Not, Or, Phrase, Prefix, Site, Word
 
@@ -103,6 +104,28 @@ def prefix_hits(prefixes: dict[str, list[int]], lengths: tuple[int, ...], tokens
     return list(hits)
 
 
+# From this many exact-rule ids on, each word's ids are also kept as a numpy array:
+# an article's hundreds of matching ids are then gathered, sorted and deduplicated
+# in C (`np.concatenate`), not as Python ints in a set.
+_ARRAY_IDS = 4_000
+
+
+def merge_ids(found: set[int], arrays: list[Any]) -> list[int]:
+    """`found` and the ids in `arrays` (numpy), sorted, without repeats."""
+    if not arrays:
+        return sorted(found)
+    import numpy as np
+
+    if found:
+        arrays.append(np.fromiter(found, dtype=np.int32, count=len(found)))
+    ids = np.concatenate(arrays) if len(arrays) > 1 else arrays[0].copy()
+    ids.sort()
+    if len(ids) > 1:
+        ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+    out: list[int] = ids.tolist()
+    return out
+
+
 class TermIndex:
     """anchor -> rule ids; `candidates` gives the ids worth evaluating."""
 
@@ -116,6 +139,9 @@ class TermIndex:
         self.prefixes: dict[str, list[int]] = {}
         self.sites: dict[str, list[int]] = {}
         self._prefix_lengths: tuple[int, ...] = ()
+        # `exact` and `exact_prefixes` as numpy arrays, for a large index (see `freeze`).
+        self._arrays: dict[str, Any] | None = None
+        self._prefix_arrays: dict[str, Any] = {}
 
     def add(self, rule_id: int, keys: Iterable[Anchor]) -> None:
         for kind, key in set(keys):
@@ -141,6 +167,24 @@ class TermIndex:
         hits = prefix_hits(self.exact_prefixes, self._exact_lengths, default, spaced)
         return sorted(hits) if sort else hits
 
+    def exact_matches(self, default: AbstractSet[str], tokens: Tokens,
+                      spaced: str | None) -> tuple[set[int], list[Any]]:
+        """The exact rules decided by the default fields' words `default` (only those
+        some rule asks about is enough) and tokens (as `exact_prefix_hits`): their ids
+        as a set, and for a large index as numpy arrays too (merge with `merge_ids`)."""
+        exact, prefixes = self.exact, self.exact_prefixes
+        hits = self.exact_prefix_hits(tokens, sort=False, spaced=spaced) if prefixes else []
+        arrays = self._arrays
+        if arrays is None:
+            # Present <=> match, so the ids go straight in (in C, no Python loop).
+            found = set(chain.from_iterable(map(exact.__getitem__, exact.keys() & default)))
+            for prefix in hits:
+                found.update(prefixes[prefix])
+            return found, []
+        parts = list(map(arrays.__getitem__, exact.keys() & default))
+        parts.extend(map(self._prefix_arrays.__getitem__, hits))
+        return set(), parts
+
     def exact_words(self, default: AbstractSet[str]) -> list[str]:
         """The present words that decide exact rules (sorted: the same output on every run)."""
         return sorted(self.exact.keys() & default)
@@ -149,6 +193,14 @@ class TermIndex:
         """Call once after the last `add`."""
         self._prefix_lengths = tuple(sorted({len(p) for p in self.prefixes}))
         self._exact_lengths = tuple(sorted({len(p) for p in self.exact_prefixes}))
+        if sum(map(len, self.exact.values())) >= _ARRAY_IDS:
+            import numpy as np
+
+            def array(ids: list[int]) -> Any:
+                return np.array(ids, dtype=np.int32)
+
+            self._arrays = dict(zip(self.exact, map(array, self.exact.values()), strict=True))
+            self._prefix_arrays = {p: array(ids) for p, ids in self.exact_prefixes.items()}
 
     def candidates(self, vocab: AbstractSet[str], host: str | Callable[[], str] = "", sort: bool = True,
                    spaced: Callable[[], str] | None = None,
