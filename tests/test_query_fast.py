@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.match.query import QueryError, parse_general, parse_query
+from monitor.match.query import DEFAULT_FIELDS, Query, QueryError, leaf_fields, parse_general, parse_query
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "bbc-2004.jsonl"
 
@@ -27,7 +27,10 @@ def outcome(parse, text: str) -> object:
 
 
 def same_both_ways(text: str) -> None:
-    assert outcome(parse_query, text) == outcome(parse_general, text), text
+    fast = outcome(parse_query, text)
+    assert fast == outcome(parse_general, text), text
+    if isinstance(fast, Query) and fast.default_fields:  # said at parse time: must be so
+        assert leaf_fields(fast.root) == set(DEFAULT_FIELDS), text
 
 
 @pytest.mark.parametrize("query", [
@@ -36,6 +39,8 @@ def same_both_ways(text: str) -> None:
 ])
 def test_each_fast_shape_builds_the_general_tree(query: str) -> None:
     assert parse_query(query) == parse_general(query)
+    assert parse_query(query).default_fields  # and knows its fields without a walk
+    same_both_ways(query)
 
 
 @pytest.mark.parametrize("query", [

@@ -116,7 +116,7 @@ class Matcher:
         roots: list[Node | None] = []
         exact_words: list[tuple[str, ...] | None] = []
         used: set[str] = set()
-        exact_used = False
+        default_used = False
         asked: set[str] = set()  # the words of the rules not decided by the index alone (see `Doc`)
         # The rule ids, allocated side by side: every article's matching reads (hashes,
         # sorts) hundreds of them, and scattered through the heap each read is a cache miss.
@@ -133,20 +133,22 @@ class Matcher:
             exact_words.append(words)
             if words is not None:
                 index.add_exact(i, words)
-                exact_used = True
+                default_used = True
                 continue
             if isinstance(root, Prefix) and root.fields == DEFAULT_FIELDS:
                 index.add_exact_prefix(i, root.prefix)
-                exact_used = True
+                default_used = True
                 continue
             found = anchors(root)
             if found is None:  # parse_query rejects these; keep the index honest anyway
                 raise ValueError(f'rule "{rule.name}": query has no positive term')
             index.add(i, found[1])
             asked.update(tree_words(root))
-            if len(used) < len(FIELDS):  # (once all are used, no need to look)
+            if query.default_fields:
+                default_used = True
+            elif len(used) < len(FIELDS):  # (once all are used, no need to look)
                 used.update(leaf_fields(root))
-        if exact_used:
+        if default_used:
             used.update(DEFAULT_FIELDS)
         index.freeze()
         fields = tuple(f for f in FIELDS if f in used)

@@ -17,7 +17,7 @@ QUERY.md is an error, never a guess. Columns are 1-based.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple, TypeAlias
 
@@ -108,6 +108,9 @@ class Query:
     # `plain_words(root)`, sorted and without repeats: what the term index
     # needs of a `word` / `w1 OR w2 OR …` query (computed once, at parse time).
     words: tuple[str, ...] | None = None
+    # True when known at parse time that every leaf reads the default fields
+    # (the fast-path shapes), so compiling need not walk the tree for its fields.
+    default_fields: bool = field(default=False, compare=False)
 
 
 def _query(text: str, root: Node) -> Query:
@@ -464,16 +467,18 @@ def _simple(text: str) -> Query | None:
         if " OR " not in text:
             if text in _OPERATORS:
                 return None
-            word = text.lower()
-            return Query(text, _default_word(word), (word,))
+            node = _default_word(text.lower())
+            return Query(text, node, (node.word,), True)
         items = text.split(" OR ")
         if _OPERATORS.intersection(items):
             return None
         # Items are [A-Za-z0-9]+ (no spaces), so the lowered text splits into the lowered items.
-        words = text.lower().split(" or ")
-        return Query(text, Or(tuple(map(_default_word, words))), tuple(sorted(set(words))))
+        nodes = tuple(map(_default_word, text.lower().split(" or ")))
+        # The words as the shared nodes spell them: one string object per word across
+        # all rules (the term index then compares them by identity, and keeps fewer).
+        return Query(text, Or(nodes), tuple(sorted({n.word for n in nodes})), True)
     root = _simple_root(text)
-    return None if root is None else Query(text, root, None)
+    return None if root is None else Query(text, root, None, True)
 
 
 def _simple_root(text: str) -> Node | None:
@@ -493,7 +498,8 @@ def _simple_root(text: str) -> Node | None:
         kept, dropped = m.group(1), m.group(2).split(" OR ")
         if kept in _OPERATORS or _OPERATORS.intersection(dropped):
             return None
-        return And((_default_word(kept.lower()), Not(Or(tuple(_default_word(w.lower()) for w in dropped)))))
+        excluded = tuple(map(_default_word, m.group(2).lower().split(" or ")))
+        return And((_default_word(kept.lower()), Not(Or(excluded))))
     if " NEAR/" in text:
         if (m := _SIMPLE_NEAR.fullmatch(text)) is None:
             return None
@@ -506,7 +512,7 @@ def _simple_root(text: str) -> Node | None:
         items = text.split(" AND ")
         if _OPERATORS.intersection(items):
             return None
-        return And(tuple(_default_word(w.lower()) for w in items))
+        return And(tuple(map(_default_word, text.lower().split(" and "))))
     return None
 
 
