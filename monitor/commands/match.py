@@ -95,7 +95,11 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
     err = sys.stderr
     articles = matched = 0
     rule_parts = [f',"rule":{_dumps(name)},"evidence":[' for name in matcher.names]
-    rule_ends = [f',"rule":{_dumps(name)}}}\n' for name in matcher.names]
+    # Without evidence: bytes, in the stream's own encoding, written under its text
+    # layer (a million lines at 10,000 rules; no second copy to encode them).
+    binary: IO[bytes] | None = getattr(out, "buffer", None)
+    encoding, errors = getattr(out, "encoding", None) or "utf-8", getattr(out, "errors", None) or "strict"
+    rule_ends = [f',"rule":{_dumps(name)}}}\n'.encode(encoding, errors) for name in matcher.names]
     from monitor.article import normalise
 
     stories = _BatchStories(config.stories.threshold) if explain else None
@@ -112,9 +116,13 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
             if not evidence:
                 ids = matcher.matching_ids(article)
                 if ids:
-                    head = '{"article":' + _dumps(article_id)
+                    head = ('{"article":' + _dumps(article_id)).encode(encoding, errors)
                     # head + line + head + line …, joined in C
-                    out.write(head + head.join(map(rule_ends.__getitem__, ids)))
+                    lines = head + head.join(map(rule_ends.__getitem__, ids))
+                    if binary is not None:
+                        binary.write(lines)
+                    else:
+                        out.write(lines.decode(encoding, errors))
                     matched += len(ids)
                 continue
             found = matcher.raw_matches(article)
