@@ -49,6 +49,10 @@ _SCAN_TOKENS = 2_000
 _FIND_TRIES = 16
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _NONE: list[int] = []
+# Up to this many asked words (see `Doc`), each token is looked up in them; beyond,
+# each distinct token once (measured on the BBC corpus: 1,000 rules ask about ~3,600
+# words, even; 10,000 rules ~10,800, ~8% faster per distinct token).
+_ASK_EACH_TOKEN = 5_000
 
 
 def url_host(url: str) -> str:
@@ -68,8 +72,9 @@ class Doc:
     whose matches nobody looks at never pays for them.
     """
 
-    __slots__ = ("_bounds", "_evidence", "_firsts", "_heads", "_host", "_lower", "_pos", "_spaced",
-                 "_texts", "_vocab", "article", "default", "sets", "vocab", "word_evidence_cache", "words")
+    __slots__ = ("_all_default", "_bounds", "_evidence", "_firsts", "_heads", "_host", "_lower", "_pos",
+                 "_spaced", "_texts", "_vocab", "article", "default", "sets", "vocab", "word_evidence_cache",
+                 "words")
 
     def __init__(self, article: Article, fields: Iterable[str],
                  tokenised: Mapping[str, tuple[str, list[str]]] | None = None,
@@ -107,14 +112,22 @@ class Doc:
         other_lists = [got[f] for f in got if f not in _DEFAULT]
         self.default: AbstractSet[str]
         self.vocab: AbstractSet[str]  # tokens of every used field: the index looks these up
+        # Every default-field token, when built (see `every_token`).
+        self._all_default: set[str] | None = None
         if asked is None:
-            default = set(chain.from_iterable(default_lists))
+            default = self._all_default = set(chain.from_iterable(default_lists))
             self.default = default
             self.vocab = default.union(*other_lists) if other_lists else default
         else:
-            # Only the words some rule asks about: looking each token up in `asked`
-            # is cheaper than inserting every token into a set of its own.
-            self.default = asked.intersection(chain.from_iterable(default_lists))
+            if len(asked) <= _ASK_EACH_TOKEN:
+                # Only the words some rule asks about: looking each token up in `asked`
+                # is cheaper than inserting every token into a set of its own.
+                self.default = asked.intersection(chain.from_iterable(default_lists))
+            else:
+                # A large `asked` is mostly cache misses: look up each distinct token
+                # once (an article repeats half its tokens), from a set of its own.
+                every = self._all_default = set(chain.from_iterable(default_lists))
+                self.default = asked.intersection(every)
             others = map(asked.intersection, other_lists)
             self.vocab = self.default.union(*others) if other_lists else self.default
         self._host: str | None = None
@@ -149,8 +162,10 @@ class Doc:
         return self.spaced(False)
 
     def every_token(self, default_only: bool) -> Iterable[str]:
-        """Every token of the used fields (default fields only if told), repeats included."""
+        """Every token of the used fields (default fields only if told), maybe with repeats."""
         got = self.words
+        if self._all_default is not None and (default_only or _DEFAULT.issuperset(got)):
+            return self._all_default
         names = [f for f in got if f in _DEFAULT] if default_only else list(got)
         return chain.from_iterable(map(got.__getitem__, names))
 
