@@ -117,7 +117,7 @@ class Matcher:
         exact_words: list[tuple[str, ...] | None] = []
         used: set[str] = set()
         default_used = False
-        asked: set[str] = set()  # the words of the rules not decided by the index alone (see `Doc`)
+        asked: set[str] = set()  # every word some rule looks up in an article (see `Doc`)
         # The rule ids, allocated side by side: every article's matching reads (hashes,
         # sorts) hundreds of them, and scattered through the heap each read is a cache miss.
         rule_ids = list(range(len(rules)))
