@@ -12,12 +12,13 @@ Anchors are (kind, key): ("t", token), ("p", prefix) and ("s", host).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import chain
 from operator import itemgetter
 from typing import Any
 
+from monitor.gcpause import paused_gc
 from monitor.match.query import And, Near, Node, Not, Or, Phrase, Prefix, Site, Word
 
 Anchor = tuple[str, str]
@@ -134,11 +135,15 @@ class TermIndex:
 
     def __init__(self) -> None:
         # Rules that are just `word` or `w1 OR w2 OR …` (default fields): present <=> match.
-        self.exact: dict[str, list[int]] = {}
+        # Built as lists, then (`freeze`) kept as tuples made one after another: each
+        # article reads dozens of them, and packed together they are fewer cache misses.
+        self._exact_lists: dict[str, list[int]] = {}
+        self.exact: dict[str, Sequence[int]] = {}
         # Rules that are just `prefix*` (default fields): a token with the prefix <=> match.
         self.exact_prefixes: dict[str, list[int]] = {}
         self._exact_lengths: tuple[int, ...] = ()
-        self.terms: dict[str, list[int]] = {}
+        self._term_lists: dict[str, list[int]] = {}
+        self.terms: dict[str, Sequence[int]] = {}  # (likewise)
         self.prefixes: dict[str, list[int]] = {}
         self.sites: dict[str, list[int]] = {}
         self._prefix_lengths: tuple[int, ...] = ()
@@ -148,12 +153,12 @@ class TermIndex:
 
     def add(self, rule_id: int, keys: Iterable[Anchor]) -> None:
         for kind, key in set(keys):
-            table = self.terms if kind == "t" else self.prefixes if kind == "p" else self.sites
+            table = self._term_lists if kind == "t" else self.prefixes if kind == "p" else self.sites
             table.setdefault(key, []).append(rule_id)
 
     def add_exact(self, rule_id: int, words: Iterable[str]) -> None:
         """`words` without repeats (as `Query.words`)."""
-        exact = self.exact
+        exact = self._exact_lists
         for word in words:
             ids = exact.get(word)
             if ids is None:
@@ -194,12 +199,16 @@ class TermIndex:
 
     def freeze(self) -> None:
         """Call once after the last `add`."""
+        with paused_gc():  # tens of thousands of tuples, none of them garbage
+            self.exact = dict(zip(self._exact_lists, map(tuple, self._exact_lists.values()), strict=True))
+            self.terms = dict(zip(self._term_lists, map(tuple, self._term_lists.values()), strict=True))
+        self._exact_lists, self._term_lists = {}, {}
         self._prefix_lengths = tuple(sorted({len(p) for p in self.prefixes}))
         self._exact_lengths = tuple(sorted({len(p) for p in self.exact_prefixes}))
         if sum(map(len, self.exact.values())) >= _ARRAY_IDS:
             import numpy as np
 
-            def array(ids: list[int]) -> Any:
+            def array(ids: Sequence[int]) -> Any:
                 return np.array(ids, dtype=np.int32)
 
             self._arrays = dict(zip(self.exact, map(array, self.exact.values()), strict=True))
