@@ -207,3 +207,20 @@ def test_saints_and_given_names_are_no_towns(text: str) -> None:
 def test_a_building_named_after_a_person_is_no_office() -> None:
     lm = compile_(rule("it", within=["Italy"]))
     assert lm.match(article("She was treated at the Florence Nightingale Hospital.")) == {}
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # Written once as the state, the bare name is the state too...
+    ("Hospitals across New York state were told to postpone elective surgery. Officials "
+     "said 40 patients had died in New York since March.", {"state"}),
+    ("Lawmakers in the state of Washington passed the bill on Friday. Farmers in "
+     "Washington had asked for the water rights for a decade.", {"wa"}),
+    # ...unless the city is written out as well, or the bare name is a town's.
+    ("New York state and New York City signed the deal; New York police will patrol "
+     "the stations.", {"state", "city"}),
+])
+def test_a_name_written_once_as_a_state_is_the_state(text: str, want: set[str]) -> None:
+    lm = compile_(rule("state", within=["New York"]), rule("wa", within=["Washington"]),
+                  rule("city", near=[{"place": "New York City", "radius_km": 50}]),
+                  rule("dc", near=[{"place": "Washington, US-DC", "radius_km": 50}]))
+    assert set(lm.match(article(text))) == want, text

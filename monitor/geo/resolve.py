@@ -145,6 +145,7 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
         if not m.sentence_start:
             s.common = s.common and m.common
             s.clean = True
+    _bare_as_written_region(gaz, by_key)
     surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
                                                                and not s.qualified)]
     for s in surfaces:
@@ -161,6 +162,36 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                 p for p in s.senses[MAX_SENSES:]
                 if gaz.admin1[p] in named or gaz.region_ids.get(gaz.admin1[p]) in home.regions]
     return surfaces
+
+
+# `New York state`, `Punjab province`: the region, written so as not to be the city.
+_REGION_SUFFIXES = (" state", " province")
+
+
+def _bare_as_written_region(gaz: Gazetteer, by_key: dict[tuple[str, bool, bool], _Surface]
+                            ) -> None:
+    """One sense per document: a story that writes `New York state` (or `the
+    state of Washington`) once means the state by the bare name too (`75 people
+    have died in New York`). Not when the city is also written as such (`New
+    York City`: then the bare name stays open), nor where the bare name is
+    written as a town (`New York police`)."""
+    for (key, qualifies, regional), s in list(by_key.items()):
+        if qualifies:
+            continue
+        if regional:
+            base = key
+        elif key.endswith(_REGION_SUFFIXES):
+            base = key.rsplit(" ", 1)[0]
+        else:
+            continue
+        bare = by_key.get((base, False, False))
+        if (bare is None or bare.local or bare.qualified
+                or (f"{base} city", False, False) in by_key):
+            continue
+        regions = [p for p in s.senses if gaz.kind[p] == KIND_ADMIN1]
+        kept = [p for p in gaz.candidates(base) if p in regions]
+        if kept:
+            bare.senses = kept
 
 
 def _country_over_alternates(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
