@@ -224,3 +224,21 @@ def test_a_name_written_once_as_a_state_is_the_state(text: str, want: set[str]) 
                   rule("city", near=[{"place": "New York City", "radius_km": 50}]),
                   rule("dc", near=[{"place": "Washington, US-DC", "radius_km": 50}]))
     assert set(lm.match(article(text))) == want, text
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # A compass word and a part of a land describe a part of whatever place the
+    # story is about...
+    ("Shoppers returned to the West End on Saturday as the winter sales began.", set()),
+    ("Police were called to a bar on the North Shore late on Friday.", set()),
+    ("Up to 30 centimetres of snow is expected along the Central Coast, and ferries from "
+     "Vancouver were cancelled.", {"bc"}),
+    # ...and are the named place where the story is there.
+    ("Lifeguards on the Central Coast, an hour north of Sydney, closed six beaches.",
+     {"nsw"}),
+])
+def test_a_compass_word_and_a_coast_describe_a_part_of_any_place(
+        text: str, want: set[str]) -> None:
+    lm = compile_(rule("nz", within=["New Zealand"]), rule("bc", within=["British Columbia"]),
+                  rule("nsw", within=["New South Wales"]))
+    assert set(lm.match(article(text))) == want, text

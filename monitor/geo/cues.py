@@ -71,3 +71,20 @@ def country_first(gaz: Gazetteer, key: str) -> bool:
     """Is `key` first of all a country's name (`China`, not China, Kagoshima)?"""
     senses = gaz.candidates(key) if key else ()
     return bool(senses) and gaz.kind[senses[0]] == 0
+
+
+# A compass or position word and a part of a land: `the West End`, `the North
+# Shore`, `the Central Coast`, `the East Side`. News writes these of any city or
+# coast (`London's West End`, parts of British Columbia's Central Coast), so the
+# town or region of that name (West End, British Columbia; Central Coast, New
+# South Wales) needs local evidence.
+_POSITION_WORDS = frozenset("""north south east west northern southern eastern western central
+    upper lower middle mid""".split())
+_LAND_PARTS = frozenset("""coast shore valley highlands lowlands plateau interior island islands
+    lakes hills end side plains border midlands""".split())
+
+
+def descriptive_name(key: str) -> bool:
+    """Is `key` (a name key) a description of a part of any land (`west end`)?"""
+    words = key.split(" ")
+    return len(words) == 2 and words[0] in _POSITION_WORDS and words[1] in _LAND_PARTS

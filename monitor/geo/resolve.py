@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from monitor.geo.cues import descriptive_name
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import NOTABLE_TOWN, Mention, named_as_town, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
@@ -430,7 +431,9 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     """
     if s.qualified or s.demonym or pid >= gaz.base_len:
         return True
-    if s.feature and local < 1.0:  # `Islington Bay` in Auckland: no London nearby
+    # `Islington Bay` in Auckland: no London nearby; `the Central Coast` of British
+    # Columbia: no New South Wales nearby.
+    if (s.feature or descriptive_name(s.key)) and local < 1.0:
         return watched(pid) == WATCH_NAMED
     kind, pop = gaz.kind[pid], gaz.pop[pid]
     if kind <= KIND_ADMIN1:
