@@ -78,10 +78,11 @@ def country_first(gaz: Gazetteer, key: str) -> bool:
 # coast (`London's West End`, parts of British Columbia's Central Coast), so the
 # town or region of that name (West End, British Columbia; Central Coast, New
 # South Wales) needs local evidence.
-_POSITION_WORDS = frozenset("""north south east west northern southern eastern western central
-    upper lower middle mid""".split())
-_LAND_PARTS = frozenset("""coast shore valley highlands lowlands plateau interior island islands
-    lakes hills end side plains border midlands""".split())
+_POSITION_WORDS = frozenset(("north", "south", "east", "west", "northern", "southern", "eastern",
+                             "western", "central", "upper", "lower", "middle", "mid"))
+_LAND_PARTS = frozenset(("coast", "shore", "valley", "highlands", "lowlands", "plateau", "interior",
+                         "island", "islands", "lakes", "hills", "end", "side", "plains", "border",
+                         "midlands"))
 
 
 def descriptive_name(key: str) -> bool:
