@@ -242,3 +242,18 @@ def test_a_compass_word_and_a_coast_describe_a_part_of_any_place(
     lm = compile_(rule("nz", within=["New Zealand"]), rule("bc", within=["British Columbia"]),
                   rule("nsw", within=["New South Wales"]))
     assert set(lm.match(article(text))) == want, text
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # A country's film, club or company named like a town elsewhere is no town...
+    ("Mexico's Roma took the top prize at the festival, critics said.", {"mx"}),
+    ("Ecuador's Barcelona beat the visitors 2-1 on Wednesday night.", set()),
+    # ...one in that country is the place.
+    ("Spain's Valencia reported 12 new cases on Monday.", {"es"}),
+])
+def test_a_name_owned_by_a_country_that_lacks_the_place_is_no_place(
+        text: str, want: set[str]) -> None:
+    lm = compile_(rule("mx", within=["Mexico"]), rule("es", within=["Spain"]),
+                  rule("rome", near=[{"place": "Rome, IT", "radius_km": 50}]),
+                  rule("tx", within=["Texas"]))
+    assert set(lm.match(article(text))) == want, text

@@ -89,3 +89,24 @@ def descriptive_name(key: str) -> bool:
     """Is `key` (a name key) a description of a part of any land (`west end`)?"""
     words = key.split(" ")
     return len(words) == 2 and words[0] in _POSITION_WORDS and words[1] in _LAND_PARTS
+
+
+
+def owned_by_other_area(gaz: Gazetteer, raw: str, previous: Mention | None, start: int,
+                        key: str) -> bool:
+    """`Australia's Tanna` (a film), `France's Suez` (a company): a country or
+    region right before the name with a possessive `'s`, and no place of that
+    name in it. Then the name is no place here. (`Ontario's London` is; and a
+    name that is some country's or region's own, `China's Taiwan`, is left alone.)"""
+    if (previous is None or previous.demonym or previous.qualifier
+            or raw[previous.end : start] not in ("'s ", "’s ")):
+        return False
+    owner = gaz.candidates(previous.key)
+    if not owner or gaz.kind[owner[0]] > 1:
+        return False  # `Paris's Louvre`: a town owns no towns
+    areas = [a for a in owner if gaz.kind[a] <= 1]
+    senses = gaz.candidates(key)
+    if not senses or any(gaz.kind[p] <= 1 for p in senses):
+        return False
+    return not any(gaz.cc[p] == gaz.cc[a] and (gaz.kind[a] == 0 or gaz.admin1[p] == gaz.admin1[a])
+                   for p in senses for a in areas)

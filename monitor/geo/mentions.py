@@ -309,6 +309,11 @@ def _check(
     single = first == last
     common = single and not demonym and key in gaz.common and not _famous_cached(gaz, key)
     qualifier, firm = _qualifier(gaz, raw, tk, gaps, last, key)
+    if not qualifier and not demonym and cues.owned_by_other_area(
+            gaz, raw, previous, tk.start[first], key):
+        if names is not None:  # one sense per document: the film's name later too
+            names.add(key)
+        return None
     if common and sentence_start and not qualifier:
         return None
     if single and key in ORG_HEADS and not qualifier:
