@@ -213,8 +213,11 @@ def test_a_building_named_after_a_person_is_no_office() -> None:
     # Written once as the state, the bare name is the state too...
     ("Hospitals across New York state were told to postpone elective surgery. Officials "
      "said 40 patients had died in New York since March.", {"state"}),
-    ("Lawmakers in the state of Washington passed the bill on Friday. Farmers in "
-     "Washington had asked for the water rights for a decade.", {"wa"}),
+    ("Dairy farms across the state of New York lost power on Friday. Farmers in "
+     "New York had asked for backup generators for years.", {"state"}),
+    # A capital keeps its name: `the state of Washington`, then the federal government.
+    ("Lawmakers in the state of Washington sued the administration. Washington said "
+     "it would appeal.", {"wa", "dc"}),
     # ...unless the city is written out as well, or the bare name is a town's.
     ("New York state and New York City signed the deal; New York police will patrol "
      "the stations.", {"state", "city"}),

@@ -175,7 +175,9 @@ def _bare_as_written_region(gaz: Gazetteer, by_key: dict[tuple[str, bool, bool],
     state of Washington`) once means the state by the bare name too (`75 people
     have died in New York`). Not when the city is also written as such (`New
     York City`: then the bare name stays open), nor where the bare name is
-    written as a town (`New York police`)."""
+    written as a town (`New York police`), is a country's (`the state of Mexico`
+    and Mexico) or a capital's (`the province of Buenos Aires`, then `speaking
+    in Buenos Aires`: the capital)."""
     for (key, qualifies, regional), s in list(by_key.items()):
         if qualifies:
             continue
@@ -189,8 +191,11 @@ def _bare_as_written_region(gaz: Gazetteer, by_key: dict[tuple[str, bool, bool],
         if (bare is None or bare.local or bare.qualified
                 or (f"{base} city", False, False) in by_key):
             continue
+        senses = gaz.candidates(base)
+        if any(gaz.kind[p] == KIND_COUNTRY or p in gaz.capitals for p in senses):
+            continue  # `the state of Mexico` and Mexico; `the province of Buenos Aires`
         regions = [p for p in s.senses if gaz.kind[p] == KIND_ADMIN1]
-        kept = [p for p in gaz.candidates(base) if p in regions]
+        kept = [p for p in senses if p in regions]
         if kept:
             bare.senses = kept
 
