@@ -441,6 +441,11 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     if (s.feature or descriptive_name(s.key)) and local < 1.0:
         return watched(pid) == WATCH_NAMED
     kind, pop = gaz.kind[pid], gaz.pop[pid]
+    if kind > KIND_ADMIN1 and support <= 0 and not _own_name(gaz, pid, s.key):
+        # Known here only by another of its names (`Rafa` for Rafah, `Bono` for
+        # Bonn, `Kalam` for Kallam) and nothing else in the text is in its
+        # country: a person or a word spelled like the name, not the town.
+        return watched(pid) == WATCH_NAMED
     if kind <= KIND_ADMIN1:
         ok = not s.common or local >= 1.0 or pop >= 5_000_000
     elif s.common and (pop < (CLEAN_MIN_POP if s.clean else 1_000_000)
@@ -462,6 +467,13 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
         else:  # a lone town: fine if the rules ask about its area
             return watched(pid) > 0
     return ok or watched(pid) == WATCH_NAMED
+
+
+def _own_name(gaz: Gazetteer, pid: int, key: str) -> bool:
+    """Is `key` the place's main name, or words of it (`New York` of New York
+    City, `Westminster` of the City of Westminster)?"""
+    main = gaz.main_key(pid)
+    return key == main or set(key.split(" ")) <= set(main.split(" "))
 
 
 def places_in(gaz: Gazetteer, resolved: Iterable[Resolved]) -> set[int]:
