@@ -276,3 +276,20 @@ def test_a_towns_other_name_alone_is_no_town(text: str, want: set[str]) -> None:
                   rule("rafah", near=[{"lat": 31.29, "lon": 34.25, "radius_km": 30}]),
                   rule("ua", within=["Ukraine"]))
     assert set(lm.match(article(text))) == want, text
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # A park or a beach said to lie in another place is that place's, not the
+    # town (Richmond, London) or suburb (Hampton Park, Victoria) of its name...
+    ("Geese from Richmond Park in Edinburgh were sent to the laboratory in Weybridge, "
+     "Surrey, for tests.", {"uk"}),
+    ("Swans from Hampton Park in Glasgow were sent to the laboratory in Weybridge, "
+     "Surrey, for tests.", {"uk"}),
+    # ...but without `in`, a park near its town stays the town's.
+    ("Deer roamed Richmond Park as Kingston and Wimbledon residents watched.",
+     {"uk", "london"}),
+])
+def test_a_park_in_another_place_is_no_town(text: str, want: set[str]) -> None:
+    lm = compile_(rule("uk", within=["United Kingdom"]), rule("au", within=["Australia"]),
+                  rule("london", near=[{"place": "London, GB", "radius_km": 15}]))
+    assert set(lm.match(article(text))) == want, text

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.gazetteer import Gazetteer, name_key
 
 if TYPE_CHECKING:
     from monitor.geo.mentions import Mention
@@ -29,6 +29,27 @@ RIVER_AFTER = re.compile(r" river\b", re.IGNORECASE)
 WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
 # A park, bay or beach named after a town (`Islington Bay` near Auckland).
 FEATURE_AFTER = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
+_FEATURE_WORDS = frozenset(("park", "bay", "beach", "harbour", "harbor", "lake", "island",
+                            "forest", "garden", "gardens"))
+# `Richmond Park in Glasgow`: the park, and where it is.
+_IN_PLACE = re.compile(r" in (?:the )?([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)")
+
+
+def feature_in_place(gaz: Gazetteer, raw: str, end: int, last_word: str) -> bool:
+    """Is the name, or the name and the feature word after it, a park, bay or
+    beach said to lie in another named place (`Richmond Park in Glasgow`,
+    `Victoria Park in Bristol`)? The place after `in` says where it is; the
+    name is the feature's, not a town's (Richmond, London; Victoria Park, Perth)."""
+    if last_word not in _FEATURE_WORDS:
+        m = FEATURE_AFTER.match(raw, end)
+        if m is None:
+            return False
+        end = m.end()
+    m = _IN_PLACE.match(raw, end)
+    if m is None:
+        return False
+    words = m.group(1).split(" ")
+    return any(bool(gaz.candidates(name_key(" ".join(words[:n])))) for n in (2, 1))
 # A saint in a church's name: `the church of St. Peter and St. Paul`,
 # `Saint Peter and Saint Paul Coptic Orthodox Church`.
 DEDICATION_BEFORE = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "

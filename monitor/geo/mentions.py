@@ -381,6 +381,8 @@ def _check(
     regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
                                 or bool(cues.REGION_AFTER.match(raw, end)))
     feature = not demonym and bool(cues.FEATURE_AFTER.match(raw, end))
+    if not demonym and cues.feature_in_place(gaz, raw, end, tk.text[last]):
+        return None
     return Mention(field, start, end, raw[start:end], key, demonym, common,
                    sentence_start, qualifier, qualifies, firm, local, regional, feature)
 
