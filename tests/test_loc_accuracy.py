@@ -293,3 +293,15 @@ def test_a_park_in_another_place_is_no_town(text: str, want: set[str]) -> None:
     lm = compile_(rule("uk", within=["United Kingdom"]), rule("au", within=["Australia"]),
                   rule("london", near=[{"place": "London, GB", "radius_km": 15}]))
     assert set(lm.match(article(text))) == want, text
+
+
+@pytest.mark.parametrize("text", [
+    "O'Connor said the club would appeal against the ban.",
+    "The ceremony was led by Cardinal Murphy-O'Connor, who spoke about poverty.",
+])
+def test_an_apostrophe_name_is_one_word_not_a_two_word_place(text: str) -> None:
+    # `O'Connor` splits into two tokens, yet it is a surname like any one word
+    # (O'Connor, a suburb of Canberra of 5,000 people, needs evidence).
+    lm = compile_(rule("act", near=[{"lat": -35.26, "lon": 149.11, "radius_km": 20}]),
+                  rule("au", within=["Australia"]))
+    assert lm.match(article(text)) == {}, text

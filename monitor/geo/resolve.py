@@ -458,8 +458,10 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
         ok = local >= 1.0
     else:
         # Multi-word names (`Laurel County`, `Red Deer`) are specific enough alone,
-        # unless tiny (`Middle East`, Maryland: 1,872 people).
-        multi = " " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
+        # unless tiny (`Middle East`, Maryland: 1,872 people). As written: `O'Connor`
+        # is one word (a surname), though its key splits at the apostrophe.
+        multi = (" " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
+                 and any(" " in m.text for m in s.mentions))
         if pop < BARE_MIN_POP and not multi:
             ok = local >= 1.0
         elif multi or pop >= LONE_MIN_POP or support > 0:
