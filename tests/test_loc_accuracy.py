@@ -305,3 +305,15 @@ def test_an_apostrophe_name_is_one_word_not_a_two_word_place(text: str) -> None:
     lm = compile_(rule("act", near=[{"lat": -35.26, "lon": 149.11, "radius_km": 20}]),
                   rule("au", within=["Australia"]))
     assert lm.match(article(text)) == {}, text
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # A magazine named after a city is no story about the city...
+    ("The recount was first reported by New York magazine on Tuesday.", set()),
+    # ...but a magazine's country is still its country.
+    ("He told the US magazine Rolling Stone that the tour was over.", {"us"}),
+])
+def test_a_magazine_named_after_a_city_is_not_the_city(text: str, want: set[str]) -> None:
+    lm = compile_(rule("nyc", near=[{"place": "New York City", "radius_km": 25}]),
+                  rule("us", within=["United States"]))
+    assert set(lm.match(article(text))) == want, text

@@ -26,6 +26,9 @@ CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |highway 
 # river`; `the Indian Ocean`, `the Irish Sea` (after a demonym).
 EPONYM_AFTER = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
 RIVER_AFTER = re.compile(r" river\b", re.IGNORECASE)
+# `New York magazine`: the magazine's title, no story about the city (as the
+# Washington Post is not: see `ORG_HEADS`).
+MAGAZINE_AFTER = re.compile(r" magazines?\b")
 WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
 # A park, bay or beach named after a town (`Islington Bay` near Auckland).
 FEATURE_AFTER = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")

@@ -358,6 +358,9 @@ def _check(
     # (it runs for hundreds of kilometres; a town on it is named on its own).
     if cues.RIVER_AFTER.match(raw, end):
         return None
+    # `New York magazine`; not `US magazine Wired`, `a German magazine` (whose).
+    if cues.MAGAZINE_AFTER.match(raw, end) and not (demonym or cues.country_first(gaz, key)):
+        return None
     # `Reston virus`, `Marburg virus`, `Lyme disease`: named after a town, not in it.
     if cues.EPONYM_AFTER.match(raw, end) and not _famous_cached(gaz, key):
         if names is not None:  # one sense per document: `the Reston strain` too
