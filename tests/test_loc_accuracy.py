@@ -317,3 +317,16 @@ def test_a_magazine_named_after_a_city_is_not_the_city(text: str, want: set[str]
     lm = compile_(rule("nyc", near=[{"place": "New York City", "radius_km": 25}]),
                   rule("us", within=["United States"]))
     assert set(lm.match(article(text))) == want, text
+
+
+def test_an_acronym_is_no_town() -> None:
+    # `UN` is no Un, Gujarat: it must not put India in the story, which would make
+    # Kalam (Swat, Pakistan; not in the gazetteer) Kallam, India, by its other name.
+    lm = compile_(rule("in", within=["India"]), rule("pk", within=["Pakistan"]))
+    text = "Landslides cut off the mountain resort of Kalam for a week, the UN said."
+    assert lm.match(article(text)) == {}
+
+
+def test_a_dateline_in_capitals_is_still_a_place() -> None:
+    lm = compile_(rule("rome", near=[{"place": "Rome, US-GA", "radius_km": 10}]))
+    assert set(lm.match(article("ROME, Ga. — A fire closed the mill on Friday."))) == {"rome"}

@@ -301,6 +301,13 @@ def _check(
         # `US$2 million`, `U.S. 35`: a currency or a highway, not the country.
         if cues.CURRENCY_AFTER.match(raw, tk.end[last]):
             return None
+    elif first == last and len(words[0]) <= 4 and words[0].isupper() and tag != TAG_DEMONYM:
+        # `The UN said`, `the CDC`, `(ICA)`: an acronym in mixed-case text, not Un,
+        # Gujarat or Ica, Peru (a dateline, `ROME, Ga. -`, or a text in capitals is).
+        if not shouting:
+            shouting.append(_shouting(tk))
+        if not (shouting[0] or _dateline(tk, gaps, first, last, words)):
+            return None
     before = gaps[first]
     sentence_start = first == 0 or bool(set(before) & _SENTENCE_END) or titlecase
     if sentence_start and _dateline(tk, gaps, first, last, words):
