@@ -264,16 +264,18 @@ def test_a_name_owned_by_a_country_that_lacks_the_place_is_no_place(
 
 @pytest.mark.parametrize(("text", "want"), [
     # Another name of a town (Bonn's `Bono`, Rafah's `Rafa`, Donetsk's old `Stalin`)
-    # with nothing of its country in the text is a person...
+    # in a text whose other places are in other countries is a person...
     ("U2 singer Bono told the crowd in Dublin that the tour would go on.", set()),
-    ("\"Rafa has time to build his side,\" the former captain said.", set()),
-    ("The film follows a reporter on the trail of Stalin's lost diaries.", set()),
-    # ...but with its country named it is the town.
+    ("\"Rafa has time to build his side,\" the former Liverpool captain said.", set()),
+    ("The film follows a reporter in Moscow on the trail of Stalin's lost diaries.", set()),
+    # ...but with its country named it is the town, and alone it is given the
+    # benefit of the doubt, as any big town is.
     ("Peace talks in Kiev resumed as Ukrainian officials arrived.", {"ua"}),
+    ("Officials in Zaporozhye said the plant was safe.", {"ua"}),
 ])
 def test_a_towns_other_name_alone_is_no_town(text: str, want: set[str]) -> None:
-    lm = compile_(rule("bonn", near=[{"lat": 50.73, "lon": 7.10, "radius_km": 50}]),
-                  rule("rafah", near=[{"lat": 31.29, "lon": 34.25, "radius_km": 30}]),
+    lm = compile_(rule("de", within=["Germany"]),
+                  rule("rafah", near=[{"lat": 31.29, "lon": 34.25, "radius_km": 250}]),
                   rule("ua", within=["Ukraine"]))
     assert set(lm.match(article(text))) == want, text
 

@@ -278,7 +278,7 @@ def resolve(
         s.choice = (max(s.senses, key=_by_prior(priors, id(s))) if len(s.senses) > 1
                     else s.senses[0])
     # One sense that needs no evidence (a country, a big town): nothing to weigh.
-    settled = [len(s.senses) == 1 and _evident(gaz, s, s.senses[0], 0.0, 0.0, watched)
+    settled = [len(s.senses) == 1 and _evident(gaz, s, s.senses[0], 0.0, 0.0, watched, True)
                for s in surfaces]
     out: list[Resolved] = []
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
@@ -382,7 +382,9 @@ def resolve(
             if not _confident(gaz, s, scored, watched):
                 s.choice = None
                 continue
-            if not _evident(gaz, s, best, best_local, best_support, watched):
+            # Does the text place anything in some country, this name aside?
+            elsewhere = sum(countries.values()) > (1 if own_sizeable else 0)
+            if not _evident(gaz, s, best, best_local, best_support, watched, elsewhere):
                 s.choice = None
                 continue
             out.extend(Resolved(m, best) for m in s.mentions)
@@ -425,7 +427,7 @@ def _confident(
 
 
 def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float,
-             watched: Callable[[int], int]) -> bool:
+             watched: Callable[[int], int], elsewhere: bool = False) -> bool:
     """Is there evidence beyond the name that this is the place?
 
     Small places and common words need local evidence; their country alone
@@ -441,11 +443,14 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     if (s.feature or descriptive_name(s.key)) and local < 1.0:
         return watched(pid) == WATCH_NAMED
     kind, pop = gaz.kind[pid], gaz.pop[pid]
-    if kind > KIND_ADMIN1 and support <= 0 and not _own_name(gaz, pid, s.key):
+    if kind > KIND_ADMIN1 and support <= 0 and elsewhere and not _own_name(gaz, pid, s.key):
         # Known here only by another of its names (`Rafa` for Rafah, `Bono` for
-        # Bonn, `Kalam` for Kallam) and nothing else in the text is in its
-        # country: a person or a word spelled like the name, not the town.
-        return watched(pid) == WATCH_NAMED
+        # Bonn) in a text whose other places are all in other countries: a
+        # person or a word spelled like the name, not the town; unless a rule
+        # watches its area, as for a lone town below. (With no other place at
+        # all, `Officials in Zaporizhzhia said`, a spelling is given the benefit
+        # of the doubt, as a big town's name is.)
+        return watched(pid) > 0
     if kind <= KIND_ADMIN1:
         ok = not s.common or local >= 1.0 or pop >= 5_000_000
     elif s.common and (pop < (CLEAN_MIN_POP if s.clean else 1_000_000)
