@@ -332,3 +332,20 @@ def test_an_acronym_is_no_town() -> None:
 def test_a_dateline_in_capitals_is_still_a_place() -> None:
     lm = compile_(rule("rome", near=[{"place": "Rome, US-GA", "radius_km": 10}]))
     assert set(lm.match(article("ROME, Ga. — A fire closed the mill on Friday."))) == {"rome"}
+
+
+def test_a_capitals_other_name_gets_no_capitals_lift() -> None:
+    # `St. Thomas` is one of Charlotte Amalie's (Virgin Islands) names; the lift a
+    # capital gets must not make it beat St. Thomas, Ontario, which then puts
+    # `London` in Ontario.
+    lm = compile_(rule("on", near=[{"lat": 42.98, "lon": -81.23, "radius_km": 25}]),
+                  rule("uk", within=["United Kingdom"]))
+    text = ("St. Thomas police arrested two men after a break-in at a pharmacy. London "
+            "police said a similar theft was reported in their city last week.")
+    assert set(lm.match(article(text))) == {"on"}
+
+
+def test_a_capital_written_with_its_district_keeps_its_lift() -> None:
+    lm = compile_(rule("dc", near=[{"place": "Washington, US-DC", "radius_km": 25}]))
+    text = "The delegation flew from Berlin to Washington DC for the talks."
+    assert set(lm.match(article(text))) == {"dc"}

@@ -245,7 +245,9 @@ def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
             # namesake county holds Perth's 2 million in GeoNames) is not what a
             # bare `Cambridge` means.
             score -= 1.0
-    if pid in gaz.capitals:
+    if pid in gaz.capitals and _own_name(gaz, pid, surface.key, either_way=True):
+        # (By its own name, `Washington DC` too; not `St. Thomas` for Charlotte
+        # Amalie, which would beat St. Thomas, Ontario in an Ontario paper.)
         score += 0.7
     if kind == KIND_COUNTRY and surface.local:
         score -= LOCAL_COUNTRY_PENALTY
@@ -476,11 +478,15 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     return ok or watched(pid) == WATCH_NAMED
 
 
-def _own_name(gaz: Gazetteer, pid: int, key: str) -> bool:
+def _own_name(gaz: Gazetteer, pid: int, key: str, either_way: bool = False) -> bool:
     """Is `key` the place's main name, or words of it (`New York` of New York
-    City, `Westminster` of the City of Westminster)?"""
+    City, `Westminster` of the City of Westminster)? `either_way`: or the main
+    name words of `key` (`Washington DC` of Washington)."""
     main = gaz.main_key(pid)
-    return key == main or set(key.split(" ")) <= set(main.split(" "))
+    if key == main:
+        return True
+    words, main_words = set(key.split(" ")), set(main.split(" "))
+    return words <= main_words or (either_way and main_words <= words)
 
 
 def places_in(gaz: Gazetteer, resolved: Iterable[Resolved]) -> set[int]:
