@@ -349,3 +349,16 @@ def test_a_capital_written_with_its_district_keeps_its_lift() -> None:
     lm = compile_(rule("dc", near=[{"place": "Washington, US-DC", "radius_km": 25}]))
     text = "The delegation flew from Berlin to Washington DC for the talks."
     assert set(lm.match(article(text))) == {"dc"}
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # A cuisine is a culture, like a language, not the country...
+    ("Health officials traced the outbreak to two Mexican restaurants in Chicago.", {"il"}),
+    ("Sales at Indian takeaways in Leeds rose by a fifth.", set()),
+    # ...its people and its officials are still the country.
+    ("Mexican officials said the outbreak had spread to Chicago.", {"mx", "il"}),
+])
+def test_a_cuisine_is_not_its_country(text: str, want: set[str]) -> None:
+    lm = compile_(rule("mx", within=["Mexico"]), rule("in", within=["India"]),
+                  rule("il", within=["Illinois"]))
+    assert set(lm.match(article(text))) == want, text

@@ -30,6 +30,10 @@ RIVER_AFTER = re.compile(r" river\b", re.IGNORECASE)
 # Washington Post is not: see `ORG_HEADS`).
 MAGAZINE_AFTER = re.compile(r" magazines?\b")
 WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
+# After a demonym, a cuisine (`Mexican restaurants`, `an Indian takeaway`, `Thai
+# cooking`): a culture, like a language, not the country.
+CUISINE_AFTER = re.compile(r" (?:restaurants?|cuisine|takeaways?|dishes|cooking|recipes?"
+                           r"|eatery|eateries|bistros?|caf[eé]s?)\b", re.IGNORECASE)
 # A park, bay or beach named after a town (`Islington Bay` near Auckland).
 FEATURE_AFTER = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
 _FEATURE_WORDS = frozenset(("park", "bay", "beach", "harbour", "harbor", "lake", "island",

@@ -354,6 +354,9 @@ def _check(
                         and gaps[first] in (" ", "-"))
                     or cues.WATER_AFTER.match(raw, end)):
         return None  # (`Pan-American`; `the Indian Ocean`, `the Irish Sea`: water, not land)
+    # `Mexican restaurants`, `Thai cooking` (`Thai` is one of Thailand's names): a cuisine.
+    if cues.CUISINE_AFTER.match(raw, end) and (demonym or (single and cues.country_first(gaz, key))):
+        return None
     # `Brent and Lynnette Hain`: a couple's given names, not the London borough;
     # `Hassan el Bushra`: a given name before a surname's particle.
     given_name = _couple(gaz, tk, gaps, last) or cues.PARTICLE_AFTER.match(raw, end)
