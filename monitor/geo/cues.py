@@ -115,6 +115,8 @@ _LAND_PARTS = frozenset(("coast", "shore", "valley", "highlands", "lowlands", "p
 
 def descriptive_name(key: str) -> bool:
     """Is `key` (a name key) a description of a part of any land (`west end`)?"""
+    if " " not in key:
+        return False
     words = key.split(" ")
     return len(words) == 2 and words[0] in _POSITION_WORDS and words[1] in _LAND_PARTS
 

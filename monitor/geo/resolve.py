@@ -442,7 +442,7 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
         return True
     # `Islington Bay` in Auckland: no London nearby; `the Central Coast` of British
     # Columbia: no New South Wales nearby.
-    if (s.feature or descriptive_name(s.key)) and local < 1.0:
+    if local < 1.0 and (s.feature or descriptive_name(s.key)):
         return watched(pid) == WATCH_NAMED
     kind, pop = gaz.kind[pid], gaz.pop[pid]
     if kind > KIND_ADMIN1 and support <= 0 and elsewhere and not _own_name(gaz, pid, s.key):
