@@ -362,3 +362,13 @@ def test_a_cuisine_is_not_its_country(text: str, want: set[str]) -> None:
     lm = compile_(rule("mx", within=["Mexico"]), rule("in", within=["India"]),
                   rule("il", within=["Illinois"]))
     assert set(lm.match(article(text))) == want, text
+
+
+@pytest.mark.parametrize("text", [
+    "Mr. Palma said the deal with the Madrid club was off.",
+    "Lawmakers in Baton Rouge rejected Rep. Lafayette's amendment on Tuesday.",
+])
+def test_a_name_after_an_abbreviated_title_is_a_person(text: str) -> None:
+    lm = compile_(rule("palma", near=[{"lat": 39.57, "lon": 2.65, "radius_km": 20}]),
+                  rule("lafayette", near=[{"lat": 30.22, "lon": -92.02, "radius_km": 20}]))
+    assert lm.match(article(text)) == {}, text

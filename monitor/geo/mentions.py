@@ -64,6 +64,9 @@ MONTHS = frozenset(_words("""january february march april may june july august s
     october november december"""))
 _DATE_WORDS = MONTHS | frozenset(_words("monday tuesday wednesday thursday friday saturday sunday"))
 HONORIFICS = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
+# Titles written abbreviated, with a period (AP style: `Sgt.`, `Rep.`, `Gov.`).
+TITLE_ABBREVIATIONS = frozenset(_words("""mr mrs ms dr prof rev fr gen lt col maj capt sgt cpl
+    pvt adm cmdr det insp supt const rep sen gov pres amb hon"""))
 # Last words of buildings' names: `the White House` is not White House, Tennessee.
 # (Streets are not in ORG_HEADS either: Oxford Street is in London, not Oxford.)
 BUILDING_HEADS = frozenset(_words("""
@@ -480,6 +483,11 @@ def _run_ok(
     if (prv >= 0 and gaps[first] == "-" and capitalised(tk.raw[prv])
             and not gaz.candidates(tk.text[prv]) and gaz.demonym(tk.text[prv]) is None):
         return RUN_FOLLOWED
+    # `Mr. Palma`, `Sgt. Jackson`, `Rep. Lafayette`: a title with its period makes it
+    # a surname (not `St.` or `Mt.`: `St. Albans` and `Mt. Vernon` are places).
+    if (prv >= 0 and gaps[first] == ". " and tk.text[prv] in TITLE_ABBREVIATIONS
+            and tk.raw[prv][:1].isupper()):
+        return RUN_SURNAME
     # `Franklin D. Roosevelt`, `J. Hayes`: an initial before it makes it a surname.
     # (Not `U.S. Washington`: the initial stands after a space or first.)
     if (prv >= 0 and gaps[first] == ". " and len(tk.raw[prv]) == 1 and tk.raw[prv].isupper()
