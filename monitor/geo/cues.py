@@ -5,7 +5,9 @@ readable): a currency or a highway after a country code (`US$`, `U.S. 35`),
 a disease, river, sea or park named after a place, a church's dedication, a
 given name before a surname particle, a wire credit line, an office or a
 governor after a state (`New York Gov.`: the region), and the checks that tell
-a list from a qualifier.
+a list from a qualifier; and (issue 13) a magazine's title, a cuisine,
+a park said to lie in another place, a possessive country with no place of
+that name, and names that describe a part of any land (`West End`).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def feature_in_place(gaz: Gazetteer, raw: str, end: int, last_word: str) -> bool
         return False
     words = m.group(1).split(" ")
     return any(bool(gaz.candidates(name_key(" ".join(words[:n])))) for n in (2, 1))
+
+
 # A saint in a church's name: `the church of St. Peter and St. Paul`,
 # `Saint Peter and Saint Paul Coptic Orthodox Church`.
 DEDICATION_BEFORE = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "
@@ -119,7 +123,6 @@ def descriptive_name(key: str) -> bool:
         return False
     words = key.split(" ")
     return len(words) == 2 and words[0] in _POSITION_WORDS and words[1] in _LAND_PARTS
-
 
 
 def owned_by_other_area(gaz: Gazetteer, raw: str, previous: Mention | None, start: int,

@@ -26,8 +26,11 @@ the best rival that could stand on its own score within `ABSTAIN_MARGIN` and
 lie more than `ABSTAIN_KM` apart. Small places (< `BARE_MIN_POP`) and common
 words (`Reading`) need local evidence beyond their prior: a qualifier, their
 region named or (not for common words) another place in it, a place within
-150 km, or the home region. Their country alone is not enough. See
-docs/locations.md for the reasons and the cases behind each rule.
+150 km, or the home region. Their country alone is not enough. So do
+descriptions of a part of any land (`West End`); a town known only by another
+of its names needs a place in its country when the text's places lie abroad.
+A name written once as a state (`New York state`) is the state when bare.
+See docs/locations.md for the reasons and the cases behind each rule.
 """
 
 from __future__ import annotations
