@@ -268,13 +268,16 @@ def test_a_name_owned_by_a_country_that_lacks_the_place_is_no_place(
     ("U2 singer Bono told the crowd in Dublin that the tour would go on.", set()),
     ("\"Rafa has time to build his side,\" the former Liverpool captain said.", set()),
     ("The film follows a reporter in Moscow on the trail of Stalin's lost diaries.", set()),
+    ("Serena beat the defending champion in Melbourne on Saturday.", set()),
     # ...but with its country named it is the town, and alone it is given the
     # benefit of the doubt, as any big town is.
     ("Peace talks in Kiev resumed as Ukrainian officials arrived.", {"ua"}),
     ("Officials in Zaporozhye said the plant was safe.", {"ua"}),
+    # A main name without its river (Frankfurt am Main) is the town's own name.
+    ("Bankers in Frankfurt and London welcomed the cut.", {"de"}),
 ])
 def test_a_towns_other_name_alone_is_no_town(text: str, want: set[str]) -> None:
-    lm = compile_(rule("de", within=["Germany"]),
+    lm = compile_(rule("de", within=["Germany"]), rule("cl", within=["Chile"]),
                   rule("rafah", near=[{"lat": 31.29, "lon": 34.25, "radius_km": 250}]),
                   rule("ua", within=["Ukraine"]))
     assert set(lm.match(article(text))) == want, text

@@ -481,15 +481,25 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     return ok or watched(pid) == WATCH_NAMED
 
 
+# Words a main name may drop and stay itself (`New York` of New York City).
+_GENERIC_NAME_WORDS = frozenset(("city", "of", "the", "town", "borough", "municipality"))
+_RIVER_CONNECTORS = frozenset(("am", "an", "upon", "on", "sur", "ob", "nad", "del", "de"))
+
+
 def _own_name(gaz: Gazetteer, pid: int, key: str, either_way: bool = False) -> bool:
-    """Is `key` the place's main name, or words of it (`New York` of New York
-    City, `Westminster` of the City of Westminster)? `either_way`: or the main
-    name words of `key` (`Washington DC` of Washington)."""
+    """Is `key` the place's main name, or it without generic words (`New York`
+    of New York City, `Westminster` of the City of Westminster; not `Serena` of
+    La Serena), or its first words before a river's (`Frankfurt`)? `either_way`: or the main name with words added (`Washington
+    DC` of Washington)."""
     main = gaz.main_key(pid)
     if key == main:
         return True
     words, main_words = set(key.split(" ")), set(main.split(" "))
-    return words <= main_words or (either_way and main_words <= words)
+    if words <= main_words and main_words - words <= _GENERIC_NAME_WORDS:
+        return True
+    # `Frankfurt` of Frankfurt am Main, `Newcastle` of Newcastle upon Tyne.
+    rest = main[len(key) + 1 :].split(" ", 1)[0] if main.startswith(key + " ") else ""
+    return rest in _RIVER_CONNECTORS or (either_way and main_words <= words)
 
 
 def places_in(gaz: Gazetteer, resolved: Iterable[Resolved]) -> set[int]:
