@@ -489,8 +489,8 @@ _RIVER_CONNECTORS = frozenset(("am", "an", "upon", "on", "sur", "ob", "nad", "de
 def _own_name(gaz: Gazetteer, pid: int, key: str, either_way: bool = False) -> bool:
     """Is `key` the place's main name, or it without generic words (`New York`
     of New York City, `Westminster` of the City of Westminster; not `Serena` of
-    La Serena), or its first words before a river's (`Frankfurt`)? `either_way`: or the main name with words added (`Washington
-    DC` of Washington)."""
+    La Serena), or its first words before a river's (`Frankfurt`)?
+    `either_way`: or the main name with words added (`Washington DC`)."""
     main = gaz.main_key(pid)
     if key == main:
         return True
