@@ -5,7 +5,9 @@ readable): a currency or a highway after a country code (`US$`, `U.S. 35`),
 a disease, river, sea or park named after a place, a church's dedication, a
 given name before a surname particle, a wire credit line, an office or a
 governor after a state (`New York Gov.`: the region), and the checks that tell
-a list from a qualifier.
+a list from a qualifier; and (issue 13) a magazine's title, a cuisine,
+a park said to lie in another place, a possessive country with no place of
+that name, and names that describe a part of any land (`West End`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.gazetteer import Gazetteer, name_key
 
 if TYPE_CHECKING:
     from monitor.geo.mentions import Mention
@@ -26,9 +28,39 @@ CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |highway 
 # river`; `the Indian Ocean`, `the Irish Sea` (after a demonym).
 EPONYM_AFTER = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
 RIVER_AFTER = re.compile(r" river\b", re.IGNORECASE)
+# `New York magazine`: the magazine's title, no story about the city (as the
+# Washington Post is not: see `ORG_HEADS`).
+MAGAZINE_AFTER = re.compile(r" magazines?\b")
 WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
+# After a demonym, a cuisine (`Mexican restaurants`, `an Indian takeaway`, `Thai
+# cooking`): a culture, like a language, not the country.
+CUISINE_AFTER = re.compile(r" (?:restaurants?|cuisine|takeaways?|dishes|cooking|recipes?"
+                           r"|eatery|eateries|bistros?|caf[eé]s?)\b", re.IGNORECASE)
 # A park, bay or beach named after a town (`Islington Bay` near Auckland).
 FEATURE_AFTER = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
+_FEATURE_WORDS = frozenset(("park", "bay", "beach", "harbour", "harbor", "lake", "island",
+                            "forest", "garden", "gardens"))
+# `Richmond Park in Glasgow`: the park, and where it is.
+_IN_PLACE = re.compile(r" in (?:the )?([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)")
+
+
+def feature_in_place(gaz: Gazetteer, raw: str, end: int, last_word: str) -> bool:
+    """Is the name, or the name and the feature word after it, a park, bay or
+    beach said to lie in another named place (`Richmond Park in Glasgow`,
+    `Victoria Park in Bristol`)? The place after `in` says where it is; the
+    name is the feature's, not a town's (Richmond, London; Victoria Park, Perth)."""
+    if last_word not in _FEATURE_WORDS:
+        m = FEATURE_AFTER.match(raw, end)
+        if m is None:
+            return False
+        end = m.end()
+    m = _IN_PLACE.match(raw, end)
+    if m is None:
+        return False
+    words = m.group(1).split(" ")
+    return any(bool(gaz.candidates(name_key(" ".join(words[:n])))) for n in (2, 1))
+
+
 # A saint in a church's name: `the church of St. Peter and St. Paul`,
 # `Saint Peter and Saint Paul Coptic Orthodox Church`.
 DEDICATION_BEFORE = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "
@@ -71,3 +103,43 @@ def country_first(gaz: Gazetteer, key: str) -> bool:
     """Is `key` first of all a country's name (`China`, not China, Kagoshima)?"""
     senses = gaz.candidates(key) if key else ()
     return bool(senses) and gaz.kind[senses[0]] == 0
+
+
+# A compass or position word and a part of a land: `the West End`, `the North
+# Shore`, `the Central Coast`, `the East Side`. News writes these of any city or
+# coast (`London's West End`, parts of British Columbia's Central Coast), so the
+# town or region of that name (West End, British Columbia; Central Coast, New
+# South Wales) needs local evidence.
+_POSITION_WORDS = frozenset(("north", "south", "east", "west", "northern", "southern", "eastern",
+                             "western", "central", "upper", "lower", "middle", "mid"))
+_LAND_PARTS = frozenset(("coast", "shore", "valley", "highlands", "lowlands", "plateau", "interior",
+                         "island", "islands", "lakes", "hills", "end", "side", "plains", "border",
+                         "midlands"))
+
+
+def descriptive_name(key: str) -> bool:
+    """Is `key` (a name key) a description of a part of any land (`west end`)?"""
+    if " " not in key:
+        return False
+    words = key.split(" ")
+    return len(words) == 2 and words[0] in _POSITION_WORDS and words[1] in _LAND_PARTS
+
+
+def owned_by_other_area(gaz: Gazetteer, raw: str, previous: Mention | None, start: int,
+                        key: str) -> bool:
+    """`Australia's Tanna` (a film), `France's Suez` (a company): a country or
+    region right before the name with a possessive `'s`, and no place of that
+    name in it. Then the name is no place here. (`Ontario's London` is; and a
+    name that is some country's or region's own, `China's Taiwan`, is left alone.)"""
+    if (previous is None or previous.demonym or previous.qualifier
+            or raw[previous.end : start] not in ("'s ", "’s ")):
+        return False
+    owner = gaz.candidates(previous.key)
+    if not owner or gaz.kind[owner[0]] > 1:
+        return False  # `Paris's Louvre`: a town owns no towns
+    areas = [a for a in owner if gaz.kind[a] <= 1]
+    senses = gaz.candidates(key)
+    if not senses or any(gaz.kind[p] <= 1 for p in senses):
+        return False
+    return not any(gaz.cc[p] == gaz.cc[a] and (gaz.kind[a] == 0 or gaz.admin1[p] == gaz.admin1[a])
+                   for p in senses for a in areas)

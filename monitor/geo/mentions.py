@@ -64,6 +64,9 @@ MONTHS = frozenset(_words("""january february march april may june july august s
     october november december"""))
 _DATE_WORDS = MONTHS | frozenset(_words("monday tuesday wednesday thursday friday saturday sunday"))
 HONORIFICS = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
+# Titles written abbreviated, with a period (AP style: `Sgt.`, `Rep.`, `Gov.`).
+TITLE_ABBREVIATIONS = frozenset(_words("""mr mrs ms dr prof rev fr gen lt col maj capt sgt cpl
+    pvt adm cmdr det insp supt const rep sen gov pres amb hon"""))
 # Last words of buildings' names: `the White House` is not White House, Tennessee.
 # (Streets are not in ORG_HEADS either: Oxford Street is in London, not Oxford.)
 BUILDING_HEADS = frozenset(_words("""
@@ -301,6 +304,13 @@ def _check(
         # `US$2 million`, `U.S. 35`: a currency or a highway, not the country.
         if cues.CURRENCY_AFTER.match(raw, tk.end[last]):
             return None
+    elif first == last and len(words[0]) <= 4 and words[0].isupper() and tag != TAG_DEMONYM:
+        # `The UN said`, `the CDC`, `(ICA)`: an acronym in mixed-case text, not Un,
+        # Gujarat or Ica, Peru (a dateline, `ROME, Ga. -`, or a text in capitals is).
+        if not shouting:
+            shouting.append(_shouting(tk))
+        if not (shouting[0] or _dateline(tk, gaps, first, last, words)):
+            return None
     before = gaps[first]
     sentence_start = first == 0 or bool(set(before) & _SENTENCE_END) or titlecase
     if sentence_start and _dateline(tk, gaps, first, last, words):
@@ -309,6 +319,11 @@ def _check(
     single = first == last
     common = single and not demonym and key in gaz.common and not _famous_cached(gaz, key)
     qualifier, firm = _qualifier(gaz, raw, tk, gaps, last, key)
+    if not qualifier and not demonym and cues.owned_by_other_area(
+            gaz, raw, previous, tk.start[first], key):
+        if names is not None:  # one sense per document: the film's name later too
+            names.add(key)
+        return None
     if common and sentence_start and not qualifier:
         return None
     if single and key in ORG_HEADS and not qualifier:
@@ -342,6 +357,9 @@ def _check(
                         and gaps[first] in (" ", "-"))
                     or cues.WATER_AFTER.match(raw, end)):
         return None  # (`Pan-American`; `the Indian Ocean`, `the Irish Sea`: water, not land)
+    # `Mexican restaurants`, `Thai cooking` (`Thai` is one of Thailand's names): a cuisine.
+    if cues.CUISINE_AFTER.match(raw, end) and (demonym or (single and cues.country_first(gaz, key))):
+        return None
     # `Brent and Lynnette Hain`: a couple's given names, not the London borough;
     # `Hassan el Bushra`: a given name before a surname's particle.
     given_name = _couple(gaz, tk, gaps, last) or cues.PARTICLE_AFTER.match(raw, end)
@@ -352,6 +370,9 @@ def _check(
     # `the Vistula river`, `the Dnipro River`: a river, not the town of its name
     # (it runs for hundreds of kilometres; a town on it is named on its own).
     if cues.RIVER_AFTER.match(raw, end):
+        return None
+    # `New York magazine`; not `US magazine Wired`, `a German magazine` (whose).
+    if cues.MAGAZINE_AFTER.match(raw, end) and not (demonym or cues.country_first(gaz, key)):
         return None
     # `Reston virus`, `Marburg virus`, `Lyme disease`: named after a town, not in it.
     if cues.EPONYM_AFTER.match(raw, end) and not _famous_cached(gaz, key):
@@ -376,6 +397,8 @@ def _check(
     regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
                                 or bool(cues.REGION_AFTER.match(raw, end)))
     feature = not demonym and bool(cues.FEATURE_AFTER.match(raw, end))
+    if not demonym and cues.feature_in_place(gaz, raw, end, tk.text[last]):
+        return None
     return Mention(field, start, end, raw[start:end], key, demonym, common,
                    sentence_start, qualifier, qualifies, firm, local, regional, feature)
 
@@ -460,6 +483,11 @@ def _run_ok(
     if (prv >= 0 and gaps[first] == "-" and capitalised(tk.raw[prv])
             and not gaz.candidates(tk.text[prv]) and gaz.demonym(tk.text[prv]) is None):
         return RUN_FOLLOWED
+    # `Mr. Palma`, `Sgt. Jackson`, `Rep. Lafayette`: a title with its period makes it
+    # a surname (not `St.` or `Mt.`: `St. Albans` and `Mt. Vernon` are places).
+    if (prv >= 0 and gaps[first] == ". " and tk.text[prv] in TITLE_ABBREVIATIONS
+            and tk.raw[prv][:1].isupper()):
+        return RUN_SURNAME
     # `Franklin D. Roosevelt`, `J. Hayes`: an initial before it makes it a surname.
     # (Not `U.S. Washington`: the initial stands after a space or first.)
     if (prv >= 0 and gaps[first] == ". " and len(tk.raw[prv]) == 1 and tk.raw[prv].isupper()

@@ -26,8 +26,11 @@ the best rival that could stand on its own score within `ABSTAIN_MARGIN` and
 lie more than `ABSTAIN_KM` apart. Small places (< `BARE_MIN_POP`) and common
 words (`Reading`) need local evidence beyond their prior: a qualifier, their
 region named or (not for common words) another place in it, a place within
-150 km, or the home region. Their country alone is not enough. See
-docs/locations.md for the reasons and the cases behind each rule.
+150 km, or the home region. Their country alone is not enough. So do
+descriptions of a part of any land (`West End`); a town known only by another
+of its names needs a place in its country when the text's places lie abroad.
+A name written once as a state (`New York state`) is the state when bare.
+See docs/locations.md for the reasons and the cases behind each rule.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from monitor.geo.cues import descriptive_name
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import NOTABLE_TOWN, Mention, named_as_town, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
@@ -145,6 +149,7 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
         if not m.sentence_start:
             s.common = s.common and m.common
             s.clean = True
+    _bare_as_written_region(gaz, by_key)
     surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
                                                                and not s.qualified)]
     for s in surfaces:
@@ -161,6 +166,41 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                 p for p in s.senses[MAX_SENSES:]
                 if gaz.admin1[p] in named or gaz.region_ids.get(gaz.admin1[p]) in home.regions]
     return surfaces
+
+
+# `New York state`, `Punjab province`: the region, written so as not to be the city.
+_REGION_SUFFIXES = (" state", " province")
+
+
+def _bare_as_written_region(gaz: Gazetteer, by_key: dict[tuple[str, bool, bool], _Surface]
+                            ) -> None:
+    """One sense per document: a story that writes `New York state` (or `the
+    state of Washington`) once means the state by the bare name too (`75 people
+    have died in New York`). Not when the city is also written as such (`New
+    York City`: then the bare name stays open), nor where the bare name is
+    written as a town (`New York police`), is a country's (`the state of Mexico`
+    and Mexico) or a capital's (`the province of Buenos Aires`, then `speaking
+    in Buenos Aires`: the capital)."""
+    for (key, qualifies, regional), s in list(by_key.items()):
+        if qualifies:
+            continue
+        if regional:
+            base = key
+        elif key.endswith(_REGION_SUFFIXES):
+            base = key.rsplit(" ", 1)[0]
+        else:
+            continue
+        bare = by_key.get((base, False, False))
+        if (bare is None or bare.local or bare.qualified
+                or (f"{base} city", False, False) in by_key):
+            continue
+        senses = gaz.candidates(base)
+        if any(gaz.kind[p] == KIND_COUNTRY or p in gaz.capitals for p in senses):
+            continue  # `the state of Mexico` and Mexico; `the province of Buenos Aires`
+        regions = [p for p in s.senses if gaz.kind[p] == KIND_ADMIN1]
+        kept = [p for p in senses if p in regions]
+        if kept:
+            bare.senses = kept
 
 
 def _country_over_alternates(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
@@ -208,7 +248,9 @@ def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
             # namesake county holds Perth's 2 million in GeoNames) is not what a
             # bare `Cambridge` means.
             score -= 1.0
-    if pid in gaz.capitals:
+    if pid in gaz.capitals and _own_name(gaz, pid, surface.key, either_way=True):
+        # (By its own name, `Washington DC` too; not `St. Thomas` for Charlotte
+        # Amalie, which would beat St. Thomas, Ontario in an Ontario paper.)
         score += 0.7
     if kind == KIND_COUNTRY and surface.local:
         score -= LOCAL_COUNTRY_PENALTY
@@ -241,7 +283,7 @@ def resolve(
         s.choice = (max(s.senses, key=_by_prior(priors, id(s))) if len(s.senses) > 1
                     else s.senses[0])
     # One sense that needs no evidence (a country, a big town): nothing to weigh.
-    settled = [len(s.senses) == 1 and _evident(gaz, s, s.senses[0], 0.0, 0.0, watched)
+    settled = [len(s.senses) == 1 and _evident(gaz, s, s.senses[0], 0.0, 0.0, watched, True)
                for s in surfaces]
     out: list[Resolved] = []
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
@@ -345,7 +387,9 @@ def resolve(
             if not _confident(gaz, s, scored, watched):
                 s.choice = None
                 continue
-            if not _evident(gaz, s, best, best_local, best_support, watched):
+            # Does the text place anything in some country, this name aside?
+            elsewhere = sum(countries.values()) > (1 if own_sizeable else 0)
+            if not _evident(gaz, s, best, best_local, best_support, watched, elsewhere):
                 s.choice = None
                 continue
             out.extend(Resolved(m, best) for m in s.mentions)
@@ -388,7 +432,7 @@ def _confident(
 
 
 def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float,
-             watched: Callable[[int], int]) -> bool:
+             watched: Callable[[int], int], elsewhere: bool = False) -> bool:
     """Is there evidence beyond the name that this is the place?
 
     Small places and common words need local evidence; their country alone
@@ -399,9 +443,19 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
     """
     if s.qualified or s.demonym or pid >= gaz.base_len:
         return True
-    if s.feature and local < 1.0:  # `Islington Bay` in Auckland: no London nearby
+    # `Islington Bay` in Auckland: no London nearby; `the Central Coast` of British
+    # Columbia: no New South Wales nearby.
+    if local < 1.0 and (s.feature or descriptive_name(s.key)):
         return watched(pid) == WATCH_NAMED
     kind, pop = gaz.kind[pid], gaz.pop[pid]
+    if kind > KIND_ADMIN1 and support <= 0 and elsewhere and not _own_name(gaz, pid, s.key):
+        # Known here only by another of its names (`Rafa` for Rafah, `Bono` for
+        # Bonn) in a text whose other places are all in other countries: a
+        # person or a word spelled like the name, not the town; unless a rule
+        # watches its area, as for a lone town below. (With no other place at
+        # all, `Officials in Zaporizhzhia said`, a spelling is given the benefit
+        # of the doubt, as a big town's name is.)
+        return watched(pid) > 0
     if kind <= KIND_ADMIN1:
         ok = not s.common or local >= 1.0 or pop >= 5_000_000
     elif s.common and (pop < (CLEAN_MIN_POP if s.clean else 1_000_000)
@@ -414,8 +468,10 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
         ok = local >= 1.0
     else:
         # Multi-word names (`Laurel County`, `Red Deer`) are specific enough alone,
-        # unless tiny (`Middle East`, Maryland: 1,872 people).
-        multi = " " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
+        # unless tiny (`Middle East`, Maryland: 1,872 people). As written: `O'Connor`
+        # is one word (a surname), though its key splits at the apostrophe.
+        multi = (" " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
+                 and any(" " in m.text for m in s.mentions))
         if pop < BARE_MIN_POP and not multi:
             ok = local >= 1.0
         elif multi or pop >= LONE_MIN_POP or support > 0:
@@ -423,6 +479,27 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
         else:  # a lone town: fine if the rules ask about its area
             return watched(pid) > 0
     return ok or watched(pid) == WATCH_NAMED
+
+
+# Words a main name may drop and stay itself (`New York` of New York City).
+_GENERIC_NAME_WORDS = frozenset(("city", "of", "the", "town", "borough", "municipality"))
+_RIVER_CONNECTORS = frozenset(("am", "an", "upon", "on", "sur", "ob", "nad", "del", "de"))
+
+
+def _own_name(gaz: Gazetteer, pid: int, key: str, either_way: bool = False) -> bool:
+    """Is `key` the place's main name, or it without generic words (`New York`
+    of New York City, `Westminster` of the City of Westminster; not `Serena` of
+    La Serena), or its first words before a river's (`Frankfurt`)?
+    `either_way`: or the main name with words added (`Washington DC`)."""
+    main = gaz.main_key(pid)
+    if key == main:
+        return True
+    words, main_words = set(key.split(" ")), set(main.split(" "))
+    if words <= main_words and main_words - words <= _GENERIC_NAME_WORDS:
+        return True
+    # `Frankfurt` of Frankfurt am Main, `Newcastle` of Newcastle upon Tyne.
+    rest = main[len(key) + 1 :].split(" ", 1)[0] if main.startswith(key + " ") else ""
+    return rest in _RIVER_CONNECTORS or (either_way and main_words <= words)
 
 
 def places_in(gaz: Gazetteer, resolved: Iterable[Resolved]) -> set[int]:
