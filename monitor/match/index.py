@@ -184,8 +184,9 @@ class TermIndex:
         hits = self.exact_prefix_hits(tokens, sort=False, spaced=spaced) if prefixes else []
         arrays = self._arrays
         if arrays is None:
-            # Present <=> match, so the ids go straight in (in C, no Python loop).
-            found = set(chain.from_iterable(map(exact.__getitem__, exact.keys() & default)))
+            # Present <=> match, so the ids go straight in (in C, no Python loop; one
+            # lookup per word, as `default` holds only the words rules ask about).
+            found = set(chain.from_iterable(filter(None, map(exact.get, default))))
             for prefix in hits:
                 found.update(prefixes[prefix])
             return found, []
