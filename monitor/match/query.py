@@ -447,7 +447,6 @@ class _Parser:
 # `w1 OR w2 OR …`, `w1 AND w2 AND …`, `"w1 w2 …"`, `stem*`, `a NEAR/n b` and
 # `a AND NOT (b OR c …)`. Anything else (or any operator word among the words)
 # goes to the parser, which also owns every error message.
-_SIMPLE_OR = re.compile(r"[A-Za-z0-9]+(?: OR [A-Za-z0-9]+)*")
 _SIMPLE_AND = re.compile(r"[A-Za-z0-9]+(?: AND [A-Za-z0-9]+)+")
 _SIMPLE_PHRASE = re.compile(r'"([A-Za-z0-9]+(?: [A-Za-z0-9]+)+)"')
 _SIMPLE_PREFIX = re.compile(r"([A-Za-z0-9]{2,})\*")
@@ -463,20 +462,19 @@ def _default_word(word: str) -> Word:
 
 
 def _simple(text: str) -> Query | None:
-    if _SIMPLE_OR.fullmatch(text):
-        if " OR " not in text:
-            if text in _OPERATORS:
-                return None
-            node = _default_word(text.lower())
-            return Query(text, node, (node.word,), True)
+    if text.isascii():
+        # `word` or `w1 OR w2 OR …` of [A-Za-z0-9]+ words (ASCII `isalnum`), checked
+        # word by word in C rather than by a regex over the whole query.
         items = text.split(" OR ")
-        if _OPERATORS.intersection(items):
-            return None
-        # Items are [A-Za-z0-9]+ (no spaces), so the lowered text splits into the lowered items.
-        nodes = tuple(map(_default_word, text.lower().split(" or ")))
-        # The words as the shared nodes spell them: one string object per word across
-        # all rules (the term index then compares them by identity, and keeps fewer).
-        return Query(text, Or(nodes), tuple(sorted({n.word for n in nodes})), True)
+        if all(map(str.isalnum, items)):
+            if _OPERATORS.intersection(items):
+                return None
+            if len(items) == 1:
+                node = _default_word(text.lower())
+                return Query(text, node, (node.word,), True)
+            # Items have no spaces, so the lowered text splits into the lowered items.
+            words = text.lower().split(" or ")
+            return Query(text, Or(tuple(map(_default_word, words))), tuple(sorted(set(words))), True)
     root = _simple_root(text)
     return None if root is None else Query(text, root, None, True)
 
