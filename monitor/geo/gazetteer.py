@@ -182,6 +182,7 @@ class Gazetteer:
         self.code_cache: dict[str, str] = {"": NO_NAME}
         self.memo: dict[tuple[str, str], bool] = {}  # per-name facts the mention filters reuse
         self._cand_cache: dict[str, tuple[int, ...]] = {}
+        self._checksum_cache: dict[str, int] = {}  # `checksum` of keys `scan` verified
         self._main_keys: dict[int, str] = {}
 
     def __len__(self) -> int:
@@ -247,6 +248,7 @@ class Gazetteer:
             code = self._code(tokens)
         n_names = self.n_names
         checksums = self.checksums
+        known = self._checksum_cache
         for end, value in self.automaton.iter(code):
             last, inside = divmod(end, _CODE_CHARS)
             if inside != _CODE_CHARS - 1:
@@ -254,8 +256,13 @@ class Gazetteer:
             if where is not None:
                 last = where[last]  # a hit's slots are consecutive tokens (see above)
             number, n = value >> 4, value & 15
-            key = " ".join(tokens[last - n + 1 : last + 1])
-            if checksums[number] != checksum(key):
+            key = tokens[last] if n == 1 else " ".join(tokens[last - n + 1 : last + 1])
+            got = known.get(key)
+            if got is None:
+                got = checksum(key)
+                if len(known) < 200_000:
+                    known[key] = got
+            if checksums[number] != got:
                 continue  # a code collision, not a name
             yield last - n + 1, n, TAG_NAME if number < n_names else TAG_DEMONYM, key
         if self.user_automaton is not None:

@@ -286,9 +286,10 @@ def _check(
     if not capitalised(words[0]) or not (capitalised(words[-1]) or (
             len(words) > 1 and words[-1] in AREA_WORDS)):
         return None
-    if any(not capitalised(w) and w not in CONNECTORS for w in words[:-1]):
-        return None
-    if any(set(gaps[j]) - _IN_NAME_GAP or "\n" in gaps[j] for j in range(first + 1, last + 1)):
+    if first != last and (
+            any(not capitalised(w) and w not in CONNECTORS for w in words[:-1])
+            or any(set(gaps[j]) - _IN_NAME_GAP or "\n" in gaps[j]
+                   for j in range(first + 1, last + 1))):
         return None
     if key in gaz.codes:
         if not shouting:
@@ -302,13 +303,15 @@ def _check(
         if cues.CURRENCY_AFTER.match(raw, tk.end[last]):
             return None
     before = gaps[first]
-    sentence_start = first == 0 or bool(set(before) & _SENTENCE_END) or titlecase
+    sentence_start = first == 0 or not _SENTENCE_END.isdisjoint(before) or titlecase
     if sentence_start and _dateline(tk, gaps, first, last, words):
         sentence_start = False  # `BOSTON (AP) -`: a place by position, not a word
     demonym = tag == TAG_DEMONYM
     single = first == last
     common = single and not demonym and key in gaz.common and not _famous_cached(gaz, key)
-    qualifier, firm = _qualifier(gaz, raw, tk, gaps, last, key)
+    # (Only `, ` after the name can start a qualifier: skip the call otherwise.)
+    qualifier, firm = (_qualifier(gaz, raw, tk, gaps, last, key) if gaps[last + 1].strip() == ","
+                       else _NO_QUALIFIER)
     if common and sentence_start and not qualifier:
         return None
     if single and key in ORG_HEADS and not qualifier:
@@ -344,7 +347,8 @@ def _check(
         return None  # (`Pan-American`; `the Indian Ocean`, `the Irish Sea`: water, not land)
     # `Brent and Lynnette Hain`: a couple's given names, not the London borough;
     # `Hassan el Bushra`: a given name before a surname's particle.
-    given_name = _couple(gaz, tk, gaps, last) or cues.PARTICLE_AFTER.match(raw, end)
+    given_name = ((last + 1 < len(tk) and tk.text[last + 1] == "and" and _couple(gaz, tk, gaps, last))
+                  or cues.PARTICLE_AFTER.match(raw, end))
     if single and given_name and not (_area_name(gaz, key) or _famous_cached(gaz, key)):
         if names is not None:  # `Brent said` later is the same man
             names.add(key)
@@ -379,6 +383,8 @@ def _check(
     return Mention(field, start, end, raw[start:end], key, demonym, common,
                    sentence_start, qualifier, qualifies, firm, local, regional, feature)
 
+
+_NO_QUALIFIER: tuple[tuple[int, ...], bool] = ((), False)
 
 # Words that make a name a town's in local news (see `Mention.local`).
 _LOCAL_AFTER = re.compile(
@@ -474,7 +480,7 @@ def _run_ok(
         # A given name is a Title-case word: not `1990s`, not `CTV` (`CTV Winnipeg`).
         if (word[:1].isupper() and not word.isupper() and low not in PREFIX_OK
                 and low not in CONNECTORS):
-            prv_start = prv == 0 or bool(set(gaps[prv]) & _SENTENCE_END)
+            prv_start = prv == 0 or not _SENTENCE_END.isdisjoint(gaps[prv])
             # `In Kharkiv` is fine; `Jordan Henderson`, `Queen Victoria` are names.
             # (`Neighbouring Rockport`, `Following Tuesday's vote`: a sentence-opening
             # participle is no given name, even when the word list lacks its spelling.)
