@@ -119,22 +119,23 @@ def _visible_codes(gaz: Gazetteer, tk: Tokens) -> tuple[str, list[int]]:
     get, miss = gaz.code_cache.get, gaz.code_of
     codes: list[str] = []
     where: list[int] = []
+    add, at, inner = codes.append, where.append, _INNER
     after = 0  # the token after the last one coded
     # A token starting with a lower-case letter is never the first word of a
     # name, nor (unless a connector or area word) a later one.
-    for i in compress(range(n), map(not_, map(str.islower, map(FIRST_CHAR, tk.raw)))):
+    visible = list(compress(range(n), map(not_, map(str.islower, map(FIRST_CHAR, tk.raw)))))
+    for i, code in zip(visible, map(get, map(text.__getitem__, visible))):  # noqa: B905
         if i < after:
             continue  # coded already, as an inner word of the run before
         if i > after and codes:
-            codes.append(NO_NAME)
-            where.append(after)
-        t = text[i]
-        codes.append(get(t) or miss(t))
-        where.append(i)
+            add(NO_NAME)
+            at(after)
+        add(code or miss(text[i]))
+        at(i)
         i += 1
-        while i < n and text[i] in _INNER:
-            codes.append(get(text[i]) or miss(text[i]))
-            where.append(i)
+        while i < n and text[i] in inner:
+            add(get(text[i]) or miss(text[i]))
+            at(i)
             i += 1
         after = i
     return "".join(codes), where
