@@ -167,7 +167,10 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
         # Longest first; a rejected long form falls back to a shorter one, but
         # not to a demonym (`British Columbia Finance Minister` is no `British`).
         longer_rejected = False
-        for n, tag, key in sorted(hits[first], reverse=True):
+        group = hits[first]
+        if len(group) > 1:
+            group.sort(reverse=True)
+        for n, tag, key in group:
             if tag == TAG_DEMONYM and longer_rejected:
                 break
             longer_rejected = True

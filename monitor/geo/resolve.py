@@ -245,7 +245,7 @@ def resolve(
                for s in surfaces]
     out: list[Resolved] = []
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
-    admin2s = gaz.admin2
+    admin2s, pops = gaz.admin2, gaz.pop
     region_ids = gaz.region_ids
     for final in (False, True):
         named_regions: Counter[str] = Counter()  # regions named outright
@@ -281,7 +281,7 @@ def resolve(
             # town (`Lebanon police`), the biggest is the biggest town, not the country.
             top_pop = max(gaz.pop[p] for p in s.senses if not (s.local and kinds[p] == KIND_COUNTRY)
                           ) if s.local and any(kinds[p] != KIND_COUNTRY for p in s.senses) else max(
-                              gaz.pop[p] for p in s.senses)
+                              map(pops.__getitem__, s.senses))
             own = s.choice if s.choice is not None else -1
             own_a1 = admin1s[own] if own >= 0 else None
             own_area = own >= 0 and kinds[own] == KIND_ADMIN1
@@ -297,20 +297,20 @@ def resolve(
                 a1, cc, kind = admin1s[p], ccs[p], kinds[p]
                 mine = a1 == own_a1
                 if kind != KIND_ADMIN1:
-                    if named_regions[a1] - (mine and own_area) > 0:
+                    if named_regions.get(a1, 0) - (mine and own_area) > 0:  # (.get: no __missing__ call)
                         support += 2.0
                         local += 2.0
                     if (kind > KIND_ADMIN2 and admin2s[p]
-                            and named_counties[admin2s[p]] - (admin2s[p] == own_a2) > 0):
+                            and named_counties.get(admin2s[p], 0) - (admin2s[p] == own_a2) > 0):
                         support += 2.0  # Glastonbury with Somerset named: the English one
                         local += 2.0
-                    shared: float = shared_regions[a1] - (mine and not own_area and own_vouched)
+                    shared: float = shared_regions.get(a1, 0) - (mine and not own_area and own_vouched)
                     shared = 2.0 if shared > 2.0 else shared
                     support += shared
                     if not s.common:
                         local += shared
                 if kind != KIND_COUNTRY:
-                    in_cc = countries[cc] - (cc == own_cc and own_sizeable)
+                    in_cc = countries.get(cc, 0) - (cc == own_cc and own_sizeable)
                     support += 2.0 if in_cc > 2.0 else in_cc
                 if points:
                     near = 0.0
