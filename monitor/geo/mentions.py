@@ -127,10 +127,13 @@ def _visible_codes(gaz: Gazetteer, tk: Tokens) -> tuple[str, list[int]]:
     for i, code in zip(visible, map(get, map(text.__getitem__, visible))):  # noqa: B905
         if i < after:
             continue  # coded already, as an inner word of the run before
+        code = code or miss(text[i])
+        if code == NO_NAME:
+            continue  # a word in no name (`The`, `Mr`): part of the run of others
         if i > after and codes:
             add(NO_NAME)
             at(after)
-        add(code or miss(text[i]))
+        add(code)
         at(i)
         i += 1
         while i < n and text[i] in inner:
