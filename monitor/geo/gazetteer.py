@@ -206,6 +206,8 @@ class Gazetteer:
         self.memo: dict[tuple[str, str], bool] = {}  # per-name facts the mention filters reuse
         self._cand_cache: dict[str, tuple[int, ...]] = {}
         self._checksum_cache: dict[str, int] = {}  # `checksum` of keys `scan` verified
+        self._demonym_cache: dict[str, int | None] = {}
+        self.bare_senses: dict[str, tuple[int, ...]] = {}  # resolve: a bare name's senses
         self._main_keys: dict[int, str] = {}
 
     def __len__(self) -> int:
@@ -256,10 +258,13 @@ class Gazetteer:
 
     def demonym(self, key: str) -> int | None:
         """The country a demonym (`ukrainian`) names."""
-        value = self._number(key)
-        if value < self.n_names:
-            return None
-        return self.demonym_country[value - self.n_names]
+        got = self._demonym_cache.get(key, -1)
+        if got == -1:
+            value = self._number(key)
+            got = None if value < self.n_names else self.demonym_country[value - self.n_names]
+            if len(self._demonym_cache) < 200_000:
+                self._demonym_cache[key] = got
+        return got
 
     def scan(self, tokens: list[str], code: str | None = None, where: list[int] | None = None,
              ) -> Iterator[tuple[int, int, int, str]]:
@@ -338,6 +343,8 @@ class Gazetteer:
         self.lon.append(rec.lon)
         self.pop.append(rec.population)
         self._cand_cache.clear()
+        self._demonym_cache.clear()
+        self.bare_senses.clear()
         self.memo.clear()
         for n in rec.names:
             key = name_key(n)

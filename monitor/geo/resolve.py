@@ -33,9 +33,11 @@ docs/locations.md for the reasons and the cases behind each rule.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import NOTABLE_TOWN, Mention, named_as_town, region_named_like_town
@@ -129,7 +131,12 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                     regions = [p for p in senses if gaz.kind[p] == KIND_ADMIN1]
                     senses = [p for p in regions if gaz.main_key(p) == m.key] or regions or senses
                 else:  # a bare `Kherson` is the city, not the oblast named after it
-                    senses = named_as_town(gaz, m.key, senses)
+                    bare = gaz.bare_senses.get(m.key)
+                    if bare is None:
+                        bare = tuple(named_as_town(gaz, m.key, senses))
+                        if len(gaz.bare_senses) < 100_000:
+                            gaz.bare_senses[m.key] = bare
+                    senses = list(bare)
             s = by_key[(m.key, m.qualifies, m.regional)] = _Surface(m.key, [], senses, m.demonym, False,
                                                         m.common)
         s.mentions.append(m)
@@ -271,6 +278,9 @@ def resolve(
         points = [(gaz.lat[s.choice], gaz.lon[s.choice], s) for s in surfaces
                   if s.choice is not None and gaz.kind[s.choice] > KIND_ADMIN1
                   and _vouches(gaz, s, s.choice)]
+        # By latitude, so each sense reads only the points in its band (bisect).
+        points.sort(key=_first)
+        point_lats = [q[0] for q in points]
         for s, easy in zip(surfaces, settled, strict=True):
             if easy:
                 if final:
@@ -315,7 +325,9 @@ def resolve(
                 if points:
                     near = 0.0
                     lat, lon = lats[p], lons[p]
-                    for qlat, qlon, o in points:
+                    band = points[bisect_left(point_lats, lat - _BAND_DEG)
+                                  : bisect_right(point_lats, lat + _BAND_DEG)]
+                    for qlat, qlon, o in band:
                         if o is not s and abs(qlat - lat) < 1.5 and haversine_km(
                                 lat, lon, qlat, qlon) < NEAR_CONTEXT_KM:
                             near += 0.5
@@ -350,6 +362,11 @@ def resolve(
                 continue
             out.extend(Resolved(m, best) for m in s.mentions)
     return out
+
+
+# A little wider than the 1.5 degrees `resolve` tests, so no point it counts is outside.
+_BAND_DEG = 1.6
+_first = itemgetter(0)
 
 
 def _nothing_watched(pid: int) -> int:
