@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -255,10 +255,12 @@ def resolve(
     admin2s, pops = gaz.admin2, gaz.pop
     region_ids = gaz.region_ids
     for final in (False, True):
-        named_regions: Counter[str] = Counter()  # regions named outright
-        shared_regions: Counter[str] = Counter()  # regions of chosen places
-        countries: Counter[str] = Counter()  # countries named or implied
-        named_counties: Counter[str] = Counter()  # counties named outright (Somerset)
+        # (defaultdict(int): counted in C, where Counter calls __missing__ and __init__ in Python;
+        # read with .get only, so reading adds no key)
+        named_regions: defaultdict[str, int] = defaultdict(int)  # regions named outright
+        shared_regions: defaultdict[str, int] = defaultdict(int)  # regions of chosen places
+        countries: defaultdict[str, int] = defaultdict(int)  # countries named or implied
+        named_counties: defaultdict[str, int] = defaultdict(int)  # counties named outright (Somerset)
         for a1 in qualifying_regions:  # `Glasgow, Ky.` names Kentucky
             named_regions[a1] += 1
         for s in surfaces:
@@ -307,7 +309,7 @@ def resolve(
                 a1, cc, kind = admin1s[p], ccs[p], kinds[p]
                 mine = a1 == own_a1
                 if kind != KIND_ADMIN1:
-                    if named_regions.get(a1, 0) - (mine and own_area) > 0:  # (.get: no __missing__ call)
+                    if named_regions.get(a1, 0) - (mine and own_area) > 0:
                         support += 2.0
                         local += 2.0
                     if (kind > KIND_ADMIN2 and admin2s[p]
