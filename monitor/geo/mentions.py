@@ -414,9 +414,11 @@ def _shouting(tk: Tokens) -> bool:
     """Text in capitals: a capitalised code (US, UK) means nothing there."""
     # Words of more than 3 characters, and how many of them are in capitals (C-level
     # passes; the capitalised words are few, so they are filtered first).
-    n_words = sum(map((3).__lt__, map(len, tk.raw)))
     n_upper = sum(map((3).__lt__, map(len, filter(str.isupper, tk.raw))))
-    return n_words > 0 and n_upper >= 0.5 * n_words
+    if not n_upper:
+        return False  # (the usual case: no need to count the words)
+    n_words = sum(map((3).__lt__, map(len, tk.raw)))
+    return n_upper >= 0.5 * n_words
 
 
 def _area_name(gaz: Gazetteer, key: str) -> bool:
