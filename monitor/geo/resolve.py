@@ -75,6 +75,9 @@ class Home:
     learned: bool = False
 
 
+_NO_HOME = Home()
+
+
 @dataclass(slots=True)
 class Resolved:
     mention: Mention
@@ -235,7 +238,7 @@ def resolve(
     circle (`WATCH_AREA`: a lone mention is not doubted as a surname)?"""
     if watched is None:
         watched = _nothing_watched
-    home = home or Home()
+    home = home or _NO_HOME
     surfaces = _surfaces(gaz, mentions, home)
     home_ratio = LEARNED_HOME_RATIO if home.learned else HOME_RATIO
     # Regions written as qualifiers only (an abbreviation, or an area name
