@@ -17,7 +17,6 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +99,6 @@ class LocationMatcher:
         self._clause_memo: dict[int, list[tuple[int, str]]] = {}  # the rules are fixed
         self._detail_memo: dict[tuple[int, str], dict[str, Any]] = {}  # (place, clause) -> detail
         self._n_rules = 0
-        # Per rule group: its names' config positions and its names (`match` zips them).
-        self._name_cols: list[tuple[tuple[int, ...], tuple[str, ...]]] = []
 
     # -- building -----------------------------------------------------------
     @classmethod
@@ -156,8 +153,6 @@ class LocationMatcher:
             compiled.append(_Rule(((i, rule.name),), key[1], loc.min_mentions))
             lm._add_clauses(ri, specs)
         lm._n_rules = sum(len(r.names) for r in compiled)
-        lm._name_cols = [(tuple(p for p, _ in r.names), tuple(n for _, n in r.names))
-                         for r in compiled]
         lm._fields = frozenset(f for r in compiled for f in r.fields)
         return lm
 
@@ -281,8 +276,7 @@ class LocationMatcher:
                         e = made[(i, seen[i])] = self._evidence(resolved[i], seen[i])
                     ev.append(e)
                 found = (*ev, *points.get(ri, ())[:EVIDENCE_CAP])
-                positions, labels = self._name_cols[ri]
-                got += zip(positions, labels, repeat(found))
+                got += [(pos, name, found) for pos, name in rule.names]
         got.sort()  # config order (positions are unique: the evidence is never compared)
         return {name: found for _, name, found in got}
 
