@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/locations.py [-v]            # P/R/F1 on ../shared/geo-dev (-v: each error)
     .venv/bin/python bench/locations.py CORPUS.jsonl    # articles/s, 1,000 rules; load time, memory
+    .venv/bin/python bench/locations.py CORPUS.jsonl --dump OUT.jsonl
+        # every (article, rule) match with its evidence, and every resolved mention,
+        # on geo-dev and CORPUS: diff two dumps to show a speed change changed nothing
 
 Baselines measured in the same run: "plain gazetteer" (every capitalised
 gazetteer hit, most populous sense, no filters or context) for quality; a
@@ -298,9 +301,38 @@ def _rules(n: int) -> list[RuleConfig]:
     return out
 
 
+def dump(corpus: Path, out_path: Path) -> None:
+    """Write what matching decides, in a stable order: one JSON line per (article,
+    rule) match with its evidence, then per article its resolved mentions
+    (mention offsets and key, place id), for the geo-dev rules on geo-dev and
+    on CORPUS, and for the 1,000 bench rules on CORPUS."""
+    cache = Path(tempfile.gettempdir()) / "newsmon-bench-gazetteer"
+    geo_rules = [RuleConfig(**r)
+                 for r in tomllib.loads((GEO_DEV / "rules.toml").read_text())["rules"]]
+    corpus_arts = list(articles(corpus))
+    runs = [("geo-dev", geo_rules, list(articles(GEO_DEV / "articles.jsonl"))),
+            ("corpus", geo_rules, corpus_arts), ("corpus-1000", _rules(1000), corpus_arts)]
+    with out_path.open("w", encoding="utf-8") as out:
+        for label, rules, arts in runs:
+            lm = LocationMatcher.compile(rules, (), cache_dir=cache)
+            for a in arts:
+                for name, evs in lm.match(a).items():
+                    out.write(json.dumps([label, a.id, name, [
+                        [e.kind, e.field, e.start, e.end, e.text, e.detail] for e in evs]],
+                        sort_keys=True) + "\n")
+            lm = LocationMatcher.compile(rules, (), cache_dir=cache)  # a fresh learned home
+            for a in arts:
+                out.write(json.dumps([label, a.id, [[r.mention.field, r.mention.start,
+                                                     r.mention.end, r.mention.key, r.place]
+                                                    for r in lm.mentions(a)]]) + "\n")
+    print(f"wrote {out_path}")
+
+
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    if args:
+    if "--dump" in sys.argv and len(args) == 2:
+        dump(Path(args[0]), Path(args[1]))
+    elif args:
         speed(Path(args[0]))
     else:
         quality()

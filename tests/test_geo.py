@@ -54,6 +54,23 @@ def test_build_index_and_scan(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert (7, 1, "ukrainian") in hits
 
 
+def test_words_in_no_name_are_coded_as_gaps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A word in no name gets the `NO_NAME` code (the mention scan skips it);
+    a word of a name, or of a `[[places]]` entry added later, keeps its own."""
+    from monitor.geo.gazetteer import NO_NAME, code_number, hash_code
+    from monitor.geo.mentions import find_mentions
+
+    _tiny_sources(monkeypatch)
+    gaz = gazetteer.load(tmp_path)
+    assert [code_number(hash_code(h)) for h in (0, 1, 12345, 2**21 - 1)] == [0, 1, 12345, 2**21 - 1]
+    assert gaz.code_of("troops") == NO_NAME and gaz.code_of("The") == NO_NAME
+    assert gaz.code_of("izyum") == token_code("izyum") and gaz.code_of("oblast") != NO_NAME
+    text = "The troops reached Izyum in the Kharkov Oblast, Mr Troops said."
+    assert [m.text for m in find_mentions(gaz, "body", text)] == ["Izyum", "Kharkov Oblast"]
+    gaz.add_user_place(PlaceRecord("Troops", KIND_CITY, "UA", "UA.07", 49.6, 36.9, 0, {"Troops"}))
+    assert gaz.code_of("troops") == token_code("troops")
+
+
 def test_cache_is_written_reused_and_rebuilt_when_torn(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

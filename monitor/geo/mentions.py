@@ -79,7 +79,10 @@ _SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")
 _IN_NAME_GAP = frozenset(" -'’.\t")
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each of the 14 fields through
+# object.__setattr__ (3 us a mention, ~4% of matching). A mention is never
+# changed in place (changes go through `replace`), and hashes by value as before.
+@dataclass(slots=True, unsafe_hash=True)
 class Mention:
     field: str
     start: int  # character offsets in the field text
@@ -122,22 +125,26 @@ def _visible_codes(gaz: Gazetteer, tk: Tokens) -> tuple[str, list[int]]:
     get, miss = gaz.code_cache.get, gaz.code_of
     codes: list[str] = []
     where: list[int] = []
+    add, at, inner = codes.append, where.append, _INNER
     after = 0  # the token after the last one coded
     # A token starting with a lower-case letter is never the first word of a
     # name, nor (unless a connector or area word) a later one.
-    for i in compress(range(n), map(not_, map(str.islower, map(FIRST_CHAR, tk.raw)))):
+    visible = list(compress(range(n), map(not_, map(str.islower, map(FIRST_CHAR, tk.raw)))))
+    for i, code in zip(visible, map(get, map(text.__getitem__, visible))):  # noqa: B905
         if i < after:
             continue  # coded already, as an inner word of the run before
+        code = code or miss(text[i])
+        if code == NO_NAME:
+            continue  # a word in no name (`The`, `Mr`): part of the run of others
         if i > after and codes:
-            codes.append(NO_NAME)
-            where.append(after)
-        t = text[i]
-        codes.append(get(t) or miss(t))
-        where.append(i)
+            add(NO_NAME)
+            at(after)
+        add(code)
+        at(i)
         i += 1
-        while i < n and text[i] in _INNER:
-            codes.append(get(text[i]) or miss(text[i]))
-            where.append(i)
+        while i < n and text[i] in inner:
+            add(get(text[i]) or miss(text[i]))
+            at(i)
             i += 1
         after = i
     return "".join(codes), where
@@ -169,7 +176,10 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
         # Longest first; a rejected long form falls back to a shorter one, but
         # not to a demonym (`British Columbia Finance Minister` is no `British`).
         longer_rejected = False
-        for n, tag, key in sorted(hits[first], reverse=True):
+        group = hits[first]
+        if len(group) > 1:
+            group.sort(reverse=True)
+        for n, tag, key in group:
             if tag == TAG_DEMONYM and longer_rejected:
                 break
             longer_rejected = True
@@ -289,9 +299,10 @@ def _check(
     if not capitalised(words[0]) or not (capitalised(words[-1]) or (
             len(words) > 1 and words[-1] in AREA_WORDS)):
         return None
-    if any(not capitalised(w) and w not in CONNECTORS for w in words[:-1]):
-        return None
-    if any(set(gaps[j]) - _IN_NAME_GAP or "\n" in gaps[j] for j in range(first + 1, last + 1)):
+    if first != last and (
+            any(not capitalised(w) and w not in CONNECTORS for w in words[:-1])
+            or any(set(gaps[j]) - _IN_NAME_GAP or "\n" in gaps[j]
+                   for j in range(first + 1, last + 1))):
         return None
     if key in gaz.codes:
         if not shouting:
@@ -312,13 +323,15 @@ def _check(
         if not (shouting[0] or _dateline(tk, gaps, first, last, words)):
             return None
     before = gaps[first]
-    sentence_start = first == 0 or bool(set(before) & _SENTENCE_END) or titlecase
+    sentence_start = first == 0 or not _SENTENCE_END.isdisjoint(before) or titlecase
     if sentence_start and _dateline(tk, gaps, first, last, words):
         sentence_start = False  # `BOSTON (AP) -`: a place by position, not a word
     demonym = tag == TAG_DEMONYM
     single = first == last
     common = single and not demonym and key in gaz.common and not _famous_cached(gaz, key)
-    qualifier, firm = _qualifier(gaz, raw, tk, gaps, last, key)
+    # (Only `, ` after the name can start a qualifier: skip the call otherwise.)
+    qualifier, firm = (_qualifier(gaz, raw, tk, gaps, last, key) if gaps[last + 1].strip() == ","
+                       else _NO_QUALIFIER)
     if not qualifier and not demonym and cues.owned_by_other_area(
             gaz, raw, previous, tk.start[first], key):
         if names is not None:  # one sense per document: the film's name later too
@@ -362,7 +375,8 @@ def _check(
         return None
     # `Brent and Lynnette Hain`: a couple's given names, not the London borough;
     # `Hassan el Bushra`: a given name before a surname's particle.
-    given_name = _couple(gaz, tk, gaps, last) or cues.PARTICLE_AFTER.match(raw, end)
+    given_name = ((last + 1 < len(tk) and tk.text[last + 1] == "and" and _couple(gaz, tk, gaps, last))
+                  or cues.PARTICLE_AFTER.match(raw, end))
     if single and given_name and not (_area_name(gaz, key) or _famous_cached(gaz, key)):
         if names is not None:  # `Brent said` later is the same man
             names.add(key)
@@ -403,6 +417,8 @@ def _check(
                    sentence_start, qualifier, qualifies, firm, local, regional, feature)
 
 
+_NO_QUALIFIER: tuple[tuple[int, ...], bool] = ((), False)
+
 # Words that make a name a town's in local news (see `Mention.local`).
 _LOCAL_AFTER = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
@@ -422,8 +438,13 @@ def _dateline(tk: Tokens, gaps: list[str], first: int, last: int, words: list[st
 
 def _shouting(tk: Tokens) -> bool:
     """Text in capitals: a capitalised code (US, UK) means nothing there."""
-    words = list(compress(tk.raw, map((3).__lt__, map(len, tk.raw))))  # len > 3, in C
-    return bool(words) and sum(map(str.isupper, words)) >= 0.5 * len(words)
+    # Words of more than 3 characters, and how many of them are in capitals (C-level
+    # passes; the capitalised words are few, so they are filtered first).
+    n_upper = sum(map((3).__lt__, map(len, filter(str.isupper, tk.raw))))
+    if not n_upper:
+        return False  # (the usual case: no need to count the words)
+    n_words = sum(map((3).__lt__, map(len, tk.raw)))
+    return n_upper >= 0.5 * n_words
 
 
 def _area_name(gaz: Gazetteer, key: str) -> bool:
@@ -502,7 +523,7 @@ def _run_ok(
         # A given name is a Title-case word: not `1990s`, not `CTV` (`CTV Winnipeg`).
         if (word[:1].isupper() and not word.isupper() and low not in PREFIX_OK
                 and low not in CONNECTORS):
-            prv_start = prv == 0 or bool(set(gaps[prv]) & _SENTENCE_END)
+            prv_start = prv == 0 or not _SENTENCE_END.isdisjoint(gaps[prv])
             # `In Kharkiv` is fine; `Jordan Henderson`, `Queen Victoria` are names.
             # (`Neighbouring Rockport`, `Following Tuesday's vote`: a sentence-opening
             # participle is no given name, even when the word list lacks its spelling.)

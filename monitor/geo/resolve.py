@@ -36,9 +36,11 @@ See docs/locations.md for the reasons and the cases behind each rule.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from monitor.geo.cues import descriptive_name
 from monitor.geo.gazetteer import Gazetteer
@@ -75,6 +77,9 @@ class Home:
     # does not vouch for common words, and needs the sense to be within
     # `LEARNED_HOME_RATIO` of the most populous one, not `HOME_RATIO`).
     learned: bool = False
+
+
+_NO_HOME = Home()
 
 
 @dataclass(slots=True)
@@ -133,7 +138,12 @@ def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_
                     regions = [p for p in senses if gaz.kind[p] == KIND_ADMIN1]
                     senses = [p for p in regions if gaz.main_key(p) == m.key] or regions or senses
                 else:  # a bare `Kherson` is the city, not the oblast named after it
-                    senses = named_as_town(gaz, m.key, senses)
+                    bare = gaz.bare_senses.get(m.key)
+                    if bare is None:
+                        bare = tuple(named_as_town(gaz, m.key, senses))
+                        if len(gaz.bare_senses) < 100_000:
+                            gaz.bare_senses[m.key] = bare
+                    senses = list(bare)
             s = by_key[(m.key, m.qualifies, m.regional)] = _Surface(m.key, [], senses, m.demonym, False,
                                                         m.common)
         s.mentions.append(m)
@@ -270,7 +280,7 @@ def resolve(
     circle (`WATCH_AREA`: a lone mention is not doubted as a surname)?"""
     if watched is None:
         watched = _nothing_watched
-    home = home or Home()
+    home = home or _NO_HOME
     surfaces = _surfaces(gaz, mentions, home)
     home_ratio = LEARNED_HOME_RATIO if home.learned else HOME_RATIO
     # Regions written as qualifiers only (an abbreviation, or an area name
@@ -287,13 +297,15 @@ def resolve(
                for s in surfaces]
     out: list[Resolved] = []
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
-    admin2s = gaz.admin2
+    admin2s, pops = gaz.admin2, gaz.pop
     region_ids = gaz.region_ids
     for final in (False, True):
-        named_regions: Counter[str] = Counter()  # regions named outright
-        shared_regions: Counter[str] = Counter()  # regions of chosen places
-        countries: Counter[str] = Counter()  # countries named or implied
-        named_counties: Counter[str] = Counter()  # counties named outright (Somerset)
+        # (defaultdict(int): counted in C, where Counter calls __missing__ and __init__ in Python;
+        # read with .get only, so reading adds no key)
+        named_regions: defaultdict[str, int] = defaultdict(int)  # regions named outright
+        shared_regions: defaultdict[str, int] = defaultdict(int)  # regions of chosen places
+        countries: defaultdict[str, int] = defaultdict(int)  # countries named or implied
+        named_counties: defaultdict[str, int] = defaultdict(int)  # counties named outright (Somerset)
         for a1 in qualifying_regions:  # `Glasgow, Ky.` names Kentucky
             named_regions[a1] += 1
         for s in surfaces:
@@ -313,6 +325,9 @@ def resolve(
         points = [(gaz.lat[s.choice], gaz.lon[s.choice], s) for s in surfaces
                   if s.choice is not None and gaz.kind[s.choice] > KIND_ADMIN1
                   and _vouches(gaz, s, s.choice)]
+        # By latitude, so each sense reads only the points in its band (bisect).
+        points.sort(key=_first)
+        point_lats = [q[0] for q in points]
         for s, easy in zip(surfaces, settled, strict=True):
             if easy:
                 if final:
@@ -323,7 +338,7 @@ def resolve(
             # town (`Lebanon police`), the biggest is the biggest town, not the country.
             top_pop = max(gaz.pop[p] for p in s.senses if not (s.local and kinds[p] == KIND_COUNTRY)
                           ) if s.local and any(kinds[p] != KIND_COUNTRY for p in s.senses) else max(
-                              gaz.pop[p] for p in s.senses)
+                              map(pops.__getitem__, s.senses))
             own = s.choice if s.choice is not None else -1
             own_a1 = admin1s[own] if own >= 0 else None
             own_area = own >= 0 and kinds[own] == KIND_ADMIN1
@@ -339,25 +354,27 @@ def resolve(
                 a1, cc, kind = admin1s[p], ccs[p], kinds[p]
                 mine = a1 == own_a1
                 if kind != KIND_ADMIN1:
-                    if named_regions[a1] - (mine and own_area) > 0:
+                    if named_regions.get(a1, 0) - (mine and own_area) > 0:
                         support += 2.0
                         local += 2.0
                     if (kind > KIND_ADMIN2 and admin2s[p]
-                            and named_counties[admin2s[p]] - (admin2s[p] == own_a2) > 0):
+                            and named_counties.get(admin2s[p], 0) - (admin2s[p] == own_a2) > 0):
                         support += 2.0  # Glastonbury with Somerset named: the English one
                         local += 2.0
-                    shared: float = shared_regions[a1] - (mine and not own_area and own_vouched)
+                    shared: float = shared_regions.get(a1, 0) - (mine and not own_area and own_vouched)
                     shared = 2.0 if shared > 2.0 else shared
                     support += shared
                     if not s.common:
                         local += shared
                 if kind != KIND_COUNTRY:
-                    in_cc = countries[cc] - (cc == own_cc and own_sizeable)
+                    in_cc = countries.get(cc, 0) - (cc == own_cc and own_sizeable)
                     support += 2.0 if in_cc > 2.0 else in_cc
                 if points:
                     near = 0.0
                     lat, lon = lats[p], lons[p]
-                    for qlat, qlon, o in points:
+                    band = points[bisect_left(point_lats, lat - _BAND_DEG)
+                                  : bisect_right(point_lats, lat + _BAND_DEG)]
+                    for qlat, qlon, o in band:
                         if o is not s and abs(qlat - lat) < 1.5 and haversine_km(
                                 lat, lon, qlat, qlon) < NEAR_CONTEXT_KM:
                             near += 0.5
@@ -394,6 +411,11 @@ def resolve(
                 continue
             out.extend(Resolved(m, best) for m in s.mentions)
     return out
+
+
+# A little wider than the 1.5 degrees `resolve` tests, so no point it counts is outside.
+_BAND_DEG = 1.6
+_first = itemgetter(0)
 
 
 def _nothing_watched(pid: int) -> int:

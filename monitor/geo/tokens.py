@@ -53,12 +53,15 @@ class Tokens:
             self.gaps = list(map(raw.__getitem__, map(slice, [0, *self.end],
                                                        [*self.start, len(raw)])))
             return
-        parts, folded = got
+        parts, letters = got
         self.raw = parts[1::2]
         self.gaps = parts[0::2]
-        # Tokens hold no space: lowering them joined is one C pass, not a call per token.
-        toks = folded if folded is not None else self.raw
-        self.text = " ".join(toks).lower().split(" ") if toks else []
+        # Tokens hold no space: folding and lowering them joined is a few C passes,
+        # not a call per token.
+        joined = " ".join(self.raw)
+        for ch, sub in (letters or {}).items():
+            joined = joined.replace(ch, sub)  # a few distinct characters: faster than translate
+        self.text = joined.lower().split(" ") if self.raw else []
         bounds = list(accumulate(map(len, parts)))
         self.start, self.end = bounds[0:-1:2], bounds[1::2]
 
@@ -92,10 +95,11 @@ def _stand_in(ch: str) -> str | None:
 _SPLITS: dict[str, re.Pattern[str]] = {}
 
 
-def _split_folded(raw: str) -> tuple[list[str], list[str] | None] | None:
+def _split_folded(raw: str) -> tuple[list[str], dict[str, str] | None] | None:
     """`re.split` parts of `raw` on `monitor.text.words` token boundaries, and the
-    tokens folded (before lower-casing; None when they need no folding), or None
-    if a character has no one-character stand-in (see `_stand_in`)."""
+    letters to replace to fold the tokens (each by its ASCII stand-in, before
+    lower-casing; None when they need no folding), or None if a character has
+    no one-character stand-in (see `_stand_in`)."""
     letters: dict[str, str] = {}
     for ch in set(_NON_ASCII.findall(raw)):
         sub = _stand_in(ch)
@@ -106,13 +110,11 @@ def _split_folded(raw: str) -> tuple[list[str], list[str] | None] | None:
     if not letters:
         # Only separators (`’`, `£`, `–`): the ASCII split already has the tokens.
         return _ASCII_SPLIT.split(raw), None
-    mapped = raw
-    for ch, sub in letters.items():
-        mapped = mapped.replace(ch, sub)  # a few distinct characters: faster than translate
     key = "".join(sorted(letters))
     split = _SPLITS.get(key)
     if split is None:
         split = re.compile(f"([A-Za-z0-9{re.escape(key)}]+)")
         if len(_SPLITS) < 1_000:
             _SPLITS[key] = split
-    return split.split(raw), _ASCII_SPLIT.split(mapped)[1::2]
+    # Each letter becomes one ASCII letter: the tokens keep their bounds.
+    return split.split(raw), letters

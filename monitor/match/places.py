@@ -276,8 +276,7 @@ class LocationMatcher:
                         e = made[(i, seen[i])] = self._evidence(resolved[i], seen[i])
                     ev.append(e)
                 found = (*ev, *points.get(ri, ())[:EVIDENCE_CAP])
-                for pos, name in rule.names:
-                    got.append((pos, name, found))
+                got += [(pos, name, found) for pos, name in rule.names]
         got.sort()  # config order (positions are unique: the evidence is never compared)
         return {name: found for _, name, found in got}
 
