@@ -320,3 +320,23 @@ def test_a_large_index_gives_each_rule_once_in_rule_order() -> None:
     art = article("Kyiv and Kharkiv", "Izium, w7 and w7x, w2999; Kharkiv again.")
     assert [x.rule for x in m.match(art)] == ["r0", "r8", "r3000", "r3001", "r3002"]
     assert m.matching_ids(art) == [0, 8, 3000, 3001, 3002]
+
+
+def test_matching_leaves_no_cyclic_garbage(seed: Article) -> None:
+    # `newsmon match` turns the cyclic collector off while it matches (refcounting
+    # frees each article's objects); that holds only while matching makes no cycles.
+    import gc
+
+    m = Matcher.compile(rules(*(q for q, _ in SEED_TABLE), "kharkiv OR izium OR kyiv", "liberat*"))
+    raw = RawItem(source="s", key="k", title=seed.title, body=seed.body)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            art = normalise(raw, NOW)
+            assert m.matching_ids(art)
+            assert all(ev for _, ev in m.raw_matches(art))
+            assert all(x.evidence for x in m.match(art))
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -37,6 +37,7 @@ from typing import IO, Any, NoReturn
 import click
 
 EXIT_BAD = 2
+_COLLECT_EVERY = 5_000  # articles between two garbage collections while matching
 _str = json.encoder.encode_basestring_ascii  # what json.dumps uses (C)
 # Compact JSON: output is one line per match and can run to many megabytes.
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
@@ -106,10 +107,17 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
     from monitor.article import normalise
 
     stories = _BatchStories(config.stories.threshold) if explain else None
+    # Matching an article makes no reference cycles (refcounting frees it all), so
+    # the collector's passes over each article's young objects find nothing: ~6% of
+    # the time at 10,000 rules. It runs once per `_COLLECT_EVERY` articles instead,
+    # in case some input ever does make a cycle.
+    gc.disable()
     try:
         for article_id, raw in items:
             article = normalise(raw, datetime.now(UTC))
             articles += 1
+            if articles % _COLLECT_EVERY == 0:
+                gc.collect()
             if explain:
                 entries = matcher.explain(article)
                 assert stories is not None
@@ -140,6 +148,8 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
         # The reader went away (`| head`); that is not an error of ours.
         sys.stderr.close()
         sys.exit(0)
+    finally:
+        gc.enable()
     elapsed = time.perf_counter() - started
     click.echo(f"newsmon match: {articles} articles, {len(matcher)} rules, {matched} matches, "
                f"{elapsed:.2f} s", err=True)
