@@ -79,10 +79,10 @@ def anchors(node: Node) -> tuple[float, list[Anchor]] | None:
 _FIND_PREFIXES = 16
 
 
-Tokens = Iterable[str] | Callable[[], Iterable[str]]
+TokenSource = Iterable[str] | Callable[[], Iterable[str]]
 
 
-def prefix_hits(prefixes: dict[str, list[int]], lengths: tuple[int, ...], tokens: Tokens,
+def prefix_hits(prefixes: dict[str, list[int]], lengths: tuple[int, ...], tokens: TokenSource,
                 spaced: str | None = None) -> list[str]:
     """The keys of `prefixes` (of the given `lengths`) that some token starts with.
 
@@ -169,13 +169,14 @@ class TermIndex:
     def add_exact_prefix(self, rule_id: int, prefix: str) -> None:
         self.exact_prefixes.setdefault(prefix, []).append(rule_id)
 
-    def exact_prefix_hits(self, default: Tokens, sort: bool = True, spaced: str | None = None) -> list[str]:
+    def exact_prefix_hits(self, default: TokenSource, sort: bool = True,
+                          spaced: str | None = None) -> list[str]:
         """The prefixes of exact prefix rules some default-field token starts with (sorted unless told);
         `default`: the default fields' tokens (as `prefix_hits`); `spaced`: their `Doc.spaced`, if at hand."""
         hits = prefix_hits(self.exact_prefixes, self._exact_lengths, default, spaced)
         return sorted(hits) if sort else hits
 
-    def exact_matches(self, default: AbstractSet[str], tokens: Tokens,
+    def exact_matches(self, default: AbstractSet[str], tokens: TokenSource,
                       spaced: str | None) -> tuple[set[int], list[Any]]:
         """The exact rules decided by the default fields' words `default` (only those
         some rule asks about is enough) and tokens (as `exact_prefix_hits`): their ids
