@@ -97,13 +97,13 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
     articles = matched = 0
     # Each rule's part of a line, encoded once (only the kind this run writes).
     names = matcher.names if evidence and not explain else []
-    rule_parts = [f',"rule":{_dumps(name)},"evidence":[' for name in names]
+    rule_parts = [f',"rule":{_str(name)},"evidence":[' for name in names]
     # Without evidence: bytes, in the stream's own encoding, written under its text
     # layer (a million lines at 10,000 rules; no second copy to encode them).
     binary: IO[bytes] | None = getattr(out, "buffer", None)
     encoding, errors = getattr(out, "encoding", None) or "utf-8", getattr(out, "errors", None) or "strict"
     names = matcher.names if not (evidence or explain) else []
-    rule_ends = [f',"rule":{_dumps(name)}}}\n'.encode(encoding, errors) for name in names]
+    rule_ends = [f',"rule":{_str(name)}}}\n'.encode(encoding, errors) for name in names]
     from monitor.article import normalise
 
     stories = _BatchStories(config.stories.threshold) if explain else None
