@@ -31,6 +31,7 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -128,8 +129,10 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
                 ids = matcher.matching_ids(article)
                 if ids:
                     head = ('{"article":' + _dumps(article_id)).encode(encoding, errors)
-                    # head + line + head + line …, joined in C
-                    lines = head + head.join(map(rule_ends.__getitem__, ids))
+                    # head + line + head + line …, picked and joined in C (an itemgetter
+                    # of many indexes gives a tuple; of one, the item itself)
+                    picked = itemgetter(*ids)(rule_ends) if len(ids) > 1 else (rule_ends[ids[0]],)
+                    lines = head + head.join(picked)
                     if binary is not None:
                         binary.write(lines)
                     else:

@@ -467,7 +467,7 @@ def _simple(text: str) -> Query | None:
         # word by word in C rather than by a regex over the whole query.
         items = text.split(" OR ")
         if all(map(str.isalnum, items)):
-            if _OPERATORS.intersection(items):
+            if not _OPERATORS.isdisjoint(items):
                 return None
             if len(items) == 1:
                 node = _default_word(text.lower())
@@ -494,7 +494,7 @@ def _simple_root(text: str) -> Node | None:
         if (m := _SIMPLE_AND_NOT.fullmatch(text)) is None:
             return None
         kept, dropped = m.group(1), m.group(2).split(" OR ")
-        if kept in _OPERATORS or _OPERATORS.intersection(dropped):
+        if kept in _OPERATORS or not _OPERATORS.isdisjoint(dropped):
             return None
         excluded = tuple(map(_default_word, m.group(2).lower().split(" or ")))
         return And((_default_word(kept.lower()), Not(Or(excluded))))
@@ -508,7 +508,7 @@ def _simple_root(text: str) -> Node | None:
         return Near(_default_word(left.lower()), _default_word(right.lower()), distance, DEFAULT_FIELDS)
     if _SIMPLE_AND.fullmatch(text):
         items = text.split(" AND ")
-        if _OPERATORS.intersection(items):
+        if not _OPERATORS.isdisjoint(items):
             return None
         return And(tuple(map(_default_word, text.lower().split(" and "))))
     return None
