@@ -37,6 +37,8 @@ from typing import IO, Any, NoReturn
 
 import click
 
+from monitor.gcpause import paused_gc
+
 EXIT_BAD = 2
 _COLLECT_EVERY = 5_000  # articles between two garbage collections while matching
 _str = json.encoder.encode_basestring_ascii  # what json.dumps uses (C)
@@ -77,18 +79,12 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
     from monitor.validate import load_checked
 
     started = time.perf_counter()
-    # Loading builds many long-lived objects (one model and tree per rule): cyclic GC
-    # passes over them while they grow are wasted work, and afterwards they are frozen
-    # so the collections triggered by per-article garbage do not walk them again.
-    gc.disable()
+    # (Loading pauses the cyclic collector, and compiling freezes what it built.)
     try:
         # Queries and places only: no targets, templates or folders (and no apprise).
         config, matcher = load_checked(config_path, delivery=False, folders=False, homes=False)
     except ConfigError as exc:
         _fail(str(exc))
-    finally:
-        gc.enable()
-    gc.freeze()
     if not articles_path.exists():
         _fail(f"{articles_path}: no such file or folder")
     items = _read_folder(articles_path) if articles_path.is_dir() else _read_jsonl(articles_path)
@@ -96,15 +92,16 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
     out = sys.stdout
     err = sys.stderr
     articles = matched = 0
-    # Each rule's part of a line, encoded once (only the kind this run writes).
-    names = matcher.names if evidence and not explain else []
-    rule_parts = [f',"rule":{_str(name)},"evidence":[' for name in names]
     # Without evidence: bytes, in the stream's own encoding, written under its text
     # layer (a million lines at 10,000 rules; no second copy to encode them).
     binary: IO[bytes] | None = getattr(out, "buffer", None)
     encoding, errors = getattr(out, "encoding", None) or "utf-8", getattr(out, "errors", None) or "strict"
-    names = matcher.names if not (evidence or explain) else []
-    rule_ends = [f',"rule":{_str(name)}}}\n'.encode(encoding, errors) for name in names]
+    # Each rule's part of a line, encoded once (only the kind this run writes).
+    rule_parts, rule_ends = [], []
+    if evidence and not explain:
+        rule_parts = [f',"rule":{_str(name)},"evidence":[' for name in matcher.names]
+    elif not explain:
+        rule_ends = [f',"rule":{_str(name)}}}\n'.encode(encoding, errors) for name in matcher.names]
     from monitor.article import normalise
 
     stories = _BatchStories(config.stories.threshold) if explain else None
@@ -112,47 +109,46 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
     # the collector's passes over each article's young objects find nothing: ~6% of
     # the time at 10,000 rules. It runs once per `_COLLECT_EVERY` articles instead,
     # in case some input ever does make a cycle.
-    gc.disable()
-    try:
-        for article_id, raw in items:
-            article = normalise(raw, datetime.now(UTC))
-            articles += 1
-            if articles % _COLLECT_EVERY == 0:
-                gc.collect()
-            if explain:
-                entries = matcher.explain(article)
-                assert stories is not None
-                story = stories.explain(article_id, article) if any(e["matched"] for e in entries) else None
-                matched += _write_explained(out, err, article_id, entries, story)
-                continue
-            if not evidence:
-                ids = matcher.matching_ids(article)
-                if ids:
-                    head = ('{"article":' + _dumps(article_id)).encode(encoding, errors)
-                    # head + line + head + line …, picked and joined in C (an itemgetter
-                    # of many indexes gives a tuple; of one, the item itself)
-                    picked = itemgetter(*ids)(rule_ends) if len(ids) > 1 else (rule_ends[ids[0]],)
-                    lines = head + head.join(picked)
-                    if binary is not None:
-                        binary.write(lines)
-                    else:
-                        out.write(lines.decode(encoding, errors))
-                    matched += len(ids)
-                continue
-            found = matcher.raw_matches(article)
-            if found:
-                out.write(_lines(article_id, found, rule_parts))
-                matched += len(found)
-        out.flush()
-    except InputError as exc:
-        out.flush()
-        _fail(str(exc))
-    except BrokenPipeError:
-        # The reader went away (`| head`); that is not an error of ours.
-        sys.stderr.close()
-        sys.exit(0)
-    finally:
-        gc.enable()
+    with paused_gc():
+        try:
+            for article_id, raw in items:
+                article = normalise(raw, datetime.now(UTC))
+                articles += 1
+                if articles % _COLLECT_EVERY == 0:
+                    gc.collect()
+                if explain:
+                    entries = matcher.explain(article)
+                    assert stories is not None
+                    hit = any(e["matched"] for e in entries)
+                    story = stories.explain(article_id, article) if hit else None
+                    matched += _write_explained(out, err, article_id, entries, story)
+                    continue
+                if not evidence:
+                    ids = matcher.matching_ids(article)
+                    if ids:
+                        head = ('{"article":' + _dumps(article_id)).encode(encoding, errors)
+                        # head + line + head + line …, picked and joined in C (an itemgetter
+                        # of many indexes gives a tuple; of one, the item itself)
+                        picked = itemgetter(*ids)(rule_ends) if len(ids) > 1 else (rule_ends[ids[0]],)
+                        lines = head + head.join(picked)
+                        if binary is not None:
+                            binary.write(lines)
+                        else:
+                            out.write(lines.decode(encoding, errors))
+                        matched += len(ids)
+                    continue
+                found = matcher.raw_matches(article)
+                if found:
+                    out.write(_lines(article_id, found, rule_parts))
+                    matched += len(found)
+            out.flush()
+        except InputError as exc:
+            out.flush()
+            _fail(str(exc))
+        except BrokenPipeError:
+            # The reader went away (`| head`); that is not an error of ours.
+            sys.stderr.close()
+            sys.exit(0)
     elapsed = time.perf_counter() - started
     click.echo(f"newsmon match: {articles} articles, {len(matcher)} rules, {matched} matches, "
                f"{elapsed:.2f} s", err=True)
