@@ -106,9 +106,15 @@ def spaced_words(text: str) -> str:
 
 
 def _fold_run(m: re.Match[str]) -> str:
-    # A combining mark opening the run belongs to the ASCII letter before it;
-    # folding drops it either way, so the run can be folded on its own.
-    run = m.group()
+    return _fold_piece(m.group())
+
+
+def _fold_piece(run: str) -> str:
+    """A run of non-ASCII characters, folded, with what is not a letter or digit as spaces.
+
+    A combining mark opening the run belongs to the ASCII letter before it;
+    folding drops it either way, so the run can be folded on its own.
+    """
     return _letters_only(fold(run) if len(run) <= 64 else _fold(run))  # short runs repeat: cached
 
 
@@ -118,11 +124,10 @@ class _NotAscii(Exception):
 
 def _fold_to_ascii(exc: UnicodeError) -> tuple[str, int]:
     # Codec error handler: the encoder passes each maximal run of non-ASCII
-    # characters (the same runs as `_NON_ASCII_RUN`), folded here as `_fold_run` does.
+    # characters (the same runs as `_NON_ASCII_RUN`), folded by `_fold_piece` too.
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
-    run = exc.object[exc.start:exc.end]
-    folded = _letters_only(fold(run) if len(run) <= 64 else _fold(run))
+    folded = _fold_piece(exc.object[exc.start:exc.end])
     if not folded.isascii():
         raise _NotAscii
     return folded, exc.end
