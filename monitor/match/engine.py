@@ -170,8 +170,9 @@ class Matcher:
         # Location notes: ambiguous place names and the sense each rule uses.
         return out + list(getattr(self._locations, "notes", list)())
 
-    def doc(self, article: Article) -> Doc:
-        return Doc(article, self._fields, asked=self._asked)
+    def doc(self, article: Article, tokenised: Mapping[str, tuple[str, list[str]]] | None = None) -> Doc:
+        """The article tokenised for these rules (`tokenised`: as `Doc`)."""
+        return Doc(article, self._fields, tokenised, self._asked)
 
     def _compiled(self, i: int) -> tuple[Check, Collect]:
         root = self._roots[i]
@@ -196,10 +197,9 @@ class Matcher:
         if self._locations is not None:
             # Each field is tokenised once for both kinds of rules.
             shared = self._locations.field_tokens(article)
-            doc = Doc(article, self._fields, {f: (text, tk.text) for f, (text, tk) in shared.items()},
-                      self._asked)
+            doc = self.doc(article, {f: (text, tk.text) for f, (text, tk) in shared.items()})
         else:
-            doc = Doc(article, self._fields, asked=self._asked)
+            doc = self.doc(article)
         index = self._index
         found, arrays = index.exact_matches(doc.default, doc.every_default_token,
                                             doc.spaced(True) if index.exact_prefixes else None)
