@@ -328,6 +328,7 @@ def resolve(
         # By latitude, so each sense reads only the points in its band (bisect).
         points.sort(key=_first)
         point_lats = [q[0] for q in points]
+        placed = sum(countries.values())  # places the text puts in some country
         for s, easy in zip(surfaces, settled, strict=True):
             if easy:
                 if final:
@@ -405,7 +406,7 @@ def resolve(
                 s.choice = None
                 continue
             # Does the text place anything in some country, this name aside?
-            elsewhere = sum(countries.values()) > (1 if own_sizeable else 0)
+            elsewhere = placed > (1 if own_sizeable else 0)
             if not _evident(gaz, s, best, best_local, best_support, watched, elsewhere):
                 s.choice = None
                 continue
