@@ -195,8 +195,6 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
     return _areas_in_lists(gaz, raw, out)
 
 
-
-
 NOTABLE_TOWN = 100_000
 
 
@@ -305,9 +303,7 @@ def _check(
                    for j in range(first + 1, last + 1))):
         return None
     if key in gaz.codes:
-        if not shouting:
-            shouting.append(_shouting(tk))
-        if not all(w.isupper() for w in words) or shouting[0]:
+        if not all(w.isupper() for w in words) or _shouting_once(shouting, tk):
             return None
         # A dotted code keeps its dots: `A U.S. Embassy` holds no `A.U.` (Australia).
         if first != last and any(gaps[j] != "." for j in range(first + 1, last + 1)):
@@ -315,13 +311,11 @@ def _check(
         # `US$2 million`, `U.S. 35`: a currency or a highway, not the country.
         if cues.CURRENCY_AFTER.match(raw, tk.end[last]):
             return None
-    elif first == last and len(words[0]) <= 4 and words[0].isupper() and tag != TAG_DEMONYM:
+    elif (first == last and len(words[0]) <= 4 and words[0].isupper() and tag != TAG_DEMONYM
+          and not (_shouting_once(shouting, tk) or _dateline(tk, gaps, first, last, words))):
         # `The UN said`, `the CDC`, `(ICA)`: an acronym in mixed-case text, not Un,
         # Gujarat or Ica, Peru (a dateline, `ROME, Ga. -`, or a text in capitals is).
-        if not shouting:
-            shouting.append(_shouting(tk))
-        if not (shouting[0] or _dateline(tk, gaps, first, last, words)):
-            return None
+        return None
     before = gaps[first]
     sentence_start = first == 0 or not _SENTENCE_END.isdisjoint(before) or titlecase
     if sentence_start and _dateline(tk, gaps, first, last, words):
@@ -434,6 +428,13 @@ def _dateline(tk: Tokens, gaps: list[str], first: int, last: int, words: list[st
     `(AP)` or a dash (`BOSTON (AP) —`, `KHARKIV, Ukraine —`)."""
     return ((first == 0 or "\n" in gaps[first]) and all(len(w) > 1 and w.isupper() for w in words)
             and bool(_DATELINE_AFTER.match(gaps[last + 1])))
+
+
+def _shouting_once(memo: list[bool], tk: Tokens) -> bool:
+    """`_shouting(tk)`, worked out on the first call for a field (`memo` starts empty)."""
+    if not memo:
+        memo.append(_shouting(tk))
+    return memo[0]
 
 
 def _shouting(tk: Tokens) -> bool:
