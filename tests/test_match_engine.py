@@ -310,13 +310,13 @@ def test_words_only_under_not_phrase_or_near_are_still_seen() -> None:
 
 
 def test_a_large_index_gives_each_rule_once_in_rule_order() -> None:
-    # Past a few thousand exact-rule ids the index gathers them as numpy arrays;
-    # a rule whose words are all present must still match once, in rule order.
+    # Past a few thousand exact-rule ids the index gathers them as bitmaps; a rule
+    # whose words are all present must still match once, in rule order.
     names = [f"w{k}" for k in range(3_000)]
     queries = ["kyiv OR kharkiv OR izium", *(f"{w} OR {w}x" for w in names), "izium*", "kharkiv"]
-    with patch.object(match_index, "_ARRAY_IDS", 4_000):
+    with patch.object(match_index, "_BITMAP_IDS", 4_000):
         m = Matcher.compile(rules(*queries))
-    assert m._index._arrays is not None  # the numpy path is the one under test
+    assert m._index._bitmaps is not None  # the bitmap path is the one under test
     art = article("Kyiv and Kharkiv", "Izium, w7 and w7x, w2999; Kharkiv again.")
     assert [x.rule for x in m.match(art)] == ["r0", "r8", "r3000", "r3001", "r3002"]
     assert m.matching_ids(art) == [0, 8, 3000, 3001, 3002]

@@ -181,8 +181,8 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
     # Many prefix rules (never matching) switch the matcher to cutting every token for
     # prefixes, with complete token sets: the other rules must match the same.
     padded = Matcher.compile(rules + [RuleConfig(name=f"pad{k}", query=f"qqz{k}x*") for k in range(30)])
-    with patch.object(match_index, "_ARRAY_IDS", 0):  # a large index's numpy path
-        arrayed = Matcher.compile(rules)
+    with patch.object(match_index, "_BITMAP_IDS", 0):  # a large index's bitmap path
+        bitmapped = Matcher.compile(rules)
     for art in articles:
         toks = ref_tokens(art)
         host = url_host(art.url)
@@ -192,7 +192,7 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
         assert [m.rule for m in padded.match(art)] == expected, (queries, art)
         with patch.object(match_evaluate, "_ASK_EACH_TOKEN", 0):  # a large rule set's way to `Doc.default`
             assert [m.rule for m in padded.match(art)] == expected, (queries, art)
-        assert [m.rule for m in arrayed.match(art)] == expected, (queries, art)
+        assert [m.rule for m in bitmapped.match(art)] == expected, (queries, art)
         found = matcher.match(art)
         assert [m.rule for m in found] == expected, (queries, art)
         bare = matcher.match(art, evidence=False)

@@ -201,7 +201,7 @@ class Matcher:
         else:
             doc = self.doc(article)
         index = self._index
-        found, arrays = index.exact_matches(doc.default, doc.every_default_token,
+        found, bitmaps = index.exact_matches(doc.default, doc.every_default_token,
                                             doc.spaced(True) if index.exact_prefixes else None)
         checks = self._checks
         for i in index.candidates(doc.vocab, doc.host_name, sort=False, spaced=doc.all_spaced,
@@ -211,7 +211,7 @@ class Matcher:
                 check = self._compiled(i)[0]
             if check(doc):
                 found.add(i)
-        ids = merge_ids(found, arrays)
+        ids = merge_ids(found, bitmaps)
         located: dict[str, tuple[Evidence, ...]] = {}
         if self._locations is not None:
             located = self._locations.match(article, shared)
