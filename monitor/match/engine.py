@@ -174,14 +174,23 @@ class Matcher:
         """The article tokenised for these rules (`tokenised`: as `Doc`)."""
         return Doc(article, self._fields, tokenised, self._asked)
 
-    def _compiled(self, i: int) -> tuple[Check, Collect]:
-        root = self._roots[i]
-        assert root is not None
-        check, collect = self._checks[i], self._collects[i]
-        if check is None or collect is None:
+    # Each candidate rule's tree is compiled on first use: its check when it is first
+    # a candidate, its evidence collector when it first matches and its evidence is read.
+    def _check(self, i: int) -> Check:
+        check = self._checks[i]
+        if check is None:
+            root = self._roots[i]
+            assert root is not None
             check = self._checks[i] = compile_node(root)
+        return check
+
+    def _collect(self, i: int) -> Collect:
+        collect = self._collects[i]
+        if collect is None:
+            root = self._roots[i]
+            assert root is not None
             collect = self._collects[i] = compile_evidence(root)
-        return check, collect
+        return collect
 
     def matching_ids(self, article: Article) -> list[int]:
         """Indexes of the matching rules, in rule order: membership only, no evidence.
@@ -208,7 +217,7 @@ class Matcher:
                                   tokens=doc.every_used_token):
             check = checks[i]
             if check is None:
-                check = self._compiled(i)[0]
+                check = self._check(i)
             if check(doc):
                 found.add(i)
         ids = merge_ids(found, bitmaps)
@@ -266,7 +275,7 @@ class Matcher:
             found = doc.prefix_evidence(root.prefix)
         else:
             out: list[Evidence] = []
-            self._compiled(i)[1](doc, out)
+            self._collect(i)(doc, out)
             found = tuple(out)
         return found + tuple(place_ev) if place_ev else found
 
