@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from monitor.article import Article, RawItem, normalise
-from monitor.match import evaluate as match_evaluate
+from monitor.match import engine as match_engine
 from monitor.match import index as match_index
 from monitor.match.engine import Matcher
 from monitor.match.evaluate import evidence, url_host
@@ -180,9 +180,13 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
     matcher = Matcher.compile(rules)
     # Many prefix rules (never matching) switch the matcher to cutting every token for
     # prefixes, with complete token sets: the other rules must match the same.
-    padded = Matcher.compile(rules + [RuleConfig(name=f"pad{k}", query=f"qqz{k}x*") for k in range(30)])
+    pads = [RuleConfig(name=f"pad{k}", query=f"qqz{k}x*") for k in range(30)]
+    padded = Matcher.compile(rules + pads)
     with patch.object(match_index, "_BITMAP_IDS", 0):  # a large index's bitmap path
         bitmapped = Matcher.compile(rules)
+    with patch.object(match_engine, "_ASKED_WORDS", -1):  # a large rule set: every token kept
+        every_token = Matcher.compile(rules + pads)
+    assert matcher._asked is not None and every_token._asked is None
     for art in articles:
         toks = ref_tokens(art)
         host = url_host(art.url)
@@ -190,8 +194,7 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
         # membership only (no evidence): the same rules, whether or not trees are compiled yet
         assert [f"r{i}" for i in matcher.matching_ids(art)] == expected, (queries, art)
         assert [m.rule for m in padded.match(art)] == expected, (queries, art)
-        with patch.object(match_evaluate, "_ASK_EACH_TOKEN", 0):  # a large rule set's way to `Doc.default`
-            assert [m.rule for m in padded.match(art)] == expected, (queries, art)
+        assert [m.rule for m in every_token.match(art)] == expected, (queries, art)
         assert [m.rule for m in bitmapped.match(art)] == expected, (queries, art)
         found = matcher.match(art)
         assert [m.rule for m in found] == expected, (queries, art)
