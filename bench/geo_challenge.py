@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/geo_challenge.py [-v]
 
-`bench/data/geo-challenge.jsonl`: 111 short paragraphs (US towns with namesakes,
+`bench/data/geo-challenge.jsonl`: 125 short paragraphs (US towns with namesakes,
 UK counties, Canada, Australia, India, Africa, war reporting, the Middle East,
 Latin America, Southeast Asia, local news: small towns written the way local
 outlets write them, with the outlet's home region where a feed would set one;

@@ -375,3 +375,47 @@ def test_a_name_after_an_abbreviated_title_is_a_person(text: str) -> None:
     lm = compile_(rule("palma", near=[{"lat": 39.57, "lon": 2.65, "radius_km": 20}]),
                   rule("lafayette", near=[{"lat": 30.22, "lon": -92.02, "radius_km": 20}]))
     assert lm.match(article(text)) == {}, text
+
+
+@pytest.mark.parametrize(("text", "city"), [
+    ("Officials in NYC said the subway would reopen on Monday.", "nyc"),
+    ("Traffic in LA was at a standstill after the crash on the 405.", "la"),
+    ("He flew to L.A. on Friday to meet the studio.", "la"),
+    ("Protesters gathered in D.C. on Saturday.", "dc"),
+])
+def test_a_big_city_by_its_initials_is_the_city(text: str, city: str) -> None:
+    # `L.A.` was Laos (its dotted ISO code); `NYC` and a lone `LA` were nothing.
+    lm = compile_(rule("nyc", places=["New York City"]), rule("la", places=["Los Angeles"]),
+                  rule("dc", places=["Washington, US-DC"]), rule("laos", within=["Laos"]))
+    assert set(lm.match(article(text))) == {city}
+
+
+@pytest.mark.parametrize("text", [
+    "A DC power supply failed in the server room.",   # `DC` alone is left out
+    "THE NYC MARATHON IS ON SUNDAY, ORGANISERS SAID.",  # text in capitals: no codes
+    "Sales of la carte menus rose.",                   # lower case is never a code
+])
+def test_initials_are_matched_only_as_written_by_news(text: str) -> None:
+    lm = compile_(rule("nyc", places=["New York City"]), rule("la", places=["Los Angeles"]),
+                  rule("dc", places=["Washington, US-DC"]))
+    assert lm.match(article(text)) == {}
+
+
+def test_a_state_code_after_a_town_qualifies_it_and_is_no_city() -> None:
+    # `LA` is Los Angeles alone, but after `Lafayette,` it is Louisiana qualifying the town.
+    lm = compile_(rule("la", places=["Los Angeles"]), rule("louisiana", within=["Louisiana"]))
+    assert set(lm.match(article("The shop in Lafayette, LA, closed after the storm."))) == {"louisiana"}
+
+
+@pytest.mark.parametrize("text", [
+    'Antonio "LA" Reid, chairman of the label, signed the deal.',
+    "Fans cheered as Earvin “Magic” Johnson and Tom “Texas” Smith arrived.",
+])
+def test_a_nickname_in_quotes_inside_a_name_is_no_place(text: str) -> None:
+    lm = compile_(rule("la", places=["Los Angeles"]), rule("tx", within=["Texas"]))
+    assert lm.match(article(text)) == {}
+
+
+def test_a_place_in_quotes_is_still_a_place() -> None:
+    lm = compile_(rule("la", places=["Los Angeles"]))
+    assert set(lm.match(article('He said "LA" was home, whatever the papers wrote.'))) == {"la"}

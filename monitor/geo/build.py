@@ -124,6 +124,16 @@ def build_state() -> dict[str, Any]:
 
     for key in AREA_WORDS | CONNECTORS:
         state["index"].pop(key, None)
+    # `NYC`, `L.A.`: the city, and nothing else (`L.A.` was also Laos, by its dotted code).
+    for cc, admin1, name, initialisms in sources.CITY_INITIALISMS:
+        city = next((p for p in state["index"].get(name_key(name), ()) if state["cc"][p] == cc
+                     and state["admin1"][p] == admin1 and kinds[p] == KIND_CITY), None)
+        if city is None:
+            continue
+        for initialism in initialisms:
+            key = name_key(initialism)
+            state["index"][key] = (city,)
+            codes.add(initialism)
     # Codes that are also words (ARE, CAN, PER) are never place names.
     code_keys = {name_key(c) for c in codes}
     for key in code_keys & state["common"]:

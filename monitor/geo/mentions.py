@@ -29,6 +29,7 @@ from operator import not_
 
 from monitor.geo import cues
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
+from monitor.geo.sources import KIND_ADMIN2
 from monitor.geo.tokens import FIRST_CHAR, Tokens, capitalised
 
 
@@ -322,7 +323,9 @@ def _check(
         sentence_start = False  # `BOSTON (AP) -`: a place by position, not a word
     demonym = tag == TAG_DEMONYM
     single = first == last
-    common = single and not demonym and key in gaz.common and not _famous_cached(gaz, key)
+    # (A code is matched only in capitals: `LA` is no word, whatever `la` is.)
+    common = (single and not demonym and key in gaz.common and key not in gaz.codes
+              and not _famous_cached(gaz, key))
     # (Only `, ` after the name can start a qualifier: skip the call otherwise.)
     qualifier, firm = (_qualifier(gaz, raw, tk, gaps, last, key) if gaps[last + 1].strip() == ","
                        else _NO_QUALIFIER)
@@ -397,9 +400,18 @@ def _check(
     # `St. Michael's Hospital`, `St Peter's`: a church or a hospital, not the town.
     if tk.text[first] in ("st", "saint", "ste", "sainte") and raw[end : end + 2] in ("'s", "’s"):
         return None
+    # `Antonio "LA" Reid`, `Earvin "Magic" Johnson`: a nickname in quotes inside a name.
+    if (first > 0 and last + 1 < len(tk) and gaps[first][-1:] in _QUOTES
+            and gaps[last + 1][:1] in _QUOTES and gaps[first][:1] == " " and gaps[last + 1][1:] == " "
+            and capitalised(tk.raw[first - 1]) and capitalised(tk.raw[last + 1])):
+        return None
     # `Buffalo, New York`: the second name qualifies the first, so it is the state.
     qualifies = (previous is not None and bool(previous.qualifier)
                  and raw[previous.end : start].strip() == ",")
+    # `Lafayette, LA`: a state's abbreviation that qualifies the name before is no
+    # place of its own (`LA` is also Los Angeles, but not here).
+    if qualifies and key in gaz.abbrevs and all(gaz.kind[p] > KIND_ADMIN2 for p in gaz.candidates(key)):
+        return None
     local = not demonym and (bool(_LOCAL_AFTER.match(raw, end)) or (
         first > 0 and gaps[first] == " " and tk.text[first - 1] in _LOCAL_BEFORE))
     regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
@@ -421,6 +433,9 @@ _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
 
 
 _DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
+
+
+_QUOTES = frozenset('"“”\'‘’')
 
 
 def _dateline(tk: Tokens, gaps: list[str], first: int, last: int, words: list[str]) -> bool:

@@ -360,6 +360,17 @@ _CP_AU_STYLE = {
 }
 
 
+# Big cities' initialisms as news writes them, from a style guide's reading rather than
+# any data package: (country, admin1 key, city name, initialisms). They are codes, so
+# matched only in capitals (and dotted ones with their dots). `DC` alone is left out:
+# `DC power`, `DC Comics`; `D.C.` is the city.
+CITY_INITIALISMS = (
+    ("US", "US.NY", "New York City", ("NYC",)),
+    ("US", "US.CA", "Los Angeles", ("LA", "L.A.")),
+    ("US", "US.DC", "Washington", ("D.C.",)),
+)
+
+
 def other_region_abbreviations() -> list[tuple[str, str, str, bool]]:
     """(country, region name, abbreviation, needs a period) for Canada and Australia:
     postal codes (`ON`, `NSW`, `WA`: in capitals only) and style abbreviations."""
