@@ -250,7 +250,7 @@ def _compile_collecting(config: Config, cache_dir: Path | None, homes: bool,
     """Compile; on a place problem, set that entry aside and compile again, so
     every place problem is reported at once (the matcher stops at the first).
     Rules whose query is already known to be broken are compiled without it."""
-    broken = {i for i, r in enumerate(config.rules) if f"rules[{i}].query" in known} if known else set()
+    broken = {i for i in range(len(config.rules)) if f"rules[{i}].query" in known} if known else set()
     rules = config.rules if not broken else tuple(
         r.model_copy(update={"query": None}) if i in broken else r for i, r in enumerate(config.rules))
     trial: Config | None = config.model_copy(update={"rules": tuple(rules)})

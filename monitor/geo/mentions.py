@@ -433,8 +433,6 @@ _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
 
 
 _DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
-
-
 _QUOTES = frozenset('"“”\'‘’')
 
 
