@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from monitor.settings.rules import RuleConfig
 from tests.test_locations import article, compile_, rule
 
 
@@ -385,8 +386,7 @@ def test_a_name_after_an_abbreviated_title_is_a_person(text: str) -> None:
 ])
 def test_a_big_city_by_its_initials_is_the_city(text: str, city: str) -> None:
     # `L.A.` was Laos (its dotted ISO code); `NYC` and a lone `LA` were nothing.
-    lm = compile_(rule("nyc", places=["New York City"]), rule("la", places=["Los Angeles"]),
-                  rule("dc", places=["Washington, US-DC"]), rule("laos", within=["Laos"]))
+    lm = compile_(*_city_rules(), rule("laos", within=["Laos"]))
     assert set(lm.match(article(text))) == {city}
 
 
@@ -396,9 +396,13 @@ def test_a_big_city_by_its_initials_is_the_city(text: str, city: str) -> None:
     "Sales of la carte menus rose.",                   # lower case is never a code
 ])
 def test_initials_are_matched_only_as_written_by_news(text: str) -> None:
-    lm = compile_(rule("nyc", places=["New York City"]), rule("la", places=["Los Angeles"]),
-                  rule("dc", places=["Washington, US-DC"]))
+    lm = compile_(*_city_rules())
     assert lm.match(article(text)) == {}
+
+
+def _city_rules() -> list[RuleConfig]:
+    return [rule("nyc", places=["New York City"]), rule("la", places=["Los Angeles"]),
+            rule("dc", places=["Washington, US-DC"])]
 
 
 def test_a_state_code_after_a_town_qualifies_it_and_is_no_city() -> None:
