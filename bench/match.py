@@ -224,13 +224,16 @@ def scale_child(config: Path, daemon: bool) -> None:
 
     `daemon`: the daemon's own call (`load_checked`: every check, the queries
     parsed once, then compile) rather than `load_config` + `Matcher.compile`.
-    Module imports (Apprise, which checking targets needs) are not timed.
+    Module imports (Apprise and Jinja, which checking targets and templates needs)
+    are not timed: a daemon imports them once, whatever its rules.
     """
     from monitor.settings.load import load_config
     from monitor.validate import load_checked
 
     if daemon:
-        import monitor.alerts.deliver  # noqa: F401 -- checking targets imports Apprise: not timed
+        # Checking targets imports Apprise, checking templates Jinja: not timed.
+        import monitor.alerts.deliver
+        import monitor.alerts.render  # noqa: F401
     before = peak_rss_mb()
     wall, start = time.perf_counter(), time.process_time()
     if daemon:
