@@ -152,7 +152,8 @@ class Matcher:
             if found is None:  # parse_query rejects these; keep the index honest anyway
                 raise ValueError(f'rule "{rule.name}": query has no positive term')
             index.add(i, found[1])
-            asked.update(tree_words(root))
+            if len(asked) <= _ASKED_WORDS:  # (past it, the set is not used: see `Doc`)
+                asked.update(tree_words(root))
             if query.default_fields:
                 default_used = True
             elif len(used) < len(FIELDS):  # (once all are used, no need to look)
@@ -165,7 +166,8 @@ class Matcher:
         locations = None
         if any(located):
             locations = _compile_locations(rules, places, cache_dir, homes)
-        asked.update(index.exact)
+        if len(asked) <= _ASKED_WORDS:
+            asked.update(index.exact)
         return cls([r.name for r in rules], roots, located, index, fields, locations, exact_words,
                    frozenset(asked) if len(asked) <= _ASKED_WORDS else None)
 

@@ -60,8 +60,12 @@ def anchors(node: Node) -> tuple[float, list[Anchor]] | None:
     if isinstance(node, Not):
         return None
     if isinstance(node, And):
-        options = [a for a in (anchors(i) for i in node.items) if a is not None]
-        return min(options, key=lambda c: c[0]) if options else None
+        best = None  # the cheapest positive item's (the first of equals, as `min`)
+        for item in node.items:
+            found = anchors(item)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
+        return best
     assert isinstance(node, Or)
     total, keys = 0.0, []
     for item in node.items:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple, TypeAlias
 
 from monitor.text import terms
@@ -453,6 +454,7 @@ _SIMPLE_PREFIX = re.compile(r"([A-Za-z0-9]{2,})\*")
 _SIMPLE_NEAR = re.compile(r"([A-Za-z0-9]+) NEAR/([1-9][0-9]{0,5}) ([A-Za-z0-9]+)")
 _SIMPLE_AND_NOT = re.compile(r"([A-Za-z0-9]+) AND NOT \(([A-Za-z0-9]+(?: OR [A-Za-z0-9]+)+)\)")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+_WORD_OF = attrgetter("word")
 
 
 @lru_cache(maxsize=1 << 18)
@@ -473,8 +475,10 @@ def _simple(text: str) -> Query | None:
                 node = _default_word(text.lower())
                 return Query(text, node, (node.word,), True)
             # Items have no spaces, so the lowered text splits into the lowered items.
-            words = text.lower().split(" or ")
-            return Query(text, Or(tuple(map(_default_word, words))), tuple(sorted(set(words))), True)
+            # The sorted words are the shared nodes' strings, not new copies: 100,000
+            # rules hold a million of them.
+            nodes = tuple(map(_default_word, text.lower().split(" or ")))
+            return Query(text, Or(nodes), tuple(sorted(set(map(_WORD_OF, nodes)))), True)
     root = _simple_root(text)
     return None if root is None else Query(text, root, None, True)
 
