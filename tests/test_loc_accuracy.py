@@ -136,6 +136,11 @@ def test_a_title_after_a_state_keeps_the_state() -> None:
     ("Ferries across the Irish Sea were cancelled.", {"ie": "Ireland"}, set()),
     ("Delegates of the Pan American Health Organization met in Lima.", {"us": "United States"},
      set()),
+    # A language and its speakers are no mention of the country either.
+    ("Spanish speakers make up a fifth of the town.", {"es": "Spain"}, set()),
+    ("The French-language daily ran the story first.", {"fr": "France"}, set()),
+    ("A Portuguese-speaking crowd cheered the band.", {"pt": "Portugal"}, set()),
+    ("The French delegation left early.", {"fr": "France"}, {"fr"}),
 ])
 def test_names_built_on_a_country_that_are_not_it(
         text: str, rules: dict[str, str], want: set[str]) -> None:

@@ -38,7 +38,7 @@ CUISINE_AFTER = re.compile(r" (?:restaurants?|cuisine|takeaways?|dishes|cooking|
                            r"|eatery|eateries|bistros?|caf[eé]s?)\b", re.IGNORECASE)
 # A park, bay or beach named after a town (`Islington Bay` near Auckland).
 FEATURE_AFTER = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
-_FEATURE_WORDS = frozenset(("park", "bay", "beach", "harbour", "harbor", "lake", "island",
+FEATURE_WORDS = frozenset(("park", "bay", "beach", "harbour", "harbor", "lake", "island",
                             "forest", "garden", "gardens"))
 # `Richmond Park in Glasgow`: the park, and where it is.
 _IN_PLACE = re.compile(r" in (?:the )?([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)")
@@ -49,7 +49,7 @@ def feature_in_place(gaz: Gazetteer, raw: str, end: int, last_word: str) -> bool
     beach said to lie in another named place (`Richmond Park in Glasgow`,
     `Victoria Park in Bristol`)? The place after `in` says where it is; the
     name is the feature's, not a town's (Richmond, London; Victoria Park, Perth)."""
-    if last_word not in _FEATURE_WORDS:
+    if last_word not in FEATURE_WORDS:
         m = FEATURE_AFTER.match(raw, end)
         if m is None:
             return False

@@ -358,35 +358,37 @@ def _check(
             or (last + 1 < len(tk) and gaps[last + 1] == " " and tk.raw[last + 1].isdigit())):
         return None
     start, end = tk.start[first], tk.end[last]
+    # Most names are followed by none of the cues tested below: one C call rules
+    # them all out (`after` False), instead of a dozen.
+    after = _ANY_AFTER.match(raw, end) is not None
     # `Spanish-speaking`, `Spanish-language`, `Latin American`: a language or a
     # culture, not the country.
-    if demonym and (raw[end : end + 9].lower() in _LANGUAGE_SUFFIXES
-                    or raw[end : end + 10].lower() in _LANGUAGE_SUFFIXES
-                    or raw[end : end + 8].lower() in (" speaker", "-speaker")
-                    or (first > 0 and tk.text[first - 1] in ("latin", "pan")
-                        and gaps[first] in (" ", "-"))
-                    or cues.WATER_AFTER.match(raw, end)):
+    if demonym and ((first > 0 and tk.text[first - 1] in ("latin", "pan") and gaps[first] in (" ", "-"))
+                    or (after and (raw[end : end + 9].lower() in _LANGUAGE_SUFFIXES
+                                   or raw[end : end + 8].lower() in (" speaker", "-speaker")
+                                   or cues.WATER_AFTER.match(raw, end)))):
         return None  # (`Pan-American`; `the Indian Ocean`, `the Irish Sea`: water, not land)
     # `Mexican restaurants`, `Thai cooking` (`Thai` is one of Thailand's names): a cuisine.
-    if cues.CUISINE_AFTER.match(raw, end) and (demonym or (single and cues.country_first(gaz, key))):
+    if (after and cues.CUISINE_AFTER.match(raw, end)
+            and (demonym or (single and cues.country_first(gaz, key)))):
         return None
     # `Brent and Lynnette Hain`: a couple's given names, not the London borough;
     # `Hassan el Bushra`: a given name before a surname's particle.
     given_name = ((last + 1 < len(tk) and tk.text[last + 1] == "and" and _couple(gaz, tk, gaps, last))
-                  or cues.PARTICLE_AFTER.match(raw, end))
+                  or (after and cues.PARTICLE_AFTER.match(raw, end)))
     if single and given_name and not (_area_name(gaz, key) or _famous_cached(gaz, key)):
         if names is not None:  # `Brent said` later is the same man
             names.add(key)
         return None
     # `the Vistula river`, `the Dnipro River`: a river, not the town of its name
     # (it runs for hundreds of kilometres; a town on it is named on its own).
-    if cues.RIVER_AFTER.match(raw, end):
+    if after and cues.RIVER_AFTER.match(raw, end):
         return None
     # `New York magazine`; not `US magazine Wired`, `a German magazine` (whose).
-    if cues.MAGAZINE_AFTER.match(raw, end) and not (demonym or cues.country_first(gaz, key)):
+    if after and cues.MAGAZINE_AFTER.match(raw, end) and not (demonym or cues.country_first(gaz, key)):
         return None
     # `Reston virus`, `Marburg virus`, `Lyme disease`: named after a town, not in it.
-    if cues.EPONYM_AFTER.match(raw, end) and not _famous_cached(gaz, key):
+    if after and cues.EPONYM_AFTER.match(raw, end) and not _famous_cached(gaz, key):
         if names is not None:  # one sense per document: `the Reston strain` too
             names.add(key)
         return None
@@ -412,12 +414,13 @@ def _check(
     # place of its own (`LA` is also Los Angeles, but not here).
     if qualifies and key in gaz.abbrevs and all(gaz.kind[p] > KIND_ADMIN2 for p in gaz.candidates(key)):
         return None
-    local = not demonym and (bool(_LOCAL_AFTER.match(raw, end)) or (
+    local = not demonym and ((after and bool(_LOCAL_AFTER.match(raw, end))) or (
         first > 0 and gaps[first] == " " and tk.text[first - 1] in _LOCAL_BEFORE))
     regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
-                                or bool(cues.REGION_AFTER.match(raw, end)))
-    feature = not demonym and bool(cues.FEATURE_AFTER.match(raw, end))
-    if not demonym and cues.feature_in_place(gaz, raw, end, tk.text[last]):
+                                or (after and bool(cues.REGION_AFTER.match(raw, end))))
+    feature = not demonym and after and bool(cues.FEATURE_AFTER.match(raw, end))
+    if (not demonym and (after or tk.text[last] in cues.FEATURE_WORDS)
+            and cues.feature_in_place(gaz, raw, end, tk.text[last])):
         return None
     return Mention(field, start, end, raw[start:end], key, demonym, common,
                    sentence_start, qualifier, qualifies, firm, local, regional, feature)
@@ -430,6 +433,19 @@ _LOCAL_AFTER = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
     r"|city hall|city manager|township|mayor|sheriff)\b", re.IGNORECASE)
 _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
+
+
+def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
+    """One pattern that matches where any of `patterns` does (each keeps its flags)."""
+    return re.compile("|".join(f"(?{'i' if p.flags & re.IGNORECASE else ''}:{p.pattern})"
+                               for p in patterns))
+
+
+# Every cue `_check` reads right after a name (a superset: a match only means
+# "test them one by one").
+_ANY_AFTER = _any_of(cues.WATER_AFTER, cues.CUISINE_AFTER, cues.PARTICLE_AFTER, cues.RIVER_AFTER,
+                     cues.MAGAZINE_AFTER, cues.EPONYM_AFTER, cues.REGION_AFTER, cues.FEATURE_AFTER,
+                     _LOCAL_AFTER, re.compile(r"[ -](?:language|speaking|speaker)", re.IGNORECASE))
 
 
 _DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")

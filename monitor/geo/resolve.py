@@ -39,7 +39,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 
 from monitor.geo.cues import descriptive_name
@@ -100,7 +100,6 @@ class _Surface:
     local: bool = False  # written as a town at least once (`Lebanon police`: Mention.local)
     feature: bool = True  # only ever the name of a park, bay... (`Islington Bay`: Mention.feature)
     choice: int | None = None
-    supports: list[float] = field(default_factory=list)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
