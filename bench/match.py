@@ -224,14 +224,17 @@ def scale_child(config: Path, daemon: bool) -> None:
 
     `daemon`: the daemon's own call (`load_checked`: every check, the queries
     parsed once, then compile) rather than `load_config` + `Matcher.compile`.
-    Module imports (Apprise and Jinja, which checking targets and templates needs)
-    are not timed: a daemon imports them once, whatever its rules.
+    Module imports (Apprise, Jinja and APScheduler, which checking targets,
+    templates and digest schedules needs) are not timed: a daemon imports them
+    once, whatever its rules.
     """
     from monitor.settings.load import load_config
     from monitor.validate import load_checked
 
     if daemon:
-        # Checking targets imports Apprise, checking templates Jinja: not timed.
+        # Checking targets imports Apprise, templates Jinja, digests APScheduler: not timed.
+        import apscheduler.triggers.cron  # noqa: F401
+
         import monitor.alerts.deliver
         import monitor.alerts.render  # noqa: F401
     before = peak_rss_mb()

@@ -186,10 +186,10 @@ def _templates(config: Config) -> Iterator[tuple[str, str]]:
 
 
 def _crons(config: Config) -> Iterator[tuple[str, str]]:
-    from apscheduler.triggers.cron import CronTrigger
-
     for path, policy in _policies(config, "digest"):
         if policy.digest is not None:
+            from apscheduler.triggers.cron import CronTrigger  # (only for a config with digests)
+
             try:
                 CronTrigger.from_crontab(policy.digest.cron, timezone="UTC")
             except ValueError as exc:
