@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 from monitor.article import Article
 from monitor.match.query import (
+    BRANCHES,
     DEFAULT_FIELDS,
+    LEAVES,
     And,
     Leaf,
     Near,
@@ -539,7 +541,7 @@ def compile_evidence(node: Node) -> Collect:
 
 
 def _term_evidence(node: Node, doc: Doc, out: list[Evidence]) -> None:
-    if isinstance(node, Word | Prefix | Phrase):
+    if isinstance(node, LEAVES):
         kind = "term" if isinstance(node, Word) else "prefix" if isinstance(node, Prefix) else "phrase"
         for field in node.fields:
             if isinstance(node, Word):
@@ -587,14 +589,14 @@ def leaves(node: Node) -> list[Node]:
     """Every term-like part (word, prefix, phrase, NEAR, site), in query order."""
     if isinstance(node, Not):
         return leaves(node.item)
-    if isinstance(node, And | Or):
+    if isinstance(node, BRANCHES):
         return [leaf for item in node.items for leaf in leaves(item)]
     return [node]
 
 
 def why_not(node: Node, doc: Doc) -> str:
     """Why `node` is false on `doc`, in words (call only when it is false)."""
-    if isinstance(node, Word | Prefix | Phrase):
+    if isinstance(node, LEAVES):
         return f"{describe(node)} is absent"
     if isinstance(node, Near):
         left = any(doc.leaf_positions(node.left, f) for f in node.fields)

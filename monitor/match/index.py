@@ -20,7 +20,7 @@ from operator import itemgetter
 from pyroaring import AbstractBitMap, BitMap, FrozenBitMap
 
 from monitor.gcpause import paused_gc
-from monitor.match.query import And, Near, Node, Not, Or, Phrase, Prefix, Site, Word
+from monitor.match.query import LEAVES, And, Near, Node, Not, Or, Phrase, Prefix, Site, Word
 
 Anchor = tuple[str, str]
 
@@ -51,14 +51,8 @@ def anchors(node: Node) -> tuple[float, list[Anchor]] | None:
 
     None when `node` can be true with no positive term present (a NOT).
     """
-    if isinstance(node, Word | Prefix | Phrase):
+    if isinstance(node, LEAVES):
         return _leaf_anchors(node)
-    if isinstance(node, Near):
-        return min(_leaf_anchors(node.left), _leaf_anchors(node.right), key=lambda c: c[0])
-    if isinstance(node, Site):
-        return 1.0, [("s", node.host)]
-    if isinstance(node, Not):
-        return None
     if isinstance(node, And):
         best = None  # the cheapest positive item's (the first of equals, as `min`)
         for item in node.items:
@@ -66,6 +60,13 @@ def anchors(node: Node) -> tuple[float, list[Anchor]] | None:
             if found is not None and (best is None or found[0] < best[0]):
                 best = found
         return best
+    if isinstance(node, Not):
+        return None
+    if isinstance(node, Near):
+        left, right = _leaf_anchors(node.left), _leaf_anchors(node.right)
+        return right if right[0] < left[0] else left
+    if isinstance(node, Site):
+        return 1.0, [("s", node.host)]
     assert isinstance(node, Or)
     total, keys = 0.0, []
     for item in node.items:

@@ -99,7 +99,11 @@ class Or:
 
 
 Node: TypeAlias = Word | Prefix | Phrase | Near | Site | Not | And | Or
+# Tuples, built once: `isinstance(node, Word | Prefix | Phrase)` builds a union on
+# every call (~100 ns more; compiling 100,000 rules makes hundreds of thousands).
 LEAVES = (Word, Prefix, Phrase)
+_TERMS = (Word, Prefix, Phrase, Near)
+BRANCHES = (And, Or)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +125,7 @@ def _query(text: str, root: Node) -> Query:
 
 def describe(node: Node) -> str:
     """A canonical spelling of `node` (for --explain and tests)."""
-    if isinstance(node, Word | Prefix | Phrase):
+    if isinstance(node, LEAVES):
         if isinstance(node, Word):
             core = node.word
         elif isinstance(node, Prefix):
@@ -144,12 +148,12 @@ def describe(node: Node) -> str:
 
 def _wrap(node: Node) -> str:
     text = describe(node)
-    return f"({text})" if isinstance(node, And | Or | Near) else text
+    return f"({text})" if isinstance(node, (And, Or, Near)) else text
 
 
 def leaf_fields(node: Node) -> set[str]:
     """The fields whose tokens evaluating `node` needs (`site:` reads the URL host)."""
-    if isinstance(node, Word | Prefix | Phrase | Near):
+    if isinstance(node, _TERMS):
         return set(node.fields)
     if isinstance(node, Site):
         return set()
@@ -168,7 +172,7 @@ def tree_words(node: Node) -> list[str]:
         return tree_words(node.left) + tree_words(node.right)
     if isinstance(node, Not):
         return tree_words(node.item)
-    if isinstance(node, And | Or):
+    if isinstance(node, BRANCHES):
         return [w for item in node.items for w in tree_words(item)]
     return []
 
