@@ -437,6 +437,8 @@ _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
 
 def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
     """One pattern that matches where any of `patterns` does (each keeps its flags)."""
+    # Only IGNORECASE is carried over, as a scoped `(?i:...)`.
+    assert all(not p.flags & ~(re.IGNORECASE | re.UNICODE) for p in patterns), patterns
     return re.compile("|".join(f"(?{'i' if p.flags & re.IGNORECASE else ''}:{p.pattern})"
                                for p in patterns))
 

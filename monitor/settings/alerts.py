@@ -161,7 +161,7 @@ def resolve_alert_paths(data: dict[str, Any], base: Path) -> None:
     if isinstance(alerts, dict):
         fix(alerts.get("templates"))
     rules = data.get("rules")
-    if isinstance(rules, list):  # (a comprehension in C terms: 100,000 rules, few with templates)
+    if isinstance(rules, list):  # (no call per rule: 100,000 rules, few with templates)
         for templates in [r["templates"] for r in rules if isinstance(r, dict) and "templates" in r]:
             fix(templates)
     targets = data.get("targets")
