@@ -310,7 +310,7 @@ def _check(
         if first != last and any(gaps[j] != "." for j in range(first + 1, last + 1)):
             return None
         # `US$2 million`, `U.S. 35`: a currency or a highway, not the country.
-        if cues.CURRENCY_AFTER.match(raw, tk.end[last]):
+        if cues.CURRENCY_AFTER.match(raw, tk.bounds[2 * last + 1]):
             return None
     elif (first == last and len(words[0]) <= 4 and words[0].isupper() and tag != TAG_DEMONYM
           and not (_shouting_once(shouting, tk) or _dateline(tk, gaps, first, last, words))):
@@ -330,7 +330,7 @@ def _check(
     qualifier, firm = (_qualifier(gaz, raw, tk, gaps, last, key) if gaps[last + 1].strip() == ","
                        else _NO_QUALIFIER)
     if not qualifier and not demonym and cues.owned_by_other_area(
-            gaz, raw, previous, tk.start[first], key):
+            gaz, raw, previous, tk.bounds[2 * first], key):
         if names is not None:  # one sense per document: the film's name later too
             names.add(key)
         return None
@@ -357,7 +357,7 @@ def _check(
             (first > 0 and gaps[first] == " " and tk.raw[first - 1].isdigit())
             or (last + 1 < len(tk) and gaps[last + 1] == " " and tk.raw[last + 1].isdigit())):
         return None
-    start, end = tk.start[first], tk.end[last]
+    start, end = tk.bounds[2 * first], tk.bounds[2 * last + 1]
     # Most names are followed by none of the cues tested below: one C call rules
     # them all out (`after` False), instead of a dozen.
     after = _ANY_AFTER.match(raw, end) is not None
@@ -656,7 +656,7 @@ def _qualifier(
             return areas, firm
         abbr = gaz.abbrevs.get(key)
         if abbr is not None:
-            after = raw[tk.end[j + n - 1] : tk.end[j + n - 1] + 1]
+            after = raw[tk.bounds[2 * (j + n) - 1] : tk.bounds[2 * (j + n) - 1] + 1]
             caps = all(w.isupper() for w in words)
             pids = tuple(pid for pid, needs_period in abbr
                          if (after == "." if needs_period else caps))

@@ -31,14 +31,15 @@ class Tokens:
     with each token as written and the text between tokens, all built by
     C-level passes (no per-token objects; this is the hot path).
 
-    `gaps[i]` is the text before token i; `gaps[len]` the text after the last."""
+    `gaps[i]` is the text before token i; `gaps[len]` the text after the last.
+    Token i spans `bounds[2 * i]` to `bounds[2 * i + 1]` (`start` and `end` as
+    lists are made on request: only a few tokens' offsets are ever read)."""
 
-    __slots__ = ("end", "gaps", "raw", "start", "text")
+    __slots__ = ("bounds", "gaps", "raw", "text")
     raw: list[str]  # the tokens as written
     text: list[str]  # folded (monitor.text.words)
     gaps: list[str]
-    start: list[int]
-    end: list[int]
+    bounds: list[int]
 
     def __init__(self, raw: str):
         # One split of the text as written gives tokens and gaps. ASCII folds to
@@ -47,11 +48,10 @@ class Tokens:
         got = ((_ASCII_SPLIT.split(raw), None) if raw.isascii() else _split_folded(raw))
         if got is None:
             self.text = words(raw)
-            bounds = token_bounds(raw)
-            self.start, self.end = bounds[0::2], bounds[1::2]
-            self.raw = list(map(raw.__getitem__, map(slice, self.start, self.end)))
-            self.gaps = list(map(raw.__getitem__, map(slice, [0, *self.end],
-                                                       [*self.start, len(raw)])))
+            bounds = self.bounds = token_bounds(raw)
+            start, end = bounds[0::2], bounds[1::2]
+            self.raw = list(map(raw.__getitem__, map(slice, start, end)))
+            self.gaps = list(map(raw.__getitem__, map(slice, [0, *end], [*start, len(raw)])))
             return
         parts, letters = got
         self.raw = parts[1::2]
@@ -62,8 +62,16 @@ class Tokens:
         for ch, sub in (letters or {}).items():
             joined = joined.replace(ch, sub)  # a few distinct characters: faster than translate
         self.text = joined.lower().split(" ") if self.raw else []
-        bounds = list(accumulate(map(len, parts)))
-        self.start, self.end = bounds[0:-1:2], bounds[1::2]
+        # Gap and token lengths summed: token i starts at [2i] and ends at [2i + 1].
+        self.bounds = list(accumulate(map(len, parts)))
+
+    @property
+    def start(self) -> list[int]:
+        return self.bounds[0 : 2 * len(self.text) : 2]
+
+    @property
+    def end(self) -> list[int]:
+        return self.bounds[1 : 2 * len(self.text) : 2]
 
     def __len__(self) -> int:
         return len(self.text)
