@@ -215,14 +215,15 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
 @given(st.sets(st.text(alphabet="abcé1", min_size=2, max_size=4), max_size=40),
        st.sets(st.text(alphabet="abcé1", min_size=1, max_size=6), max_size=30))
 def test_both_ways_of_finding_prefixes_agree(prefixes: set[str], tokens: set[str]) -> None:
-    # Few prefixes are looked for in the joined tokens, many by cutting every token:
-    # both must be "some token starts with it", whatever the counts and lengths.
+    # Few prefixes are looked for one by one in the joined tokens, many by one trie
+    # pattern per length: both must be "some token starts with it", whatever the
+    # counts and lengths (a prefix may be the start of a longer one).
     table = {p: [0] for p in prefixes}
-    lengths = tuple(sorted({len(p) for p in prefixes}))
     expected = {p for p in prefixes if any(t.startswith(p) for t in tokens)}
-    for limit in (0, 10_000):
-        with patch.object(match_index, "_FIND_PREFIXES", limit):
-            assert set(match_index.prefix_hits(table, lengths, tokens)) == expected
+    by_length = {n: [p for p in prefixes if len(p) == n] for n in {len(p) for p in prefixes}}
+    tries = tuple(re.compile(f" ({match_index._trie(ws)})") for ws in by_length.values())
+    for patterns in (None, tries, match_index.prefix_patterns(prefixes)):
+        assert set(match_index.prefix_hits(table, patterns, tokens)) == expected
 
 
 @settings(max_examples=300, deadline=None)
