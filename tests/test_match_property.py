@@ -216,14 +216,31 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
        st.sets(st.text(alphabet="abcé1", min_size=1, max_size=6), max_size=30))
 def test_both_ways_of_finding_prefixes_agree(prefixes: set[str], tokens: set[str]) -> None:
     # Few prefixes are looked for one by one in the joined tokens, many by one trie
-    # pattern per length: both must be "some token starts with it", whatever the
-    # counts and lengths (a prefix may be the start of a longer one).
+    # pattern per length, or by cutting every token to the length: each must be
+    # "some token starts with it", whatever the counts and lengths (a prefix may be
+    # the start of a longer one), alone or mixed.
     table = {p: [0] for p in prefixes}
     expected = {p for p in prefixes if any(t.startswith(p) for t in tokens)}
-    by_length = {n: [p for p in prefixes if len(p) == n] for n in {len(p) for p in prefixes}}
+    by_length = {n: [p for p in prefixes if len(p) == n] for n in sorted({len(p) for p in prefixes})}
     tries = tuple(re.compile(f" ({match_index._trie(ws)})") for ws in by_length.values())
-    for patterns in (None, tries, match_index.prefix_patterns(prefixes)):
+    cuts = tuple(by_length)
+    mixed = tuple(t if i % 2 else n for i, (t, n) in enumerate(zip(tries, cuts, strict=True)))
+    for patterns in (None, tries, cuts, mixed, match_index.prefix_patterns(prefixes)):
         assert set(match_index.prefix_hits(table, patterns, tokens)) == expected
+
+
+def test_past_many_prefixes_of_a_length_tokens_are_cut() -> None:
+    # A dense trie tries its alternatives one after another: past `_TRIE_PREFIXES`
+    # of one length, every token is cut to that length instead; other lengths keep
+    # their trie.
+    many = {f"{a}{b}{c}{d}x" for a in "abcdef" for b in "abcdef" for c in "abc" for d in "ab"}
+    few = {"zzz" + c for c in "abcdefgh"}
+    patterns = match_index.prefix_patterns(many | few)
+    assert patterns is not None and len(many) > match_index._TRIE_PREFIXES
+    assert [type(p) for p in patterns] == [re.Pattern, int] and patterns[1] == 5
+    table = {p: [0] for p in many | few}
+    tokens = ["acabxylophone", "zzzb", "zzzq", "abcd", "ffcax", "ffdax"]
+    assert sorted(match_index.prefix_hits(table, patterns, tokens)) == ["acabx", "ffcax", "zzzb"]
 
 
 @settings(max_examples=300, deadline=None)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from pyroaring import AbstractBitMap, BitMap, FrozenBitMap
@@ -80,20 +81,27 @@ def anchors(node: Node) -> tuple[float, list[Anchor]] | None:
 
 
 TokenSource = Iterable[str] | Callable[[], Iterable[str]]
-PrefixPatterns = tuple[re.Pattern[str], ...]
+# Per prefix length: a trie pattern, or the length itself (every token is cut to it).
+PrefixPatterns = tuple[re.Pattern[str] | int, ...]
+
+# Above this many prefixes of one length, the trie's alternatives (tried one after
+# another at each character) cost about as much as cutting every token to that
+# length and looking the heads up (five-letter stems of random BBC words, per
+# article: 32 stems 19 us against 22; 64 even; 128 27 us against 22).
+_TRIE_PREFIXES = 64
 
 
 def prefix_patterns(prefixes: Iterable[str]) -> PrefixPatterns | None:
-    """What `prefix_hits` looks for many prefixes with: one regular expression per
-    prefix length, `" (...)"`, the prefixes spelled as a trie, so that each token
-    start tries a few characters rather than every prefix. None when they are few:
+    """How `prefix_hits` looks for many prefixes: per prefix length, one regular
+    expression, `" (...)"`, the prefixes spelled as a trie, so that each token start
+    tries a few characters rather than every prefix (or, past `_TRIE_PREFIXES` of
+    that length, the length: every token is cut to it). None when they are few:
     each is then looked for on its own (`str.find` in C).
 
     Measured on the BBC corpus (spaced default-field tokens, ~2,300 characters per
     article; five-letter prefixes): 2 prefixes 4.8 us against 3.2 by find; 6 even
     (8.6 and 9.4 us); 8 8.9 us against 12.5; 42 (1,000 rules of the bench's mix) 21 us
-    against 64 by find and 43 by cutting every token to 5 letters; 368 (10,000 rules)
-    25 us.
+    against 64 by find and 43 by cutting every token to 5 letters.
     """
     by_length: dict[int, list[str]] = {}
     for prefix in prefixes:
@@ -102,7 +110,8 @@ def prefix_patterns(prefixes: Iterable[str]) -> PrefixPatterns | None:
         return None
     # (One per length: in a trie of equal-length words none ends inside another, so
     # the one match at a token start is the only prefix of that length it has.)
-    return tuple(re.compile(f" ({_trie(words)})") for _, words in sorted(by_length.items()))
+    return tuple(re.compile(f" ({_trie(words)})") if len(words) <= _TRIE_PREFIXES else size
+                 for size, words in sorted(by_length.items()))
 
 
 def _trie(words: Iterable[str]) -> str:
@@ -131,11 +140,30 @@ def prefix_hits(prefixes: Mapping[str, object], patterns: PrefixPatterns | None,
     """
     if not prefixes:
         return []
-    # A space before each token: " p" occurs exactly where a token starts with p.
-    joined = spaced if spaced is not None else " " + " ".join(tokens() if callable(tokens) else tokens)
     if patterns is None:
+        joined = _spaced(tokens, spaced)
         return [p for p in prefixes if " " + p in joined]
-    return list(set(chain.from_iterable(pattern.findall(joined) for pattern in patterns)))
+    hits: set[str] = set()
+    tries = [p for p in patterns if not isinstance(p, int)]
+    if tries:
+        joined = _spaced(tokens, spaced)
+        hits.update(chain.from_iterable(pattern.findall(joined) for pattern in tries))
+    sizes = [p for p in patterns if isinstance(p, int)]
+    if sizes:
+        every = tokens() if callable(tokens) else tokens
+        if len(sizes) > 1:
+            every = list(every)  # read once per length
+        keys = prefixes.keys()
+        for size in sizes:
+            # Token heads cut in C (itemgetter of a slice) and looked up as they come.
+            # A token shorter than `size` yields itself; if that is a key, it is a hit.
+            hits.update(keys & map(itemgetter(slice(size)), every))
+    return list(hits)
+
+
+def _spaced(tokens: TokenSource, spaced: str | None) -> str:
+    """A space before each token: " p" occurs exactly where a token starts with p."""
+    return spaced if spaced is not None else " " + " ".join(tokens() if callable(tokens) else tokens)
 
 
 # From this many exact-rule ids on (~4,000 rules of the bench's mix), each word's ids
