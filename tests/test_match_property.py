@@ -222,10 +222,12 @@ def test_both_ways_of_finding_prefixes_agree(prefixes: set[str], tokens: set[str
     table = {p: [0] for p in prefixes}
     expected = {p for p in prefixes if any(t.startswith(p) for t in tokens)}
     by_length = {n: [p for p in prefixes if len(p) == n] for n in sorted({len(p) for p in prefixes})}
-    tries = tuple(re.compile(f" ({match_index._trie(ws)})") for ws in by_length.values())
-    cuts = tuple(by_length)
-    mixed = tuple(t if i % 2 else n for i, (t, n) in enumerate(zip(tries, cuts, strict=True)))
-    for patterns in (None, tries, cuts, mixed, match_index.prefix_patterns(prefixes)):
+    tries = [re.compile(f" ({match_index._trie(ws)})") for ws in by_length.values()]
+    cuts = list(by_length)
+    plan = match_index.PrefixPatterns
+    mixed = plan(tuple(tries[1::2]), tuple(cuts[0::2]))
+    for patterns in (None, plan(tuple(tries), ()), plan((), tuple(cuts)), mixed,
+                     match_index.prefix_patterns(prefixes)):
         assert set(match_index.prefix_hits(table, patterns, tokens)) == expected
 
 
@@ -237,7 +239,7 @@ def test_past_many_prefixes_of_a_length_tokens_are_cut() -> None:
     few = {"zzz" + c for c in "abcdefgh"}
     patterns = match_index.prefix_patterns(many | few)
     assert patterns is not None and len(many) > match_index._TRIE_PREFIXES
-    assert [type(p) for p in patterns] == [re.Pattern, int] and patterns[1] == 5
+    assert len(patterns.tries) == 1 and patterns.cut_lengths == (5,)
     table = {p: [0] for p in many | few}
     tokens = ["acabxylophone", "zzzb", "zzzq", "abcd", "ffcax", "ffdax"]
     assert sorted(match_index.prefix_hits(table, patterns, tokens)) == ["acabx", "ffcax", "zzzb"]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyroaring import AbstractBitMap, BitMap, FrozenBitMap
 
@@ -81,8 +81,14 @@ def anchors(node: Node) -> tuple[float, list[Anchor]] | None:
 
 
 TokenSource = Iterable[str] | Callable[[], Iterable[str]]
-# Per prefix length: a trie pattern, or the length itself (every token is cut to it).
-PrefixPatterns = tuple[re.Pattern[str] | int, ...]
+
+
+class PrefixPatterns(NamedTuple):
+    """How `prefix_hits` finds many prefixes: per prefix length, a trie pattern, or
+    (for a length with many) the length itself, every token being cut to it."""
+
+    tries: tuple[re.Pattern[str], ...]
+    cut_lengths: tuple[int, ...]
 
 # Above this many prefixes of one length, the trie's alternatives (tried one after
 # another at each character) cost about as much as cutting every token to that
@@ -110,8 +116,10 @@ def prefix_patterns(prefixes: Iterable[str]) -> PrefixPatterns | None:
         return None
     # (One per length: in a trie of equal-length words none ends inside another, so
     # the one match at a token start is the only prefix of that length it has.)
-    return tuple(re.compile(f" ({_trie(words)})") if len(words) <= _TRIE_PREFIXES else size
-                 for size, words in sorted(by_length.items()))
+    lengths = sorted(by_length.items())
+    return PrefixPatterns(
+        tuple(re.compile(f" ({_trie(words)})") for _, words in lengths if len(words) <= _TRIE_PREFIXES),
+        tuple(size for size, words in lengths if len(words) > _TRIE_PREFIXES))
 
 
 def _trie(words: Iterable[str]) -> str:
@@ -144,11 +152,10 @@ def prefix_hits(prefixes: Mapping[str, object], patterns: PrefixPatterns | None,
         joined = _spaced(tokens, spaced)
         return [p for p in prefixes if " " + p in joined]
     hits: set[str] = set()
-    tries = [p for p in patterns if not isinstance(p, int)]
-    if tries:
+    if patterns.tries:
         joined = _spaced(tokens, spaced)
-        hits.update(chain.from_iterable(pattern.findall(joined) for pattern in tries))
-    sizes = [p for p in patterns if isinstance(p, int)]
+        hits.update(chain.from_iterable(pattern.findall(joined) for pattern in patterns.tries))
+    sizes = patterns.cut_lengths
     if sizes:
         every = tokens() if callable(tokens) else tokens
         if len(sizes) > 1:
