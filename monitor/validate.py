@@ -178,22 +178,20 @@ def _templates(config: Config) -> Iterator[tuple[str, str]]:
     from monitor.alerts.render import TemplateProblem, compile_user_templates
 
     for path, policy in _policies(config, "templates"):
-        if policy.templates is not None:
-            try:
-                compile_user_templates(policy.templates)
-            except TemplateProblem as exc:
-                yield f"{path}.templates", str(exc)
+        try:
+            compile_user_templates(policy.templates)
+        except TemplateProblem as exc:
+            yield f"{path}.templates", str(exc)
 
 
 def _crons(config: Config) -> Iterator[tuple[str, str]]:
     for path, policy in _policies(config, "digest"):
-        if policy.digest is not None:
-            from apscheduler.triggers.cron import CronTrigger  # (only for a config with digests)
+        from apscheduler.triggers.cron import CronTrigger  # (only for a config with digests)
 
-            try:
-                CronTrigger.from_crontab(policy.digest.cron, timezone="UTC")
-            except ValueError as exc:
-                yield f"{path}.digest.cron", f'digest cron "{policy.digest.cron}": {exc}'
+        try:
+            CronTrigger.from_crontab(policy.digest.cron, timezone="UTC")
+        except ValueError as exc:
+            yield f"{path}.digest.cron", f'digest cron "{policy.digest.cron}": {exc}'
 
 
 # -- places (the matcher) ---------------------------------------------------------

@@ -14,8 +14,7 @@ __all__ = ["OutboxRow", "SourceStateStore", "Store", "open_store"]
 
 def __getattr__(name: str) -> Any:
     # The SQL store (and SQLAlchemy, 0.2 s to import) is loaded on first use, so
-    # modules that only need the row types (routing, templates: `newsmon check`)
-    # do not pay for it.
+    # modules that only need the row types (routing, templates) do not pay for it.
     if name in ("Store", "open_store"):
         from monitor.store import sql
 
