@@ -373,6 +373,31 @@ def test_local_news(text: str, region: str, not_region: str | None) -> None:
     assert set(compile_(*rules).match(article(text))) == {"in"}
 
 
+@pytest.mark.parametrize(("text", "county", "inside"), [
+    # GeoNames files these towns under their boroughs; the county is built over them.
+    ("Police in Wolverhampton arrested two men after a break-in.", "West Midlands", True),
+    ("A Rochdale man was charged on Friday, police said.", "Greater Manchester", True),
+    ("Crowds gathered in Doncaster town centre on Saturday.", "South Yorkshire", True),
+    ("Police in Leicester arrested two men after a break-in.", "West Midlands", False),
+    ("Crowds gathered in Harrogate town centre on Saturday.", "South Yorkshire", False),
+])
+def test_a_metropolitan_county_covers_its_boroughs_towns(text: str, county: str, inside: bool) -> None:
+    lm = compile_(rule("county", within=[county]), rule("england", within=["England"]))
+    assert set(lm.match(article(text))) == ({"county", "england"} if inside else {"england"})
+
+
+def test_a_metropolitan_county_is_named_as_itself_not_a_namesake_abroad() -> None:
+    # `West Midlands` was `Midlands`, Zimbabwe's province, before the county existed.
+    lm = compile_(rule("wm", within=["West Midlands"]), rule("zw", within=["Zimbabwe"]))
+    text = "West Midlands Police said the road would reopen. Merseyside officers helped."
+    got = lm.match(article(text))
+    assert set(got) == {"wm"}
+    assert [e.text for e in got["wm"]] == ["West Midlands"]
+    places = {r.mention.text: lm._gaz.label(r.place) for r in lm.mentions(article(text))}
+    assert places == {"West Midlands": "West Midlands, England, GB",
+                      "Merseyside": "Merseyside, England, GB"}
+
+
 def test_a_learned_home_does_not_turn_london_into_a_namesake() -> None:
     lm = compile_(rule("london", near=[{"place": "London, GB", "radius_km": 50}]),
                   rule("ca", within=["California"]))

@@ -33,6 +33,8 @@ def build_state() -> dict[str, Any]:
     countries, demonyms, codes = sources.read_countries()
     records: list[PlaceRecord] = countries + list(sources.build_regions(cities, a1_names))
     records += cities
+    # Last, so that adding them left every other place's id as it was.
+    records += sources.metropolitan_counties(cities, a1_names)
     state: dict[str, Any] = {
         "names": PackedNames(r.name for r in records),
         "kind": bytes(r.kind for r in records),
@@ -101,6 +103,7 @@ def build_state() -> dict[str, Any]:
         if key in index and all(pops[p] < DEMONYM_OVER_POP for p in index[key]):
             del index[key]
     state["country_ids"] = country_ids
+    state["county_parts"] = sources.county_parts(a1_names)
     state["region_ids"] = region_ids
     # Region abbreviations: key -> ((region id, needs a period), ...); `WA` is
     # Washington and Western Australia, the rest of the text decides.

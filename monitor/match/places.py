@@ -166,7 +166,8 @@ class LocationMatcher:
             elif kind == "region":
                 self._by_region[spec[1]].append((ri, label))
             elif kind == "county":
-                self._by_county[spec[1]].append((ri, label))
+                for key in spec[1]:
+                    self._by_county[key].append((ri, label))
             else:
                 _, lat, lon, radius, _ = spec
                 circle = _Circle(ri, lat, lon, radius, label)
@@ -177,7 +178,7 @@ class LocationMatcher:
                     for cell in cells:
                         self._grid[cell].append(circle)
 
-    def _within(self, name: str, path: str) -> tuple[str, str, str]:
+    def _within(self, name: str, path: str) -> tuple[str, Any, str]:
         gaz = self._gaz
         pid = lookup(gaz, name, path, True, self._notes)
         kind = gaz.kind[pid]
@@ -187,7 +188,9 @@ class LocationMatcher:
         if kind == KIND_ADMIN1:
             return ("region", gaz.admin1[pid], label)
         if kind == KIND_ADMIN2:
-            return ("county", gaz.admin2[pid], label)
+            # The county's own key, and its parts' (a metropolitan county's boroughs).
+            key = gaz.admin2[pid]
+            return ("county", (key, *gaz.county_parts.get(key, ())), label)
         raise PlaceLookupError(
             path, f'"{name}" is a town ({gaz.label(pid)}), not a country or region; '
             f'use near = [{{ place = "{name}", radius_km = 25 }}]')
