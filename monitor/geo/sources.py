@@ -246,12 +246,17 @@ def build_regions(
             rec.names.update(f"{base} {suffix}" for suffix in REGION_SUFFIXES)
         yield rec
     for key, members in by_a2.items():
-        a1key, name = key.split("|", 1)
-        lat, lon, pop = _derived_point(members)
-        rec = PlaceRecord(name, KIND_ADMIN2, a1key.split(".", 1)[0], a1key, lat, lon, pop)
-        rec.names.update(surface_variants(name))
-        rec.admin2 = key
-        yield rec
+        yield _county(key, members)
+
+
+def _county(key: str, members: list[PlaceRecord]) -> PlaceRecord:
+    """The county of admin2 key `key` ("CC.a1|Name"), placed and counted from its `members`."""
+    a1key, name = key.split("|", 1)
+    lat, lon, pop = _derived_point(members)
+    rec = PlaceRecord(name, KIND_ADMIN2, a1key.split(".", 1)[0], a1key, lat, lon, pop)
+    rec.names.update(surface_variants(name))
+    rec.admin2 = key
+    return rec
 
 
 def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
@@ -418,14 +423,8 @@ def metropolitan_counties(cities: list[PlaceRecord], a1_names: dict[str, str]) -
             by_a2[c.admin2].append(c)
     for key, parts in county_parts(a1_names).items():
         members = [c for part in parts for c in by_a2.get(part, ())]
-        if not members:
-            continue
-        a1key, name = key.split("|", 1)
-        lat, lon, pop = _derived_point(members)
-        rec = PlaceRecord(name, KIND_ADMIN2, a1key.split(".", 1)[0], a1key, lat, lon, pop)
-        rec.names.update(surface_variants(name))
-        rec.admin2 = key
-        yield rec
+        if members:
+            yield _county(key, members)
 
 
 def other_region_abbreviations() -> list[tuple[str, str, str, bool]]:
