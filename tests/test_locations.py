@@ -386,6 +386,16 @@ def test_a_metropolitan_county_covers_its_boroughs_towns(text: str, county: str,
     assert set(lm.match(article(text))) == ({"county", "england"} if inside else {"england"})
 
 
+@pytest.mark.parametrize(("text", "place"), [
+    # A police force named after its area, as `Lincolnshire Police` is.
+    ("Cumbria Constabulary said the road was closed.", "Cumbria, England, GB"),
+    ("Durham Constabulary said a Darlington man was arrested.", "Durham, England, GB"),
+])
+def test_a_constabulary_names_its_area(text: str, place: str) -> None:
+    lm = compile_(rule("england", within=["England"]))
+    assert place in [lm._gaz.label(r.place) for r in lm.mentions(article(text))]
+
+
 def test_a_metropolitan_county_is_named_as_itself_not_a_namesake_abroad() -> None:
     # `West Midlands` was `Midlands`, Zimbabwe's province, before the county existed.
     lm = compile_(rule("wm", within=["West Midlands"]), rule("zw", within=["Zimbabwe"]))
