@@ -396,6 +396,16 @@ def test_a_constabulary_names_its_area(text: str, place: str) -> None:
     assert place in [lm._gaz.label(r.place) for r in lm.mentions(article(text))]
 
 
+def test_a_county_that_is_a_first_level_region_is_the_region() -> None:
+    # Kenya's counties are its first-level regions: `Kiambu county` is the county,
+    # not the town of Kiambu in it; a rule may name it `Kiambu County` too.
+    lm = compile_(rule("kiambu", within=["Kiambu County"]))
+    text = "Kiambu county officials said traders will move to a new market next month."
+    assert [(r.mention.text, lm._gaz.label(r.place)) for r in lm.mentions(article(text))] == [
+        ("Kiambu county", "Kiambu, KE")]
+    assert set(lm.match(article(text))) == {"kiambu"}
+
+
 def test_a_metropolitan_county_is_named_as_itself_not_a_namesake_abroad() -> None:
     # `West Midlands` was `Midlands`, Zimbabwe's province, before the county existed.
     lm = compile_(rule("wm", within=["West Midlands"]), rule("zw", within=["Zimbabwe"]))

@@ -39,6 +39,9 @@ ALT_NAME_MIN_POP = 15_000
 # (Kharkov/Kharkiv 0.86, Kiev/Kyiv 0.75); exonyms like Lutetia do not.
 ALT_NAME_MIN_SIMILARITY = 0.6
 REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture")
+# Countries whose first-level regions English-language news calls counties
+# (`Kiambu County`, `Cluj County`, `Pest County`): `County` is one of their suffixes.
+COUNTY_REGIONS = frozenset({"HU", "KE", "LR", "NO", "RO", "SE"})
 _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'’. -]*$")
 
 
@@ -242,8 +245,9 @@ def build_regions(
         if eponym is not None and eponym.population >= ALT_NAME_MIN_POP:
             bases |= eponym.names
         rec.names.update(bases)
+        suffixes = REGION_SUFFIXES + (("County",) if cc in COUNTY_REGIONS else ())
         for base in bases:
-            rec.names.update(f"{base} {suffix}" for suffix in REGION_SUFFIXES)
+            rec.names.update(f"{base} {suffix}" for suffix in suffixes)
         yield rec
     for key, members in by_a2.items():
         yield _county(key, members)
