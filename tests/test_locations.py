@@ -406,6 +406,25 @@ def test_a_county_that_is_a_first_level_region_is_the_region() -> None:
     assert set(lm.match(article(text))) == {"kiambu"}
 
 
+def test_police_scotland_names_scotland_and_places_its_towns() -> None:
+    # `Police` before a name is the force's head, not a given name; the country it
+    # names then places Aberdeen in Scotland, not in Hong Kong.
+    lm = compile_(rule("scotland", within=["Scotland"]))
+    text = ("A man has been charged after a crash near Inverurie. Police Scotland said he "
+            "would appear at Aberdeen Sheriff Court.")
+    places = {r.mention.text: lm._gaz.label(r.place) for r in lm.mentions(article(text))}
+    assert places["Scotland"] == "Scotland, GB"
+    assert places["Aberdeen"] == "Aberdeen, Scotland, GB"
+
+
+def test_a_road_is_no_place() -> None:
+    # GeoNames lists a `Highway 11` in British Columbia; news means the road.
+    lm = compile_(rule("bc", within=["British Columbia"]))
+    text = "A crash closed Highway 11 for six hours on Monday, police said."
+    assert lm.mentions(article(text)) == []
+    assert lm.match(article(text)) == {}
+
+
 def test_a_metropolitan_county_is_named_as_itself_not_a_namesake_abroad() -> None:
     # `West Midlands` was `Midlands`, Zimbabwe's province, before the county existed.
     lm = compile_(rule("wm", within=["West Midlands"]), rule("zw", within=["Zimbabwe"]))

@@ -6,6 +6,7 @@ Runs once per data version (`gazetteer.load` caches the result): ~12-14 s and
 
 from __future__ import annotations
 
+import re
 import sys
 from array import array
 from typing import Any
@@ -25,6 +26,9 @@ from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTR
 from monitor.text import fold
 
 DEMONYM_OVER_POP = 100_000
+# A road's name is never a place, whatever GeoNames lists (`Highway 11`, British
+# Columbia: a locality of 5,500, while news means Ontario's Highway 11).
+_ROAD_NAME = re.compile(r"(?:highway|route|interstate|hwy) \d+[a-z]?")
 OLD_NAME_TAKEN_POP = 10_000
 
 
@@ -54,7 +58,7 @@ def build_state() -> dict[str, Any]:
             key = keys_of.get(n)
             if key is None:
                 key = keys_of[n] = name_key(n)
-            if key and pid not in index.setdefault(key, []):
+            if key and not _ROAD_NAME.fullmatch(key) and pid not in index.setdefault(key, []):
                 index[key].append(pid)
         old_names += [(name_key(n), pid) for n in r.old_names]
         r.names = set()  # done with them: free as we go

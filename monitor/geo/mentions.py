@@ -554,7 +554,7 @@ def _run_ok(
             return RUN_SURNAME
         # A given name is a Title-case word: not `1990s`, not `CTV` (`CTV Winnipeg`).
         if (word[:1].isupper() and not word.isupper() and low not in PREFIX_OK
-                and low not in CONNECTORS):
+                and low not in CONNECTORS and low not in _FORCE_BEFORE):
             prv_start = prv == 0 or not _SENTENCE_END.isdisjoint(gaps[prv])
             # `In Kharkiv` is fine; `Jordan Henderson`, `Queen Victoria` are names.
             # (`Neighbouring Rockport`, `Following Tuesday's vote`: a sentence-opening
@@ -565,6 +565,10 @@ def _run_ok(
             if low in HONORIFICS or not function_word:
                 return RUN_SURNAME
     return RUN_OK
+
+
+# A force named after the area it polices, its head first: `Police Scotland`.
+_FORCE_BEFORE = frozenset({"police"})
 
 
 def _office(tk: Tokens, gaps: list[str], k: int) -> bool:
