@@ -425,6 +425,28 @@ def test_a_road_is_no_place() -> None:
     assert lm.match(article(text)) == {}
 
 
+def test_a_town_written_as_one_is_kept_beside_a_small_neighbour() -> None:
+    # Kerikeri is too small to vouch for others, but it is kept on its own evidence;
+    # `Whangarei police` is then Whangarei, in the same region, not a lone surname.
+    # (A whole country: a rule on the region would vouch for its towns by itself.)
+    lm = compile_(rule("nz", within=["New Zealand"]))
+    text = ("Whangarei police are looking for a man who robbed a dairy on Tuesday night. "
+            "A car seen leaving the area was later found in Kerikeri.")
+    places = {r.mention.text: lm._gaz.label(r.place) for r in lm.mentions(article(text))}
+    assert places == {"Whangarei": "Whangarei, Northland, NZ", "Kerikeri": "Kerikeri, Northland, NZ"}
+
+
+def test_a_small_town_abroad_with_no_evidence_is_not_taken() -> None:
+    # The gazetteer lacks Newcastle West, New South Wales; its Irish namesake (6,600
+    # people) must not stand in for it in a story whose places are all Australian.
+    lm = compile_(rule("ie", within=["Ireland"]), homes={"herald": "New South Wales"})
+    text = ("A Maitland woman has been charged after a crash in Newcastle West on Friday night. "
+            "Police said a man from Cessnock was taken to hospital.")
+    got = article(text, source="herald")
+    assert [r.mention.text for r in lm.mentions(got)] == ["Maitland", "Cessnock"]
+    assert lm.match(got) == {}
+
+
 def test_a_metropolitan_county_is_named_as_itself_not_a_namesake_abroad() -> None:
     # `West Midlands` was `Midlands`, Zimbabwe's province, before the county existed.
     lm = compile_(rule("wm", within=["West Midlands"]), rule("zw", within=["Zimbabwe"]))

@@ -298,6 +298,7 @@ def resolve(
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
     admin2s, pops = gaz.admin2, gaz.pop
     region_ids = gaz.region_ids
+    lone: list[tuple[_Surface, int]] = []  # towns left out for want of evidence (final pass)
     for final in (False, True):
         # (defaultdict(int): counted in C, where Counter calls __missing__ and __init__ in Python;
         # read with .get only, so reading adds no key)
@@ -408,8 +409,21 @@ def resolve(
             elsewhere = placed > (1 if own_sizeable else 0)
             if not _evident(gaz, s, best, best_local, best_support, watched, elsewhere):
                 s.choice = None
+                if (s.local and best_support <= 0 and not s.common and kinds[best] > KIND_ADMIN1
+                        and BARE_MIN_POP <= pops[best] < LONE_MIN_POP):
+                    lone.append((s, best))
                 continue
             out.extend(Resolved(m, best) for m in s.mentions)
+    # A lone town written as one (`X police`, `downtown X`) is kept when a place the
+    # text names, kept on its own evidence, is in its region: `Whangarei police ...
+    # found in Kerikeri` (Kerikeri, too small to vouch for others above, was kept
+    # for its own local evidence). Not a bare name: `Gardner` in a team sheet,
+    # `Frederick` the Barclay twin, would be Kansas's and Maryland's towns.
+    if lone and out:
+        regions = {admin1s[r.place] for r in out if kinds[r.place] > KIND_ADMIN1}
+        for s, best in lone:
+            if admin1s[best] in regions:
+                out.extend(Resolved(m, best) for m in s.mentions)
     return out
 
 
@@ -492,8 +506,12 @@ def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float
         # Multi-word names (`Laurel County`, `Red Deer`) are specific enough alone,
         # unless tiny (`Middle East`, Maryland: 1,872 people). As written: `O'Connor`
         # is one word (a surname), though its key splits at the apostrophe.
+        # Not a small town with no evidence in a text whose other places are all in
+        # other countries: `Newcastle West` in an Australian story is no Irish town
+        # (the gazetteer lacks the Newcastle suburb).
         multi = (" " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
-                 and any(" " in m.text for m in s.mentions))
+                 and any(" " in m.text for m in s.mentions)
+                 and not (elsewhere and support <= 0 and pop < BARE_MIN_POP))
         if pop < BARE_MIN_POP and not multi:
             ok = local >= 1.0
         elif multi or pop >= LONE_MIN_POP or support > 0:
