@@ -447,6 +447,19 @@ def test_a_small_town_abroad_with_no_evidence_is_not_taken() -> None:
     assert lm.match(got) == {}
 
 
+@pytest.mark.parametrize(("text", "want"), [
+    # Dotted country codes: only those news writes for countries.
+    ("The meeting starts at 9 A.M. and ends at 5 P.M., officials said.", []),
+    ("The crash happened near Adelaide, S.A., on Sunday.", ["Adelaide, South Australia, AU"]),
+    ("B.B. King played the blues; T.J. Miller told jokes.", []),
+    ("Officials in the U.S. and the U.K. welcomed the deal.", ["United States", "United Kingdom"]),
+    ("Exports to N.Z. rose in March.", ["New Zealand"]),
+])
+def test_dotted_codes_are_countries_only_where_news_writes_them(text: str, want: list[str]) -> None:
+    lm = compile_(rule("any", within=["Armenia"]))
+    assert [lm._gaz.label(r.place) for r in lm.mentions(article(text))] == want
+
+
 def test_a_metropolitan_county_is_named_as_itself_not_a_namesake_abroad() -> None:
     # `West Midlands` was `Midlands`, Zimbabwe's province, before the county existed.
     lm = compile_(rule("wm", within=["West Midlands"]), rule("zw", within=["Zimbabwe"]))

@@ -39,6 +39,8 @@ ALT_NAME_MIN_POP = 15_000
 # (Kharkov/Kharkiv 0.86, Kiev/Kyiv 0.75); exonyms like Lutetia do not.
 ALT_NAME_MIN_SIMILARITY = 0.6
 REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture")
+# Dotted two-letter country codes news writes, besides U.S. and U.K. (see `read_countries`).
+_DOTTED_COUNTRY_CODES = frozenset({"N.Z."})
 # Countries whose first-level regions English-language news calls counties
 # (`Kiambu County`, `Cluj County`, `Pest County`): `County` is one of their suffixes.
 COUNTY_REGIONS = frozenset({"HU", "KE", "LR", "NO", "RO", "SE"})
@@ -298,10 +300,15 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
         for alt in info.get("altSpellings") or ():
             if alt.isalpha() and alt.isupper() and len(alt) <= 3:
                 # A two-letter ISO code is too often something else (IT, TV, PM, AI);
-                # an alternate one (UK) or the US, dotted or not, is a country.
+                # an alternate one (UK) or the US, dotted or not, is a country. Dotted,
+                # only the codes news writes for countries (`N.Z.`): `9 A.M.` is no
+                # Armenia, `5 P.M.` no Saint Pierre, `Adelaide, S.A.` no Saudi Arabia,
+                # `St. John's, N.L.` no Netherlands.
                 if len(alt) == 2 and (alt == cc and cc != "US"):
-                    names.add(".".join(alt) + ".")
-                    codes.add(".".join(alt) + ".")
+                    dotted = ".".join(alt) + "."
+                    if dotted in _DOTTED_COUNTRY_CODES:
+                        names.add(dotted)
+                        codes.add(dotted)
                     continue
                 codes.add(alt)
                 if len(alt) == 2:
