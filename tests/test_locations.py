@@ -460,6 +460,19 @@ def test_dotted_codes_are_countries_only_where_news_writes_them(text: str, want:
     assert [lm._gaz.label(r.place) for r in lm.mentions(article(text))] == want
 
 
+@pytest.mark.parametrize(("text", "want"), [
+    # A possessive or a lower-case word inside a name: the whole name, not its pieces.
+    ("Police in King's Lynn are appealing for witnesses.", ["King's Lynn, England, GB"]),
+    ("Prince George's County police are investigating a shooting in Hyattsville.",
+     ["Prince George's County, Maryland, US", "Hyattsville, Maryland, US"]),
+    ("A man from Newcastle-under-Lyme has been jailed.", ["Newcastle under Lyme, England, GB"]),
+    ("The People's Republic of China was founded in 1949.", ["China"]),
+])
+def test_names_with_a_possessive_or_a_lower_case_word(text: str, want: list[str]) -> None:
+    lm = compile_(rule("any", within=["England"]))
+    assert [lm._gaz.label(r.place) for r in lm.mentions(article(text))] == want
+
+
 def test_a_metropolitan_county_is_named_as_itself_not_a_namesake_abroad() -> None:
     # `West Midlands` was `Midlands`, Zimbabwe's province, before the county existed.
     lm = compile_(rule("wm", within=["West Midlands"]), rule("zw", within=["Zimbabwe"]))

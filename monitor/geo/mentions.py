@@ -73,7 +73,10 @@ TITLE_ABBREVIATIONS = frozenset(_words("""mr mrs ms dr prof rev fr gen lt col ma
 BUILDING_HEADS = frozenset(_words("""
     house hall palace castle tower station airport hospital church cathedral abbey
     mansion building stadium arena"""))
-CONNECTORS = frozenset(_words("of de la le du des upon on am sur the and del di da el al en y i"))
+# (`s`: a possessive inside a name, `King's Lynn`, `Prince George's County`;
+# `under`, `super`: `Newcastle-under-Lyme`, `Weston-super-Mare`.)
+CONNECTORS = frozenset(_words("""of de la le du des upon on am sur the and del di da el al en y i
+    under super s"""))
 _INNER = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
 _LANGUAGE_SUFFIXES = frozenset({"-language", "-speaking", " language", " speaking"})
 _SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")
