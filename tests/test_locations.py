@@ -467,10 +467,22 @@ def test_dotted_codes_are_countries_only_where_news_writes_them(text: str, want:
      ["Prince George's County, Maryland, US", "Hyattsville, Maryland, US"]),
     ("A man from Newcastle-under-Lyme has been jailed.", ["Newcastle under Lyme, England, GB"]),
     ("The People's Republic of China was founded in 1949.", ["China"]),
+    ("He was arrested in Coeur d'Alene on Monday.", ["Coeur d'Alene, Idaho, US"]),
 ])
 def test_names_with_a_possessive_or_a_lower_case_word(text: str, want: list[str]) -> None:
     lm = compile_(rule("any", within=["England"]))
     assert [lm._gaz.label(r.place) for r in lm.mentions(article(text))] == want
+
+
+def test_a_country_is_not_its_namesake_region_in_a_story_about_it() -> None:
+    # Places in Mexico are evidence for Mexico the country as much as for the State
+    # of Mexico; the country, the likelier sense, wins (it lost before).
+    lm = compile_(rule("mx", within=["Mexico"]))
+    text = ("GUADALAJARA, Mexico (AP) — Authorities in the western state of Jalisco said "
+            "Thursday they had found three bodies near Tlaquepaque.")
+    places = {r.mention.text: lm._gaz.label(r.place) for r in lm.mentions(article(text))}
+    assert places["Mexico"] == "Mexico"
+    assert places["GUADALAJARA"] == "Guadalajara, Jalisco, MX"
 
 
 def test_a_metropolitan_county_is_named_as_itself_not_a_namesake_abroad() -> None:

@@ -73,10 +73,10 @@ TITLE_ABBREVIATIONS = frozenset(_words("""mr mrs ms dr prof rev fr gen lt col ma
 BUILDING_HEADS = frozenset(_words("""
     house hall palace castle tower station airport hospital church cathedral abbey
     mansion building stadium arena"""))
-# (`s`: a possessive inside a name, `King's Lynn`, `Prince George's County`;
+# (`s`: a possessive inside a name, `King's Lynn`, `Prince George's County`; `d`: `Coeur d'Alene`;
 # `under`, `super`: `Newcastle-under-Lyme`, `Weston-super-Mare`.)
 CONNECTORS = frozenset(_words("""of de la le du des upon on am sur the and del di da el al en y i
-    under super s"""))
+    under super s d"""))
 _INNER = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
 _LANGUAGE_SUFFIXES = frozenset({"-language", "-speaking", " language", " speaking"})
 _SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")

@@ -367,9 +367,10 @@ def resolve(
                     support += shared
                     if not s.common:
                         local += shared
-                if kind != KIND_COUNTRY:
-                    in_cc = countries.get(cc, 0) - (cc == own_cc and own_sizeable)
-                    support += 2.0 if in_cc > 2.0 else in_cc
+                # (A country too: places in Mexico are as much evidence for Mexico as for
+                # its State of Mexico, which alone took them, and won, before.)
+                in_cc = countries.get(cc, 0) - (cc == own_cc and own_sizeable)
+                support += 2.0 if in_cc > 2.0 else in_cc
                 if points:
                     near = 0.0
                     lat, lon = lats[p], lons[p]
