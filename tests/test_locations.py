@@ -38,6 +38,16 @@ def compile_(*rules: RuleConfig, places: tuple[PlaceConfig, ...] = (),
     return LocationMatcher.compile(rules, places, cache_dir=CACHE, homes=homes)
 
 
+def places_in(lm: LocationMatcher, text: str) -> dict[str, str]:
+    """Each resolved mention's text -> its place's label."""
+    return {r.mention.text: lm._gaz.label(r.place) for r in lm.mentions(article(text))}
+
+
+def labels_in(lm: LocationMatcher, text: str) -> list[str]:
+    """The labels of the resolved mentions, in order."""
+    return [lm._gaz.label(r.place) for r in lm.mentions(article(text))]
+
+
 VARIANTS = {
     "Kharkiv": ["Kharkov", "Kharkiv"],
     "Kyiv": ["Kiev", "Kyiv"],
@@ -393,7 +403,7 @@ def test_a_metropolitan_county_covers_its_boroughs_towns(text: str, county: str,
 ])
 def test_a_constabulary_names_its_area(text: str, place: str) -> None:
     lm = compile_(rule("england", within=["England"]))
-    assert place in [lm._gaz.label(r.place) for r in lm.mentions(article(text))]
+    assert place in labels_in(lm, text)
 
 
 def test_a_county_that_is_a_first_level_region_is_the_region() -> None:
@@ -412,7 +422,7 @@ def test_police_scotland_names_scotland_and_places_its_towns() -> None:
     lm = compile_(rule("scotland", within=["Scotland"]))
     text = ("A man has been charged after a crash near Inverurie. Police Scotland said he "
             "would appear at Aberdeen Sheriff Court.")
-    places = {r.mention.text: lm._gaz.label(r.place) for r in lm.mentions(article(text))}
+    places = places_in(lm, text)
     assert places["Scotland"] == "Scotland, GB"
     assert places["Aberdeen"] == "Aberdeen, Scotland, GB"
 
@@ -432,7 +442,7 @@ def test_a_town_written_as_one_is_kept_beside_a_small_neighbour() -> None:
     lm = compile_(rule("nz", within=["New Zealand"]))
     text = ("Whangarei police are looking for a man who robbed a dairy on Tuesday night. "
             "A car seen leaving the area was later found in Kerikeri.")
-    places = {r.mention.text: lm._gaz.label(r.place) for r in lm.mentions(article(text))}
+    places = places_in(lm, text)
     assert places == {"Whangarei": "Whangarei, Northland, NZ", "Kerikeri": "Kerikeri, Northland, NZ"}
 
 
@@ -457,7 +467,7 @@ def test_a_small_town_abroad_with_no_evidence_is_not_taken() -> None:
 ])
 def test_dotted_codes_are_countries_only_where_news_writes_them(text: str, want: list[str]) -> None:
     lm = compile_(rule("any", within=["Armenia"]))
-    assert [lm._gaz.label(r.place) for r in lm.mentions(article(text))] == want
+    assert labels_in(lm, text) == want
 
 
 @pytest.mark.parametrize(("text", "want"), [
@@ -471,7 +481,7 @@ def test_dotted_codes_are_countries_only_where_news_writes_them(text: str, want:
 ])
 def test_names_with_a_possessive_or_a_lower_case_word(text: str, want: list[str]) -> None:
     lm = compile_(rule("any", within=["England"]))
-    assert [lm._gaz.label(r.place) for r in lm.mentions(article(text))] == want
+    assert labels_in(lm, text) == want
 
 
 def test_a_country_is_not_its_namesake_region_in_a_story_about_it() -> None:
@@ -480,7 +490,7 @@ def test_a_country_is_not_its_namesake_region_in_a_story_about_it() -> None:
     lm = compile_(rule("mx", within=["Mexico"]))
     text = ("GUADALAJARA, Mexico (AP) — Authorities in the western state of Jalisco said "
             "Thursday they had found three bodies near Tlaquepaque.")
-    places = {r.mention.text: lm._gaz.label(r.place) for r in lm.mentions(article(text))}
+    places = places_in(lm, text)
     assert places["Mexico"] == "Mexico"
     assert places["GUADALAJARA"] == "Guadalajara, Jalisco, MX"
 
@@ -492,7 +502,7 @@ def test_a_metropolitan_county_is_named_as_itself_not_a_namesake_abroad() -> Non
     got = lm.match(article(text))
     assert set(got) == {"wm"}
     assert [e.text for e in got["wm"]] == ["West Midlands"]
-    places = {r.mention.text: lm._gaz.label(r.place) for r in lm.mentions(article(text))}
+    places = places_in(lm, text)
     assert places == {"West Midlands": "West Midlands, England, GB",
                       "Merseyside": "Merseyside, England, GB"}
 
