@@ -400,8 +400,10 @@ def test_a_metropolitan_county_covers_its_boroughs_towns(text: str, county: str,
     # A police force named after its area, as `Lincolnshire Police` is.
     ("Cumbria Constabulary said the road was closed.", "Cumbria, England, GB"),
     ("Durham Constabulary said a Darlington man was arrested.", "Durham, England, GB"),
+    # So is a local office: `Texas Judge`, `Warren County Judge-Executive`.
+    ("Texas Judge Letitia Clark said the company had no case.", "Texas, US"),
 ])
-def test_a_constabulary_names_its_area(text: str, place: str) -> None:
+def test_a_force_or_an_office_names_its_area(text: str, place: str) -> None:
     lm = compile_(rule("england", within=["England"]))
     assert place in labels_in(lm, text)
 
@@ -493,6 +495,14 @@ def test_a_country_is_not_its_namesake_region_in_a_story_about_it() -> None:
     places = places_in(lm, text)
     assert places["Mexico"] == "Mexico"
     assert places["GUADALAJARA"] == "Guadalajara, Jalisco, MX"
+
+
+def test_a_county_before_its_officer_s_title_is_the_county() -> None:
+    lm = compile_(rule("ky", within=["Kentucky"]), homes={"daily-news": "Kentucky"})
+    text = "Warren County Judge-Executive Doug Gorman backed the plan on Tuesday."
+    got = article(text, source="daily-news")
+    assert [(r.mention.text, lm._gaz.label(r.place)) for r in lm.mentions(got)] == [
+        ("Warren County", "Warren County, Kentucky, US")]
 
 
 def test_a_metropolitan_county_is_named_as_itself_not_a_namesake_abroad() -> None:

@@ -51,7 +51,10 @@ ORG_HEADS = frozenset(_words("""
     commission board club minister ministry president prime embassy consulate agreement
     accord convention summit conference protocol airlines airways international national
     central federal bureau agency prison jail centre center area township marathon
-    olympics games gov sen senator attorney legislature constabulary"""))
+    olympics games gov sen senator attorney legislature constabulary judge commissioner
+    commissioners clerk supervisor supervisors treasurer prosecutor executive superintendent
+    assessor trustee trustees selectman selectmen alderman aldermen councilman councilwoman
+    councillor"""))
 # Words that may precede a place in a capitalised run.
 PREFIX_OK = frozenset(_words("""
     north south east west northern southern eastern western central greater upper lower
