@@ -26,10 +26,10 @@ from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTR
 from monitor.text import fold
 
 DEMONYM_OVER_POP = 100_000
+OLD_NAME_TAKEN_POP = 10_000
 # A road's name is never a place, whatever GeoNames lists (`Highway 11`, British
 # Columbia: a locality of 5,500, while news means Ontario's Highway 11).
 _ROAD_NAME = re.compile(r"(?:highway|route|interstate|hwy) \d+[a-z]?")
-OLD_NAME_TAKEN_POP = 10_000
 
 
 def build_state() -> dict[str, Any]:

@@ -367,8 +367,8 @@ def resolve(
                     support += shared
                     if not s.common:
                         local += shared
-                # (A country too: places in Mexico are as much evidence for Mexico as for
-                # its State of Mexico, which alone took them, and won, before.)
+                # (A country too: places in Mexico are as much evidence for Mexico the
+                # country as for its State of Mexico.)
                 in_cc = countries.get(cc, 0) - (cc == own_cc and own_sizeable)
                 support += 2.0 if in_cc > 2.0 else in_cc
                 if points:
