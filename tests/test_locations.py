@@ -505,6 +505,18 @@ def test_a_county_before_its_officer_s_title_is_the_county() -> None:
         ("Warren County", "Warren County, Kentucky, US")]
 
 
+@pytest.mark.parametrize(("text", "want"), [
+    # The Irish police name Ireland: a lone town of 23,000 there needs no feed `home`.
+    ("Gardaí in Tralee are investigating a serious assault in the town.", ["Tralee, Munster, IE"]),
+    # Without them it is a lone name, as likely a surname.
+    ("Officers in Tralee are investigating a serious assault in the town.", []),
+    ("RCMP say the Penticton man was arrested.", ["Penticton, British Columbia, CA"]),
+])
+def test_a_country_s_institutions_place_its_lone_towns(text: str, want: list[str]) -> None:
+    lm = compile_(rule("any", within=["France"]))
+    assert labels_in(lm, text) == want
+
+
 def test_a_metropolitan_county_is_named_as_itself_not_a_namesake_abroad() -> None:
     # `West Midlands` was `Midlands`, Zimbabwe's province, before the county existed.
     lm = compile_(rule("wm", within=["West Midlands"]), rule("zw", within=["Zimbabwe"]))

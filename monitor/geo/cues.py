@@ -13,6 +13,7 @@ that name, and names that describe a part of any land (`West End`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from monitor.geo.gazetteer import Gazetteer, name_key
@@ -143,3 +144,22 @@ def owned_by_other_area(gaz: Gazetteer, raw: str, previous: Mention | None, star
         return False
     return not any(gaz.cc[p] == gaz.cc[a] and (gaz.kind[a] == 0 or gaz.admin1[p] == gaz.admin1[a])
                    for p in senses for a in areas)
+
+
+# Institutions a country's news names and no other's: the police (`Gardaí`, `RCMP`,
+# `PSNI`), the head of government and the parliament, as written. A lone town of
+# that country in the text then needs no other evidence (see `resolve`).
+_INSTITUTIONS: dict[str, tuple[str, ...]] = {
+    "IE": ("Gardaí", "Gardai", "Taoiseach", "Tánaiste", "Tanaiste", "Oireachtas"),
+    "CA": ("RCMP",),
+    "GB": ("PSNI",),
+    "IL": ("Knesset",),
+    "DE": ("Bundestag",),
+}
+
+
+def names_institution(texts: Sequence[str], cc: str) -> bool:
+    """Do `texts` name an institution of country `cc`? (Substring tests in C, asked
+    only for a lone town's country: no pass over every article.)"""
+    words = _INSTITUTIONS.get(cc, ())
+    return any(word in text for word in words for text in texts)

@@ -273,8 +273,11 @@ def _by_prior(priors: dict[tuple[int, int], float], sid: int) -> Callable[[int],
 def resolve(
     gaz: Gazetteer, mentions: Sequence[Mention], home: Home | None = None,
     watched: Callable[[int], int] | None = None,
+    institution: Callable[[str], bool] | None = None,
 ) -> list[Resolved]:
-    """`watched(pid)`: does a rule name the place (`WATCH_NAMED`: its mentions
+    """`institution(cc)`: does the text name an institution of country `cc`
+    (`cues.names_institution`)? Asked only for a lone town's country.
+    `watched(pid)`: does a rule name the place (`WATCH_NAMED`: its mentions
     are trusted like a qualified name), or is it in a rule's region or small
     circle (`WATCH_AREA`: a lone mention is not doubted as a surname)?"""
     if watched is None:
@@ -410,7 +413,7 @@ def resolve(
             elsewhere = placed > (1 if own_sizeable else 0)
             if not _evident(gaz, s, best, best_local, best_support, watched, elsewhere):
                 s.choice = None
-                if (s.local and best_support <= 0 and not s.common and kinds[best] > KIND_ADMIN1
+                if (best_support <= 0 and not s.common and kinds[best] > KIND_ADMIN1
                         and BARE_MIN_POP <= pops[best] < LONE_MIN_POP):
                     lone.append((s, best))
                 continue
@@ -420,10 +423,13 @@ def resolve(
     # found in Kerikeri` (Kerikeri, too small to vouch for others above, was kept
     # for its own local evidence). Not a bare name: `Gardner` in a team sheet,
     # `Frederick` the Barclay twin, would be Kansas's and Maryland's towns.
-    if lone and out:
+    # So is any lone town in a country whose institutions the text names: `Gardaí in
+    # Tralee are investigating` (the Irish police; no feed `home` needed).
+    if lone:
         regions = {admin1s[r.place] for r in out if kinds[r.place] > KIND_ADMIN1}
         for s, best in lone:
-            if admin1s[best] in regions:
+            if (s.local and admin1s[best] in regions) or (
+                    institution is not None and institution(ccs[best])):
                 out.extend(Resolved(m, best) for m in s.mentions)
     return out
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from monitor.article import Article
 from monitor.geo import gazetteer
+from monitor.geo.cues import names_institution
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import find_mentions
 from monitor.geo.resolve import WATCH_AREA, WATCH_NAMED, Home, Resolved, haversine_km, resolve
@@ -221,14 +222,15 @@ class LocationMatcher:
         `tokens` is `field_tokens(article)` when the caller has it already."""
         found = []
         person: set[str] = set()  # words seen inside people's names in this article
-        for name, (text, tk) in (self.field_tokens(article) if tokens is None
-                                 else tokens).items():
+        fields = self.field_tokens(article) if tokens is None else tokens
+        for name, (text, tk) in fields.items():
             found += find_mentions(self._gaz, name, text, person, tk)
         if person:
             # `Paula Radcliffe ... Radcliffe said`: the lone surname is not Radcliffe,
             # England either (unless written as a place: `Radcliffe, Manchester`).
             found = [m for m in found if m.key not in person or m.qualifier]
-        return resolve(self._gaz, found, self._home_for(article.source), self._is_watched)
+        return resolve(self._gaz, found, self._home_for(article.source), self._is_watched,
+                       lambda cc: names_institution([text for text, _ in fields.values()], cc))
 
     def match(self, article: Article, tokens: FieldTokens | None = None
               ) -> dict[str, tuple[Evidence, ...]]:
