@@ -418,15 +418,21 @@ def test_a_county_that_is_a_first_level_region_is_the_region() -> None:
     assert set(lm.match(article(text))) == {"kiambu"}
 
 
-def test_police_scotland_names_scotland_and_places_its_towns() -> None:
+@pytest.mark.parametrize(("within", "text", "want"), [
     # `Police` before a name is the force's head, not a given name; the country it
     # names then places Aberdeen in Scotland, not in Hong Kong.
-    lm = compile_(rule("scotland", within=["Scotland"]))
-    text = ("A man has been charged after a crash near Inverurie. Police Scotland said he "
-            "would appear at Aberdeen Sheriff Court.")
-    places = places_in(lm, text)
-    assert places["Scotland"] == "Scotland, GB"
-    assert places["Aberdeen"] == "Aberdeen, Scotland, GB"
+    ("Scotland", "A man has been charged after a crash near Inverurie. Police Scotland said he "
+     "would appear at Aberdeen Sheriff Court.",
+     {"Scotland": "Scotland, GB", "Aberdeen": "Aberdeen, Scotland, GB"}),
+    # Places in Mexico are evidence for Mexico the country as much as for the State
+    # of Mexico; the country, the likelier sense, wins.
+    ("Mexico", "GUADALAJARA, Mexico (AP) — Authorities in the western state of Jalisco said "
+     "Thursday they had found three bodies near Tlaquepaque.",
+     {"Mexico": "Mexico", "GUADALAJARA": "Guadalajara, Jalisco, MX"}),
+])
+def test_the_text_around_a_name_places_it(within: str, text: str, want: dict[str, str]) -> None:
+    places = places_in(compile_(rule("area", within=[within])), text)
+    assert {name: places.get(name) for name in want} == want
 
 
 def test_a_road_is_no_place() -> None:
@@ -484,17 +490,6 @@ def test_dotted_codes_are_countries_only_where_news_writes_them(text: str, want:
 def test_names_with_a_possessive_or_a_lower_case_word(text: str, want: list[str]) -> None:
     lm = compile_(rule("any", within=["England"]))
     assert labels_in(lm, text) == want
-
-
-def test_a_country_is_not_its_namesake_region_in_a_story_about_it() -> None:
-    # Places in Mexico are evidence for Mexico the country as much as for the State
-    # of Mexico; the country, the likelier sense, wins (it lost before).
-    lm = compile_(rule("mx", within=["Mexico"]))
-    text = ("GUADALAJARA, Mexico (AP) — Authorities in the western state of Jalisco said "
-            "Thursday they had found three bodies near Tlaquepaque.")
-    places = places_in(lm, text)
-    assert places["Mexico"] == "Mexico"
-    assert places["GUADALAJARA"] == "Guadalajara, Jalisco, MX"
 
 
 def test_a_county_before_its_officer_s_title_is_the_county() -> None:
