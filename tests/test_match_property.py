@@ -20,6 +20,7 @@ from monitor.match import engine as match_engine
 from monitor.match import index as match_index
 from monitor.match.engine import Matcher
 from monitor.match.evaluate import evidence, url_host
+from monitor.match.finder import WordFinder
 from monitor.match.query import (
     DEFAULT_FIELDS,
     FIELDS,
@@ -186,7 +187,11 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
         bitmapped = Matcher.compile(rules)
     with patch.object(match_engine, "_ASKED_WORDS", -1):  # a large rule set: every token kept
         every_token = Matcher.compile(rules + pads)
+    # The asked words looked up token by token (too many words for the finder)
+    with patch.object(match_engine, "MAX_KEYS", -1):
+        no_finder = Matcher.compile(rules + pads)
     assert matcher._asked is not None and every_token._asked is None
+    assert matcher._finder is not None and no_finder._finder is None and no_finder._asked is not None
     for art in articles:
         toks = ref_tokens(art)
         host = url_host(art.url)
@@ -195,6 +200,7 @@ def test_compiled_matcher_agrees_with_direct_evaluation(nodes: list[Node], artic
         assert [f"r{i}" for i in matcher.matching_ids(art)] == expected, (queries, art)
         assert [m.rule for m in padded.match(art)] == expected, (queries, art)
         assert [m.rule for m in every_token.match(art)] == expected, (queries, art)
+        assert [m.rule for m in no_finder.match(art)] == expected, (queries, art)
         assert [m.rule for m in bitmapped.match(art)] == expected, (queries, art)
         found = matcher.match(art)
         assert [m.rule for m in found] == expected, (queries, art)
@@ -229,6 +235,22 @@ def test_both_ways_of_finding_prefixes_agree(prefixes: set[str], tokens: set[str
     for patterns in (None, plan(tuple(tries), ()), plan((), tuple(cuts)), mixed,
                      match_index.prefix_patterns(prefixes)):
         assert set(match_index.prefix_hits(table, patterns, tokens)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.text(alphabet="abé1", min_size=1, max_size=4), max_size=30),
+       st.sets(st.text(alphabet="abé1", min_size=1, max_size=3), max_size=20),
+       st.lists(st.text(alphabet="abé1", min_size=1, max_size=5), max_size=30),
+       st.lists(st.integers(1, 3), min_size=30, max_size=30))
+def test_word_finder_finds_whole_tokens_and_token_starts(words: set[str], prefixes: set[str],
+                                                         tokens: list[str], gaps: list[int]) -> None:
+    # One pass finds the words that are whole tokens (not inside or at the start of a
+    # longer one) and the prefixes some token starts with, however many spaces
+    # separate the tokens (`spaced_words` keeps one per separator), a word that is
+    # also a prefix included.
+    spaced = "".join(" " * gap + token for gap, token in zip(gaps, tokens, strict=False)) + " "
+    found = WordFinder(words, prefixes).find(spaced)
+    assert found == (words & set(tokens), {p for p in prefixes if any(t.startswith(p) for t in tokens)})
 
 
 def test_past_many_prefixes_of_a_length_tokens_are_cut() -> None:

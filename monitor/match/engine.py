@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from monitor.article import Article
 from monitor.gcpause import paused_gc
 from monitor.match.evaluate import Check, Collect, Doc, compile_evidence, compile_node, explain
+from monitor.match.finder import MAX_KEYS, WordFinder
 from monitor.match.index import TermIndex, anchors, merge_ids
 from monitor.match.query import (
     DEFAULT_FIELDS,
@@ -98,6 +99,11 @@ class Matcher:
         self._exact_words = list(exact_words) if exact_words is not None else [
             (tuple(sorted(set(w))) if r is not None and (w := plain_words(r)) is not None else None)
             for r in roots]
+        # A few thousand asked words and prefixes: an article's are found in one pass
+        # (see `monitor.match.finder`), its token lists split only when read.
+        prefixes = index.exact_prefixes.keys() | index.prefixes.keys()
+        self._finder = (WordFinder(asked, prefixes)
+                        if asked is not None and len(asked) + len(prefixes) <= MAX_KEYS else None)
 
     @classmethod
     def compile(
@@ -183,7 +189,7 @@ class Matcher:
 
     def doc(self, article: Article, tokenised: Mapping[str, tuple[str, list[str]]] | None = None) -> Doc:
         """The article tokenised for these rules (`tokenised`: as `Doc`)."""
-        return Doc(article, self._fields, tokenised, self._asked)
+        return Doc(article, self._fields, tokenised, self._asked, self._finder)
 
     # Each candidate rule's tree is compiled on first use: its check when it is first
     # a candidate, its evidence collector when it first matches and its evidence is read.
@@ -221,11 +227,14 @@ class Matcher:
         else:
             doc = self.doc(article)
         index = self._index
-        found, bitmaps = index.exact_matches(doc.default, doc.every_default_token,
-                                            doc.spaced(True) if index.exact_prefixes else None)
+        hits = doc.prefix_hits  # (in the default fields, in all used fields), if found already
+        found, bitmaps = index.exact_matches(
+            doc.default, doc.every_default_token,
+            doc.spaced(True) if index.exact_prefixes and hits is None else None,
+            hits[0] if hits is not None else None)
         checks = self._checks
         for i in index.candidates(doc.vocab, doc.host_name, sort=False, spaced=doc.all_spaced,
-                                  tokens=doc.every_used_token):
+                                  tokens=doc.every_used_token, found=hits[1] if hits is not None else None):
             check = checks[i]
             if check is None:
                 check = self._check(i)

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.article import Article
+from monitor.match.finder import WordFinder
 from monitor.match.query import (
     BRANCHES,
     DEFAULT_FIELDS,
@@ -71,12 +72,16 @@ class Doc:
     """
 
     __slots__ = ("_all_default", "_bounds", "_evidence", "_firsts", "_heads", "_host", "_lower", "_pos",
-                 "_spaced", "_texts", "_vocab", "article", "default", "sets", "vocab", "word_evidence_cache",
-                 "words")
+                 "_spaced", "_texts", "_vocab", "article", "default", "prefix_hits", "sets", "vocab",
+                 "word_evidence_cache", "words")
+    words: dict[str, list[str]]  # field -> its tokens (`monitor.text.words`); every used field
+    default: AbstractSet[str]  # tokens of the default fields (only the asked ones, with `asked`)
+    vocab: AbstractSet[str]  # tokens of every used field: the index looks these up
+    _all_default: set[str] | None  # every default-field token, when built (see `every_token`)
 
     def __init__(self, article: Article, fields: Iterable[str],
                  tokenised: Mapping[str, tuple[str, list[str]]] | None = None,
-                 asked: frozenset[str] | None = None):
+                 asked: frozenset[str] | None = None, finder: WordFinder | None = None):
         """`tokenised`: field -> (text, `words(text)`) another matcher made
         already (location matching); a field's token list is taken from it when
         its text is the one read here, instead of tokenising the field again.
@@ -84,12 +89,27 @@ class Doc:
         `asked`: every word the rules of one matcher ever look up in `default` or
         `vocab` (their words, phrases and NEARs); those two sets then hold only
         these words (`every_token` gives all tokens). The per-field `sets` are
-        always complete."""
+        always complete.
+
+        `finder`: a `WordFinder` of the asked words and the rules' prefixes (with
+        `asked`, and no `tokenised`): `default`, `vocab` and the prefix hits are
+        then found in the fields' spaced strings, and each token list is split
+        only when first read."""
         self.article = article
-        self.words: dict[str, list[str]] = {}
         self._texts: dict[str, str] = {}
         # field -> `spaced_words` of its text, when tokenised here (prefix lookups)
         self._spaced: dict[str, str] = {}
+        self.prefix_hits: tuple[set[str], set[str]] | None = None  # (default fields, all): see `finder`
+        if finder is not None and asked is not None and not tokenised:
+            self.words = _SplitOnUse(self._spaced)
+            for name in fields:
+                text = article.field_text(name)
+                self._texts[name] = strip_teasers(text) if name == "body" else text  # keeps offsets
+                self._spaced[name] = spaced_words(self._texts[name])
+            self._find(finder)
+            self._init_rest()
+            return
+        self.words = {}
         for name in fields:
             text = article.field_text(name)
             if name == "body":
@@ -102,14 +122,9 @@ class Doc:
             else:
                 spaced = self._spaced[name] = spaced_words(text)
                 self.words[name] = spaced.split()
-        # Per-field token sets are built on first use (most rules ask only about
-        # the default fields, whose union is built here straight from the lists).
-        self.sets: dict[str, set[str]] = _FieldSets(self.words)
         got = self.words
         default_lists = [got[f] for f in DEFAULT_FIELDS if f in got]
         other_lists = [got[f] for f in got if f not in _DEFAULT]
-        self.default: AbstractSet[str]
-        self.vocab: AbstractSet[str]  # tokens of every used field: the index looks these up
         # Every default-field token, when built (see `every_token`).
         self._all_default: set[str] | None = None
         if asked is None:
@@ -122,6 +137,25 @@ class Doc:
             self.default = asked.intersection(chain.from_iterable(default_lists))
             others = map(asked.intersection, other_lists)
             self.vocab = self.default.union(*others) if other_lists else self.default
+        self._init_rest()
+
+    def _find(self, finder: WordFinder) -> None:
+        """`default`, `vocab` and `prefix_hits` by `finder`, from the spaced strings."""
+        self._all_default = None
+        spaced = self._spaced
+        self.default, in_default = finder.find(self.spaced(True) + " ")
+        others = [f for f in spaced if f not in _DEFAULT]
+        if not others:
+            self.vocab, self.prefix_hits = self.default, (in_default, in_default)
+            return
+        words, prefixes = finder.find("".join([spaced[f] for f in others]) + " ")
+        self.vocab = self.default | words
+        self.prefix_hits = (in_default, in_default | prefixes)
+
+    def _init_rest(self) -> None:
+        # Per-field token sets are built on first use (most rules ask only about
+        # the default fields, whose union is built here straight from the lists).
+        self.sets: dict[str, set[str]] = _FieldSets(self.words)
         self._host: str | None = None
         self._pos: dict[str, dict[str, list[int]]] = {}
         self._vocab: dict[str, list[str]] = {}
@@ -144,7 +178,7 @@ class Doc:
     def spaced(self, default_only: bool) -> str:
         """The used fields' tokens in one string, each token after a space (only the
         default fields' if told): `" " + prefix in it` finds a token with that prefix."""
-        names = [f for f in self.words if f in _DEFAULT] if default_only else list(self.words)
+        names = [f for f in self._texts if f in _DEFAULT] if default_only else list(self._texts)
         spaced, got = self._spaced, self.words
         # A field whose tokens came ready-made (location matching) is joined here.
         return "".join([spaced[f] if f in spaced else " " + " ".join(got[f]) for f in names])
@@ -155,11 +189,11 @@ class Doc:
 
     def every_token(self, default_only: bool) -> Iterable[str]:
         """Every token of the used fields (default fields only if told), maybe with repeats."""
-        got = self.words
-        if self._all_default is not None and (default_only or _DEFAULT.issuperset(got)):
+        used = self._texts  # (`words` may not have split every field yet)
+        if self._all_default is not None and (default_only or _DEFAULT.issuperset(used)):
             return self._all_default
-        names = [f for f in got if f in _DEFAULT] if default_only else list(got)
-        return chain.from_iterable(map(got.__getitem__, names))
+        names = [f for f in used if f in _DEFAULT] if default_only else list(used)
+        return chain.from_iterable(map(self.words.__getitem__, names))
 
     def every_default_token(self) -> Iterable[str]:
         return self.every_token(True)
@@ -316,7 +350,7 @@ class Doc:
         if found is not None:
             return found
         out = []
-        sets, used = self.sets, self.words
+        sets, used = self.sets, self._texts
         for field in DEFAULT_FIELDS:
             if field in used and word in sets[field]:
                 start, end = self._word_span(field, word)
@@ -332,7 +366,7 @@ class Doc:
             return found
         out = []
         for field in DEFAULT_FIELDS:
-            if not self.words.get(field):
+            if field not in self._texts or not self.words[field]:
                 continue
             first = self.prefix_first(field, prefix)
             if first is None:
@@ -350,6 +384,19 @@ class Doc:
             _term_evidence(node, self, out)
             found = self._evidence[node] = tuple(out)
         return found
+
+
+class _SplitOnUse(dict[str, list[str]]):
+    """field -> its token list, split from its spaced string on first lookup.
+    (Holds only the fields looked up so far: ask `Doc._texts` which are used.)"""
+
+    def __init__(self, spaced: dict[str, str]):
+        super().__init__()
+        self._spaced = spaced
+
+    def __missing__(self, field: str) -> list[str]:
+        got = self[field] = self._spaced[field].split()
+        return got
 
 
 class _FieldSets(dict[str, set[str]]):

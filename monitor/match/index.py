@@ -238,21 +238,27 @@ class TermIndex:
         hits = prefix_hits(self.exact_prefixes, self._exact_patterns, default, spaced)
         return sorted(hits) if sort else hits
 
-    def exact_matches(self, default: AbstractSet[str], tokens: TokenSource,
-                      spaced: str | None) -> tuple[set[int], list[AbstractBitMap]]:
+    def exact_matches(self, default: AbstractSet[str], tokens: TokenSource, spaced: str | None,
+                      found: AbstractSet[str] | None = None) -> tuple[set[int], list[AbstractBitMap]]:
         """The exact rules decided by the default fields' words `default` (only those
-        some rule asks about is enough) and tokens (as `exact_prefix_hits`): their ids
-        as a set, or for a large index as bitmaps (merge with `merge_ids`)."""
+        some rule asks about is enough) and tokens (as `exact_prefix_hits`; or `found`:
+        the prefixes known to start a default-field token, a superset of theirs): their
+        ids as a set, or for a large index as bitmaps (merge with `merge_ids`)."""
         exact, prefixes = self.exact, self.exact_prefixes
-        hits = self.exact_prefix_hits(tokens, sort=False, spaced=spaced) if prefixes else []
+        if not prefixes:
+            hits: Iterable[str] = ()
+        elif found is not None:
+            hits = prefixes.keys() & found
+        else:
+            hits = self.exact_prefix_hits(tokens, sort=False, spaced=spaced)
         bitmaps = self._bitmaps
         if bitmaps is None:
             # Present <=> match, so the ids go straight in (in C, no Python loop; one
             # lookup per word, as `default` holds only the words rules ask about).
-            found = set(chain.from_iterable(filter(None, map(exact.get, default))))
+            ids = set(chain.from_iterable(filter(None, map(exact.get, default))))
             for prefix in hits:
-                found.update(prefixes[prefix])
-            return found, []
+                ids.update(prefixes[prefix])
+            return ids, []
         parts: list[AbstractBitMap] = list(filter(None, map(bitmaps.get, default)))
         parts.extend(map(self._prefix_bitmaps.__getitem__, hits))
         return set(), parts
@@ -275,25 +281,31 @@ class TermIndex:
 
     def candidates(self, vocab: AbstractSet[str], host: str | Callable[[], str] = "", sort: bool = True,
                    spaced: Callable[[], str] | None = None,
-                   tokens: Callable[[], Iterable[str]] | None = None) -> list[int]:
+                   tokens: Callable[[], Iterable[str]] | None = None,
+                   found: AbstractSet[str] | None = None) -> list[int]:
         """Ids of the rules whose anchors occur in `vocab` / `host` (sorted unless `sort=False`).
 
         `host` may be a callable, called only if some rule has `site:`. Prefix anchors are
-        looked for in `spaced()` (`Doc.spaced`) if given, or in `tokens()`
-        (every token, when `vocab` holds only the words rules ask about), else in `vocab`.
+        the prefixes in `found` (known to start a token; a superset of them), else looked
+        for in `spaced()` (`Doc.spaced`) if given, or in `tokens()` (every token, when
+        `vocab` holds only the words rules ask about), else in `vocab`.
         """
         terms = self.terms
         # dict_keys & set iterates the smaller of the two; the ids are gathered in C.
-        found = set(chain.from_iterable(map(terms.__getitem__, terms.keys() & vocab)))
+        ids = set(chain.from_iterable(map(terms.__getitem__, terms.keys() & vocab)))
         if self.prefixes:
             prefixes = self.prefixes
-            every = tokens if tokens is not None else vocab
-            for key in prefix_hits(prefixes, self._prefix_patterns, every, spaced() if spaced else None):
-                found.update(prefixes[key])
+            if found is not None:
+                hits: Iterable[str] = prefixes.keys() & found
+            else:
+                every = tokens if tokens is not None else vocab
+                hits = prefix_hits(prefixes, self._prefix_patterns, every, spaced() if spaced else None)
+            for key in hits:
+                ids.update(prefixes[key])
         if self.sites and (host := host if isinstance(host, str) else host()):
             parts = host.split(".")
             for i in range(len(parts)):
-                ids = self.sites.get(".".join(parts[i:]))
-                if ids:
-                    found.update(ids)
-        return sorted(found) if sort else list(found)
+                site_ids = self.sites.get(".".join(parts[i:]))
+                if site_ids:
+                    ids.update(site_ids)
+        return sorted(ids) if sort else list(ids)
