@@ -671,17 +671,17 @@ def test_keyword_and_location_rules_share_tokens_but_keep_their_own_text() -> No
 
 
 def test_a_field_is_tokenised_once_for_both_kinds_of_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    from monitor.match import evaluate
+    from monitor.match import doc
 
     calls: list[str] = []
-    real = evaluate.spaced_words
+    real = doc.spaced_words
 
     def counting(text: str) -> str:
         if text:  # (empty title and summary: nothing to share)
             calls.append(text)
         return real(text)
 
-    monkeypatch.setattr(evaluate, "spaced_words", counting)
+    monkeypatch.setattr(doc, "spaced_words", counting)
     m = _engine(RuleConfig(name="kw", query="flooding"), rule("in-lyon", places=["Lyon"]))
     assert [x.rule for x in m.match(article("Flooding in Lyon on Monday."))] == ["kw", "in-lyon"]
     assert calls == []  # the keyword side took the location side's tokens

@@ -10,8 +10,8 @@ import pytest
 
 from monitor.article import Article, RawItem, normalise
 from monitor.match import index as match_index
+from monitor.match.doc import Doc
 from monitor.match.engine import LocationsUnavailable, Matcher
-from monitor.match.evaluate import Doc
 from monitor.match.types import Match
 from monitor.settings.rules import RuleConfig
 from monitor.text import strip_teasers, tokenize

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from monitor.article import Article, RawItem, normalise
 from monitor.match import engine as match_engine
 from monitor.match import index as match_index
+from monitor.match.doc import url_host
 from monitor.match.engine import Matcher
-from monitor.match.evaluate import evidence, url_host
+from monitor.match.evaluate import evidence
 from monitor.match.finder import WordFinder
 from monitor.match.query import (
     DEFAULT_FIELDS,

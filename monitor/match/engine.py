@@ -28,7 +28,8 @@ from typing import Any, Protocol
 
 from monitor.article import Article
 from monitor.gcpause import paused_gc
-from monitor.match.evaluate import Check, Collect, Doc, compile_evidence, compile_node, explain
+from monitor.match.doc import Doc
+from monitor.match.evaluate import Check, Collect, compile_evidence, compile_node, explain
 from monitor.match.finder import MAX_KEYS, WordFinder
 from monitor.match.index import TermIndex, anchors, merge_ids
 from monitor.match.query import (

@@ -21,8 +21,9 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from monitor.match.doc import Doc, url_host
 from monitor.match.engine import Matcher
-from monitor.match.evaluate import Check, Doc, compile_node, url_host
+from monitor.match.evaluate import Check, compile_node
 from monitor.match.query import FIELDS, And, Near, Node, Not, Or, Phrase, Prefix, Site, Word, parse_query
 from monitor.match.types import Evidence
 from monitor.settings.rules import RuleConfig
