@@ -127,7 +127,7 @@ def build_state() -> dict[str, Any]:
     state["abbrevs"] = {k: tuple(v) for k, v in abbrevs.items()}
     state["common"] = common
     # Lower-case words that sit inside names (of, de, region) are not names alone.
-    from monitor.geo.mentions import AREA_WORDS, CONNECTORS
+    from monitor.geo.context import AREA_WORDS, CONNECTORS
 
     for key in AREA_WORDS | CONNECTORS:
         state["index"].pop(key, None)

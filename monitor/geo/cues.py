@@ -1,7 +1,7 @@
 """Words around a name that say it is no place here, or which kind of place.
 
-Pure patterns and checks used by `mentions.py` (kept apart to keep that module
-readable): a currency or a highway after a country code (`US$`, `U.S. 35`),
+Pure patterns and checks used by `mentions.py` and `context.py` (kept apart to
+keep those modules readable): a currency or a highway after a country code (`US$`, `U.S. 35`),
 a disease, river, sea or park named after a place, a church's dedication, a
 given name before a surname particle, a wire credit line, an office or a
 governor after a state (`New York Gov.`: the region), and the checks that tell
@@ -30,7 +30,7 @@ CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |highway 
 EPONYM_AFTER = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
 RIVER_AFTER = re.compile(r" river\b", re.IGNORECASE)
 # `New York magazine`: the magazine's title, no story about the city (as the
-# Washington Post is not: see `ORG_HEADS`).
+# Washington Post is not: see `context.ORG_HEADS`).
 MAGAZINE_AFTER = re.compile(r" magazines?\b")
 WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
 # After a demonym, a cuisine (`Mexican restaurants`, `an Indian takeaway`, `Thai

@@ -1,0 +1,299 @@
+"""What is written around a gazetteer hit, read for `mentions`: word lists and readers.
+
+The word lists say which words sit inside or next to place names (connectors,
+area words, organisation heads, honorifics, months). The readers look at the
+tokens and gaps around a hit: the qualifier after a comma (`Paris, Texas`),
+whether the hit is part of a longer proper noun (`Paris Hilton`, `Paula
+Radcliffe`), a couple's given names, a list of areas, a wire dateline, text in
+capitals. `monitor.geo.mentions` decides from these whether a hit is a place.
+"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.geo import cues
+from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.tokens import Tokens, capitalised
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Words that may follow a place inside a capitalised run without making the
+# run a person's name: organisations, facilities, offices named after places.
+# (Not newspapers: the Washington Post or the Kyiv Post is no story about the city.)
+ORG_HEADS = frozenset(_words("""
+    county city town village borough parish district region province oblast state
+    sheriff police university college school academy hospital clinic airport council
+    office department court station park bridge mayor governor
+    government stock exchange detention correctional medical memorial community library
+    transit housing coroner rescue emergency ambulance chamber high supreme
+    metro fire zoo museum cathedral mosque church harbour harbor port bay river valley
+    mountains hills army forces military regional municipal public health authority
+    commission board club minister ministry president prime embassy consulate agreement
+    accord convention summit conference protocol airlines airways international national
+    central federal bureau agency prison jail centre center area township marathon
+    olympics games gov sen senator attorney legislature constabulary judge commissioner
+    commissioners clerk supervisor supervisors treasurer prosecutor executive superintendent
+    assessor trustee trustees selectman selectmen alderman aldermen councilman councilwoman
+    councillor"""))
+# Words that may precede a place in a capitalised run.
+PREFIX_OK = frozenset(_words("""
+    north south east west northern southern eastern western central greater upper lower
+    downtown metropolitan old new inner outer rural urban"""))
+# Region names that are ordinary words (Ghana's Central, Zambia's Western...).
+GENERIC_AREA_NAMES = PREFIX_OK | frozenset(_words("""
+    capital centre center coast coastal islands lakes mountain highlands lowlands
+    plateau valley river border littoral interior midlands"""))
+AREA_WORDS = frozenset(_words("oblast region province state governorate prefecture county"))
+MONTHS = frozenset(_words("""january february march april may june july august september
+    october november december"""))
+DATE_WORDS = MONTHS | frozenset(_words("monday tuesday wednesday thursday friday saturday sunday"))
+HONORIFICS = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
+# Titles written abbreviated, with a period (AP style: `Sgt.`, `Rep.`, `Gov.`).
+TITLE_ABBREVIATIONS = frozenset(_words("""mr mrs ms dr prof rev fr gen lt col maj capt sgt cpl
+    pvt adm cmdr det insp supt const rep sen gov pres amb hon"""))
+# Last words of buildings' names: `the White House` is not White House, Tennessee.
+# (Streets are not in ORG_HEADS either: Oxford Street is in London, not Oxford.)
+BUILDING_HEADS = frozenset(_words("""
+    house hall palace castle tower station airport hospital church cathedral abbey
+    mansion building stadium arena"""))
+# (`s`: a possessive inside a name, `King's Lynn`, `Prince George's County`; `d`: `Coeur d'Alene`;
+# `under`, `super`: `Newcastle-under-Lyme`, `Weston-super-Mare`.)
+CONNECTORS = frozenset(_words("""of de la le du des upon on am sur the and del di da el al en y i
+    under super s d"""))
+INNER_WORDS = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
+SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")
+
+_DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
+
+
+def dateline(tk: Tokens, gaps: list[str], first: int, last: int, words: list[str]) -> bool:
+    """A wire dateline: a place in capitals opening the text or a line, then `,`,
+    `(AP)` or a dash (`BOSTON (AP) —`, `KHARKIV, Ukraine —`)."""
+    return ((first == 0 or "\n" in gaps[first]) and all(len(w) > 1 and w.isupper() for w in words)
+            and bool(_DATELINE_AFTER.match(gaps[last + 1])))
+
+
+def shouting_once(memo: list[bool], tk: Tokens) -> bool:
+    """`_shouting(tk)`, worked out on the first call for a field (`memo` starts empty)."""
+    if not memo:
+        memo.append(_shouting(tk))
+    return memo[0]
+
+
+def _shouting(tk: Tokens) -> bool:
+    """Text in capitals: a capitalised code (US, UK) means nothing there."""
+    # Words of more than 3 characters, and how many of them are in capitals (C-level
+    # passes; the capitalised words are few, so they are filtered first).
+    n_upper = sum(map((3).__lt__, map(len, filter(str.isupper, tk.raw))))
+    if not n_upper:
+        return False  # (the usual case: no need to count the words)
+    n_words = sum(map((3).__lt__, map(len, tk.raw)))
+    return n_upper >= 0.5 * n_words
+
+
+def area_name(gaz: Gazetteer, key: str) -> bool:
+    """Is `key` the name of a country or first-level region?"""
+    got = gaz.memo.get(("area", key))
+    if got is None:
+        got = any(gaz.kind[p] <= 1 for p in gaz.candidates(key))
+        if len(gaz.memo) < 200_000:  # any capitalised word gets here: bounded
+            gaz.memo[("area", key)] = got
+    return got
+
+
+def famous(gaz: Gazetteer, key: str) -> bool:
+    cache = gaz.memo
+    got = cache.get(("famous", key))
+    if got is None:
+        got = cache[("famous", key)] = _famous(gaz, key)
+    return got
+
+
+def _famous(gaz: Gazetteer, key: str) -> bool:
+    """A frequent word that is mostly a place (London, Georgia): a country, a
+    first-level region of a million (not `Central`, `Western`, `Capital`) or a
+    city of a million."""
+    for pid in gaz.candidates(key)[:3]:
+        kind, pop = gaz.kind[pid], gaz.pop[pid]
+        if kind > 1 and gaz.main_key(pid) != key:
+            continue  # `Soul` is one of Seoul's alternate names, not a famous name
+        if kind == 0 or (kind > 1 and pop >= 1_000_000) or (
+                kind == 1 and pop >= 1_000_000 and key not in GENERIC_AREA_NAMES):
+            return True
+    return False
+
+
+RUN_OK, RUN_FOLLOWED, RUN_SURNAME = 0, 1, 2
+
+
+def run_ok(
+    raw: str, tk: Tokens, gaps: list[str], first: int, last: int, gaz: Gazetteer
+) -> int:
+    """RUN_OK, or why the place is part of a longer proper noun: a capitalised
+    word follows (`Paris Hilton`, `Toronto Maple Leafs`) or precedes it (a
+    surname: `Paula Radcliffe`)."""
+    nxt = last + 1
+    if nxt < len(tk) and gaps[nxt].strip(" ") == "":
+        word = tk.raw[nxt]
+        # `Paris Texas`: a following area name is a qualifier, not a surname;
+        # `Manitoba RCMP`, `Kharkiv SBU`: an acronym after a place is its agency.
+        # (`in New York Saturday`: AP style drops the `on` before a weekday.)
+        if (capitalised(word) and tk.text[nxt] not in ORG_HEADS and tk.text[nxt] not in DATE_WORDS
+                and not (word.isupper() and 2 <= len(word) <= 5 and word.isalpha())
+                and not area_name(gaz, tk.text[nxt]) and not _office(tk, gaps, nxt)):
+            return RUN_FOLLOWED
+    prv = first - 1
+    # `Wal-Mart`, `Merriam-Webster`: the second half of a hyphenated name (but
+    # `Kyiv-Kharkiv highway`, `Izium-Kupiansk`: two places).
+    if (prv >= 0 and gaps[first] == "-" and capitalised(tk.raw[prv])
+            and not gaz.candidates(tk.text[prv]) and gaz.demonym(tk.text[prv]) is None):
+        return RUN_FOLLOWED
+    # `Mr. Palma`, `Sgt. Jackson`, `Rep. Lafayette`: a title with its period makes it
+    # a surname (not `St.` or `Mt.`: `St. Albans` and `Mt. Vernon` are places).
+    if (prv >= 0 and gaps[first] == ". " and tk.text[prv] in TITLE_ABBREVIATIONS
+            and tk.raw[prv][:1].isupper()):
+        return RUN_SURNAME
+    # `Franklin D. Roosevelt`, `J. Hayes`: an initial before it makes it a surname.
+    # (Not `U.S. Washington`: the initial stands after a space or first.)
+    if (prv >= 0 and gaps[first] == ". " and len(tk.raw[prv]) == 1 and tk.raw[prv].isupper()
+            and (prv == 0 or gaps[prv] == " ")):
+        return RUN_SURNAME
+    if prv >= 0 and gaps[first].strip(" ") == "":
+        word = tk.raw[prv]
+        low = tk.text[prv]
+        # `G Murphy`, `J Hayes` (team sheets): an initial (not `A` or `I`: words).
+        if len(word) == 1 and word.isupper() and word not in ("A", "I"):
+            return RUN_SURNAME
+        # A given name is a Title-case word: not `1990s`, not `CTV` (`CTV Winnipeg`).
+        if (word[:1].isupper() and not word.isupper() and low not in PREFIX_OK
+                and low not in CONNECTORS and low not in _FORCE_BEFORE):
+            prv_start = prv == 0 or not SENTENCE_END.isdisjoint(gaps[prv])
+            # `In Kharkiv` is fine; `Jordan Henderson`, `Queen Victoria` are names.
+            # (`Neighbouring Rockport`, `Following Tuesday's vote`: a sentence-opening
+            # participle is no given name, even when the word list lacks its spelling.)
+            function_word = prv_start and (low in gaz.common or (
+                len(low) >= 7 and low.endswith("ing"))) and not any(
+                gaz.kind[p] == 0 or gaz.pop[p] >= 15_000 for p in gaz.candidates(low))
+            if low in HONORIFICS or not function_word:
+                return RUN_SURNAME
+    return RUN_OK
+
+
+# A force named after the area it polices, its head first: `Police Scotland`.
+_FORCE_BEFORE = frozenset({"police"})
+
+
+def _office(tk: Tokens, gaps: list[str], k: int) -> bool:
+    """`British Columbia Finance Minister`, `Ohio Health Department`: one word,
+    then an office's head; the place names the office's area."""
+    j = k + 1
+    return (j < len(tk) and gaps[j] == " " and tk.text[j] in _OFFICE_HEADS
+            and capitalised(tk.raw[j]))
+
+
+# Heads of a public office's name (not `Hospital` or `Club`: `Florence
+# Nightingale Hospital` is a person's name before a building).
+_OFFICE_HEADS = frozenset(_words("""minister ministry department office council commission
+    board authority agency bureau court police sheriff mayor governor secretary"""))
+
+
+def couple(gaz: Gazetteer, tk: Tokens, gaps: list[str], last: int) -> bool:
+    """Is the name followed by `and` and a person's name (two Title-case words,
+    the first no place, demonym or frequent word): `Brent and Lynnette Hain`?"""
+    k = last + 1
+    if k + 2 >= len(tk) or tk.text[k] != "and" or any(gaps[j] != " " for j in (k, k + 1, k + 2)):
+        return False
+    w1, w2 = tk.raw[k + 1], tk.raw[k + 2]
+    t1, t2 = tk.text[k + 1], tk.text[k + 2]
+    return (capitalised(w1) and capitalised(w2) and not w1.isupper() and not w2.isupper()
+            and t1 not in gaz.common and t1 not in PREFIX_OK and t2 not in ORG_HEADS
+            and not gaz.candidates(t1) and gaz.demonym(t1) is None
+            and not gaz.candidates(f"{t1} {t2}"))
+
+
+def _in_list(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], k: int,
+             areas: tuple[int, ...], countries_only: bool = False) -> bool:
+    """Is the qualifier candidate (ending before token k) an item of a list:
+    followed by `and X` / `or X`, or by `, X` where X is another region (not
+    the country of the areas: `Edmonton, Alberta, Canada` is no list)?
+    `countries_only`: the name and the candidate are both countries, so the
+    serial comma joins a list too (`China, Japan, and Brazil`; but `Paris,
+    Texas, and Dallas` keeps its qualifier, as AP style writes it)."""
+    if k >= len(tk):
+        return False
+    serial = ("", ",") if countries_only else ("",)
+    joined = tk.text[k] in ("and", "or") and gaps[k].strip() in serial and k + 1 < len(tk)
+    if not joined and gaps[k].strip() != ",":
+        return False
+    nxt = k + 1 if joined else k
+    if joined and tk.text[nxt] == "the" and nxt + 1 < len(tk):  # `, and the United Kingdom`
+        nxt += 1
+    if not capitalised(tk.raw[nxt]):
+        return False
+    if joined:
+        return True
+    countries = {gaz.cc[a] for a in areas}
+    for n in (3, 2, 1):
+        senses = gaz.candidates(" ".join(tk.text[nxt : nxt + n]))
+        if senses and gaz.kind[senses[0]] <= 1:
+            return not (gaz.kind[senses[0]] == 0 and gaz.cc[senses[0]] in countries)
+    return False
+
+
+def qualifier_after(
+    gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int, name: str = ""
+) -> tuple[tuple[int, ...], bool]:
+    """Areas named right after `, ` (Paris, Texas / Springfield, Ill. / Izium,
+    Kharkiv Oblast), and whether the qualifier is firm (see `Mention.firm`)."""
+    j = last + 1
+    if j >= len(tk) or gaps[j].strip() != ",":
+        return (), False
+    for n in (3, 2, 1):
+        if j + n > len(tk):
+            continue
+        if any(gaps[k].strip(" .") for k in range(j + 1, j + n)):
+            continue
+        words = tk.raw[j : j + n]
+        if not capitalised(words[0]):
+            continue
+        key = " ".join(tk.text[j : j + n])
+        senses = gaz.candidates(key)
+        # Countries, regions and counties (`Newark, Nottinghamshire`).
+        areas = tuple(p for p in senses if gaz.kind[p] <= 2)
+        if areas and gaz.kind[senses[0]] > 2 and not cues.county_fits(gaz, name, areas):
+            return (), False
+        if areas:
+            # `Oxford, New York and Michigan`: a list of places, not a qualifier.
+            if _in_list(gaz, raw, tk, gaps, j + n, areas,
+                        gaz.kind[areas[0]] == 0 and cues.country_first(gaz, name)):
+                return (), False
+            # `Manchester` is a city first; `Wales Secretary` goes on as a name.
+            firm = gaz.kind[senses[0]] in (1, 2) and _ends_name(gaz, tk, gaps, j + n, areas)
+            return areas, firm
+        abbr = gaz.abbrevs.get(key)
+        if abbr is not None:
+            after = raw[tk.bounds[2 * (j + n) - 1] : tk.bounds[2 * (j + n) - 1] + 1]
+            caps = all(w.isupper() for w in words)
+            pids = tuple(pid for pid, needs_period in abbr
+                         if (after == "." if needs_period else caps))
+            if pids:
+                return pids, _ends_name(gaz, tk, gaps, j + n, pids)
+    return (), False
+
+
+def _ends_name(gaz: Gazetteer, tk: Tokens, gaps: list[str], k: int, areas: tuple[int, ...]) -> bool:
+    """Does the qualifier (ending before token k) end the place's name: the text
+    ends, or punctuation or a lower-case word follows, or `, ` and the areas'
+    country (`Stroud, Ontario, Canada`)?"""
+    if k >= len(tk):
+        return True
+    gap = gaps[k].strip(" .")
+    if gap == "," and capitalised(tk.raw[k]):
+        senses = gaz.candidates(" ".join(tk.text[k : k + 2])) or gaz.candidates(tk.text[k])
+        return bool(senses) and gaz.kind[senses[0]] == 0 and gaz.cc[senses[0]] in {
+            gaz.cc[a] for a in areas}
+    return bool(gap) or not capitalised(tk.raw[k])
