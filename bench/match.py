@@ -45,7 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from monitor.article import Article, RawItem, normalise
 from monitor.match.doc import Doc
 from monitor.match.engine import Matcher
-from monitor.match.query import And, Near, Node, Not, Or, Phrase, Prefix, Word, parse_query
+from monitor.match.query import parse_query
+from monitor.match.tree import And, Near, Node, Not, Or, Phrase, Prefix, Word
 from monitor.settings.rules import RuleConfig
 
 

@@ -22,7 +22,8 @@ from monitor.match.doc import url_host
 from monitor.match.engine import Matcher
 from monitor.match.evaluate import evidence
 from monitor.match.finder import WordFinder
-from monitor.match.query import (
+from monitor.match.query import parse_query
+from monitor.match.tree import (
     DEFAULT_FIELDS,
     FIELDS,
     And,
@@ -36,7 +37,6 @@ from monitor.match.query import (
     Word,
     describe,
     is_positive,
-    parse_query,
 )
 from monitor.match.types import Evidence
 from monitor.settings.rules import RuleConfig

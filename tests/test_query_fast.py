@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.match.query import DEFAULT_FIELDS, Query, QueryError, leaf_fields, parse_general, parse_query
+from monitor.match.query import QueryError, parse_general, parse_query
+from monitor.match.tree import DEFAULT_FIELDS, Query, leaf_fields
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "bbc-2004.jsonl"
 

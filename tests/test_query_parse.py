@@ -6,20 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.match.query import (
-    DEFAULT_FIELDS,
-    And,
-    Near,
-    Not,
-    Or,
-    Phrase,
-    Prefix,
-    QueryError,
-    Site,
-    Word,
-    describe,
-    parse_query,
-)
+from monitor.match.query import QueryError, parse_query
+from monitor.match.tree import DEFAULT_FIELDS, And, Near, Not, Or, Phrase, Prefix, Site, Word, describe
 from monitor.settings import ConfigError, load_config
 from monitor.validate import load_checked
 

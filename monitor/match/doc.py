@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from monitor.article import Article
 from monitor.match.finder import WordFinder
-from monitor.match.query import DEFAULT_FIELDS, LEAVES, Leaf, Near, Node, Phrase, Prefix, Site, Word
+from monitor.match.tree import DEFAULT_FIELDS, LEAVES, Leaf, Near, Node, Phrase, Prefix, Site, Word
 from monitor.match.types import Evidence
 from monitor.text import bounds_for_words, spaced_words, strip_teasers
 

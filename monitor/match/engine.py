@@ -32,16 +32,8 @@ from monitor.match.doc import Doc
 from monitor.match.evaluate import Check, Collect, compile_evidence, compile_node, explain
 from monitor.match.finder import MAX_KEYS, WordFinder
 from monitor.match.index import TermIndex, anchors, merge_ids
-from monitor.match.query import (
-    DEFAULT_FIELDS,
-    FIELDS,
-    Node,
-    Prefix,
-    leaf_fields,
-    parse_query,
-    plain_words,
-    tree_words,
-)
+from monitor.match.query import parse_query
+from monitor.match.tree import DEFAULT_FIELDS, FIELDS, Node, Prefix, leaf_fields, plain_words, tree_words
 from monitor.match.types import Evidence, Match
 from monitor.settings.locations import PlaceConfig
 from monitor.settings.rules import RuleConfig

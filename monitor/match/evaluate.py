@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from monitor.match.doc import DEFAULT, Doc, near_pair, site_holds
-from monitor.match.query import (
+from monitor.match.tree import (
     BRANCHES,
     DEFAULT_FIELDS,
     LEAVES,

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from pyroaring import AbstractBitMap, BitMap, FrozenBitMap
 
 from monitor.gcpause import paused_gc
-from monitor.match.query import LEAVES, And, Near, Node, Not, Or, Phrase, Prefix, Site, Word
+from monitor.match.tree import LEAVES, And, Near, Node, Not, Or, Phrase, Prefix, Site, Word
 
 Anchor = tuple[str, str]
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from monitor.match.doc import Doc, url_host
 from monitor.match.engine import Matcher
 from monitor.match.evaluate import Check, compile_node
-from monitor.match.query import FIELDS, And, Near, Node, Not, Or, Phrase, Prefix, Site, Word, parse_query
+from monitor.match.query import parse_query
+from monitor.match.tree import FIELDS, And, Near, Node, Not, Or, Phrase, Prefix, Site, Word
 from monitor.match.types import Evidence
 from monitor.settings.rules import RuleConfig
 from monitor.store.articles import ArticleReader, StoredArticle
