@@ -44,10 +44,10 @@ from operator import itemgetter
 
 from monitor.geo.cues import descriptive_name
 from monitor.geo.gazetteer import Gazetteer
-from monitor.geo.mentions import NOTABLE_TOWN, Mention, named_as_town, region_named_like_town
+from monitor.geo.mentions import NOTABLE_TOWN, Mention, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
+from monitor.geo.surfaces import NO_HOME, Home, Surface, surfaces_of
 
-MAX_SENSES = 12
 BARE_MIN_POP = 15_000
 ABSTAIN_MARGIN = 0.3
 ABSTAIN_KM = 500.0
@@ -60,46 +60,17 @@ MULTI_MIN_POP = 5_000
 # England, over Wales for the BBC: 500x).
 HOME_RATIO = 100
 LEARNED_HOME_RATIO = 10
-# A country or region by its own name wins outright over namesake towns this much smaller.
-AREA_OVER_VILLAGES = 100
 # `Lebanon police`, `downtown Lebanon`: the country's prior drops by this much.
 LOCAL_COUNTRY_PENALTY = 1.0
 CLEAN_MIN_POP = 300_000  # a common word used mid-sentence: a city this big needs no more
 
 
-@dataclass(frozen=True, slots=True)
-class Home:
-    """Where a source's articles usually are: region and country place ids."""
-
-    regions: frozenset[int] = frozenset()
-    countries: frozenset[str] = frozenset()
-    # Learned from the source's articles, not configured: weaker evidence (it
-    # does not vouch for common words, and needs the sense to be within
-    # `LEARNED_HOME_RATIO` of the most populous one, not `HOME_RATIO`).
-    learned: bool = False
-
-
-_NO_HOME = Home()
 
 
 @dataclass(slots=True)
 class Resolved:
     mention: Mention
     place: int
-
-
-@dataclass(slots=True)
-class _Surface:
-    key: str
-    mentions: list[Mention]
-    senses: list[int]
-    demonym: bool
-    qualified: bool
-    common: bool
-    clean: bool = False  # written mid-sentence at least once (not a sentence's first word)
-    local: bool = False  # written as a town at least once (`Lebanon police`: Mention.local)
-    feature: bool = True  # only ever the name of a park, bay... (`Islington Bay`: Mention.feature)
-    choice: int | None = None
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -109,136 +80,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
 
 
-def _in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
-    kind = gaz.kind[area]
-    if kind == KIND_COUNTRY:
-        return gaz.cc[pid] == gaz.cc[area]
-    if kind == KIND_ADMIN1:
-        return gaz.admin1[pid] == gaz.admin1[area] and pid != area
-    if kind == KIND_ADMIN2:  # `Newark, Nottinghamshire`
-        return bool(gaz.admin2[area]) and gaz.admin2[pid] == gaz.admin2[area] and pid != area
-    return False
-
-
-def _surfaces(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[_Surface]:
-    by_key: dict[tuple[str, bool, bool], _Surface] = {}
-    unknown: set[str] = set()  # `Stroud, Ontario` with no Stroud in Ontario
-    for m in mentions:
-        s = by_key.get((m.key, m.qualifies, m.regional))
-        if s is None:
-            if m.demonym:
-                country = gaz.demonym(m.key)
-                senses = [country] if country is not None else []
-            else:
-                senses = list(gaz.candidates(m.key))
-                if m.qualifies:  # a qualifier is a country, a region or a county
-                    senses = [p for p in senses if gaz.kind[p] <= KIND_ADMIN2] or senses
-                elif m.regional:  # `the state of Washington`; of Mexico, not Mexico City's
-                    regions = [p for p in senses if gaz.kind[p] == KIND_ADMIN1]
-                    senses = [p for p in regions if gaz.main_key(p) == m.key] or regions or senses
-                else:  # a bare `Kherson` is the city, not the oblast named after it
-                    bare = gaz.bare_senses.get(m.key)
-                    if bare is None:
-                        bare = tuple(named_as_town(gaz, m.key, senses))
-                        if len(gaz.bare_senses) < 100_000:
-                            gaz.bare_senses[m.key] = bare
-                    senses = list(bare)
-            s = by_key[(m.key, m.qualifies, m.regional)] = _Surface(m.key, [], senses, m.demonym, False,
-                                                        m.common)
-        s.mentions.append(m)
-        s.local = s.local or m.local
-        s.feature = s.feature and m.feature
-        if m.qualifier:
-            kept = [p for p in s.senses if any(_in_area(gaz, p, a) for a in m.qualifier)]
-            if kept:
-                s.senses, s.qualified = kept, True
-            elif m.firm and all(gaz.kind[p] > KIND_ADMIN1 for p in s.senses):
-                unknown.add(m.key)  # one sense per document: the bare name too
-        # One clean (mid-sentence, capitalised) use vouches for the word.
-        if not m.sentence_start:
-            s.common = s.common and m.common
-            s.clean = True
-    _bare_as_written_region(gaz, by_key)
-    surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
-                                                               and not s.qualified)]
-    for s in surfaces:
-        if not s.qualified and not s.demonym and len(s.senses) > 1:
-            s.senses = _country_over_alternates(gaz, s.key, s.senses)
-        if not s.qualified and not s.demonym and not s.local and len(s.senses) > 1:
-            s.senses = _area_over_villages(gaz, s.key, s.senses)
-    # Keep the most populous senses, and any in a region the text names or
-    # in the home region (Springfield has 40 senses; context picks among them).
-    named = {gaz.admin1[s.senses[0]] for s in surfaces if gaz.kind[s.senses[0]] == KIND_ADMIN1}
-    for s in surfaces:
-        if len(s.senses) > MAX_SENSES:
-            s.senses = s.senses[:MAX_SENSES] + [
-                p for p in s.senses[MAX_SENSES:]
-                if gaz.admin1[p] in named or gaz.region_ids.get(gaz.admin1[p]) in home.regions]
-    return surfaces
-
-
-# `New York state`, `Punjab province`: the region, written so as not to be the city.
-_REGION_SUFFIXES = (" state", " province")
-
-
-def _bare_as_written_region(gaz: Gazetteer, by_key: dict[tuple[str, bool, bool], _Surface]
-                            ) -> None:
-    """One sense per document: a story that writes `New York state` (or `the
-    state of Washington`) once means the state by the bare name too (`75 people
-    have died in New York`). Not when the city is also written as such (`New
-    York City`: then the bare name stays open), nor where the bare name is
-    written as a town (`New York police`), is a country's (`the state of Mexico`
-    and Mexico) or a capital's (`the province of Buenos Aires`, then `speaking
-    in Buenos Aires`: the capital)."""
-    for (key, qualifies, regional), s in list(by_key.items()):
-        if qualifies:
-            continue
-        if regional:
-            base = key
-        elif key.endswith(_REGION_SUFFIXES):
-            base = key.rsplit(" ", 1)[0]
-        else:
-            continue
-        bare = by_key.get((base, False, False))
-        if (bare is None or bare.local or bare.qualified
-                or (f"{base} city", False, False) in by_key):
-            continue
-        senses = gaz.candidates(base)
-        if any(gaz.kind[p] == KIND_COUNTRY or p in gaz.capitals for p in senses):
-            continue  # `the state of Mexico` and Mexico; `the province of Buenos Aires`
-        regions = [p for p in s.senses if gaz.kind[p] == KIND_ADMIN1]
-        kept = [p for p in senses if p in regions]
-        if kept:
-            bare.senses = kept
-
-
-def _country_over_alternates(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
-    """`Mexico` is the country: a country's own name is not a sense of a place
-    for which it is only an alternate name (Mexico City, Panama City and their
-    regions carry `Mexico`, `Panama` among GeoNames' alternate names). Places
-    whose own name it is (the state of Mexico, Mexico, Missouri) still compete."""
-    if not any(gaz.kind[p] == KIND_COUNTRY and gaz.main_key(p) == key for p in senses):
-        return senses
-    return [p for p in senses if p >= gaz.base_len or gaz.main_key(p) == key]
-
-
-def _area_over_villages(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
-    """`Wales` is the nation of 3 million, whatever the text says of England: a
-    country or region of a million by its own name does not compete with towns of
-    its name under `NOTABLE_TOWN` and a hundred times smaller (Wales, a village
-    in Yorkshire). Against a city (Kharkiv) or another area (Georgia) it still does."""
-    area = senses[0]
-    if (gaz.kind[area] > KIND_ADMIN1 or gaz.pop[area] < 1_000_000 or area >= gaz.base_len
-            or gaz.main_key(area) != key):
-        return senses
-    for p in senses[1:]:
-        if (p >= gaz.base_len or gaz.kind[p] <= KIND_ADMIN1 or gaz.pop[p] >= NOTABLE_TOWN
-                or gaz.pop[p] * AREA_OVER_VILLAGES > gaz.pop[area]):
-            return senses  # Durango, Colorado (18,000) still competes with Durango, Mexico
-    return [area]
-
-
-def _prior(gaz: Gazetteer, pid: int, surface: _Surface) -> float:
+def _prior(gaz: Gazetteer, pid: int, surface: Surface) -> float:
     if pid >= gaz.base_len:
         return 7.0  # a user's own `[[places]]` entry outranks same-named towns
     score = math.log10(gaz.pop[pid] + 1)
@@ -282,8 +124,8 @@ def resolve(
     circle (`WATCH_AREA`: a lone mention is not doubted as a surname)?"""
     if watched is None:
         watched = _nothing_watched
-    home = home or _NO_HOME
-    surfaces = _surfaces(gaz, mentions, home)
+    home = home or NO_HOME
+    surfaces = surfaces_of(gaz, mentions, home)
     home_ratio = LEARNED_HOME_RATIO if home.learned else HOME_RATIO
     # Regions written as qualifiers only (an abbreviation, or an area name
     # whose own mention was not kept) still name their region.
@@ -301,7 +143,7 @@ def resolve(
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
     admin2s, pops = gaz.admin2, gaz.pop
     region_ids = gaz.region_ids
-    lone: list[tuple[_Surface, int]] = []  # towns left out for want of evidence (final pass)
+    lone: list[tuple[Surface, int]] = []  # towns left out for want of evidence (final pass)
     for final in (False, True):
         # (defaultdict(int): counted in C, where Counter calls __missing__ and __init__ in Python;
         # read with .get only, so reading adds no key)
@@ -443,11 +285,11 @@ def _nothing_watched(pid: int) -> int:
     return 0
 
 
-def _vouches(gaz: Gazetteer, s: _Surface, pid: int) -> bool:
+def _vouches(gaz: Gazetteer, s: Surface, pid: int) -> bool:
     return (not s.common or (s.clean and gaz.pop[pid] >= CLEAN_MIN_POP)) and _sizeable(gaz, s, pid)
 
 
-def _sizeable(gaz: Gazetteer, s: _Surface, pid: int) -> bool:
+def _sizeable(gaz: Gazetteer, s: Surface, pid: int) -> bool:
     """Specific enough to say which country a text is about (a common word may be:
     Atlanta); a one-word hamlet picked for a surname is not."""
     return (s.qualified or pid >= gaz.base_len or " " in s.key or gaz.kind[pid] <= KIND_ADMIN1
@@ -455,7 +297,7 @@ def _sizeable(gaz: Gazetteer, s: _Surface, pid: int) -> bool:
 
 
 def _confident(
-    gaz: Gazetteer, s: _Surface, scored: list[tuple[float, float, float, int]],
+    gaz: Gazetteer, s: Surface, scored: list[tuple[float, float, float, int]],
     watched: Callable[[int], int],
 ) -> bool:
     if len(scored) < 2 or s.qualified or s.demonym:
@@ -474,7 +316,7 @@ def _confident(
     return far <= ABSTAIN_KM
 
 
-def _evident(gaz: Gazetteer, s: _Surface, pid: int, local: float, support: float,
+def _evident(gaz: Gazetteer, s: Surface, pid: int, local: float, support: float,
              watched: Callable[[int], int], elsewhere: bool = False) -> bool:
     """Is there evidence beyond the name that this is the place?
 

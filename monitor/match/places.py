@@ -25,9 +25,10 @@ from monitor.geo import gazetteer
 from monitor.geo.cues import names_institution
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import find_mentions
-from monitor.geo.resolve import WATCH_AREA, WATCH_NAMED, Home, Resolved, haversine_km, resolve
+from monitor.geo.resolve import WATCH_AREA, WATCH_NAMED, Resolved, haversine_km, resolve
 from monitor.geo.rulebook import PlaceLookupError, cell_of, lookup, near_cells
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
+from monitor.geo.surfaces import Home
 from monitor.geo.tokens import Tokens
 from monitor.match.types import Evidence
 from monitor.settings.locations import PlaceConfig

@@ -1,0 +1,181 @@
+"""A document's surface forms and their candidate senses, before any is chosen.
+
+`surfaces_of` groups a document's place mentions by what is written (a name,
+and whether it qualifies another or is written as a region), then narrows each
+name's senses by what the text says outright: a qualifier (`Paris, Texas`), a
+name written once as a state (`New York state`), a country's own name over
+places for which it is an alternate name (`Mexico`), a large area over namesake
+villages (`Wales`), and at most `MAX_SENSES` senses beyond those in a named or
+home region. `monitor.geo.resolve` then scores the senses and picks one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.mentions import NOTABLE_TOWN, Mention, named_as_town
+from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
+
+MAX_SENSES = 12
+# A country or region by its own name wins outright over namesake towns this much smaller.
+AREA_OVER_VILLAGES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """Where a source's articles usually are: region and country place ids."""
+
+    regions: frozenset[int] = frozenset()
+    countries: frozenset[str] = frozenset()
+    # Learned from the source's articles, not configured: weaker evidence (it
+    # does not vouch for common words, and needs the sense to be within
+    # `LEARNED_HOME_RATIO` of the most populous one, not `HOME_RATIO`).
+    learned: bool = False
+
+
+NO_HOME = Home()
+
+
+@dataclass(slots=True)
+class Surface:
+    key: str
+    mentions: list[Mention]
+    senses: list[int]
+    demonym: bool
+    qualified: bool
+    common: bool
+    clean: bool = False  # written mid-sentence at least once (not a sentence's first word)
+    local: bool = False  # written as a town at least once (`Lebanon police`: Mention.local)
+    feature: bool = True  # only ever the name of a park, bay... (`Islington Bay`: Mention.feature)
+    choice: int | None = None
+
+
+def in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
+    kind = gaz.kind[area]
+    if kind == KIND_COUNTRY:
+        return gaz.cc[pid] == gaz.cc[area]
+    if kind == KIND_ADMIN1:
+        return gaz.admin1[pid] == gaz.admin1[area] and pid != area
+    if kind == KIND_ADMIN2:  # `Newark, Nottinghamshire`
+        return bool(gaz.admin2[area]) and gaz.admin2[pid] == gaz.admin2[area] and pid != area
+    return False
+
+
+def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list[Surface]:
+    by_key: dict[tuple[str, bool, bool], Surface] = {}
+    unknown: set[str] = set()  # `Stroud, Ontario` with no Stroud in Ontario
+    for m in mentions:
+        s = by_key.get((m.key, m.qualifies, m.regional))
+        if s is None:
+            if m.demonym:
+                country = gaz.demonym(m.key)
+                senses = [country] if country is not None else []
+            else:
+                senses = list(gaz.candidates(m.key))
+                if m.qualifies:  # a qualifier is a country, a region or a county
+                    senses = [p for p in senses if gaz.kind[p] <= KIND_ADMIN2] or senses
+                elif m.regional:  # `the state of Washington`; of Mexico, not Mexico City's
+                    regions = [p for p in senses if gaz.kind[p] == KIND_ADMIN1]
+                    senses = [p for p in regions if gaz.main_key(p) == m.key] or regions or senses
+                else:  # a bare `Kherson` is the city, not the oblast named after it
+                    bare = gaz.bare_senses.get(m.key)
+                    if bare is None:
+                        bare = tuple(named_as_town(gaz, m.key, senses))
+                        if len(gaz.bare_senses) < 100_000:
+                            gaz.bare_senses[m.key] = bare
+                    senses = list(bare)
+            s = by_key[(m.key, m.qualifies, m.regional)] = Surface(m.key, [], senses, m.demonym, False,
+                                                        m.common)
+        s.mentions.append(m)
+        s.local = s.local or m.local
+        s.feature = s.feature and m.feature
+        if m.qualifier:
+            kept = [p for p in s.senses if any(in_area(gaz, p, a) for a in m.qualifier)]
+            if kept:
+                s.senses, s.qualified = kept, True
+            elif m.firm and all(gaz.kind[p] > KIND_ADMIN1 for p in s.senses):
+                unknown.add(m.key)  # one sense per document: the bare name too
+        # One clean (mid-sentence, capitalised) use vouches for the word.
+        if not m.sentence_start:
+            s.common = s.common and m.common
+            s.clean = True
+    _bare_as_written_region(gaz, by_key)
+    surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
+                                                               and not s.qualified)]
+    for s in surfaces:
+        if not s.qualified and not s.demonym and len(s.senses) > 1:
+            s.senses = _country_over_alternates(gaz, s.key, s.senses)
+        if not s.qualified and not s.demonym and not s.local and len(s.senses) > 1:
+            s.senses = _area_over_villages(gaz, s.key, s.senses)
+    # Keep the most populous senses, and any in a region the text names or
+    # in the home region (Springfield has 40 senses; context picks among them).
+    named = {gaz.admin1[s.senses[0]] for s in surfaces if gaz.kind[s.senses[0]] == KIND_ADMIN1}
+    for s in surfaces:
+        if len(s.senses) > MAX_SENSES:
+            s.senses = s.senses[:MAX_SENSES] + [
+                p for p in s.senses[MAX_SENSES:]
+                if gaz.admin1[p] in named or gaz.region_ids.get(gaz.admin1[p]) in home.regions]
+    return surfaces
+
+
+# `New York state`, `Punjab province`: the region, written so as not to be the city.
+_REGION_SUFFIXES = (" state", " province")
+
+
+def _bare_as_written_region(gaz: Gazetteer, by_key: dict[tuple[str, bool, bool], Surface]
+                            ) -> None:
+    """One sense per document: a story that writes `New York state` (or `the
+    state of Washington`) once means the state by the bare name too (`75 people
+    have died in New York`). Not when the city is also written as such (`New
+    York City`: then the bare name stays open), nor where the bare name is
+    written as a town (`New York police`), is a country's (`the state of Mexico`
+    and Mexico) or a capital's (`the province of Buenos Aires`, then `speaking
+    in Buenos Aires`: the capital)."""
+    for (key, qualifies, regional), s in list(by_key.items()):
+        if qualifies:
+            continue
+        if regional:
+            base = key
+        elif key.endswith(_REGION_SUFFIXES):
+            base = key.rsplit(" ", 1)[0]
+        else:
+            continue
+        bare = by_key.get((base, False, False))
+        if (bare is None or bare.local or bare.qualified
+                or (f"{base} city", False, False) in by_key):
+            continue
+        senses = gaz.candidates(base)
+        if any(gaz.kind[p] == KIND_COUNTRY or p in gaz.capitals for p in senses):
+            continue  # `the state of Mexico` and Mexico; `the province of Buenos Aires`
+        regions = [p for p in s.senses if gaz.kind[p] == KIND_ADMIN1]
+        kept = [p for p in senses if p in regions]
+        if kept:
+            bare.senses = kept
+
+
+def _country_over_alternates(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
+    """`Mexico` is the country: a country's own name is not a sense of a place
+    for which it is only an alternate name (Mexico City, Panama City and their
+    regions carry `Mexico`, `Panama` among GeoNames' alternate names). Places
+    whose own name it is (the state of Mexico, Mexico, Missouri) still compete."""
+    if not any(gaz.kind[p] == KIND_COUNTRY and gaz.main_key(p) == key for p in senses):
+        return senses
+    return [p for p in senses if p >= gaz.base_len or gaz.main_key(p) == key]
+
+
+def _area_over_villages(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
+    """`Wales` is the nation of 3 million, whatever the text says of England: a
+    country or region of a million by its own name does not compete with towns of
+    its name under `NOTABLE_TOWN` and a hundred times smaller (Wales, a village
+    in Yorkshire). Against a city (Kharkiv) or another area (Georgia) it still does."""
+    area = senses[0]
+    if (gaz.kind[area] > KIND_ADMIN1 or gaz.pop[area] < 1_000_000 or area >= gaz.base_len
+            or gaz.main_key(area) != key):
+        return senses
+    for p in senses[1:]:
+        if (p >= gaz.base_len or gaz.kind[p] <= KIND_ADMIN1 or gaz.pop[p] >= NOTABLE_TOWN
+                or gaz.pop[p] * AREA_OVER_VILLAGES > gaz.pop[area]):
+            return senses  # Durango, Colorado (18,000) still competes with Durango, Mexico
+    return [area]
