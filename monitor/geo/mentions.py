@@ -16,7 +16,9 @@ hit:
 
 Each mention records what resolution needs: the explicit qualifier after a
 comma (`Paris, Texas`, `Springfield, Ill.`), whether it is a common word,
-and whether it sits at a sentence start.
+and whether it sits at a sentence start. What is written around a hit (its
+qualifier, the capitalised words before and after it, lists, datelines) is
+read by `monitor.geo.context`.
 """
 
 from __future__ import annotations

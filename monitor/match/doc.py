@@ -27,7 +27,7 @@ from monitor.text import bounds_for_words, spaced_words, strip_teasers
 DEFAULT = frozenset(DEFAULT_FIELDS)
 # Fields of up to this many tokens are scanned per word (`list.index`); longer
 # ones get one position table for every word, built in a single pass.
-SCAN_TOKENS = 2_000
+_SCAN_TOKENS = 2_000
 # First-occurrence search by `str.find` gives up after this many hits inside
 # longer words ("a" in "cat") and falls back to the offset table.
 _FIND_TRIES = 16
@@ -199,10 +199,10 @@ class Doc:
         table = self._pos.get(field)
         toks = self.words[field]
         if table is None:
-            table = self._pos[field] = position_table(toks) if len(toks) > SCAN_TOKENS else {}
-            if len(toks) > SCAN_TOKENS:
+            table = self._pos[field] = position_table(toks) if len(toks) > _SCAN_TOKENS else {}
+            if len(toks) > _SCAN_TOKENS:
                 return table.get(word, _NONE)
-        elif len(toks) > SCAN_TOKENS:
+        elif len(toks) > _SCAN_TOKENS:
             return table.get(word, _NONE)
         found = table.get(word)
         if found is None:
@@ -278,7 +278,7 @@ class Doc:
         size = len(phrase)
         want = list(phrase)
         k = 0
-        if size > 1 and len(toks) > SCAN_TOKENS:
+        if size > 1 and len(toks) > _SCAN_TOKENS:
             # Long field (position table built): start from the phrase's rarest word.
             k = min(range(size), key=lambda j: len(self.positions(field, phrase[j])))
         return [p - k for p in self.positions(field, phrase[k])
