@@ -21,7 +21,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from monitor.match.doc import Doc, url_host
+from monitor.match.doc import Doc, rules_text, url_host
 from monitor.match.engine import Matcher
 from monitor.match.evaluate import Check, compile_node
 from monitor.match.query import parse_query
@@ -29,7 +29,7 @@ from monitor.match.tree import FIELDS, And, Near, Node, Not, Or, Phrase, Prefix,
 from monitor.match.types import Evidence
 from monitor.settings.rules import RuleConfig
 from monitor.store.articles import ArticleReader, StoredArticle
-from monitor.text import strip_teasers, words
+from monitor.text import words
 
 _EVAL_BATCH = 500
 
@@ -125,11 +125,9 @@ class ArticleIndex:
     def add(self, stored: StoredArticle) -> None:
         seq, article = stored.seq, stored.article
         for name in FIELDS:
-            text = article.field_text(name)
+            text = rules_text(article, name)  # as the matcher reads it
             if not text:
                 continue
-            if name == "body":
-                text = strip_teasers(text)
             table = self._terms[name]
             for token in set(words(text)):
                 postings = table.get(token)
