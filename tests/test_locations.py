@@ -632,6 +632,37 @@ def test_a_name_written_as_a_town_is_the_home_regions_town_not_the_country() -> 
     assert "oregon" not in lm.match(article("Lebanon officers searched the area.", source="elsewhere"))
 
 
+def test_local_news_wording_names_towns() -> None:
+    """Three ways local outlets write a town: `a Brazil woman` (a country's
+    resident would be `a Brazilian woman`), `McLean County Crime Stoppers` (an
+    area's name followed by something of the area's), and a town spelled like a
+    common word opening a sentence, when a local cue follows or a place is
+    listed with it (`Bath police said`, `Bath and Freeport`). The wording only
+    weighs against the country (`a Brazil woman` alone still outweighs the home
+    region: Brazil is 25,000 times bigger), and the common word still needs
+    local evidence: for an outlet elsewhere, or as `Border police` and `Marks
+    and Spencer`, no town."""
+    lm = compile_(rule("indiana", within=["Indiana"]), rule("brazil", within=["Brazil"]),
+                  rule("illinois", within=["Illinois"]), rule("virginia", within=["Virginia"]),
+                  rule("maine", within=["Maine"]), rule("england", within=["England"]),
+                  homes={"terre-haute": "Indiana", "bloomington": "Illinois", "brunswick": "Maine"})
+    crash = "A Brazil woman in the other car was flown to a hospital in Indianapolis."
+    got = lm.match(article(crash, source="terre-haute"))
+    assert set(got) == {"indiana"} and [e.text for e in got["indiana"]] == ["Brazil", "Indianapolis"]
+    team = "Brazil women beat Canada 2-0 in the final."
+    assert set(lm.match(article(team, source="terre-haute"))) == {"brazil"}
+    county = "McLean County Crime Stoppers is offering a reward."
+    got = lm.match(article(county, source="bloomington"))
+    assert set(got) == {"illinois"} and got["illinois"][0].text == "McLean County"
+    for text in ("Bath police said the road would reopen on Monday.",
+                 "Bath and Freeport sent engines to the fire."):
+        got = lm.match(article(text, source="brunswick"))
+        assert "maine" in got and got["maine"][0].text == "Bath", text
+    assert lm.match(article("Bath police said the road would reopen.", source="terre-haute")) == {}
+    for text in ("Border police said the road would reopen.", "Marks and Spencer said sales fell."):
+        assert lm.match(article(text, source="brunswick")) == {}, text
+
+
 def test_cities_listed_together_are_cities_and_an_opening_participle_is_no_given_name() -> None:
     """`in Mykolaiv and Kherson`: two oblasts named after their cities do not make
     a list of regions; `Neighbouring Rockport` opens a sentence with a participle,

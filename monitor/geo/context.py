@@ -137,7 +137,11 @@ def run_ok(
     word follows (`Paris Hilton`, `Toronto Maple Leafs`) or precedes it (a
     surname: `Paula Radcliffe`)."""
     nxt = last + 1
-    if nxt < len(tk) and gaps[nxt].strip(" ") == "":
+    # `McLean County Crime Stoppers`, `Kharkiv Oblast Military Administration`: a
+    # name that ends in its area word is an area's, and what follows is something
+    # of that area (not `State`: `Golden State Warriors` is a team's name).
+    if nxt < len(tk) and gaps[nxt].strip(" ") == "" and (
+            first == last or tk.text[last] not in _AREA_RUN_HEADS):
         word = tk.raw[nxt]
         # `Paris Texas`: a following area name is a qualifier, not a surname;
         # `Manitoba RCMP`, `Kharkiv SBU`: an acronym after a place is its agency.
@@ -183,6 +187,7 @@ def run_ok(
     return RUN_OK
 
 
+_AREA_RUN_HEADS = AREA_WORDS - {"state"}
 # A force named after the area it polices, its head first: `Police Scotland`.
 _FORCE_BEFORE = frozenset({"police"})
 

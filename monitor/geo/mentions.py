@@ -310,7 +310,7 @@ def _check(
         if names is not None:  # one sense per document: the film's name later too
             names.add(key)
         return None
-    if common and sentence_start and not qualifier:
+    if common and sentence_start and not qualifier and not _town_at_start(gaz, raw, tk, gaps, last):
         return None
     if single and key in ORG_HEADS and not qualifier:
         return None  # `Queen's University`: University, Ontario is no place anyone means
@@ -391,7 +391,10 @@ def _check(
     if qualifies and key in gaz.abbrevs and all(gaz.kind[p] > KIND_ADMIN2 for p in gaz.candidates(key)):
         return None
     local = not demonym and ((after and bool(_LOCAL_AFTER.match(raw, end))) or (
-        first > 0 and gaps[first] == " " and tk.text[first - 1] in _LOCAL_BEFORE))
+        first > 0 and gaps[first] == " " and (tk.text[first - 1] in _LOCAL_BEFORE or (
+            # `a Brazil woman`, `a Neenah man`: where a person lives, as local news
+            # writes it (of a country one writes `a Brazilian woman`).
+            after and tk.text[first - 1] in ("a", "an") and bool(_RESIDENT_AFTER.match(raw, end))))))
     regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
                                 or (after and bool(cues.REGION_AFTER.match(raw, end))))
     feature = not demonym and after and bool(cues.FEATURE_AFTER.match(raw, end))
@@ -404,11 +407,32 @@ def _check(
 
 _NO_QUALIFIER: tuple[tuple[int, ...], bool] = ((), False)
 
+
+def _town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int) -> bool:
+    """`Bath police said`, `Bath and Freeport sent engines`: a common word that
+    opens a sentence is written as a town when a local-news cue follows it, or
+    another place name (not itself a common word) is listed with it. It stays a
+    common word: resolution still asks for local evidence (the home region, a
+    place nearby), so `Border police` or `Marks and Spencer` name no town."""
+    if _LOCAL_AFTER.match(raw, tk.bounds[2 * last + 1]):
+        return True
+    k = last + 1
+    if k >= len(tk):
+        return False
+    if gaps[k] == " " and tk.text[k] == "and" and k + 1 < len(tk) and gaps[k + 1] == " ":
+        k += 1
+    elif gaps[k] != ", ":
+        return False
+    other = tk.text[k]
+    return capitalised(tk.raw[k]) and other not in gaz.common and bool(gaz.candidates(other))
+
 # Words that make a name a town's in local news (see `Mention.local`).
 _LOCAL_AFTER = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
     r"|city hall|city manager|township|mayor|sheriff)\b", re.IGNORECASE)
 _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
+# (Singular only: `Brazil women`, `England men` are national teams.)
+_RESIDENT_AFTER = re.compile(r" (?:man|woman|boy|girl|teen|teenager|couple)\b(?!['’])", re.IGNORECASE)
 
 
 def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
@@ -423,7 +447,8 @@ def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
 # "test them one by one").
 _ANY_AFTER = _any_of(cues.WATER_AFTER, cues.CUISINE_AFTER, cues.PARTICLE_AFTER, cues.RIVER_AFTER,
                      cues.MAGAZINE_AFTER, cues.EPONYM_AFTER, cues.REGION_AFTER, cues.FEATURE_AFTER,
-                     _LOCAL_AFTER, re.compile(r"[ -](?:language|speaking|speaker)", re.IGNORECASE))
+                     _LOCAL_AFTER, _RESIDENT_AFTER,
+                     re.compile(r"[ -](?:language|speaking|speaker)", re.IGNORECASE))
 
 
 _QUOTES = frozenset('"“”\'‘’')
