@@ -663,6 +663,26 @@ def test_local_news_wording_names_towns() -> None:
         assert lm.match(article(text, source="brunswick")) == {}, text
 
 
+def test_what_follows_a_comma_or_a_dateline_in_local_news() -> None:
+    """`in Kinston, Craven County deputies said`: the county begins the next
+    clause (Kinston lies in Lenoir County), so Kinston is not dropped as a town
+    missing from its qualifier; `Alliance's mayor` opens a sentence as a town;
+    and a dateline's town (`HOLLAND -`) keeps its sense when the story lists it
+    with a Dutch province's namesake (`Zeeland and Holland beaches`)."""
+    lm = compile_(rule("kinston", places=["Kinston"]), rule("alliance", places=["Alliance, Ohio"]),
+                  rule("michigan", within=["Michigan"]), rule("netherlands", within=["Netherlands"]),
+                  homes={"new-bern": "North Carolina", "canton": "Ohio", "holland": "Michigan"})
+    bank = "A Havelock man was charged with robbing a bank in Kinston, Craven County deputies said."
+    assert "kinston" in lm.match(article(bank, source="new-bern"))
+    mayor = "Stark County will fix the bridge. Alliance's mayor asked for more roads."
+    assert "alliance" in lm.match(article(mayor, source="canton"))
+    beach = ("HOLLAND — Ottawa County officials closed a beach on Monday. Zeeland and Holland "
+             "beaches were not affected.")
+    got = lm.match(article(beach, source="holland"))
+    assert set(got) == {"michigan"}
+    assert {e.text for e in got["michigan"]} == {"HOLLAND", "Ottawa County", "Zeeland", "Holland"}
+
+
 def test_cities_listed_together_are_cities_and_an_opening_participle_is_no_given_name() -> None:
     """`in Mykolaiv and Kherson`: two oblasts named after their cities do not make
     a list of regions; `Neighbouring Rockport` opens a sentence with a participle,

@@ -272,6 +272,8 @@ def qualifier_after(
         if areas and gaz.kind[senses[0]] > 2 and not cues.county_fits(gaz, name, areas):
             return (), False
         if areas:
+            if _next_clause_subject(gaz, tk, j + n, name, areas):
+                return (), False
             # `Oxford, New York and Michigan`: a list of places, not a qualifier.
             if _in_list(gaz, raw, tk, gaps, j + n, areas,
                         gaz.kind[areas[0]] == 0 and cues.country_first(gaz, name)):
@@ -288,6 +290,25 @@ def qualifier_after(
             if pids:
                 return pids, _ends_name(gaz, tk, gaps, j + n, pids)
     return (), False
+
+
+# Who is said to have said or done something, written after an area's name.
+_AGENCY_WORDS = frozenset(_words("""deputies officers officials police authorities troopers
+    commissioners prosecutors detectives firefighters investigators"""))
+
+
+def _next_clause_subject(gaz: Gazetteer, tk: Tokens, k: int, name: str, areas: tuple[int, ...]) -> bool:
+    """`a bank in Kinston, Craven County deputies said`: the area (ending before
+    token k) begins the next clause, as its officers, rather than qualifying
+    the name: no place of the name lies in it (Kinston is in Lenoir County)."""
+    if not name or k >= len(tk) or tk.text[k] not in _AGENCY_WORDS or not tk.raw[k].islower():
+        return False
+    senses = gaz.candidates(name)
+    kind, cc, admin1, admin2 = gaz.kind, gaz.cc, gaz.admin1, gaz.admin2
+    return not any(
+        cc[p] == cc[a] if kind[a] == 0 else admin1[p] == admin1[a] if kind[a] == 1
+        else admin2[p] == admin2[a] and admin1[p] == admin1[a]
+        for a in areas for p in senses)
 
 
 def _ends_name(gaz: Gazetteer, tk: Tokens, gaps: list[str], k: int, areas: tuple[int, ...]) -> bool:

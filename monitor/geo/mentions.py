@@ -237,7 +237,12 @@ def _areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mentio
     def regions_follow(m: Mention) -> bool:  # `the Bryansk and Kursk regions`
         return bool(_PLURAL_AREA.match(raw, m.end))
 
+    # `HOLLAND - ... Zeeland and Holland beaches`: the dateline's town keeps its
+    # sense through the story (one sense per name); it makes no list of areas.
+    datelined = {m.key for m in out[:1] if m.start == 0 and m.text.isupper() and len(m.text) > 3}
     for i, m in enumerate(out):
+        if m.key in datelined:
+            continue
         # (`Kharkiv, Ukraine`: Ukraine qualifies the city; no list of areas.)
         if m.qualifies or m.demonym or m.qualifier or not area_name(gaz, m.key):
             continue
@@ -248,6 +253,7 @@ def _areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mentio
             if 0 <= j < len(out):
                 a, b = (out[j], m) if j < i else (m, out[j])
                 if (raw[a.end : b.start].strip() in _LIST_GAPS and not out[j].demonym
+                        and out[j].key not in datelined
                         and (area_first(out[j]) or regions_follow(out[j]))):
                     out[i] = replace(m, qualifies=True)
                     break
@@ -409,12 +415,16 @@ _NO_QUALIFIER: tuple[tuple[int, ...], bool] = ((), False)
 
 
 def _town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int) -> bool:
-    """`Bath police said`, `Bath and Freeport sent engines`: a common word that
-    opens a sentence is written as a town when a local-news cue follows it, or
-    another place name (not itself a common word) is listed with it. It stays a
-    common word: resolution still asks for local evidence (the home region, a
-    place nearby), so `Border police` or `Marks and Spencer` name no town."""
-    if _LOCAL_AFTER.match(raw, tk.bounds[2 * last + 1]):
+    """`Bath police said`, `Alliance's mayor`, `Bath and Freeport sent engines`:
+    a common word that opens a sentence is written as a town when a local-news
+    cue follows it, or another place name (not itself a common word) is listed
+    with it. It stays a common word: resolution still asks for local evidence
+    (the home region, a place nearby), so `Border police` or `Marks and
+    Spencer` name no town."""
+    end = tk.bounds[2 * last + 1]
+    if raw[end : end + 2] in ("'s", "’s"):
+        end += 2  # `Alliance's mayor`
+    if _LOCAL_AFTER.match(raw, end):
         return True
     k = last + 1
     if k >= len(tk):
