@@ -667,8 +667,9 @@ def test_what_follows_a_comma_or_a_dateline_in_local_news() -> None:
     """`in Kinston, Craven County deputies said`: the county begins the next
     clause (Kinston lies in Lenoir County), so Kinston is not dropped as a town
     missing from its qualifier; `Alliance's mayor` opens a sentence as a town;
-    and a dateline's town (`HOLLAND -`) keeps its sense when the story lists it
-    with a Dutch province's namesake (`Zeeland and Holland beaches`)."""
+    a dateline's town (`HOLLAND -`) keeps its sense when the story lists it
+    with a Dutch province's namesake (`Zeeland and Holland beaches`); and `the
+    North Dakota Highway Patrol` is the state's."""
     lm = compile_(rule("kinston", places=["Kinston"]), rule("alliance", places=["Alliance, Ohio"]),
                   rule("michigan", within=["Michigan"]), rule("netherlands", within=["Netherlands"]),
                   homes={"new-bern": "North Carolina", "canton": "Ohio", "holland": "Michigan"})
@@ -681,6 +682,10 @@ def test_what_follows_a_comma_or_a_dateline_in_local_news() -> None:
     got = lm.match(article(beach, source="holland"))
     assert set(got) == {"michigan"}
     assert {e.text for e in got["michigan"]} == {"HOLLAND", "Ottawa County", "Zeeland", "Holland"}
+    # A state's highway patrol names the state, as its health department does.
+    patrol = compile_(rule("nd", within=["North Dakota"]))
+    got = patrol.match(article("A man died in a crash east of town, the North Dakota Highway Patrol said."))
+    assert [e.text for e in got["nd"]] == ["North Dakota"]
 
 
 def test_cities_listed_together_are_cities_and_an_opening_participle_is_no_given_name() -> None:

@@ -203,7 +203,7 @@ def _office(tk: Tokens, gaps: list[str], k: int) -> bool:
 # Heads of a public office's name (not `Hospital` or `Club`: `Florence
 # Nightingale Hospital` is a person's name before a building).
 _OFFICE_HEADS = frozenset(_words("""minister ministry department office council commission
-    board authority agency bureau court police sheriff mayor governor secretary"""))
+    board authority agency bureau court police sheriff mayor governor secretary patrol"""))
 
 
 def couple(gaz: Gazetteer, tk: Tokens, gaps: list[str], last: int) -> bool:
