@@ -688,6 +688,21 @@ def test_what_follows_a_comma_or_a_dateline_in_local_news() -> None:
     assert [e.text for e in got["nd"]] == ["North Dakota"]
 
 
+def test_a_local_papers_own_dateline_is_its_regions_town() -> None:
+    """`LIMA -` in an Ohio paper is Lima, Ohio, though Peru's capital is 200
+    times bigger; the same dateline from the wire (`(AP)`), or in a paper
+    elsewhere, is Peru's. `Cherry Hill Twp.` is Cherry Hill's township."""
+    lm = compile_(rule("ohio", within=["Ohio"]), rule("peru", within=["Peru"]),
+                  rule("nj", within=["New Jersey"]), homes={"lima-news": "Ohio", "courier": "New Jersey"})
+    story = "Commissioners approved a new radio system for deputies on Thursday."
+    assert set(lm.match(article(f"LIMA — {story}", source="lima-news"))) == {"ohio"}
+    assert set(lm.match(article(f"LIMA (AP) — {story}", source="lima-news"))) == {"peru"}
+    assert set(lm.match(article(f"LIMA — {story}", source="elsewhere"))) == {"peru"}
+    crash = "A Voorhees man hit a pole on Route 70 in Cherry Hill Twp. early Saturday."
+    got = lm.match(article(crash, source="courier"))
+    assert [e.text for e in got["nj"]] == ["Voorhees", "Cherry Hill"]
+
+
 def test_cities_listed_together_are_cities_and_an_opening_participle_is_no_given_name() -> None:
     """`in Mykolaiv and Kherson`: two oblasts named after their cities do not make
     a list of regions; `Neighbouring Rockport` opens a sentence with a participle,

@@ -26,7 +26,7 @@ def _words(text: str) -> list[str]:
 # (Not newspapers: the Washington Post or the Kyiv Post is no story about the city.)
 ORG_HEADS = frozenset(_words("""
     county city town village borough parish district region province oblast state
-    sheriff police university college school academy hospital clinic airport council
+    sheriff police university college school academy hospital clinic airport council township twp
     office department court station park bridge mayor governor
     government stock exchange detention correctional medical memorial community library
     transit housing coroner rescue emergency ambulance chamber high supreme

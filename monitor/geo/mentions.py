@@ -83,6 +83,9 @@ class Mention:
     # The name of a park, bay or beach (`Islington Bay`, `Richmond Park`): such
     # places are often named after a town far away, so the town needs local evidence.
     feature: bool = False
+    # `LIMA -` opening a story, with no wire's tag (`(AP)`) or qualifier: a local
+    # paper's own town, so its home region's sense is meant, whatever its size.
+    own_dateline: bool = False
 
 
 def _title_cased(tk: Tokens) -> bool:
@@ -301,8 +304,10 @@ def _check(
         return None
     before = gaps[first]
     sentence_start = first == 0 or not SENTENCE_END.isdisjoint(before) or titlecase
+    own_dateline = False
     if sentence_start and dateline(tk, gaps, first, last, words):
         sentence_start = False  # `BOSTON (AP) -`: a place by position, not a word
+        own_dateline = gaps[last + 1].strip()[:1] in _DASHES
     demonym = tag == TAG_DEMONYM
     single = first == last
     # (A code is matched only in capitals: `LA` is no word, whatever `la` is.)
@@ -408,10 +413,11 @@ def _check(
             and cues.feature_in_place(gaz, raw, end, tk.text[last])):
         return None
     return Mention(field, start, end, raw[start:end], key, demonym, common,
-                   sentence_start, qualifier, qualifies, firm, local, regional, feature)
+                   sentence_start, qualifier, qualifies, firm, local, regional, feature, own_dateline)
 
 
 _NO_QUALIFIER: tuple[tuple[int, ...], bool] = ((), False)
+_DASHES = frozenset("—–-")
 
 
 def _town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int) -> bool:

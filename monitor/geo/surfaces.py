@@ -49,6 +49,7 @@ class Surface:
     clean: bool = False  # written mid-sentence at least once (not a sentence's first word)
     local: bool = False  # written as a town at least once (`Lebanon police`: Mention.local)
     feature: bool = True  # only ever the name of a park, bay... (`Islington Bay`: Mention.feature)
+    datelined: bool = False  # a local paper's own dateline (`LIMA -`: Mention.own_dateline)
     choice: int | None = None
 
 
@@ -90,6 +91,7 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
                                                         m.common)
         s.mentions.append(m)
         s.local = s.local or m.local
+        s.datelined = s.datelined or m.own_dateline
         s.feature = s.feature and m.feature
         if m.qualifier:
             kept = [p for p in s.senses if any(in_area(gaz, p, a) for a in m.qualifier)]
@@ -105,6 +107,11 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
     surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
                                                                and not s.qualified)]
     for s in surfaces:
+        if s.datelined and not s.qualified and home.regions and not home.learned:
+            # A local paper's own dateline (`LIMA -`) is its region's town, however
+            # big a namesake is (Lima, Ohio in an Ohio paper, not Peru's capital).
+            own = [p for p in s.senses if gaz.region_ids.get(gaz.admin1[p]) in home.regions]
+            s.senses = own or s.senses
         if not s.qualified and not s.demonym and len(s.senses) > 1:
             s.senses = _country_over_alternates(gaz, s.key, s.senses)
         if not s.qualified and not s.demonym and not s.local and len(s.senses) > 1:
