@@ -703,6 +703,16 @@ def test_a_local_papers_own_dateline_is_its_regions_town() -> None:
     assert [e.text for e in got["nj"]] == ["Voorhees", "Cherry Hill"]
 
 
+def test_a_us_county_abbreviated_co_is_the_county() -> None:
+    """Local headlines write `Allen Co.`; a company's `& Co.` is no county."""
+    lm = compile_(rule("allen", places=["Allen County, Ohio"]), rule("ohio", within=["Ohio"]),
+                  homes={"lima-news": "Ohio"})
+    got = lm.match(article("Allen Co. commissioners approved a new radio system for deputies in Lima.",
+                           source="lima-news"))
+    assert "allen" in got and got["allen"][0].text == "Allen Co"
+    assert lm.match(article("Shares of Allen & Co. rose on Friday.")) == {}
+
+
 def test_cities_listed_together_are_cities_and_an_opening_participle_is_no_given_name() -> None:
     """`in Mykolaiv and Kherson`: two oblasts named after their cities do not make
     a list of regions; `Neighbouring Rockport` opens a sentence with a participle,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from array import array
+from collections.abc import Iterator
 from typing import Any
 
 import ahocorasick
@@ -30,6 +31,14 @@ OLD_NAME_TAKEN_POP = 10_000
 # A road's name is never a place, whatever GeoNames lists (`Highway 11`, British
 # Columbia: a locality of 5,500, while news means Ontario's Highway 11).
 _ROAD_NAME = re.compile(r"(?:highway|route|interstate|hwy) \d+[a-z]?")
+
+
+def _names_of(r: PlaceRecord) -> Iterator[str]:
+    """A place's names, and for a US county the abbreviation local headlines use
+    (`Allen Co. commissioners`; a company is `Allen & Co.`, which no name spans)."""
+    yield from r.names
+    if r.kind == KIND_ADMIN2 and r.cc == "US" and r.name.endswith(" County"):
+        yield r.name[: -len("County")] + "Co."
 
 
 def build_state() -> dict[str, Any]:
@@ -54,7 +63,7 @@ def build_state() -> dict[str, Any]:
     keys_of: dict[str, str] = {}  # one key object per distinct name (names repeat a lot)
     old_names: list[tuple[str, int]] = []
     for pid, r in enumerate(records):
-        for n in r.names:
+        for n in _names_of(r):
             key = keys_of.get(n)
             if key is None:
                 key = keys_of[n] = name_key(n)
