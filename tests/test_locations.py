@@ -703,6 +703,21 @@ def test_a_local_papers_own_dateline_is_its_regions_town() -> None:
     assert [e.text for e in got["nj"]] == ["Voorhees", "Cherry Hill"]
 
 
+def test_a_surname_is_a_persons_but_a_facility_is_not_a_person() -> None:
+    """`Dennis Flores ... Flores said`: the lone `Flores` is the same man, not
+    Uruguay's department of 23,000 people (only a famous area's name, `Wales`,
+    `Miranda`, is spared); `Henry Ford Wyandotte Hospital` is a hospital's
+    name, so it does not make `a Wyandotte woman` a person."""
+    lm = compile_(rule("uy", within=["Uruguay"]), rule("mi", within=["Michigan"]),
+                  homes={"news-herald": "Michigan"})
+    council = "City Council President Dennis Flores spoke on Monday. Flores said the park would open."
+    assert lm.match(article(council)) == {}
+    car = ("The owner, a Wyandotte woman, said it was taken from a lot at Henry Ford Wyandotte "
+           "Hospital. A Taylor man has been charged.")
+    got = lm.match(article(car, source="news-herald"))
+    assert set(got) == {"mi"} and [e.text for e in got["mi"]][:1] == ["Wyandotte"]
+
+
 def test_a_us_county_abbreviated_co_is_the_county() -> None:
     """Local headlines write `Allen Co.`; a company's `& Co.` is no county."""
     lm = compile_(rule("allen", places=["Allen County, Ohio"]), rule("ohio", within=["Ohio"]),

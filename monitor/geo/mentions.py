@@ -334,9 +334,12 @@ def _check(
         run = run_ok(raw, tk, gaps, first, last, gaz)
         if run != RUN_OK:
             # `Paula Radcliffe`: Radcliffe is a surname in the whole article; but
-            # `BBC Sport Wales` does not make Wales a surname elsewhere.
-            if run == RUN_SURNAME and names is not None and not (
-                    area_name(gaz, key) or famous(gaz, key)):
+            # `BBC Sport Wales` does not make Wales a surname elsewhere, nor does
+            # a facility named after a person and a town (`Henry Ford Wyandotte
+            # Hospital`) make the town one. (A small region is no exception:
+            # `Dennis Flores ... Flores said` is no Uruguayan department.)
+            if run == RUN_SURNAME and names is not None and not famous(gaz, key) and not (
+                    last + 1 < len(tk) and tk.text[last + 1] in ORG_HEADS):
                 names.add(key)
             return None
     # `13 March`, `March 2004`: a date, not March, Cambridgeshire.
