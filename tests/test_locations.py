@@ -707,7 +707,8 @@ def test_a_surname_is_a_persons_but_a_facility_is_not_a_person() -> None:
     """`Dennis Flores ... Flores said`: the lone `Flores` is the same man, not
     Uruguay's department of 23,000 people (only a famous area's name, `Wales`,
     `Miranda`, is spared); `Henry Ford Wyandotte Hospital` is a hospital's
-    name, so it does not make `a Wyandotte woman` a person."""
+    name, so it does not make `a Wyandotte woman` a person; nor does a radio
+    station's."""
     lm = compile_(rule("uy", within=["Uruguay"]), rule("mi", within=["Michigan"]),
                   homes={"news-herald": "Michigan"})
     council = "City Council President Dennis Flores spoke on Monday. Flores said the park would open."
@@ -716,6 +717,11 @@ def test_a_surname_is_a_persons_but_a_facility_is_not_a_person() -> None:
            "Hospital. A Taylor man has been charged.")
     got = lm.match(article(car, source="news-herald"))
     assert set(got) == {"mi"} and [e.text for e in got["mi"]][:1] == ["Wyandotte"]
+    # Nor is a broadcaster's name a person's: `BBC Radio Leeds` leaves Leeds a place.
+    leeds = compile_(rule("leeds", places=["Leeds"]))
+    radio = "He told BBC Radio Leeds the plan would fail. The council in Leeds said it would appeal."
+    got = leeds.match(article(radio))
+    assert [e.text for e in got["leeds"]] == ["Leeds"] and got["leeds"][0].start > radio.index("council")
 
 
 def test_a_us_county_abbreviated_co_is_the_county() -> None:

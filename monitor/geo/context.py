@@ -183,11 +183,14 @@ def run_ok(
                 len(low) >= 7 and low.endswith("ing"))) and not any(
                 gaz.kind[p] == 0 or gaz.pop[p] >= 15_000 for p in gaz.candidates(low))
             if low in HONORIFICS or not function_word:
-                return RUN_SURNAME
+                # (`BBC Radio Leeds`: a station's name, no one's surname.)
+                return RUN_FOLLOWED if low in _MEDIA_BEFORE else RUN_SURNAME
     return RUN_OK
 
 
 _AREA_RUN_HEADS = AREA_WORDS - {"state"}
+# Title-case words of broadcasters' names before the area they serve.
+_MEDIA_BEFORE = frozenset(_words("radio sport sports television news channel network"))
 # A force named after the area it polices, its head first: `Police Scotland`.
 _FORCE_BEFORE = frozenset({"police"})
 
