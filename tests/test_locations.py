@@ -691,13 +691,19 @@ def test_what_follows_a_comma_or_a_dateline_in_local_news() -> None:
 def test_a_local_papers_own_dateline_is_its_regions_town() -> None:
     """`LIMA -` in an Ohio paper is Lima, Ohio, though Peru's capital is 200
     times bigger; the same dateline from the wire (`(AP)`), or in a paper
-    elsewhere, is Peru's. `Cherry Hill Twp.` is Cherry Hill's township."""
+    elsewhere, is Peru's. But `WASHINGTON -` in a Chicago paper is its bureau in
+    the capital, not Washington, Illinois. `Cherry Hill Twp.` is Cherry Hill's
+    township."""
     lm = compile_(rule("ohio", within=["Ohio"]), rule("peru", within=["Peru"]),
                   rule("nj", within=["New Jersey"]), homes={"lima-news": "Ohio", "courier": "New Jersey"})
     story = "Commissioners approved a new radio system for deputies on Thursday."
     assert set(lm.match(article(f"LIMA — {story}", source="lima-news"))) == {"ohio"}
     assert set(lm.match(article(f"LIMA (AP) — {story}", source="lima-news"))) == {"peru"}
     assert set(lm.match(article(f"LIMA — {story}", source="elsewhere"))) == {"peru"}
+    # A big namesake in the paper's own country is where its bureau files from.
+    capital = compile_(rule("dc", within=["District of Columbia"]), homes={"tribune": "Illinois"})
+    senate = "WASHINGTON — The Senate passed the farm bill on Thursday, 68-30."
+    assert set(capital.match(article(senate, source="tribune"))) == {"dc"}
     crash = "A Voorhees man hit a pole on Route 70 in Cherry Hill Twp. early Saturday."
     got = lm.match(article(crash, source="courier"))
     assert [e.text for e in got["nj"]] == ["Voorhees", "Cherry Hill"]

@@ -445,6 +445,7 @@ def _town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: 
     other = tk.text[k]
     return capitalised(tk.raw[k]) and other not in gaz.common and bool(gaz.candidates(other))
 
+
 # Words that make a name a town's in local news (see `Mention.local`).
 _LOCAL_AFTER = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"

@@ -108,10 +108,7 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
                                                                and not s.qualified)]
     for s in surfaces:
         if s.datelined and not s.qualified and home.regions and not home.learned:
-            # A local paper's own dateline (`LIMA -`) is its region's town, however
-            # big a namesake is (Lima, Ohio in an Ohio paper, not Peru's capital).
-            own = [p for p in s.senses if gaz.region_ids.get(gaz.admin1[p]) in home.regions]
-            s.senses = own or s.senses
+            s.senses = _own_dateline_senses(gaz, s.senses, home)
         if not s.qualified and not s.demonym and len(s.senses) > 1:
             s.senses = _country_over_alternates(gaz, s.key, s.senses)
         if not s.qualified and not s.demonym and not s.local and len(s.senses) > 1:
@@ -125,6 +122,22 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
                 p for p in s.senses[MAX_SENSES:]
                 if gaz.admin1[p] in named or gaz.region_ids.get(gaz.admin1[p]) in home.regions]
     return surfaces
+
+
+# A namesake this big in the paper's own country can be where its own reporter
+# files from (`WASHINGTON -` in a Chicago paper is the capital, not Washington, Ill.).
+_BUREAU_POP = 100_000
+
+
+def _own_dateline_senses(gaz: Gazetteer, senses: list[int], home: Home) -> list[int]:
+    """A local paper's own dateline (`LIMA -`) is its home region's town, however
+    big a namesake abroad is (Lima, Ohio in an Ohio paper, not Peru's capital);
+    unless a big namesake lies in the paper's own country."""
+    own = [p for p in senses if gaz.region_ids.get(gaz.admin1[p]) in home.regions]
+    if not own or any(gaz.cc[p] in home.countries and gaz.pop[p] >= _BUREAU_POP
+                      for p in senses if p not in own):
+        return senses
+    return own
 
 
 # `New York state`, `Punjab province`: the region, written so as not to be the city.
