@@ -159,8 +159,12 @@ def token_code(token: str) -> str:
     (One character per token would give the trie's root 150,000 children, which
     pyahocorasick searches linearly; two of 1,024 still made scanning slow.)
     """
-    crc = zlib.crc32(token.encode("utf-8", "surrogatepass"))
-    return hash_code(crc >> (32 - _CODE_CHARS * _CODE_BITS))
+    return hash_code(token_number(token))
+
+
+def token_number(token: str) -> int:
+    """The 21-bit hash `token_code` spells."""
+    return zlib.crc32(token.encode("utf-8", "surrogatepass")) >> (32 - _CODE_CHARS * _CODE_BITS)
 
 
 def checksum(key: str) -> int:
@@ -223,10 +227,13 @@ class Gazetteer:
         """A token's code (cached; `code_cache.get` is the fast path)."""
         c = self.code_cache.get(token)
         if c is None:
-            c = self._overrides.get(token) or token_code(token)
-            h = code_number(c)
+            # (Most tokens met here are in no name: their code is never spelled.)
+            c = self._overrides.get(token)
+            h = token_number(token) if c is None else code_number(c)
             if not self.name_codes[h >> 3] >> (h & 7) & 1 and token not in self._user_tokens:
                 c = NO_NAME  # in no name (`The`, `Mr`): `scan` skips it
+            elif c is None:
+                c = hash_code(h)
             if len(self.code_cache) < 200_000:
                 self.code_cache[token] = c
         return c
