@@ -740,6 +740,38 @@ def test_a_us_county_abbreviated_co_is_the_county() -> None:
     assert lm.match(article("Shares of Allen & Co. rose on Friday.")) == {}
 
 
+def test_a_big_county_without_county_is_the_county_where_its_state_is_in_view() -> None:
+    """South Florida papers write `Miami-Dade police`, `Broward deputies`: a
+    county of 250,000+ whose name is no everyday word stands without `County`,
+    when its state is the paper's home, a place of the state is named, or a
+    local cue follows; elsewhere a namesake is meant (`Hidalgo`, Mexico's
+    state) or nothing (`Broward said`), and a prince is no Virginia county."""
+    lm = compile_(rule("broward", places=["Broward County"]), rule("fl", within=["Florida"]),
+                  rule("va", within=["Virginia"]), rule("mx", within=["Mexico"]),
+                  homes={"herald": "Florida"})
+    robbery = ("Miami-Dade police are looking for a man who robbed a bank on Tuesday, and Broward "
+               "detectives are helping with the search.")
+    got = lm.match(article(robbery, source="herald"))
+    assert set(got) == {"broward", "fl"}
+    assert [e.text for e in got["fl"]] == ["Miami-Dade", "Broward"]
+    # No home: a town of the state places it.
+    assert set(lm.match(article("A crash in Broward closed roads in Fort Lauderdale."))) == {"broward", "fl"}
+    # No Florida in view: a surname-like county name is not taken (unless a rule
+    # names the county: then its mentions are trusted, as any watched place's).
+    states = compile_(rule("fl", within=["Florida"]), rule("va", within=["Virginia"]),
+                      rule("mx", within=["Mexico"]))
+    assert states.match(article("Broward said the talks in London went well.")) == {}
+    assert set(lm.match(article("Broward said the talks in London went well."))) == {"broward", "fl"}
+    # A county named like a bigger place elsewhere is that place, but in its state.
+    texas = compile_(rule("tx", within=["Texas"]), rule("mx", within=["Mexico"]),
+                     homes={"monitor": "Texas"})
+    floods = "Floods in Hidalgo closed roads on Tuesday."
+    assert set(texas.match(article(floods))) == {"mx"}
+    assert set(texas.match(article(floods, source="monitor"))) == {"tx"}
+    assert set(texas.match(article("The mayor of McAllen said Hidalgo deputies found the car."))) == {"tx"}
+    assert set(states.match(article("Prince William visited a hospital in Norfolk, Virginia."))) == {"va"}
+
+
 def test_cities_listed_together_are_cities_and_an_opening_participle_is_no_given_name() -> None:
     """`in Mykolaiv and Kherson`: two oblasts named after their cities do not make
     a list of regions; `Neighbouring Rockport` opens a sentence with a participle,

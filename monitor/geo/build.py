@@ -28,6 +28,14 @@ from monitor.text import fold
 
 DEMONYM_OVER_POP = 100_000
 OLD_NAME_TAKEN_POP = 10_000
+# A US county this big is written without `County` in its own papers (`Broward
+# deputies`, `in Miami-Dade`) when its name is no everyday word or surname: one
+# word rarer than `BARE_COUNTY_ZIPF` (wordfreq's scale; `Clark`, `Travis`, `Lake`
+# are commoner).
+# Resolution still asks such a name for local evidence (`resolve._evident`).
+BARE_COUNTY_POP = 250_000
+BARE_COUNTY_ZIPF = 3.0
+_TITLES = frozenset(("prince", "princess", "king", "queen", "duke", "duchess", "lord", "lady"))
 # A road's name is never a place, whatever GeoNames lists (`Highway 11`, British
 # Columbia: a locality of 5,500, while news means Ontario's Highway 11).
 _ROAD_NAME = re.compile(r"(?:highway|route|interstate|hwy) \d+[a-z]?")
@@ -62,7 +70,11 @@ def build_state() -> dict[str, Any]:
     index: dict[str, Any] = {}
     keys_of: dict[str, str] = {}  # one key object per distinct name (names repeat a lot)
     old_names: list[tuple[str, int]] = []
+    bare_counties: list[tuple[str, int]] = []
     for pid, r in enumerate(records):
+        if (r.kind == KIND_ADMIN2 and r.cc == "US" and r.name.endswith(" County")
+                and r.population >= BARE_COUNTY_POP):
+            bare_counties.append((name_key(r.name[: -len(" County")]), pid))
         for n in _names_of(r):
             key = keys_of.get(n)
             if key is None:
@@ -85,6 +97,15 @@ def build_state() -> dict[str, Any]:
         if key and key not in common and key not in taken and pid not in index.get(key, ()):
             index.setdefault(key, []).append(pid)
     del old_names, taken
+    rare = sources.rare_words([k for k, _ in bare_counties], BARE_COUNTY_ZIPF)
+    for key, pid in bare_counties:
+        # (Two words are specific enough (`Fort Bend`, `Miami-Dade`) unless another
+        # place has that name: `Los Angeles` and `El Paso` stay the cities.)
+        # A title and a name is a person (`Prince William`; not `Prince George's`).
+        person = key.split(" ", 1)[0] in _TITLES and not key.endswith(" s")
+        if ((key in rare or (" " in key and key not in index)) and not person
+                and pid not in index.get(key, ())):
+            index.setdefault(key, []).append(pid)
     country_ids = {r.cc: pid for pid, r in enumerate(records) if r.kind == KIND_COUNTRY}
     region_ids = {r.admin1: pid for pid, r in enumerate(records) if r.kind == KIND_ADMIN1}
     # The records are all in the columns now; dropping them before the

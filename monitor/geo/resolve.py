@@ -99,6 +99,10 @@ def _prior(gaz: Gazetteer, pid: int, surface: Surface) -> float:
             # namesake county holds Perth's 2 million in GeoNames) is not what a
             # bare `Cambridge` means.
             score -= 1.0
+        elif _bare_county(gaz, pid, surface.key):
+            # `Hidalgo` without `County` is the Texas county in its own papers
+            # (their home state, its towns), Mexico's state elsewhere.
+            score -= 1.0
     if pid in gaz.capitals and _own_name(gaz, pid, surface.key, either_way=True):
         # (By its own name, `Washington DC` too; not `St. Thomas` for Charlotte
         # Amalie, which would beat St. Thomas, Ontario in an Ontario paper.)
@@ -333,6 +337,10 @@ def _evident(gaz: Gazetteer, s: Surface, pid: int, local: float, support: float,
     if local < 1.0 and (s.feature or descriptive_name(s.key)):
         return watched(pid) == WATCH_NAMED
     kind, pop = gaz.kind[pid], gaz.pop[pid]
+    if kind == KIND_ADMIN2 and local < 1.0 and not s.local and _bare_county(gaz, pid, s.key):
+        # `Broward`, `Pinellas` without `County`: as its own state's papers write it
+        # (their home region, a town of the state, `Broward deputies`), or a rule's.
+        return watched(pid) == WATCH_NAMED
     if kind > KIND_ADMIN1 and support <= 0 and elsewhere and not _own_name(gaz, pid, s.key):
         # Known here only by another of its names (`Rafa` for Rafah, `Bono` for
         # Bonn) in a text whose other places are all in other countries: a
@@ -389,6 +397,12 @@ def _own_name(gaz: Gazetteer, pid: int, key: str, either_way: bool = False) -> b
     # `Frankfurt` of Frankfurt am Main, `Newcastle` of Newcastle upon Tyne.
     rest = main[len(key) + 1 :].split(" ", 1)[0] if main.startswith(key + " ") else ""
     return rest in _RIVER_CONNECTORS or (either_way and main_words <= words)
+
+
+def _bare_county(gaz: Gazetteer, pid: int, key: str) -> bool:
+    """Is `key` the county `pid`'s name without its `County` (`build.BARE_COUNTY_POP`)?"""
+    main = gaz.main_key(pid)
+    return main.endswith(" county") and main[: -len(" county")] == key
 
 
 def places_in(gaz: Gazetteer, resolved: Iterable[Resolved]) -> set[int]:

@@ -458,3 +458,13 @@ def common_words(n: int = 5_000) -> frozenset[str]:
     except ImportError:  # optional: without it only the capitalisation rules apply
         return frozenset()
     return frozenset(top_n_list("en", n))
+
+
+def rare_words(keys: list[str], below: float) -> frozenset[str]:
+    """The `keys` rarer in English than zipf `below` (none without wordfreq:
+    then nothing is vouched rare)."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        return frozenset()
+    return frozenset(k for k in keys if zipf_frequency(k, "en") < below)
