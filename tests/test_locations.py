@@ -664,8 +664,8 @@ def test_local_news_wording_names_towns() -> None:
 
 
 def test_what_follows_a_comma_or_a_dateline_in_local_news() -> None:
-    """`in Kinston, Craven County deputies said`: the county begins the next
-    clause (Kinston lies in Lenoir County), so Kinston is not dropped as a town
+    """`in Kinston, Craven County deputies said` (or `jail records show`): the county
+    begins the next clause (Kinston lies in Lenoir County), so Kinston is not dropped as a town
     missing from its qualifier; `Alliance's mayor` opens a sentence as a town;
     a dateline's town (`HOLLAND -`) keeps its sense when the story lists it
     with a Dutch province's namesake (`Zeeland and Holland beaches`); and `the
@@ -675,6 +675,14 @@ def test_what_follows_a_comma_or_a_dateline_in_local_news() -> None:
                   homes={"new-bern": "North Carolina", "canton": "Ohio", "holland": "Michigan"})
     bank = "A Havelock man was charged with robbing a bank in Kinston, Craven County deputies said."
     assert "kinston" in lm.match(article(bank, source="new-bern"))
+    # So do its records, with their verb; but `a Bradford, Ontario court` is in
+    # Bradford, Ontario, which the gazetteer lacks: no Bradford, England instead.
+    iowa = compile_(rule("iowa-city", places=["Iowa City"]), rule("uk", within=["United Kingdom"]),
+                    homes={"gazette": "Iowa"})
+    jail = "A Hiawatha man was arrested Tuesday in Iowa City, Linn County jail records show."
+    assert set(iowa.match(article(jail, source="gazette"))) == {"iowa-city"}
+    court = "He was released on a promise to appear in a Bradford, Ontario court on May 12."
+    assert iowa.match(article(court)) == {}
     mayor = "Stark County will fix the bridge. Alliance's mayor asked for more roads."
     assert "alliance" in lm.match(article(mayor, source="canton"))
     beach = ("HOLLAND — Ottawa County officials closed a beach on Monday. Zeeland and Holland "

@@ -298,13 +298,21 @@ def qualifier_after(
 # Who is said to have said or done something, written after an area's name.
 _AGENCY_WORDS = frozenset(_words("""deputies officers officials police authorities troopers
     commissioners prosecutors detectives firefighters investigators"""))
+# A source two words on, with its verb: `Linn County jail records show`, `fire officials said`.
+_SOURCE_WORDS = _AGENCY_WORDS | {"records"}
+_REPORT_VERBS = frozenset(_words("said say says show shows showed report reports reported told"))
 
 
 def _next_clause_subject(gaz: Gazetteer, tk: Tokens, k: int, name: str, areas: tuple[int, ...]) -> bool:
-    """`a bank in Kinston, Craven County deputies said`: the area (ending before
-    token k) begins the next clause, as its officers, rather than qualifying
+    """`a bank in Kinston, Craven County deputies said`, `in Iowa City, Linn County
+    jail records show`: the area (ending before token k) begins the next clause,
+    as its officers or their records, rather than qualifying
     the name: no place of the name lies in it (Kinston is in Lenoir County)."""
-    if not name or k >= len(tk) or tk.text[k] not in _AGENCY_WORDS or not tk.raw[k].islower():
+    if not name or k >= len(tk) or not tk.raw[k].islower():
+        return False
+    # (Not any noun: `a Bradford, Ontario court` is a court in Bradford, Ontario.)
+    if tk.text[k] not in _AGENCY_WORDS and not (
+            k + 2 < len(tk) and tk.text[k + 1] in _SOURCE_WORDS and tk.text[k + 2] in _REPORT_VERBS):
         return False
     senses = gaz.candidates(name)
     kind, cc, admin1, admin2 = gaz.kind, gaz.cc, gaz.admin1, gaz.admin2
