@@ -748,6 +748,25 @@ def test_a_us_county_abbreviated_co_is_the_county() -> None:
     assert lm.match(article("Shares of Allen & Co. rose on Friday.")) == {}
 
 
+def test_irish_counties_and_welsh_principal_areas_by_the_names_news_uses() -> None:
+    """The package data names some Irish counties in Irish (`Ciarrai`) and Welsh
+    areas as `Torfaen County Borough`; news writes `Co Clare`, `Kerry`,
+    `Torfaen`. A senator named Kerry stays a senator."""
+    lm = compile_(rule("clare", places=["County Clare"]), rule("ie", within=["Ireland"]),
+                  rule("wales", within=["Wales"]))
+    ennis = "Gardaí in Ennis, Co Clare, are appealing for witnesses after an assault."
+    got = lm.match(article(ennis))
+    assert [e.text for e in got["clare"]] == ["Co Clare"]
+    assert [e.text for e in got["ie"]] == ["Ennis", "Co Clare"]
+    assert got["clare"][0].detail["name"] == "County Clare"  # GeoNames' spelling
+    greenway = "Councillors in Listowel said the route should be extended across Kerry."
+    assert set(lm.match(article(greenway))) == {"ie"}
+    tip = "A Cwmbran woman was fined for fly-tipping near Pontypool, Torfaen council said."
+    assert [e.text for e in lm.match(article(tip))["wales"]] == ["Cwmbran", "Pontypool", "Torfaen"]
+    senator = "Senator John Kerry said he would win Ohio. Kerry told voters in Toledo the war was wrong."
+    assert "ie" not in lm.match(article(senator))
+
+
 def test_a_big_county_without_county_is_the_county_where_its_state_is_in_view() -> None:
     """South Florida papers write `Miami-Dade police`, `Broward deputies`: a
     county of 250,000+ whose name is no everyday word stands without `County`,

