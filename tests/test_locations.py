@@ -760,6 +760,12 @@ def test_a_village_is_a_place_in_its_home_papers_or_written_with_its_region() ->
     got = lm.match(article(chase, source="bangor"))
     assert [e.text for e in got["maine"]] == ["Searsport", "Bucksport"]
     assert lm.match(article(chase)) == {}  # (no home: neither is a town of note)
+    # At home but with no local cue and no county near it, a village's name is a
+    # person's: a paper at home in England still means Lord Hutton.
+    england = compile_(rule("england", within=["England"]), homes={"bbc": "England"})
+    inquiry = "Hutton said the report was unfounded. Officials in London and Leeds welcomed it."
+    assert [e.text for e in england.match(article(inquiry, source="bbc"))["england"]] == [
+        "London", "Leeds"]
     baby = "Lucy was born in Churchill, Man. at 23 weeks. Her father is a Churchill doctor."
     assert [e.text for e in lm.match(article(baby))["mb"]] == ["Churchill", "Churchill"]
     rugby = "Brian O'Driscoll scored twice as Ireland beat Italy. O'Driscoll said Ireland were sharper."

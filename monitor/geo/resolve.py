@@ -52,6 +52,7 @@ BARE_MIN_POP = 15_000
 ABSTAIN_MARGIN = 0.3
 ABSTAIN_KM = 500.0
 NEAR_CONTEXT_KM = 150.0
+VILLAGE_COUNTY_KM = 40.0
 LONE_MIN_POP = 100_000
 WATCH_NAMED, WATCH_AREA = 2, 1
 MULTI_MIN_POP = 5_000
@@ -147,6 +148,7 @@ def resolve(
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
     admin2s, pops = gaz.admin2, gaz.pop
     region_ids = gaz.region_ids
+    village_start, base_len = gaz.village_start, gaz.base_len
     lone: list[tuple[Surface, int]] = []  # towns left out for want of evidence (final pass)
     for final in (False, True):
         # (defaultdict(int): counted in C, where Counter calls __missing__ and __init__ in Python;
@@ -155,6 +157,7 @@ def resolve(
         shared_regions: defaultdict[str, int] = defaultdict(int)  # regions of chosen places
         countries: defaultdict[str, int] = defaultdict(int)  # countries named or implied
         named_counties: defaultdict[str, int] = defaultdict(int)  # counties named outright (Somerset)
+        county_points: list[int] = []  # and which
         for a1 in qualifying_regions:  # `Glasgow, Ky.` names Kentucky
             named_regions[a1] += 1
         for s in surfaces:
@@ -165,6 +168,7 @@ def resolve(
                 named_regions[gaz.admin1[c]] += 1
             elif gaz.kind[c] == KIND_ADMIN2 and gaz.admin2[c]:
                 named_counties[gaz.admin2[c]] += 1
+                county_points.append(c)
             if gaz.kind[c] != KIND_ADMIN1 and gaz.admin1[c] and _vouches(gaz, s, c):
                 shared_regions[gaz.admin1[c]] += 1
             if _sizeable(gaz, s, c):  # not the hamlets of rejected surnames
@@ -203,6 +207,7 @@ def resolve(
                 local = 0.0  # evidence that this is a place at all, not just which one
                 a1, cc, kind = admin1s[p], ccs[p], kinds[p]
                 mine = a1 == own_a1
+                county_named = False
                 if kind != KIND_ADMIN1:
                     if named_regions.get(a1, 0) - (mine and own_area) > 0:
                         support += 2.0
@@ -211,6 +216,7 @@ def resolve(
                             and named_counties.get(admin2s[p], 0) - (admin2s[p] == own_a2) > 0):
                         support += 2.0  # Glastonbury with Somerset named: the English one
                         local += 2.0
+                        county_named = True
                     shared: float = shared_regions.get(a1, 0) - (mine and not own_area and own_vouched)
                     shared = 2.0 if shared > 2.0 else shared
                     support += shared
@@ -239,6 +245,18 @@ def resolve(
                         local += 3.0
                 elif cc in home.countries:
                     support += 1.0
+                if village_start <= p < base_len:
+                    # A village (kept only at home, `surfaces`) is vouched for by its
+                    # county or a local cue (`a Searsport man`), not by its region or
+                    # the home: in a paper at home in England, `Hutton` is Lord Hutton.
+                    # (Its county is the nearest town's, so a named county of its state
+                    # within `VILLAGE_COUNTY_KM` counts too: Perryville, near Boyle County's
+                    # seat, was given Mercer County's.)
+                    county_named = county_named or any(
+                        admin1s[c] == a1 and c != own and haversine_km(
+                            lats[p], lons[p], lats[c], lons[c]) < VILLAGE_COUNTY_KM
+                        for c in county_points)
+                    local = (2.0 if county_named else 0.0) + (1.0 if s.local else 0.0)
                 scored.append((priors.get((id(s), p), 0.0) + support, local, support, p))
             scored.sort(reverse=True)
             _, best_local, best_support, best = scored[0]
