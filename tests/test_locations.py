@@ -752,7 +752,8 @@ def test_a_village_is_a_place_in_its_home_papers_or_written_with_its_region() ->
     """Villages of 500-999 people (cities500) are what local papers name; they
     are senses only in a paper whose configured home is their region, or when
     written with their region. Elsewhere the name is a surname or a country,
-    and a village's longer name never hides a place inside it."""
+    and a village's longer name never hides a place inside it. The home alone
+    vouches neither for a village nor for a common word (`Downing Street`)."""
     lm = compile_(rule("maine", within=["Maine"]), rule("ie", within=["Ireland"]),
                   rule("russia", within=["Russia"]), rule("md", within=["Maryland"]),
                   rule("mb", within=["Manitoba"]), homes={"bangor": "Maine"})
@@ -766,6 +767,13 @@ def test_a_village_is_a_place_in_its_home_papers_or_written_with_its_region() ->
     inquiry = "Hutton said the report was unfounded. Officials in London and Leeds welcomed it."
     assert [e.text for e in england.match(article(inquiry, source="bbc"))["england"]] == [
         "London", "Leeds"]
+    # Nor does the home make a common word a town (Street and Stone are towns in
+    # England), unless it is written as one (`Bath police`, `Bath and Freeport`).
+    for text in ("Downing Street defended the decision. Officials in Leeds were unmoved.",
+                 "Wall Street cheered the result, and shares rose in Leeds.",
+                 "Oliver Stone's epic Alexander opened in Leeds."):
+        assert [e.text for e in england.match(article(text, source="bbc"))["england"]] == [
+            "Leeds"], text
     baby = "Lucy was born in Churchill, Man. at 23 weeks. Her father is a Churchill doctor."
     assert [e.text for e in lm.match(article(baby))["mb"]] == ["Churchill", "Churchill"]
     rugby = "Brian O'Driscoll scored twice as Ireland beat Italy. O'Driscoll said Ireland were sharper."

@@ -321,7 +321,10 @@ def _check(
         if names is not None:  # one sense per document: the film's name later too
             names.add(key)
         return None
-    if common and sentence_start and not qualifier and not _town_at_start(gaz, raw, tk, gaps, last):
+    # (`Bath and Freeport sent engines`: written as a town, as `Bath police` is.)
+    town_at_start = (common and sentence_start and not qualifier
+                     and _town_at_start(gaz, raw, tk, gaps, last))
+    if common and sentence_start and not qualifier and not town_at_start:
         return None
     if single and key in ORG_HEADS and not qualifier:
         return None  # `Queen's University`: University, Ontario is no place anyone means
@@ -404,11 +407,11 @@ def _check(
     # place of its own (`LA` is also Los Angeles, but not here).
     if qualifies and key in gaz.abbrevs and all(gaz.kind[p] > KIND_ADMIN2 for p in gaz.candidates(key)):
         return None
-    local = not demonym and ((after and bool(_LOCAL_AFTER.match(raw, end))) or (
+    local = town_at_start or (not demonym and ((after and bool(_LOCAL_AFTER.match(raw, end))) or (
         first > 0 and gaps[first] == " " and (tk.text[first - 1] in _LOCAL_BEFORE or (
             # `a Brazil woman`, `a Neenah man`: where a person lives, as local news
             # writes it (of a country one writes `a Brazilian woman`).
-            after and tk.text[first - 1] in ("a", "an") and bool(_RESIDENT_AFTER.match(raw, end))))))
+            after and tk.text[first - 1] in ("a", "an") and bool(_RESIDENT_AFTER.match(raw, end)))))))
     regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
                                 or (after and bool(cues.REGION_AFTER.match(raw, end))))
     feature = not demonym and after and bool(cues.FEATURE_AFTER.match(raw, end))

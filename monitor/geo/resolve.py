@@ -241,7 +241,7 @@ def resolve(
                 if home.regions and region_ids.get(a1) in home.regions and (
                         gaz.pop[p] * home_ratio >= top_pop):
                     support += 3.0
-                    if not (home.learned and s.common):
+                    if not (s.common and (home.learned or not s.local)):
                         local += 3.0
                 elif cc in home.countries:
                     support += 1.0
