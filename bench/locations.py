@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/locations.py [-v]            # P/R/F1 on ../shared/geo-dev (-v: each error)
     .venv/bin/python bench/locations.py CORPUS.jsonl    # articles/s, 1,000 rules; load time, memory
+    .venv/bin/python bench/locations.py CORPUS.jsonl --home REGION   # what a feed `home` adds
     .venv/bin/python bench/locations.py CORPUS.jsonl --dump OUT.jsonl
         # every (article, rule) match with its evidence, and every resolved mention,
         # on geo-dev and CORPUS: diff two dumps to show a speed change changed nothing
@@ -328,10 +329,43 @@ def dump(corpus: Path, out_path: Path) -> None:
     print(f"wrote {out_path}")
 
 
+def home_probe(corpus: Path, region: str) -> None:
+    """What a configured `home` adds when CORPUS is read as a paper at home in
+    `region`: towns under 15,000 people (and villages) found with the home and
+    not without. The corpus is not annotated, so this counts and lists them for
+    reading; against national news most are people, clubs and brands."""
+    from collections import Counter
+
+    cache = Path(tempfile.gettempdir()) / "newsmon-bench-gazetteer"
+    arts = list(articles(corpus))
+    sources = sorted({a.source for a in arts})
+
+    def small(homes: dict[str, str] | None) -> tuple[Counter[tuple[str, str]], int]:
+        lm = LocationMatcher.compile(_rules(3), (), cache_dir=cache, homes=homes)
+        gaz, found, villages = lm._gaz, Counter[tuple[str, str]](), 0
+        for a in arts:
+            for r in lm.mentions(a):
+                if gaz.kind[r.place] == 3 and gaz.pop[r.place] < 15_000:
+                    found[(r.mention.text, gaz.label(r.place))] += 1
+                    villages += gaz.village_start <= r.place < gaz.base_len
+        return found, villages
+
+    without, _ = small(None)
+    with_home, villages = small(dict.fromkeys(sources, region))
+    added = with_home - without
+    print(f"{corpus.name} read as a paper at home in {region}: towns under 15,000 "
+          f"{sum(without.values())} without the home, {sum(with_home.values())} with it "
+          f"({villages} of them villages); the home adds {sum(added.values())}:")
+    for (text, label), n in added.most_common(25):
+        print(f"  {n:3d}  {text}  ->  {label}")
+
+
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     if "--dump" in sys.argv and len(args) == 2:
         dump(Path(args[0]), Path(args[1]))
+    elif "--home" in sys.argv and len(args) == 2:
+        home_probe(Path(args[0]), args[1])
     elif args:
         speed(Path(args[0]))
     else:
