@@ -782,6 +782,28 @@ def test_a_village_is_a_place_in_its_home_papers_or_written_with_its_region() ->
     assert set(lm.match(article(spy))) == {"russia", "md"}
 
 
+def test_a_home_lifts_its_small_towns_only_in_local_stories() -> None:
+    """A Texas paper's wire story on the Olympics in Athens is about Greece:
+    the home lifts a small town (Athens, Texas: 12,700 people) only when the
+    story names another place of the home or writes the name as a town; nor
+    does the home country lift London, Ohio over London. And a county written
+    as one is where its named towns are (Kings County, Nova Scotia, with
+    Kentville: not Brooklyn's Kings County, 240 times bigger)."""
+    lm = compile_(rule("tx", within=["Texas"]), rule("greece", within=["Greece"]),
+                  rule("uk", within=["United Kingdom"]), rule("ns", within=["Nova Scotia"]),
+                  homes={"star": "Texas", "herald": "Nova Scotia"})
+    games = "Phelps won again in Athens on Tuesday, as rivals from Russia and Japan faded."
+    assert set(lm.match(article(games, source="star"))) == {"greece"}
+    council = "Athens council members met in Tyler on Tuesday to approve a new water plant."
+    assert set(lm.match(article(council, source="star"))) == {"tx"}
+    vote = "Voters in Dallas and Houston decided the race, and markets in London rose."
+    assert set(lm.match(article(vote, source="star"))) == {"tx", "uk"}
+    rcmp = ("RCMP in Kings County are investigating a break-in at a Kentville pharmacy. "
+            "A car stolen in Wolfville was found in New Minas.")
+    assert [e.text for e in lm.match(article(rcmp, source="herald"))["ns"]] == [
+        "Kings County", "Kentville", "Wolfville", "New Minas"]
+
+
 def test_irish_counties_and_welsh_principal_areas_by_the_names_news_uses() -> None:
     """The package data names some Irish counties in Irish (`Ciarrai`) and Welsh
     areas as `Torfaen County Borough`; news writes `Co Clare`, `Kerry`,

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
+from monitor.geo.context import AREA_WORDS
 from monitor.geo.cues import descriptive_name
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import NOTABLE_TOWN, Mention, region_named_like_town
@@ -158,6 +159,7 @@ def resolve(
         countries: defaultdict[str, int] = defaultdict(int)  # countries named or implied
         named_counties: defaultdict[str, int] = defaultdict(int)  # counties named outright (Somerset)
         county_points: list[int] = []  # and which
+        county_towns: defaultdict[str, int] = defaultdict(int)  # towns chosen, by county
         for a1 in qualifying_regions:  # `Glasgow, Ky.` names Kentucky
             named_regions[a1] += 1
         for s in surfaces:
@@ -169,6 +171,8 @@ def resolve(
             elif gaz.kind[c] == KIND_ADMIN2 and gaz.admin2[c]:
                 named_counties[gaz.admin2[c]] += 1
                 county_points.append(c)
+            elif gaz.admin2[c]:
+                county_towns[gaz.admin2[c]] += 1
             if gaz.kind[c] != KIND_ADMIN1 and gaz.admin1[c] and _vouches(gaz, s, c):
                 shared_regions[gaz.admin1[c]] += 1
             if _sizeable(gaz, s, c):  # not the hamlets of rejected surnames
@@ -182,6 +186,10 @@ def resolve(
         points.sort(key=_first)
         point_lats = [q[0] for q in points]
         placed = sum(countries.values())  # places the text puts in some country
+        # Surfaces whose current choice is in a home region: is the story local?
+        at_home = ([s for s in surfaces if s.choice is not None
+                    and region_ids.get(admin1s[s.choice]) in home.regions]
+                   if home.regions else [])
         for s, easy in zip(surfaces, settled, strict=True):
             if easy:
                 if final:
@@ -194,6 +202,7 @@ def resolve(
                           ) if s.local and any(kinds[p] != KIND_COUNTRY for p in s.senses) else max(
                               map(pops.__getitem__, s.senses))
             own = s.choice if s.choice is not None else -1
+            county_word = s.key.rsplit(" ", 1)[-1] in AREA_WORDS
             own_a1 = admin1s[own] if own >= 0 else None
             own_area = own >= 0 and kinds[own] == KIND_ADMIN1
             own_cc = ccs[own] if own >= 0 else None
@@ -217,6 +226,12 @@ def resolve(
                         support += 2.0  # Glastonbury with Somerset named: the English one
                         local += 2.0
                         county_named = True
+                    elif (kind == KIND_ADMIN2 and county_word and admin2s[p]
+                          and county_towns.get(admin2s[p], 0) > 0):
+                        # And the other way: Kings County with Kentville named. (Written
+                        # as a county: a bare `Thane` is the city, not its district.)
+                        support += 2.0
+                        local += 2.0
                     shared: float = shared_regions.get(a1, 0) - (mine and not own_area and own_vouched)
                     shared = 2.0 if shared > 2.0 else shared
                     support += shared
@@ -239,12 +254,18 @@ def resolve(
                     support += near
                     local += near
                 if home.regions and region_ids.get(a1) in home.regions and (
-                        gaz.pop[p] * home_ratio >= top_pop):
+                        gaz.pop[p] * home_ratio >= top_pop) and (
+                        # A small town is the home's only in a local story: another
+                        # place of the home is named, or the name is written as a
+                        # town (`a Kuna man`, a dateline). A Texas paper's wire story
+                        # on the Olympics in Athens is about Greece.
+                        pops[p] >= BARE_MIN_POP or s.local or s.datelined
+                        or any(o is not s for o in at_home)):
                     support += 3.0
                     if not (s.common and (home.learned or not s.local)):
                         local += 3.0
-                elif cc in home.countries:
-                    support += 1.0
+                elif cc in home.countries and pops[p] * home_ratio >= top_pop:
+                    support += 1.0  # (not London, Ohio over London for a Texas paper)
                 if village_start <= p < base_len:
                     # A village (kept only at home, `surfaces`) is vouched for by its
                     # county or a local cue (`a Searsport man`), not by its region or
