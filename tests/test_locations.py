@@ -681,6 +681,8 @@ def test_what_follows_a_comma_or_a_dateline_in_local_news() -> None:
                     homes={"gazette": "Iowa"})
     jail = "A Hiawatha man was arrested Tuesday in Iowa City, Linn County jail records show."
     assert set(iowa.match(article(jail, source="gazette"))) == {"iowa-city"}
+    boat = "A man was hurt near Iowa City, Linn County sheriff's deputies said."
+    assert set(iowa.match(article(boat, source="gazette"))) == {"iowa-city"}
     court = "He was released on a promise to appear in a Bradford, Ontario court on May 12."
     assert iowa.match(article(court)) == {}
     mayor = "Stark County will fix the bridge. Alliance's mayor asked for more roads."
@@ -798,6 +800,13 @@ def test_a_home_lifts_its_small_towns_only_in_local_stories() -> None:
     assert set(lm.match(article(council, source="star"))) == {"tx"}
     vote = "Voters in Dallas and Houston decided the race, and markets in London rose."
     assert set(lm.match(article(vote, source="star"))) == {"tx", "uk"}
+    # (Between two senses in the home country it lifts both: Manhattan is Montana's
+    # beside Gallatin County, as before.)
+    mt = compile_(rule("mt", within=["Montana"]), homes={"chronicle": "Montana"})
+    plan = ("Gallatin County commissioners approved a subdivision near Belgrade. "
+            "Residents of Manhattan asked for a traffic study.")
+    assert [e.text for e in mt.match(article(plan, source="chronicle"))["mt"]] == [
+        "Gallatin County", "Belgrade", "Manhattan"]
     rcmp = ("RCMP in Kings County are investigating a break-in at a Kentville pharmacy. "
             "A car stolen in Wolfville was found in New Minas.")
     assert [e.text for e in lm.match(article(rcmp, source="herald"))["ns"]] == [

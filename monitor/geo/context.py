@@ -301,6 +301,8 @@ _AGENCY_WORDS = frozenset(_words("""deputies officers officials police authoriti
 # A source two words on, with its verb: `Linn County jail records show`, `fire officials said`.
 _SOURCE_WORDS = _AGENCY_WORDS | {"records"}
 _REPORT_VERBS = frozenset(_words("said say says show shows showed report reports reported told"))
+_POSSESSED = _AGENCY_WORDS | {"office", "department"}
+_APOSTROPHES = frozenset(("'", "’"))
 
 
 def _next_clause_subject(gaz: Gazetteer, tk: Tokens, k: int, name: str, areas: tuple[int, ...]) -> bool:
@@ -312,7 +314,10 @@ def _next_clause_subject(gaz: Gazetteer, tk: Tokens, k: int, name: str, areas: t
         return False
     # (Not any noun: `a Bradford, Ontario court` is a court in Bradford, Ontario.)
     if tk.text[k] not in _AGENCY_WORDS and not (
-            k + 2 < len(tk) and tk.text[k + 1] in _SOURCE_WORDS and tk.text[k + 2] in _REPORT_VERBS):
+            k + 2 < len(tk) and tk.text[k + 1] in _SOURCE_WORDS and tk.text[k + 2] in _REPORT_VERBS
+    ) and not (  # `Grand Traverse County sheriff's deputies said`, `prosecutor's office`
+            k + 2 < len(tk) and tk.text[k + 1] == "s" and tk.gaps[k + 1] in _APOSTROPHES
+            and tk.text[k + 2] in _POSSESSED):
         return False
     senses = gaz.candidates(name)
     kind, cc, admin1, admin2 = gaz.kind, gaz.cc, gaz.admin1, gaz.admin2

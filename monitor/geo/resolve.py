@@ -203,6 +203,11 @@ def resolve(
                               map(pops.__getitem__, s.senses))
             own = s.choice if s.choice is not None else -1
             county_word = s.key.rsplit(" ", 1)[-1] in AREA_WORDS
+            # The biggest sense outside the home country: the home country lifts its
+            # own senses only within `home_ratio` of it (Manhattan, Montana and New
+            # York's both; London, Ohio not over London).
+            top_abroad = max((pops[p] for p in s.senses if ccs[p] not in home.countries),
+                             default=0) if home.countries else 0
             own_a1 = admin1s[own] if own >= 0 else None
             own_area = own >= 0 and kinds[own] == KIND_ADMIN1
             own_cc = ccs[own] if own >= 0 else None
@@ -264,7 +269,7 @@ def resolve(
                     support += 3.0
                     if not (s.common and (home.learned or not s.local)):
                         local += 3.0
-                elif cc in home.countries and pops[p] * home_ratio >= top_pop:
+                elif cc in home.countries and pops[p] * home_ratio >= top_abroad:
                     support += 1.0  # (not London, Ohio over London for a Texas paper)
                 if village_start <= p < base_len:
                     # A village (kept only at home, `surfaces`) is vouched for by its
