@@ -203,11 +203,7 @@ def resolve(
                               map(pops.__getitem__, s.senses))
             own = s.choice if s.choice is not None else -1
             county_word = s.key.rsplit(" ", 1)[-1] in AREA_WORDS
-            # The biggest sense outside the home country: the home country lifts its
-            # own senses only within `home_ratio` of it (Manhattan, Montana and New
-            # York's both; London, Ohio not over London).
-            top_abroad = max((pops[p] for p in s.senses if ccs[p] not in home.countries),
-                             default=0) if home.countries else 0
+            top_abroad = -1  # the biggest sense outside the home country, when asked
             own_a1 = admin1s[own] if own >= 0 else None
             own_area = own >= 0 and kinds[own] == KIND_ADMIN1
             own_cc = ccs[own] if own >= 0 else None
@@ -269,8 +265,15 @@ def resolve(
                     support += 3.0
                     if not (s.common and (home.learned or not s.local)):
                         local += 3.0
-                elif cc in home.countries and pops[p] * home_ratio >= top_abroad:
-                    support += 1.0  # (not London, Ohio over London for a Texas paper)
+                elif cc in home.countries:
+                    # The home country lifts its own senses only within `home_ratio` of
+                    # the biggest abroad (Manhattan, Montana and New York's both;
+                    # London, Ohio not over London for a Texas paper).
+                    if top_abroad < 0:
+                        top_abroad = max((pops[q] for q in s.senses if ccs[q] not in home.countries),
+                                         default=0)
+                    if pops[p] * home_ratio >= top_abroad:
+                        support += 1.0
                 if village_start <= p < base_len:
                     # A village (kept only at home, `surfaces`) is vouched for by its
                     # county or a local cue (`a Searsport man`), not by its region or
