@@ -14,7 +14,7 @@ from typing import Any
 
 import ahocorasick
 
-from monitor.geo import sources
+from monitor.geo import areas, sources
 from monitor.geo.gazetteer import (
     NO_NAME,
     PackedNames,
@@ -70,10 +70,10 @@ def _hides_a_place(key: str, index: dict[str, Any], state: dict[str, Any]) -> bo
 def build_state() -> dict[str, Any]:
     cities, a1_names = sources.read_cities()
     countries, demonyms, codes = sources.read_countries()
-    records: list[PlaceRecord] = countries + list(sources.build_regions(cities, a1_names))
+    records: list[PlaceRecord] = countries + list(areas.build_regions(cities, a1_names))
     records += cities
     # Last, so that adding them left every other place's id as it was.
-    records += sources.metropolitan_counties(cities, a1_names)
+    records += areas.metropolitan_counties(cities, a1_names)
     village_start = len(records)
     records += sources.read_villages(cities)  # after them too: the others' ids stay
     state: dict[str, Any] = {
@@ -159,7 +159,7 @@ def build_state() -> dict[str, Any]:
         if key in index and all(pops[p] < DEMONYM_OVER_POP for p in index[key]):
             del index[key]
     state["country_ids"] = country_ids
-    state["county_parts"] = sources.county_parts(a1_names)
+    state["county_parts"] = areas.county_parts(a1_names)
     state["region_ids"] = region_ids
     # Region abbreviations: key -> ((region id, needs a period), ...); `WA` is
     # Washington and Western Australia, the rest of the text decides.
