@@ -800,6 +800,11 @@ def test_a_home_lifts_its_small_towns_only_in_local_stories() -> None:
     assert set(lm.match(article(council, source="star"))) == {"tx"}
     vote = "Voters in Dallas and Houston decided the race, and markets in London rose."
     assert set(lm.match(article(vote, source="star"))) == {"tx", "uk"}
+    # Two small home towns named together vouch for each other, whichever is read first.
+    idaho = compile_(rule("id", within=["Idaho"]), homes={"press": "Idaho"})
+    fire = "A grass fire near Marsing and Homedale burned 500 acres."
+    assert [e.text for e in idaho.match(article(fire, source="press"))["id"]] == [
+        "Marsing", "Homedale"]
     # (Between two senses in the home country it lifts both: Manhattan is Montana's
     # beside Gallatin County, as before.)
     mt = compile_(rule("mt", within=["Montana"]), homes={"chronicle": "Montana"})

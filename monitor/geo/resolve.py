@@ -151,6 +151,7 @@ def resolve(
     region_ids = gaz.region_ids
     village_start, base_len = gaz.village_start, gaz.base_len
     lone: list[tuple[Surface, int]] = []  # towns left out for want of evidence (final pass)
+    best_of: dict[int, int] = {}  # the first pass's best sense of each surface it weighed
     for final in (False, True):
         # (defaultdict(int): counted in C, where Counter calls __missing__ and __init__ in Python;
         # read with .get only, so reading adds no key)
@@ -186,9 +187,12 @@ def resolve(
         points.sort(key=_first)
         point_lats = [q[0] for q in points]
         placed = sum(countries.values())  # places the text puts in some country
-        # Surfaces whose current choice is in a home region: is the story local?
-        at_home = ([s for s in surfaces if s.choice is not None
-                    and region_ids.get(admin1s[s.choice]) in home.regions]
+        # Surfaces whose current choice (or, after the first pass, best sense even if
+        # it lacked evidence alone: `near Marsing and Homedale` vouch for each other)
+        # is in a home region: is the story local?
+        at_home = ([s for s in surfaces
+                    if (c := best_of.get(id(s), s.choice)) is not None
+                    and region_ids.get(admin1s[c]) in home.regions]
                    if home.regions else [])
         for s, easy in zip(surfaces, settled, strict=True):
             if easy:
@@ -289,6 +293,7 @@ def resolve(
                 scored.append((priors.get((id(s), p), 0.0) + support, local, support, p))
             scored.sort(reverse=True)
             _, best_local, best_support, best = scored[0]
+            best_of[id(s)] = best
             s.choice = best
             if not final:
                 # A hamlet without evidence of its own (Loch Lomond, Virginia in a
