@@ -191,8 +191,8 @@ def resolve(
         # it lacked evidence alone: `near Marsing and Homedale` vouch for each other)
         # is in a home region: is the story local?
         at_home = ([s for s in surfaces
-                    if (c := best_of.get(id(s), s.choice)) is not None
-                    and region_ids.get(admin1s[c]) in home.regions]
+                    if (seen := best_of.get(id(s), s.choice)) is not None
+                    and region_ids.get(admin1s[seen]) in home.regions]
                    if home.regions else [])
         for s, easy in zip(surfaces, settled, strict=True):
             if easy:
