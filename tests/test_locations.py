@@ -818,6 +818,20 @@ def test_a_home_lifts_its_small_towns_only_in_local_stories() -> None:
         "Kings County", "Kentville", "Wolfville", "New Minas"]
 
 
+def test_a_citys_part_is_near_the_city() -> None:
+    """`London's Docklands` is no suburb of Melbourne, `London's Hilton hotel` no
+    village in Cambridgeshire: after a city's possessive, a name is a part of
+    that city, a place of its own only where a sense lies near it (`New York's
+    Harlem`)."""
+    lm = compile_(rule("vic", within=["Victoria"]), rule("england", within=["England"]),
+                  rule("ny", within=["New York"]))
+    text = "A development in London's Docklands stalled. The awards were at London's Hilton hotel."
+    got = lm.match(article(text))
+    assert set(got) == {"england"} and [e.text for e in got["england"]] == ["London", "London"]
+    got = lm.match(article("Police in New York's Harlem arrested two men."))
+    assert [e.text for e in got["ny"]] == ["New York", "Harlem"]
+
+
 def test_irish_counties_and_welsh_principal_areas_by_the_names_news_uses() -> None:
     """The package data names some Irish counties in Irish (`Ciarrai`) and Welsh
     areas as `Torfaen County Borough`; news writes `Co Clare`, `Kerry`,

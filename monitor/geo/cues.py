@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from monitor.geo.gazetteer import Gazetteer, name_key
+from monitor.geo.sources import KIND_CITY
 
 if TYPE_CHECKING:
     from monitor.geo.mentions import Mention
@@ -126,6 +127,10 @@ def descriptive_name(key: str) -> bool:
     return len(words) == 2 and words[0] in _POSITION_WORDS and words[1] in _LAND_PARTS
 
 
+_CITY_POP = 100_000
+_PART_DEG = 0.3  # about 30 km north-south (and as far east-west at mid latitudes)
+
+
 def owned_by_other_area(gaz: Gazetteer, raw: str, previous: Mention | None, start: int,
                         key: str) -> bool:
     """`Australia's Tanna` (a film), `France's Suez` (a company): a country or
@@ -136,8 +141,22 @@ def owned_by_other_area(gaz: Gazetteer, raw: str, previous: Mention | None, star
             or raw[previous.end : start] not in ("'s ", "’s ")):
         return False
     owner = gaz.candidates(previous.key)
-    if not owner or gaz.kind[owner[0]] > 1:
-        return False  # `Paris's Louvre`: a town owns no towns
+    if not owner:
+        return False
+    if gaz.kind[owner[0]] > 1:
+        # `London's West End`, `Chicago's Hyde Park`: a city's part. Only a sense
+        # near the city can be meant (`Manchester's Moss Side`); with none in the
+        # gazetteer, the name is no place of its own here (not West End, Ontario).
+        # (The cities the owner's name most likely means: London, England, not
+        # London, Ontario, a twentieth of its size, near which a West End lies.)
+        cities = [o for o in owner if gaz.kind[o] == KIND_CITY and gaz.pop[o] >= _CITY_POP]
+        cities = [o for o in cities if gaz.pop[o] * 10 >= gaz.pop[cities[0]]] if cities else []
+        senses = gaz.candidates(key)
+        if not cities or not senses or any(gaz.kind[p] <= 1 for p in senses):
+            return False  # (`New York's US attorney`: the country is no part of the city)
+        return not any(
+            abs(gaz.lat[p] - gaz.lat[o]) < _PART_DEG and abs(gaz.lon[p] - gaz.lon[o]) < 2 * _PART_DEG
+            for p in senses for o in cities)
     areas = [a for a in owner if gaz.kind[a] <= 1]
     senses = gaz.candidates(key)
     if not senses or any(gaz.kind[p] <= 1 for p in senses):
