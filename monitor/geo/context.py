@@ -310,14 +310,7 @@ def _next_clause_subject(gaz: Gazetteer, tk: Tokens, k: int, name: str, areas: t
     jail records show`: the area (ending before token k) begins the next clause,
     as its officers or their records, rather than qualifying
     the name: no place of the name lies in it (Kinston is in Lenoir County)."""
-    if not name or k >= len(tk) or not tk.raw[k].islower():
-        return False
-    # (Not any noun: `a Bradford, Ontario court` is a court in Bradford, Ontario.)
-    if tk.text[k] not in _AGENCY_WORDS and not (
-            k + 2 < len(tk) and tk.text[k + 1] in _SOURCE_WORDS and tk.text[k + 2] in _REPORT_VERBS
-    ) and not (  # `Grand Traverse County sheriff's deputies said`, `prosecutor's office`
-            k + 2 < len(tk) and tk.text[k + 1] == "s" and tk.gaps[k + 1] in _APOSTROPHES
-            and tk.text[k + 2] in _POSSESSED):
+    if not name or k >= len(tk) or not tk.raw[k].islower() or not _source_at(tk, k):
         return False
     senses = gaz.candidates(name)
     kind, cc, admin1, admin2 = gaz.kind, gaz.cc, gaz.admin1, gaz.admin2
@@ -327,6 +320,19 @@ def _next_clause_subject(gaz: Gazetteer, tk: Tokens, k: int, name: str, areas: t
         cc[p] == cc[a] if kind[a] == 0 else admin1[p] == admin1[a] if kind[a] == 1
         else admin2[p] == admin2[a] and admin1[p] == admin1[a]
         for a in areas for p in senses)
+
+
+def _source_at(tk: Tokens, k: int) -> bool:
+    """Does token k start who or what is said to have said something: `deputies`,
+    `jail records show`, `sheriff's deputies`, `prosecutor's office`? (Not any
+    noun: `a Bradford, Ontario court` is a court in Bradford, Ontario.)"""
+    if tk.text[k] in _AGENCY_WORDS:
+        return True
+    if k + 2 >= len(tk):
+        return False
+    if tk.text[k + 1] in _SOURCE_WORDS and tk.text[k + 2] in _REPORT_VERBS:
+        return True
+    return tk.text[k + 1] == "s" and tk.gaps[k + 1] in _APOSTROPHES and tk.text[k + 2] in _POSSESSED
 
 
 def _ends_name(gaz: Gazetteer, tk: Tokens, gaps: list[str], k: int, areas: tuple[int, ...]) -> bool:

@@ -141,7 +141,9 @@ def owned_by_other_area(gaz: Gazetteer, raw: str, previous: Mention | None, star
             or raw[previous.end : start] not in ("'s ", "’s ")):
         return False
     owner = gaz.candidates(previous.key)
-    if not owner:
+    senses = gaz.candidates(key)
+    # (A country's or region's own name is no part of anything: `New York's US attorney`.)
+    if not owner or not senses or any(gaz.kind[p] <= 1 for p in senses):
         return False
     if gaz.kind[owner[0]] > 1:
         # `London's West End`, `Chicago's Hyde Park`: a city's part. Only a sense
@@ -151,16 +153,10 @@ def owned_by_other_area(gaz: Gazetteer, raw: str, previous: Mention | None, star
         # London, Ontario, a twentieth of its size, near which a West End lies.)
         cities = [o for o in owner if gaz.kind[o] == KIND_CITY and gaz.pop[o] >= _CITY_POP]
         cities = [o for o in cities if gaz.pop[o] * 10 >= gaz.pop[cities[0]]] if cities else []
-        senses = gaz.candidates(key)
-        if not cities or not senses or any(gaz.kind[p] <= 1 for p in senses):
-            return False  # (`New York's US attorney`: the country is no part of the city)
-        return not any(
+        return bool(cities) and not any(
             abs(gaz.lat[p] - gaz.lat[o]) < _PART_DEG and abs(gaz.lon[p] - gaz.lon[o]) < 2 * _PART_DEG
             for p in senses for o in cities)
     areas = [a for a in owner if gaz.kind[a] <= 1]
-    senses = gaz.candidates(key)
-    if not senses or any(gaz.kind[p] <= 1 for p in senses):
-        return False
     return not any(gaz.cc[p] == gaz.cc[a] and (gaz.kind[a] == 0 or gaz.admin1[p] == gaz.admin1[a])
                    for p in senses for a in areas)
 
