@@ -940,3 +940,38 @@ def test_a_field_is_tokenised_once_for_both_kinds_of_rules(monkeypatch: pytest.M
     furnished = article("Flooding in Lyon.\nSee also: Paris")
     assert [x.rule for x in m.match(furnished)] == ["kw", "in-lyon"]
     assert calls == [furnished.field_text("body")]
+
+
+def test_a_village_at_home_is_vouched_for_by_a_town_named_near_it() -> None:
+    """A village (500-999 people) in its home paper is a place when the story
+    names a town within 40 km of it, even a town too small to vouch for other
+    places (Summerside, 14,800 people); alone it still needs a local cue."""
+    lm = compile_(rule("wa", within=["Western Australia"]), rule("pei", within=["Prince Edward Island"]),
+                  homes={"west": "Western Australia", "guardian": "Prince Edward Island"})
+    crash = ("Police in Kalgoorlie have charged a man after a crash on the Great Eastern Highway "
+             "near Coolgardie left two people in hospital.")
+    assert [e.text for e in lm.match(article(crash, source="west"))["wa"]] == ["Kalgoorlie", "Coolgardie"]
+    assert lm.match(article("A crash near Coolgardie left two people in hospital.", source="west")) == {}
+    crews = "Crews from Summerside and Borden-Carleton will train at the new fire hall."
+    assert [e.text for e in lm.match(article(crews, source="guardian"))["pei"]] == [
+        "Summerside", "Borden-Carleton"]
+
+
+def test_a_roll_of_names_is_people() -> None:
+    """A team sheet's names are people, though a few are named like towns
+    (Murphy, Texas; Hayes; Foley, Alabama); a list whose items are mostly places
+    stays a list of places, and so do the clubs in brackets after players."""
+    lm = compile_(rule("us", within=["United States"]), rule("uk", within=["United Kingdom"]),
+                  rule("ru", within=["Russia"]))
+    sheet = ("Ireland: Murphy, Horgan, D'Arcy, Hickie, O'Gara, Stringer, Corrigan, Byrne, Hayes, "
+             "O'Kelly, O'Connell, S Easterby, O'Connor, A Foley.")
+    assert places_in(lm, sheet) == {"Ireland": "Ireland"}  # the side's name, not the players'
+    cities = "It owns breweries in Klin, Ivanovo, Saransk, Kursk, Omsk, Perm and Novocheboksarsk."
+    assert set(lm.match(article(cities))) == {"ru"}
+    assert len(lm.match(article(cities))["ru"]) == 7
+    seats = ("The marginals are Aberdeen South, Dumfriesshire, Dundee East and West, South West "
+             "Edinburgh, Ochil, Stirling, East Renfrewshire and Western Isles.")
+    assert {"Dundee", "Stirling", "East Renfrewshire"} <= set(places_in(lm, seats))
+    squad = ("Wales: M Davies (Gloucester), A Jones (Ospreys), B Cockbain (Ospreys), R Sidoli (Blues), "
+             "D Jones (Scarlets), R Preddy (Gloucester), G Warburton (Cardiff).")
+    assert set(places_in(lm, squad)) == {"Wales", "Gloucester", "Cardiff"}

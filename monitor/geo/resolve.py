@@ -289,7 +289,16 @@ def resolve(
                         admin1s[c] == a1 and c != own and haversine_km(
                             lats[p], lons[p], lats[c], lons[c]) < VILLAGE_COUNTY_KM
                         for c in county_points)
-                    local = (2.0 if county_named else 0.0) + (1.0 if s.local else 0.0)
+                    # So is one with a town of the story within that distance (`near
+                    # Coolgardie`, 38 km from Kalgoorlie; `Summerside and Borden-Carleton`):
+                    # any town kept so far, though Summerside (under 15,000) vouches for
+                    # no other place.
+                    near_town = not county_named and any(
+                        o is not s and (town := o.choice) is not None and kinds[town] == KIND_CITY
+                        and not (village_start <= town < base_len) and haversine_km(
+                            lats[p], lons[p], lats[town], lons[town]) < VILLAGE_COUNTY_KM
+                        for o in surfaces)
+                    local = (2.0 if county_named or near_town else 0.0) + (1.0 if s.local else 0.0)
                 scored.append((priors.get((id(s), p), 0.0) + support, local, support, p))
             scored.sort(reverse=True)
             _, best_local, best_support, best = scored[0]

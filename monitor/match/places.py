@@ -26,6 +26,7 @@ from monitor.geo.cues import names_institution
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import find_mentions
 from monitor.geo.resolve import WATCH_AREA, WATCH_NAMED, Resolved, haversine_km, resolve
+from monitor.geo.rolls import outside_rolls
 from monitor.geo.rulebook import PlaceLookupError, cell_of, lookup, near_cells
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.geo.surfaces import Home
@@ -230,8 +231,10 @@ class LocationMatcher:
             # `Paula Radcliffe ... Radcliffe said`: the lone surname is not Radcliffe,
             # England either (unless written as a place: `Radcliffe, Manchester`).
             found = [m for m in found if m.key not in person or m.qualifier]
-        return resolve(self._gaz, found, self._home_for(article.source), self._is_watched,
-                       lambda cc: names_institution([text for text, _ in fields.values()], cc))
+        resolved = resolve(self._gaz, found, self._home_for(article.source), self._is_watched,
+                           lambda cc: names_institution([text for text, _ in fields.values()], cc))
+        # `Murphy, Horgan, D'Arcy, Hickie, O'Gara, Corrigan`: a team sheet's people.
+        return outside_rolls({name: text for name, (text, _) in fields.items()}, resolved)
 
     def match(self, article: Article, tokens: FieldTokens | None = None
               ) -> dict[str, tuple[Evidence, ...]]:
