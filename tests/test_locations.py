@@ -975,3 +975,31 @@ def test_a_roll_of_names_is_people() -> None:
     squad = ("Wales: M Davies (Gloucester), A Jones (Ospreys), B Cockbain (Ospreys), R Sidoli (Blues), "
              "D Jones (Scarlets), R Preddy (Gloucester), G Warburton (Cardiff).")
     assert set(places_in(lm, squad)) == {"Wales", "Gloucester", "Cardiff"}
+
+
+def test_small_towns_of_the_home_named_together_vouch_for_each_other() -> None:
+    """In a paper's home, small towns (under 15,000) named near each other are
+    evidence for each other, as its own papers write them; a county of the home
+    written as one, with its town named, is lifted by the home however small.
+    Two towns far from a home region are not (a Texas paper's football report
+    naming Charlton and Holland, players, is no story about two towns in
+    Massachusetts), but a paper at home in the whole country takes them."""
+    lm = compile_(rule("ie", within=["Ireland"]), rule("act", within=["Australian Capital Territory"]),
+                  rule("nsw", within=["New South Wales"]), rule("co", within=["Colorado"]),
+                  rule("me", within=["Maine"]),
+                  homes={"examiner": "Ireland", "canberra": "Australian Capital Territory",
+                         "post": "Colorado", "star": "Texas", "usa": "United States"})
+    gardai = ("Gardai in Mallow are appealing for witnesses after a car was set alight in Fermoy "
+              "overnight. It happened on the road to Mitchelstown.")
+    assert [e.text for e in lm.match(article(gardai, source="examiner"))["ie"]] == [
+        "Mallow", "Fermoy", "Mitchelstown"]
+    assert lm.match(article(gardai)) == {}  # (no home: three lone small towns)
+    storm = "Queanbeyan residents must boil their water, while crews cleared fallen trees in Belconnen."
+    got = lm.match(article(storm, source="canberra"))
+    assert [e.text for e in got["nsw"]] == ["Queanbeyan"] and [e.text for e in got["act"]] == ["Belconnen"]
+    avalanche = "A Golden man was killed in an avalanche near Silverton, the San Juan County sheriff said."
+    assert [e.text for e in lm.match(article(avalanche, source="post"))["co"]] == [
+        "Golden", "Silverton", "San Juan County"]
+    fire = "Firefighters from Kennebunk and Kennebunkport fought the blaze for six hours."
+    assert lm.match(article(fire, source="star")) == {}
+    assert [e.text for e in lm.match(article(fire, source="usa"))["me"]] == ["Kennebunk", "Kennebunkport"]

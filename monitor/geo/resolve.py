@@ -222,6 +222,8 @@ def resolve(
                 a1, cc, kind = admin1s[p], ccs[p], kinds[p]
                 mine = a1 == own_a1
                 county_named = False
+                towns_in = False  # a county written as one, with a town of it named
+                lifted = False  # by the home region
                 if kind != KIND_ADMIN1:
                     if named_regions.get(a1, 0) - (mine and own_area) > 0:
                         support += 2.0
@@ -237,6 +239,7 @@ def resolve(
                         # as a county: a bare `Thane` is the city, not its district.)
                         support += 2.0
                         local += 2.0
+                        towns_in = True
                     shared: float = shared_regions.get(a1, 0) - (mine and not own_area and own_vouched)
                     shared = 2.0 if shared > 2.0 else shared
                     support += shared
@@ -258,8 +261,11 @@ def resolve(
                     near = 1.5 if near > 1.5 else near
                     support += near
                     local += near
+                # (However small: a county of the home written as one, with its town
+                # named: `near Silverton, the San Juan County sheriff` in a Colorado
+                # paper, 637 people against New Mexico's 85,000.)
                 if home.regions and region_ids.get(a1) in home.regions and (
-                        gaz.pop[p] * home_ratio >= top_pop) and (
+                        gaz.pop[p] * home_ratio >= top_pop or towns_in) and (
                         # A small town is the home's only in a local story: another
                         # place of the home is named, or the name is written as a
                         # town (`a Kuna man`, a dateline). A Texas paper's wire story
@@ -267,6 +273,7 @@ def resolve(
                         pops[p] >= BARE_MIN_POP or s.local or s.datelined
                         or any(o is not s for o in at_home)):
                     support += 3.0
+                    lifted = True
                     if not (s.common and (home.learned or not s.local)):
                         local += 3.0
                 elif cc in home.countries:
@@ -278,6 +285,16 @@ def resolve(
                                          default=0)
                     if pops[p] * home_ratio >= top_abroad:
                         support += 1.0
+                if (not lifted and pops[p] < BARE_MIN_POP and not home.learned and cc in home.countries
+                        and kind == KIND_CITY and not s.common and _neighbour_named(
+                            gaz, p, [best_of.get(id(o), o.choice) for o in surfaces
+                                     if o is not s and not o.common], home)):
+                    # Small towns of a paper's home named together, as its own papers
+                    # do: `Gardai in Mallow ... in Fermoy ... to Mitchelstown` in an
+                    # Irish paper, `Queanbeyan` (New South Wales) and `Belconnen` in a
+                    # Canberra one (each under 15,000: none vouches for the others).
+                    support += 1.0
+                    local += 2.0
                 if village_start <= p < base_len:
                     # A village (kept only at home, `surfaces`) is vouched for by its
                     # county or a local cue (`a Searsport man`), not by its region or
@@ -339,6 +356,21 @@ def resolve(
                     institution is not None and institution(ccs[best])):
                 out.extend(Resolved(m, best) for m in s.mentions)
     return out
+
+
+def _neighbour_named(gaz: Gazetteer, p: int, others: Iterable[int | None], home: Home) -> bool:
+    """Is another town of `p`'s country among `others` (the other names' best
+    senses) within `VILLAGE_COUNTY_KM` of it, one of the two in a home region
+    (when the home has one)? Not two namesakes far from the home: a Texas paper's
+    football report naming Charlton and Holland (Matt Holland, a player) is not
+    about two towns in Massachusetts."""
+    lat, lon, cc = gaz.lat[p], gaz.lon[p], gaz.cc[p]
+    regions, ids = home.regions, gaz.region_ids
+    mine = not regions or ids.get(gaz.admin1[p]) in regions
+    return any(q is not None and q != p and gaz.kind[q] == KIND_CITY and gaz.cc[q] == cc
+               and (mine or ids.get(gaz.admin1[q]) in regions)
+               and haversine_km(lat, lon, gaz.lat[q], gaz.lon[q]) < VILLAGE_COUNTY_KM
+               for q in others)
 
 
 # A little wider than the 1.5 degrees `resolve` tests, so no point it counts is outside.
