@@ -1003,3 +1003,24 @@ def test_small_towns_of_the_home_named_together_vouch_for_each_other() -> None:
     fire = "Firefighters from Kennebunk and Kennebunkport fought the blaze for six hours."
     assert lm.match(article(fire, source="star")) == {}
     assert [e.text for e in lm.match(article(fire, source="usa"))["me"]] == ["Kennebunk", "Kennebunkport"]
+
+
+def test_names_of_companies_sides_and_venues_beside_a_town() -> None:
+    """`Boise Cascade` is a company (Cascade, a district of the Seychelles, holds
+    no Boise; `Paris Texas` and `Bristol East` stay places); `Ohio State` on its
+    own is a university's side, though `Ohio State Highway Patrol` and `Ohio State
+    University` name the state; a town's venue after its possessive
+    (`Hamilton's Claudelands Arena`) and `X officials` write the name as a town."""
+    lm = compile_(rule("id", within=["Idaho"]), rule("oh", within=["Ohio"]),
+                  rule("nz", within=["New Zealand"]), rule("ok", within=["Oklahoma"]),
+                  homes={"statesman": "Idaho", "waikato": "Waikato", "oklahoman": "Oklahoma"})
+    assert lm.match(article("Boise Cascade will add 120 jobs, the company said.", source="statesman")) == {}
+    assert [e.text for e in lm.match(article("Ohio State will play Michigan in Ann Arbor on Saturday."))
+            .get("oh", ())] == []
+    assert [e.text for e in lm.match(article("The Ohio State Highway Patrol closed the road."))["oh"]] == [
+        "Ohio State"]
+    netball = "Hamilton's Claudelands Arena will host the finals, with teams from Tauranga and Rotorua."
+    assert [e.text for e in lm.match(article(netball, source="waikato"))["nz"]] == [
+        "Hamilton", "Tauranga", "Rotorua"]
+    appeal = "Norman Mayor Larry Heikkila said the city would appeal, and Moore officials planned the same."
+    assert [e.text for e in lm.match(article(appeal, source="oklahoman"))["ok"]] == ["Norman", "Moore"]

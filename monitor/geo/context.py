@@ -131,7 +131,7 @@ RUN_OK, RUN_FOLLOWED, RUN_SURNAME = 0, 1, 2
 
 
 def run_ok(
-    raw: str, tk: Tokens, gaps: list[str], first: int, last: int, gaz: Gazetteer
+    raw: str, tk: Tokens, gaps: list[str], first: int, last: int, gaz: Gazetteer, key: str = ""
 ) -> int:
     """RUN_OK, or why the place is part of a longer proper noun: a capitalised
     word follows (`Paris Hilton`, `Toronto Maple Leafs`) or precedes it (a
@@ -143,12 +143,13 @@ def run_ok(
     if nxt < len(tk) and gaps[nxt].strip(" ") == "" and (
             first == last or tk.text[last] not in _AREA_RUN_HEADS):
         word = tk.raw[nxt]
-        # `Paris Texas`: a following area name is a qualifier, not a surname;
+        # `Paris Texas`: a following area name that holds the place is a qualifier,
+        # not a surname (`Boise Cascade`, a company: Cascade, Seychelles holds no Boise);
         # `Manitoba RCMP`, `Kharkiv SBU`: an acronym after a place is its agency.
         # (`in New York Saturday`: AP style drops the `on` before a weekday.)
         if (capitalised(word) and tk.text[nxt] not in ORG_HEADS and tk.text[nxt] not in DATE_WORDS
                 and not (word.isupper() and 2 <= len(word) <= 5 and word.isalpha())
-                and not area_name(gaz, tk.text[nxt]) and not _office(tk, gaps, nxt)):
+                and not _area_holding(gaz, tk.text[nxt], key) and not _office(tk, gaps, nxt)):
             return RUN_FOLLOWED
     prv = first - 1
     # `Wal-Mart`, `Merriam-Webster`: the second half of a hyphenated name (but
@@ -195,6 +196,25 @@ _MEDIA_BEFORE = frozenset(_words("radio sport sports television news channel net
 _FORCE_BEFORE = frozenset({"police"})
 
 
+_COMPASS = frozenset(_words("""north south east west central northern southern eastern western
+    northeast northwest southeast southwest"""))
+
+
+def _area_holding(gaz: Gazetteer, area: str, key: str) -> bool:
+    """Is `area` a country or first-level region that is famous (`in Spain
+    Britain's`, a headline run into the text), a compass word, or holds a place
+    named `key` (or is `key` famous itself: `to Spain Munster's`)? Not `Boise
+    Cascade` (a company: Cascade, a district of the Seychelles, holds no Boise)."""
+    if not area_name(gaz, area):
+        return False
+    if not key or area in _COMPASS or famous(gaz, area) or famous(gaz, key):
+        return True  # (`Bristol East`, `Leicester South`: a constituency is a place's part)
+    kind, cc, admin1 = gaz.kind, gaz.cc, gaz.admin1
+    areas = [a for a in gaz.candidates(area) if kind[a] <= 1]
+    return any(cc[p] == cc[a] and (kind[a] == 0 or admin1[p] == admin1[a])
+               for a in areas for p in gaz.candidates(key))
+
+
 def _office(tk: Tokens, gaps: list[str], k: int) -> bool:
     """`British Columbia Finance Minister`, `Ohio Health Department`: one word,
     then an office's head; the place names the office's area."""
@@ -207,6 +227,29 @@ def _office(tk: Tokens, gaps: list[str], k: int) -> bool:
 # Nightingale Hospital` is a person's name before a building).
 _OFFICE_HEADS = frozenset(_words("""minister ministry department office council commission
     board authority agency bureau court police sheriff mayor governor secretary patrol"""))
+
+
+# A US state whose name with `State` is still the state (`New York State Police`;
+# `Washington State` against the city).
+_STATE_NAMED_SO = frozenset({"new york state", "washington state"})
+# After `Ohio State`: the state's own body, not the university's side; or the
+# university's full name, which names its state as `University of Maryland` does.
+_STATE_BODIES = frozenset(_words("""police patrol highway troopers legislature senate house
+    capitol parks park fair lottery government treasurer auditor attorney representative
+    senator prison penitentiary line border university college""")) | _OFFICE_HEADS
+
+
+def university_state(gaz: Gazetteer, tk: Tokens, gaps: list[str], last: int, key: str) -> bool:
+    """`Ohio State`, `Michigan State` (capital `State`, token `last`): a
+    university's side, not the state, unless the state's own body follows
+    (`Ohio State Highway Patrol`, `Michigan State Police`) or the university's
+    full name (`Ohio State University`)."""
+    if not key.endswith(" state") or key in _STATE_NAMED_SO or gaps[last] != " ":
+        return False  # (`Brattleboro, Vermont. State officials said`: two sentences)
+    nxt = last + 1
+    if nxt < len(tk) and gaps[nxt] == " " and tk.text[nxt] in _STATE_BODIES:
+        return False
+    return any(gaz.kind[p] == 1 and gaz.cc[p] == "US" for p in gaz.candidates(key[: -len(" state")]))
 
 
 def couple(gaz: Gazetteer, tk: Tokens, gaps: list[str], last: int) -> bool:

@@ -47,6 +47,7 @@ from monitor.geo.context import (
     qualifier_after,
     run_ok,
     shouting_once,
+    university_state,
 )
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
 from monitor.geo.sources import KIND_ADMIN2
@@ -86,6 +87,12 @@ class Mention:
     # `LIMA -` opening a story, with no wire's tag (`(AP)`) or qualifier: a local
     # paper's own town, so its home region's sense is meant, whatever its size.
     own_dateline: bool = False
+
+
+# What `_check` returns for a span that is no place and hides none either: the
+# shorter names inside it are not tried (`Ohio State`, a university's side, is
+# not Ohio).
+_NOT_A_PLACE = Mention("", 0, 0, "", "", False, False, False, ())
 
 
 def _title_cased(tk: Tokens) -> bool:
@@ -167,7 +174,8 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
             mention = _check(gaz, field, raw, tk, gaps, first, last, tag, key, titlecase,
                              shouting, out[-1] if out else None, names)
             if mention is not None:
-                out.append(mention)
+                if mention is not _NOT_A_PLACE:
+                    out.append(mention)
                 taken_until = last
                 break
     if out and "by " in raw:
@@ -328,13 +336,15 @@ def _check(
         return None
     if single and key in ORG_HEADS and not qualifier:
         return None  # `Queen's University`: University, Ontario is no place anyone means
+    if not single and tk.raw[last] == "State" and university_state(gaz, tk, gaps, last, key):
+        return _NOT_A_PLACE  # `Ohio State will play Michigan`: a university's side
     if (not single and tk.text[last] in BUILDING_HEADS and first > 0
             and tk.text[first - 1] == "the" and gaps[first] == " "):
         if names is not None:  # the same building elsewhere in the text
             names.add(key)
         return None
     if not titlecase and not demonym:
-        run = run_ok(raw, tk, gaps, first, last, gaz)
+        run = run_ok(raw, tk, gaps, first, last, gaz, key)
         if run != RUN_OK:
             # `Paula Radcliffe`: Radcliffe is a surname in the whole article; but
             # `BBC Sport Wales` does not make Wales a surname elsewhere, nor does
@@ -408,6 +418,7 @@ def _check(
     if qualifies and key in gaz.abbrevs and all(gaz.kind[p] > KIND_ADMIN2 for p in gaz.candidates(key)):
         return None
     local = town_at_start or (not demonym and ((after and bool(_LOCAL_AFTER.match(raw, end))) or (
+        raw[end : end + 2] in ("'s", "’s") and bool(_FACILITY_AFTER.match(raw, end + 2))) or (
         first > 0 and gaps[first] == " " and (tk.text[first - 1] in _LOCAL_BEFORE or (
             # `a Brazil woman`, `a Neenah man`: where a person lives, as local news
             # writes it (of a country one writes `a Brazilian woman`).
@@ -435,7 +446,9 @@ def _town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: 
     Spencer` name no town."""
     end = tk.bounds[2 * last + 1]
     if raw[end : end + 2] in ("'s", "’s"):
-        end += 2  # `Alliance's mayor`
+        end += 2  # `Alliance's mayor`, `Hamilton's Claudelands Arena`
+        if _FACILITY_AFTER.match(raw, end):
+            return True
     if _LOCAL_AFTER.match(raw, end):
         return True
     k = last + 1
@@ -452,8 +465,10 @@ def _town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: 
 # Words that make a name a town's in local news (see `Mention.local`).
 _LOCAL_AFTER = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
-    r"|city hall|city manager|township|mayor|sheriff)\b", re.IGNORECASE)
+    r"|city hall|city manager|township|mayor|sheriff|officials)\b", re.IGNORECASE)
 _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
+# A town's own venue after its possessive: `Hamilton's Claudelands Arena`.
+_FACILITY_AFTER = re.compile(r" (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
 # (Singular only: `Brazil women`, `England men` are national teams.)
 _RESIDENT_AFTER = re.compile(r" (?:man|woman|boy|girl|teen|teenager|couple)\b(?!['’])", re.IGNORECASE)
 
