@@ -1024,3 +1024,17 @@ def test_names_of_companies_sides_and_venues_beside_a_town() -> None:
         "Hamilton", "Tauranga", "Rotorua"]
     appeal = "Norman Mayor Larry Heikkila said the city would appeal, and Moore officials planned the same."
     assert [e.text for e in lm.match(article(appeal, source="oklahoman"))["ok"]] == ["Norman", "Moore"]
+
+
+def test_region_abbreviations_news_writes_on_their_own() -> None:
+    """`B.C.`, `P.E.I.`, `NSW` and `Qld` name their region on their own, not only
+    after a town; `300 B.C.` is an era, and a year before `U.S.` changes nothing."""
+    lm = compile_(rule("bc", within=["British Columbia"]), rule("pei", within=["Prince Edward Island"]),
+                  rule("nsw", within=["New South Wales"]), rule("qld", within=["Queensland"]),
+                  rule("us", within=["United States"]))
+    assert [e.text for e in lm.match(article("The B.C. government launched a plan for buyers."))["bc"]] == [
+        "B.C"]
+    assert set(lm.match(article("The P.E.I. legislature sat late."))) == {"pei"}
+    assert set(lm.match(article("Heavy rain hit regional NSW and Qld on Monday."))) == {"nsw", "qld"}
+    assert lm.match(article("The city was founded in 300 B.C. by settlers.")) == {}
+    assert set(lm.match(article("He was killed in an August 2015 U.S. drone strike."))) == {"us"}

@@ -193,6 +193,15 @@ def build_state() -> dict[str, Any]:
             key = name_key(initialism)
             state["index"][key] = (city,)
             codes.add(initialism)
+    for cc, region, initialisms in sources.REGION_INITIALISMS:
+        area = next((p for p in state["index"].get(name_key(region), ()) if state["cc"][p] == cc
+                     and kinds[p] == KIND_ADMIN1), None)
+        if area is None:
+            continue
+        for initialism in initialisms:
+            state["index"][name_key(initialism)] = (area,)
+            if initialism.upper() == initialism:
+                codes.add(initialism)
     # Codes that are also words (ARE, CAN, PER) are never place names.
     code_keys = {name_key(c) for c in codes}
     for key in code_keys & state["common"]:

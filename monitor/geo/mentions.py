@@ -302,6 +302,9 @@ def _check(
         # A dotted code keeps its dots: `A U.S. Embassy` holds no `A.U.` (Australia).
         if first != last and any(gaps[j] != "." for j in range(first + 1, last + 1)):
             return None
+        # `300 B.C.`: an era, not British Columbia (`2015 U.S. drone strike` is the US).
+        if key == "b c" and first > 0 and gaps[first] == " " and tk.raw[first - 1].isdigit():
+            return None
         # `US$2 million`, `U.S. 35`: a currency or a highway, not the country.
         if cues.CURRENCY_AFTER.match(raw, tk.bounds[2 * last + 1]):
             return None

@@ -361,6 +361,20 @@ CITY_INITIALISMS = (
 )
 
 
+# Regions' abbreviations that news writes on their own, not only after a town
+# (`the B.C. government`, `NSW Police`, `P.E.I.`, `flooding in Qld`): (country,
+# region name, abbreviations). Those in capitals are codes (matched only in
+# capitals, dotted ones with their dots); `Qld` is a name. Left out as words or
+# other places' codes: ACT (a test, a New Zealand party), WA (Washington), SA
+# (South Africa), NT, Vic, Tas, and the provinces' (`Man.`, `Ont.`: qualifiers only).
+REGION_INITIALISMS = (
+    ("CA", "British Columbia", ("B.C.",)),
+    ("CA", "Prince Edward Island", ("P.E.I.", "PEI")),
+    ("AU", "New South Wales", ("NSW",)),
+    ("AU", "Queensland", ("Qld",)),
+)
+
+
 def other_region_abbreviations() -> list[tuple[str, str, str, bool]]:
     """(country, region name, abbreviation, needs a period) for Canada and Australia:
     postal codes (`ON`, `NSW`, `WA`: in capitals only) and style abbreviations."""
