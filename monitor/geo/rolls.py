@@ -30,7 +30,7 @@ _REACH = 600
 # Items are short: around an item of a roll, this many characters either side
 # hold at least `_NEAR_COMMAS` other commas (one C call rules out prose).
 _NEAR = 100
-_NEAR_COMMAS = 3
+_NEAR_COMMAS = 4
 _PAREN = re.compile(r"\([^()\n]{0,60}\)")
 _LOWER_IN_NAME = frozenset({"and", "of", "de", "van", "von", "da", "di", "del", "le", "la", "du", "dos",
                             "el", "al", "capt"})
