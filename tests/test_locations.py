@@ -1038,3 +1038,21 @@ def test_region_abbreviations_news_writes_on_their_own() -> None:
     assert set(lm.match(article("Heavy rain hit regional NSW and Qld on Monday."))) == {"nsw", "qld"}
     assert lm.match(article("The city was founded in 300 B.C. by settlers.")) == {}
     assert set(lm.match(article("He was killed in an August 2015 U.S. drone strike."))) == {"us"}
+
+
+def test_dishes_people_and_new_england_towns() -> None:
+    """`Buffalo wings` and `Boston cream pie` are dishes; a given name that is
+    also a frequent word (`Ben`) opening a sentence still makes a person when
+    an age or a role follows (`Ben Stowe, a Montpelier teacher`); New England's
+    `selectmen` write a name as a town."""
+    lm = compile_(rule("us", within=["United States"]), rule("vt", within=["Vermont"]),
+                  rule("ma", within=["Massachusetts"]),
+                  homes={"free-press": "Vermont", "cape-cod": "Massachusetts"})
+    menu = "Buffalo wings and Philly cheesesteaks topped the menu, and guests ate Boston cream pie."
+    assert lm.match(article(menu)) == {}
+    teacher = "Ben Stowe, a Montpelier teacher, was named teacher of the year. He grew up in Burlington."
+    assert [e.text for e in lm.match(article(teacher, source="free-press"))["vt"]] == [
+        "Montpelier", "Burlington"]
+    erosion = ("Chatham and Orleans selectmen met jointly Tuesday about beach erosion, and Harwich "
+               "officials sent a letter of support.")
+    assert [e.text for e in lm.match(article(erosion, source="cape-cod"))["ma"]] == ["Chatham", "Orleans"]

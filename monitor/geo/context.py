@@ -183,10 +183,21 @@ def run_ok(
             function_word = prv_start and (low in gaz.common or (
                 len(low) >= 7 and low.endswith("ing"))) and not any(
                 gaz.kind[p] == 0 or gaz.pop[p] >= 15_000 for p in gaz.candidates(low))
-            if low in HONORIFICS or not function_word:
+            # (A frequent word opening a sentence is still a given name when what
+            # follows is said of a person: `Ben Stowe, a Montpelier teacher`, `Ben
+            # Stowe, 45,`.)
+            if (low in HONORIFICS or not function_word
+                    or _PERSON_AFTER.match(raw, tk.bounds[2 * last + 1])):
                 # (`BBC Radio Leeds`: a station's name, no one's surname.)
                 return RUN_FOLLOWED if low in _MEDIA_BEFORE else RUN_SURNAME
     return RUN_OK
+
+
+# Said of a person right after a name: an age, or `a/an [Town] teacher`.
+_PERSON_AFTER = re.compile(
+    r", (?:\d{1,3},|(?:a|an|the) (?:[A-Z][\w'’-]* )?(?:[a-z]+ )?(?:man|woman|teacher|student|resident"
+    r"|native|mother|father|spokesman|spokeswoman|spokesperson|officer|nurse|doctor|farmer"
+    r"|lawyer|attorney|pastor|owner|coach|player|worker)\b)")
 
 
 _AREA_RUN_HEADS = AREA_WORDS - {"state"}

@@ -38,6 +38,10 @@ WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
 # cooking`): a culture, like a language, not the country.
 CUISINE_AFTER = re.compile(r" (?:restaurants?|cuisine|takeaways?|dishes|cooking|recipes?"
                            r"|eatery|eateries|bistros?|caf[eé]s?)\b", re.IGNORECASE)
+# A dish named after a town: `Buffalo wings`, `Philly cheesesteaks`, `Boston cream
+# pie`, `Brussels sprouts` (the dish, wherever it is eaten).
+DISH_AFTER = re.compile(r" (?:wings|cheesesteaks?|cream pies?|clam chowder|chowder|sprouts"
+                        r"|baked beans|hot dogs?|bagels?)\b", re.IGNORECASE)
 # A park, bay or beach named after a town (`Islington Bay` near Auckland).
 FEATURE_AFTER = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
 FEATURE_WORDS = frozenset(("park", "bay", "beach", "harbour", "harbor", "lake", "island",

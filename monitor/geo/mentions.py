@@ -378,6 +378,8 @@ def _check(
     if (after and cues.CUISINE_AFTER.match(raw, end)
             and (demonym or (single and cues.country_first(gaz, key)))):
         return None
+    if after and cues.DISH_AFTER.match(raw, end):
+        return None  # `Buffalo wings`, `Boston cream pie`: a dish
     # `Brent and Lynnette Hain`: a couple's given names, not the London borough;
     # `Hassan el Bushra`: a given name before a surname's particle.
     given_name = ((last + 1 < len(tk) and tk.text[last + 1] == "and" and couple(gaz, tk, gaps, last))
@@ -468,7 +470,8 @@ def _town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: 
 # Words that make a name a town's in local news (see `Mention.local`).
 _LOCAL_AFTER = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
-    r"|city hall|city manager|township|mayor|sheriff|officials)\b", re.IGNORECASE)
+    r"|city hall|city manager|township|mayor|sheriff|officials|selectmen|select ?board|aldermen"
+    r"|town council|town board|town manager|town hall|village board)\b", re.IGNORECASE)
 _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
 # A town's own venue after its possessive: `Hamilton's Claudelands Arena`.
 _FACILITY_AFTER = re.compile(r" (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
@@ -486,7 +489,8 @@ def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
 
 # Every cue `_check` reads right after a name (a superset: a match only means
 # "test them one by one").
-_ANY_AFTER = _any_of(cues.WATER_AFTER, cues.CUISINE_AFTER, cues.PARTICLE_AFTER, cues.RIVER_AFTER,
+_ANY_AFTER = _any_of(cues.WATER_AFTER, cues.CUISINE_AFTER, cues.DISH_AFTER, cues.PARTICLE_AFTER,
+                     cues.RIVER_AFTER,
                      cues.MAGAZINE_AFTER, cues.EPONYM_AFTER, cues.REGION_AFTER, cues.FEATURE_AFTER,
                      _LOCAL_AFTER, _RESIDENT_AFTER,
                      re.compile(r"[ -](?:language|speaking|speaker)", re.IGNORECASE))

@@ -285,6 +285,8 @@ def resolve(
                                          default=0)
                     if pops[p] * home_ratio >= top_abroad:
                         support += 1.0
+                # (Not on top of the home region's lift: `Clackamas and Washington county
+                # officials` near Happy Valley would be the town, not the county.)
                 if (not lifted and pops[p] < BARE_MIN_POP and not home.learned and cc in home.countries
                         and kind == KIND_CITY and not s.common and _neighbour_named(
                             gaz, p, [best_of.get(id(o), o.choice) for o in surfaces
