@@ -1056,3 +1056,13 @@ def test_dishes_people_and_new_england_towns() -> None:
     erosion = ("Chatham and Orleans selectmen met jointly Tuesday about beach erosion, and Harwich "
                "officials sent a letter of support.")
     assert [e.text for e in lm.match(article(erosion, source="cape-cod"))["ma"]] == ["Chatham", "Orleans"]
+
+
+def test_a_long_roll_is_read_once() -> None:
+    """A hostile text that is one long comma-separated list is read in one pass:
+    a list of places keeps every place, a list of surnames gives none."""
+    lm = compile_(rule("fr", within=["France"]))
+    places = ", ".join(["Paris", "London", "Berlin", "Madrid", "Rome"] * 400)
+    assert len(lm.mentions(article(places))) == 2000
+    names = ", ".join(["Murphy", "Horgan", "Hayes", "Foley", "Smith"] * 400)
+    assert lm.mentions(article(names)) == []

@@ -11,12 +11,14 @@ list of places and keeps them all. Only an item's head is judged: in
 Judged after resolution, on the places kept: a team sheet's `Kalman, Regan,
 Hyde, Rigney, McMillan, Rock` has four names in the gazetteer, but only Hyde
 is left as a place. Pure string work in C (`find`, `split`) on the few places
-with a comma beside them; each run is judged once.
+with a comma beside them; each run is read once (a hostile text that is one
+long list costs one pass over it).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Mapping
 
 from monitor.geo.resolve import Resolved
@@ -76,31 +78,35 @@ def _items(raw: str, a: int, b: int) -> list[tuple[int, int, int]] | None:
 
 
 def people_in_rolls(raw: str, starts: list[int], beside_comma: list[tuple[int, int]]) -> set[int]:
-    """Of the places found in `raw` (`starts`, after resolution), the starts of
-    those that head an item of a roll of people. `beside_comma`: the `(start,
-    end)` of those with `, ` before or after them (only they can be in a roll)."""
-    judged: dict[tuple[int, int], frozenset[int]] = {}  # segment -> heads to drop
+    """Of the places found in `raw` (`starts`, sorted, after resolution), the
+    starts of those that head an item of a roll of people. `beside_comma`: the
+    `(start, end)` of those with `, ` before or after them (only they can be in
+    a roll), in reading order. Each run is read once, so a hostile text of a
+    million commas costs one pass, not one per place."""
     drop: set[int] = set()
+    judged_to = -1  # the end of the last run read: the places inside it are decided
     for start, end in beside_comma:
-        if raw.count(", ", max(0, start - _NEAR), end + _NEAR) < _NEAR_COMMAS:
+        if start < judged_to or raw.count(", ", max(0, start - _NEAR), end + _NEAR) < _NEAR_COMMAS:
             continue
-        seg = _segment(raw, start, end)
-        got = judged.get(seg)
-        if got is None:
-            got = judged[seg] = _people_heads(_items(raw, *seg), starts)
-        drop |= got
+        a, b = _segment(raw, start, end)
+        judged_to = b
+        drop |= _people_heads(_items(raw, a, b), starts)
     return drop
 
 
-def _people_heads(items: list[tuple[int, int, int]] | None, starts: list[int]) -> frozenset[int]:
-    """The places heading items of a roll of people (places in under half its items)."""
+def _people_heads(items: list[tuple[int, int, int]] | None, starts: list[int]) -> set[int]:
+    """The places heading items of a roll of people (places in under half its
+    items); `starts` sorted."""
     if items is None:
-        return frozenset()
-    placed = sum(any(a <= s < b for s in starts) for _, a, b in items)
+        return set()
+    placed = 0
+    for _, a, b in items:
+        i = bisect_left(starts, a)
+        placed += i < len(starts) and starts[i] < b
     if 2 * placed >= len(items):
-        return frozenset()
-    heads = {h for h, _, _ in items}
-    return frozenset(s for s in starts if s in heads)
+        return set()
+    heads = [h for h, _, _ in items]
+    return {h for h in heads if (i := bisect_left(starts, h)) < len(starts) and starts[i] == h}
 
 
 def outside_rolls(texts: Mapping[str, str], resolved: list[Resolved]) -> list[Resolved]:
@@ -116,7 +122,8 @@ def outside_rolls(texts: Mapping[str, str], resolved: list[Resolved]) -> list[Re
         return resolved
     drop: set[tuple[str, int]] = set()
     for field, spans in beside.items():
-        starts = [r.mention.start for r in resolved if r.mention.field == field]
+        starts = sorted(r.mention.start for r in resolved if r.mention.field == field)
+        spans.sort()
         drop.update((field, start) for start in people_in_rolls(texts[field], starts, spans))
     if not drop:
         return resolved
