@@ -986,9 +986,10 @@ def test_small_towns_of_the_home_named_together_vouch_for_each_other() -> None:
     Massachusetts), but a paper at home in the whole country takes them."""
     lm = compile_(rule("ie", within=["Ireland"]), rule("act", within=["Australian Capital Territory"]),
                   rule("nsw", within=["New South Wales"]), rule("co", within=["Colorado"]),
-                  rule("me", within=["Maine"]),
+                  rule("me", within=["Maine"]), rule("mt", within=["Montana"]),
                   homes={"examiner": "Ireland", "canberra": "Australian Capital Territory",
-                         "post": "Colorado", "star": "Texas", "usa": "United States"})
+                         "post": "Colorado", "star": "Texas", "usa": "United States",
+                         "gazette": "Montana"})
     gardai = ("Gardai in Mallow are appealing for witnesses after a car was set alight in Fermoy "
               "overnight. It happened on the road to Mitchelstown.")
     assert [e.text for e in lm.match(article(gardai, source="examiner"))["ie"]] == [
@@ -1000,6 +1001,11 @@ def test_small_towns_of_the_home_named_together_vouch_for_each_other() -> None:
     avalanche = "A Golden man was killed in an avalanche near Silverton, the San Juan County sheriff said."
     assert [e.text for e in lm.match(article(avalanche, source="post"))["co"]] == [
         "Golden", "Silverton", "San Juan County"]
+    # A town of the home with a neighbour named is the home's however big its namesake,
+    # unless the name is famous: Columbus, Montana (2,000 people) beside Laurel.
+    water = "Laurel and Columbus will share a new water tower, Yellowstone County commissioners said."
+    assert [e.text for e in lm.match(article(water, source="gazette"))["mt"]] == [
+        "Laurel", "Columbus", "Yellowstone County"]
     fire = "Firefighters from Kennebunk and Kennebunkport fought the blaze for six hours."
     assert lm.match(article(fire, source="star")) == {}
     assert [e.text for e in lm.match(article(fire, source="usa"))["me"]] == ["Kennebunk", "Kennebunkport"]

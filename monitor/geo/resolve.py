@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from monitor.geo.context import AREA_WORDS
+from monitor.geo.context import AREA_WORDS, famous
 from monitor.geo.cues import descriptive_name
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import NOTABLE_TOWN, Mention, region_named_like_town
@@ -263,9 +263,16 @@ def resolve(
                     local += near
                 # (However small: a county of the home written as one, with its town
                 # named: `near Silverton, the San Juan County sheriff` in a Colorado
-                # paper, 637 people against New Mexico's 85,000.)
+                # paper, 637 people against New Mexico's 85,000; or a town of the home
+                # with a neighbour named within 40 km: `Laurel and Columbus` in a
+                # Montana paper, 2,000 people against Ohio's 900,000. Not against a
+                # famous name: London beside Dublin in an Ohio paper is London.)
                 if home.regions and region_ids.get(a1) in home.regions and (
-                        gaz.pop[p] * home_ratio >= top_pop or towns_in) and (
+                        gaz.pop[p] * home_ratio >= top_pop or towns_in or (
+                            kind == KIND_CITY and not home.learned and not famous(gaz, s.key)
+                            and _neighbour_named(
+                                gaz, p, [best_of.get(id(o), o.choice) for o in surfaces
+                                         if o is not s and not o.common], home))) and (
                         # A small town is the home's only in a local story: another
                         # place of the home is named, or the name is written as a
                         # town (`a Kuna man`, a dateline). A Texas paper's wire story
