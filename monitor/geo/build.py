@@ -32,7 +32,7 @@ OLD_NAME_TAKEN_POP = 10_000
 # deputies`, `in Miami-Dade`) when its name is no everyday word or surname: one
 # word rarer than `BARE_COUNTY_ZIPF` (wordfreq's scale; `Clark`, `Travis`, `Lake`
 # are commoner).
-# Resolution still asks such a name for local evidence (`resolve._evident`).
+# Resolution still asks such a name for local evidence (`evidence.evident`).
 BARE_COUNTY_POP = 250_000
 BARE_COUNTY_ZIPF = 3.0
 _TITLES = frozenset(("prince", "princess", "king", "queen", "duke", "duchess", "lord", "lady"))
@@ -49,7 +49,7 @@ def _names_of(r: PlaceRecord) -> Iterator[str]:
         yield r.name[: -len("County")] + "Co."
 
 
-_HIDDEN_MIN_POP = 15_000  # a town that stands alone (`resolve.BARE_MIN_POP`)
+_HIDDEN_MIN_POP = 15_000  # a town that stands alone (`evidence.BARE_MIN_POP`)
 
 
 def _hides_a_place(key: str, index: dict[str, Any], state: dict[str, Any]) -> bool:

@@ -43,20 +43,30 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from monitor.geo.context import AREA_WORDS, famous
-from monitor.geo.cues import descriptive_name
+from monitor.geo.evidence import (
+    BARE_MIN_POP,
+    LONE_MIN_POP,
+    VILLAGE_COUNTY_KM,
+    WATCH_AREA,
+    WATCH_NAMED,
+    bare_county,
+    confident,
+    evident,
+    haversine_km,
+    neighbour_named,
+    own_name,
+    sizeable,
+    vouches,
+)
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mentions import NOTABLE_TOWN, Mention, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
 from monitor.geo.surfaces import NO_HOME, Home, Surface, surfaces_of
 
-BARE_MIN_POP = 15_000
-ABSTAIN_MARGIN = 0.3
-ABSTAIN_KM = 500.0
+# (`WATCH_AREA`, `WATCH_NAMED` and `haversine_km` are imported from here elsewhere.)
+__all__ = ["WATCH_AREA", "WATCH_NAMED", "Resolved", "haversine_km", "places_in", "resolve"]
+
 NEAR_CONTEXT_KM = 150.0
-VILLAGE_COUNTY_KM = 40.0
-LONE_MIN_POP = 100_000
-WATCH_NAMED, WATCH_AREA = 2, 1
-MULTI_MIN_POP = 5_000
 # The home region lifts a sense at most this many times smaller than the name's
 # most populous one (Paris, Texas for a Texan paper: 84x; not Wales, a village in
 # England, over Wales for the BBC: 500x).
@@ -64,7 +74,7 @@ HOME_RATIO = 100
 LEARNED_HOME_RATIO = 10
 # `Lebanon police`, `downtown Lebanon`: the country's prior drops by this much.
 LOCAL_COUNTRY_PENALTY = 1.0
-CLEAN_MIN_POP = 300_000  # a common word used mid-sentence: a city this big needs no more
+
 
 
 
@@ -73,13 +83,6 @@ CLEAN_MIN_POP = 300_000  # a common word used mid-sentence: a city this big need
 class Resolved:
     mention: Mention
     place: int
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _prior(gaz: Gazetteer, pid: int, surface: Surface) -> float:
@@ -101,11 +104,11 @@ def _prior(gaz: Gazetteer, pid: int, surface: Surface) -> float:
             # namesake county holds Perth's 2 million in GeoNames) is not what a
             # bare `Cambridge` means.
             score -= 1.0
-        elif _bare_county(gaz, pid, surface.key):
+        elif bare_county(gaz, pid, surface.key):
             # `Hidalgo` without `County` is the Texas county in its own papers
             # (their home state, its towns), Mexico's state elsewhere.
             score -= 1.0
-    if pid in gaz.capitals and _own_name(gaz, pid, surface.key, either_way=True):
+    if pid in gaz.capitals and own_name(gaz, pid, surface.key, either_way=True):
         # (By its own name, `Washington DC` too; not `St. Thomas` for Charlotte
         # Amalie, which would beat St. Thomas, Ontario in an Ontario paper.)
         score += 0.7
@@ -143,7 +146,7 @@ def resolve(
         s.choice = (max(s.senses, key=_by_prior(priors, id(s))) if len(s.senses) > 1
                     else s.senses[0])
     # One sense that needs no evidence (a country, a big town): nothing to weigh.
-    settled = [len(s.senses) == 1 and _evident(gaz, s, s.senses[0], 0.0, 0.0, watched, True)
+    settled = [len(s.senses) == 1 and evident(gaz, s, s.senses[0], 0.0, 0.0, watched, True)
                for s in surfaces]
     out: list[Resolved] = []
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
@@ -174,15 +177,15 @@ def resolve(
                 county_points.append(c)
             elif gaz.admin2[c]:
                 county_towns[gaz.admin2[c]] += 1
-            if gaz.kind[c] != KIND_ADMIN1 and gaz.admin1[c] and _vouches(gaz, s, c):
+            if gaz.kind[c] != KIND_ADMIN1 and gaz.admin1[c] and vouches(gaz, s, c):
                 shared_regions[gaz.admin1[c]] += 1
-            if _sizeable(gaz, s, c):  # not the hamlets of rejected surnames
+            if sizeable(gaz, s, c):  # not the hamlets of rejected surnames
                 countries[gaz.cc[c]] += 1
         # Only places that stand on their own vouch for others (Christmas,
         # Florida must not vouch for Heathrow, Florida).
         points = [(gaz.lat[s.choice], gaz.lon[s.choice], s) for s in surfaces
                   if s.choice is not None and gaz.kind[s.choice] > KIND_ADMIN1
-                  and _vouches(gaz, s, s.choice)]
+                  and vouches(gaz, s, s.choice)]
         # By latitude, so each sense reads only the points in its band (bisect).
         points.sort(key=_first)
         point_lats = [q[0] for q in points]
@@ -214,8 +217,8 @@ def resolve(
             own_a2 = admin2s[own] if own >= 0 and kinds[own] == KIND_ADMIN2 else None
             # This surface's own choice is taken out of the counts it went into
             # (shared regions and countries count only places that vouch).
-            own_vouched = own >= 0 and _vouches(gaz, s, own)
-            own_sizeable = own >= 0 and _sizeable(gaz, s, own)
+            own_vouched = own >= 0 and vouches(gaz, s, own)
+            own_sizeable = own >= 0 and sizeable(gaz, s, own)
             for p in s.senses:
                 support = 0.0
                 local = 0.0  # evidence that this is a place at all, not just which one
@@ -270,7 +273,7 @@ def resolve(
                 if home.regions and region_ids.get(a1) in home.regions and (
                         gaz.pop[p] * home_ratio >= top_pop or towns_in or (
                             kind == KIND_CITY and not home.learned and not famous(gaz, s.key)
-                            and _neighbour_named(
+                            and neighbour_named(
                                 gaz, p, [best_of.get(id(o), o.choice) for o in surfaces
                                          if o is not s and not o.common], home))) and (
                         # A small town is the home's only in a local story: another
@@ -295,7 +298,7 @@ def resolve(
                 # (Not on top of the home region's lift: `Clackamas and Washington county
                 # officials` near Happy Valley would be the town, not the county.)
                 if (not lifted and pops[p] < BARE_MIN_POP and not home.learned and cc in home.countries
-                        and kind == KIND_CITY and not s.common and _neighbour_named(
+                        and kind == KIND_CITY and not s.common and neighbour_named(
                             gaz, p, [best_of.get(id(o), o.choice) for o in surfaces
                                      if o is not s and not o.common], home)):
                     # Small towns of a paper's home named together, as its own papers
@@ -335,16 +338,16 @@ def resolve(
                 # Scottish story) must not lend its region and country to the others.
                 # (A town of Somerville's size keeps its vote: its evidence may be
                 # a neighbour that pass 1 still placed wrongly.)
-                if gaz.pop[best] < BARE_MIN_POP and not _evident(
+                if gaz.pop[best] < BARE_MIN_POP and not evident(
                         gaz, s, best, best_local, best_support, watched):
                     s.choice = None
                 continue
-            if not _confident(gaz, s, scored, watched):
+            if not confident(gaz, s, scored, watched):
                 s.choice = None
                 continue
             # Does the text place anything in some country, this name aside?
             elsewhere = placed > (1 if own_sizeable else 0)
-            if not _evident(gaz, s, best, best_local, best_support, watched, elsewhere):
+            if not evident(gaz, s, best, best_local, best_support, watched, elsewhere):
                 s.choice = None
                 if (best_support <= 0 and not s.common and kinds[best] > KIND_ADMIN1
                         and BARE_MIN_POP <= pops[best] < LONE_MIN_POP):
@@ -367,21 +370,6 @@ def resolve(
     return out
 
 
-def _neighbour_named(gaz: Gazetteer, p: int, others: Iterable[int | None], home: Home) -> bool:
-    """Is another town of `p`'s country among `others` (the other names' best
-    senses) within `VILLAGE_COUNTY_KM` of it, one of the two in a home region
-    (when the home has one)? Not two namesakes far from the home: a Texas paper's
-    football report naming Charlton and Holland (Matt Holland, a player) is not
-    about two towns in Massachusetts."""
-    lat, lon, cc = gaz.lat[p], gaz.lon[p], gaz.cc[p]
-    regions, ids = home.regions, gaz.region_ids
-    mine = not regions or ids.get(gaz.admin1[p]) in regions
-    return any(q is not None and q != p and gaz.kind[q] == KIND_CITY and gaz.cc[q] == cc
-               and (mine or ids.get(gaz.admin1[q]) in regions)
-               and haversine_km(lat, lon, gaz.lat[q], gaz.lon[q]) < VILLAGE_COUNTY_KM
-               for q in others)
-
-
 # A little wider than the 1.5 degrees `resolve` tests, so no point it counts is outside.
 _BAND_DEG = 1.6
 _first = itemgetter(0)
@@ -389,122 +377,6 @@ _first = itemgetter(0)
 
 def _nothing_watched(pid: int) -> int:
     return 0
-
-
-def _vouches(gaz: Gazetteer, s: Surface, pid: int) -> bool:
-    return (not s.common or (s.clean and gaz.pop[pid] >= CLEAN_MIN_POP)) and _sizeable(gaz, s, pid)
-
-
-def _sizeable(gaz: Gazetteer, s: Surface, pid: int) -> bool:
-    """Specific enough to say which country a text is about (a common word may be:
-    Atlanta); a one-word hamlet picked for a surname is not."""
-    return (s.qualified or pid >= gaz.base_len or " " in s.key or gaz.kind[pid] <= KIND_ADMIN1
-            or gaz.pop[pid] >= BARE_MIN_POP)
-
-
-def _confident(
-    gaz: Gazetteer, s: Surface, scored: list[tuple[float, float, float, int]],
-    watched: Callable[[int], int],
-) -> bool:
-    if len(scored) < 2 or s.qualified or s.demonym:
-        return True
-    b_score, _, _, b = scored[0]
-    # Only a rival that could stand on its own evidence makes the name ambiguous
-    # (Newbury, Berkshire is not in doubt because of a hamlet in New Hampshire).
-    rival = next((x for x in scored[1:] if _evident(gaz, s, x[3], x[1], x[2], watched)), None)
-    if rival is None:
-        return True
-    r_score, _, _, r = rival
-    if b_score - r_score >= ABSTAIN_MARGIN:
-        return True
-    # Close in score: fine if both senses are the same spot (city and its county).
-    far = haversine_km(gaz.lat[b], gaz.lon[b], gaz.lat[r], gaz.lon[r])
-    return far <= ABSTAIN_KM
-
-
-def _evident(gaz: Gazetteer, s: Surface, pid: int, local: float, support: float,
-             watched: Callable[[int], int], elsewhere: bool = False) -> bool:
-    """Is there evidence beyond the name that this is the place?
-
-    Small places and common words need local evidence; their country alone
-    does not count (every capitalised word in a US story is some US hamlet:
-    Christmas, Florida; Congress, Arizona). A town under `LONE_MIN_POP` with
-    no context at all (not even its country) is more likely a surname
-    (Murphy, Duncan, Slater in a Canadian story) and needs some.
-    """
-    if s.qualified or s.demonym or pid >= gaz.base_len:
-        return True
-    # `Islington Bay` in Auckland: no London nearby; `the Central Coast` of British
-    # Columbia: no New South Wales nearby.
-    if local < 1.0 and (s.feature or descriptive_name(s.key)):
-        return watched(pid) == WATCH_NAMED
-    kind, pop = gaz.kind[pid], gaz.pop[pid]
-    if kind == KIND_ADMIN2 and local < 1.0 and not s.local and _bare_county(gaz, pid, s.key):
-        # `Broward`, `Pinellas` without `County`: as its own state's papers write it
-        # (their home region, a town of the state, `Broward deputies`), or a rule's.
-        return watched(pid) == WATCH_NAMED
-    if kind > KIND_ADMIN1 and support <= 0 and elsewhere and not _own_name(gaz, pid, s.key):
-        # Known here only by another of its names (`Rafa` for Rafah, `Bono` for
-        # Bonn) in a text whose other places are all in other countries: a
-        # person or a word spelled like the name, not the town; unless a rule
-        # watches its area, as for a lone town below. (With no other place at
-        # all, `Officials in Zaporizhzhia said`, a spelling is given the benefit
-        # of the doubt, as a big town's name is.)
-        return watched(pid) > 0
-    if kind <= KIND_ADMIN1:
-        ok = not s.common or local >= 1.0 or pop >= 5_000_000
-    elif s.common and (pop < (CLEAN_MIN_POP if s.clean else 1_000_000)
-                       or gaz.main_key(pid) != s.key):
-        # (A city of 300,000 written mid-sentence, `in Denver's suburbs`, stands alone:
-        # the top-5,000 list holds Boston and Denver for their frequency as names;
-        # `Man Utd`, `Mobile`, `Commonwealth` name smaller places and need more.)
-        # A common word that is a big city's *alternate* name (`Soul` for Seoul)
-        # needs local evidence too; `China`, `Turkey`, `Britain` stand alone.
-        ok = local >= 1.0
-    else:
-        # Multi-word names (`Laurel County`, `Red Deer`) are specific enough alone,
-        # unless tiny (`Middle East`, Maryland: 1,872 people). As written: `O'Connor`
-        # is one word (a surname), though its key splits at the apostrophe.
-        # Not a small town with no evidence in a text whose other places are all in
-        # other countries: `Newcastle West` in an Australian story is no Irish town
-        # (the gazetteer lacks the Newcastle suburb).
-        multi = (" " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
-                 and any(" " in m.text for m in s.mentions)
-                 and not (elsewhere and support <= 0 and pop < BARE_MIN_POP))
-        if pop < BARE_MIN_POP and not multi:
-            ok = local >= 1.0
-        elif multi or pop >= LONE_MIN_POP or support > 0:
-            ok = True
-        else:  # a lone town: fine if the rules ask about its area
-            return watched(pid) > 0
-    return ok or watched(pid) == WATCH_NAMED
-
-
-# Words a main name may drop and stay itself (`New York` of New York City).
-_GENERIC_NAME_WORDS = frozenset(("city", "of", "the", "town", "borough", "municipality"))
-_RIVER_CONNECTORS = frozenset(("am", "an", "upon", "on", "sur", "ob", "nad", "del", "de"))
-
-
-def _own_name(gaz: Gazetteer, pid: int, key: str, either_way: bool = False) -> bool:
-    """Is `key` the place's main name, or it without generic words (`New York`
-    of New York City, `Westminster` of the City of Westminster; not `Serena` of
-    La Serena), or its first words before a river's (`Frankfurt`)?
-    `either_way`: or the main name with words added (`Washington DC`)."""
-    main = gaz.main_key(pid)
-    if key == main:
-        return True
-    words, main_words = set(key.split(" ")), set(main.split(" "))
-    if words <= main_words and main_words - words <= _GENERIC_NAME_WORDS:
-        return True
-    # `Frankfurt` of Frankfurt am Main, `Newcastle` of Newcastle upon Tyne.
-    rest = main[len(key) + 1 :].split(" ", 1)[0] if main.startswith(key + " ") else ""
-    return rest in _RIVER_CONNECTORS or (either_way and main_words <= words)
-
-
-def _bare_county(gaz: Gazetteer, pid: int, key: str) -> bool:
-    """Is `key` the county `pid`'s name without its `County` (`build.BARE_COUNTY_POP`)?"""
-    main = gaz.main_key(pid)
-    return main.endswith(" county") and main[: -len(" county")] == key
 
 
 def places_in(gaz: Gazetteer, resolved: Iterable[Resolved]) -> set[int]:

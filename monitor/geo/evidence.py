@@ -1,0 +1,164 @@
+"""Evidence for a sense: is a place written so that it can be meant, and is one
+sense far enough ahead of its rivals? The tests `resolve` asks of each sense it
+weighs (`evident`, `confident`), what lets a place vouch for others
+(`vouches`, `sizeable`), a town's own name (`own_name`), a big county written
+bare (`bare_county`), a named neighbour (`neighbour_named`), and the
+thresholds they share. Pure functions of the gazetteer and their arguments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from monitor.geo.cues import descriptive_name
+from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY
+from monitor.geo.surfaces import Home, Surface
+
+BARE_MIN_POP = 15_000  # a one-word town this big stands alone
+ABSTAIN_MARGIN = 0.3
+ABSTAIN_KM = 500.0
+VILLAGE_COUNTY_KM = 40.0  # a village's county, or a named neighbour, this near
+LONE_MIN_POP = 100_000
+WATCH_NAMED, WATCH_AREA = 2, 1
+MULTI_MIN_POP = 5_000
+CLEAN_MIN_POP = 300_000  # a common word used mid-sentence: a city this big needs no more
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def neighbour_named(gaz: Gazetteer, p: int, others: Iterable[int | None], home: Home) -> bool:
+    """Is another town of `p`'s country among `others` (the other names' best
+    senses) within `VILLAGE_COUNTY_KM` of it, one of the two in a home region
+    (when the home has one)? Not two namesakes far from the home: a Texas paper's
+    football report naming Charlton and Holland (Matt Holland, a player) is not
+    about two towns in Massachusetts."""
+    lat, lon, cc = gaz.lat[p], gaz.lon[p], gaz.cc[p]
+    regions, ids = home.regions, gaz.region_ids
+    mine = not regions or ids.get(gaz.admin1[p]) in regions
+    return any(q is not None and q != p and gaz.kind[q] == KIND_CITY and gaz.cc[q] == cc
+               and (mine or ids.get(gaz.admin1[q]) in regions)
+               and haversine_km(lat, lon, gaz.lat[q], gaz.lon[q]) < VILLAGE_COUNTY_KM
+               for q in others)
+
+
+def vouches(gaz: Gazetteer, s: Surface, pid: int) -> bool:
+    return (not s.common or (s.clean and gaz.pop[pid] >= CLEAN_MIN_POP)) and sizeable(gaz, s, pid)
+
+
+def sizeable(gaz: Gazetteer, s: Surface, pid: int) -> bool:
+    """Specific enough to say which country a text is about (a common word may be:
+    Atlanta); a one-word hamlet picked for a surname is not."""
+    return (s.qualified or pid >= gaz.base_len or " " in s.key or gaz.kind[pid] <= KIND_ADMIN1
+            or gaz.pop[pid] >= BARE_MIN_POP)
+
+
+def confident(
+    gaz: Gazetteer, s: Surface, scored: list[tuple[float, float, float, int]],
+    watched: Callable[[int], int],
+) -> bool:
+    if len(scored) < 2 or s.qualified or s.demonym:
+        return True
+    b_score, _, _, b = scored[0]
+    # Only a rival that could stand on its own evidence makes the name ambiguous
+    # (Newbury, Berkshire is not in doubt because of a hamlet in New Hampshire).
+    rival = next((x for x in scored[1:] if evident(gaz, s, x[3], x[1], x[2], watched)), None)
+    if rival is None:
+        return True
+    r_score, _, _, r = rival
+    if b_score - r_score >= ABSTAIN_MARGIN:
+        return True
+    # Close in score: fine if both senses are the same spot (city and its county).
+    far = haversine_km(gaz.lat[b], gaz.lon[b], gaz.lat[r], gaz.lon[r])
+    return far <= ABSTAIN_KM
+
+
+def evident(gaz: Gazetteer, s: Surface, pid: int, local: float, support: float,
+             watched: Callable[[int], int], elsewhere: bool = False) -> bool:
+    """Is there evidence beyond the name that this is the place?
+
+    Small places and common words need local evidence; their country alone
+    does not count (every capitalised word in a US story is some US hamlet:
+    Christmas, Florida; Congress, Arizona). A town under `LONE_MIN_POP` with
+    no context at all (not even its country) is more likely a surname
+    (Murphy, Duncan, Slater in a Canadian story) and needs some.
+    """
+    if s.qualified or s.demonym or pid >= gaz.base_len:
+        return True
+    # `Islington Bay` in Auckland: no London nearby; `the Central Coast` of British
+    # Columbia: no New South Wales nearby.
+    if local < 1.0 and (s.feature or descriptive_name(s.key)):
+        return watched(pid) == WATCH_NAMED
+    kind, pop = gaz.kind[pid], gaz.pop[pid]
+    if kind == KIND_ADMIN2 and local < 1.0 and not s.local and bare_county(gaz, pid, s.key):
+        # `Broward`, `Pinellas` without `County`: as its own state's papers write it
+        # (their home region, a town of the state, `Broward deputies`), or a rule's.
+        return watched(pid) == WATCH_NAMED
+    if kind > KIND_ADMIN1 and support <= 0 and elsewhere and not own_name(gaz, pid, s.key):
+        # Known here only by another of its names (`Rafa` for Rafah, `Bono` for
+        # Bonn) in a text whose other places are all in other countries: a
+        # person or a word spelled like the name, not the town; unless a rule
+        # watches its area, as for a lone town below. (With no other place at
+        # all, `Officials in Zaporizhzhia said`, a spelling is given the benefit
+        # of the doubt, as a big town's name is.)
+        return watched(pid) > 0
+    if kind <= KIND_ADMIN1:
+        ok = not s.common or local >= 1.0 or pop >= 5_000_000
+    elif s.common and (pop < (CLEAN_MIN_POP if s.clean else 1_000_000)
+                       or gaz.main_key(pid) != s.key):
+        # (A city of 300,000 written mid-sentence, `in Denver's suburbs`, stands alone:
+        # the top-5,000 list holds Boston and Denver for their frequency as names;
+        # `Man Utd`, `Mobile`, `Commonwealth` name smaller places and need more.)
+        # A common word that is a big city's *alternate* name (`Soul` for Seoul)
+        # needs local evidence too; `China`, `Turkey`, `Britain` stand alone.
+        ok = local >= 1.0
+    else:
+        # Multi-word names (`Laurel County`, `Red Deer`) are specific enough alone,
+        # unless tiny (`Middle East`, Maryland: 1,872 people). As written: `O'Connor`
+        # is one word (a surname), though its key splits at the apostrophe.
+        # Not a small town with no evidence in a text whose other places are all in
+        # other countries: `Newcastle West` in an Australian story is no Irish town
+        # (the gazetteer lacks the Newcastle suburb).
+        multi = (" " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
+                 and any(" " in m.text for m in s.mentions)
+                 and not (elsewhere and support <= 0 and pop < BARE_MIN_POP))
+        if pop < BARE_MIN_POP and not multi:
+            ok = local >= 1.0
+        elif multi or pop >= LONE_MIN_POP or support > 0:
+            ok = True
+        else:  # a lone town: fine if the rules ask about its area
+            return watched(pid) > 0
+    return ok or watched(pid) == WATCH_NAMED
+
+
+# Words a main name may drop and stay itself (`New York` of New York City).
+_GENERIC_NAME_WORDS = frozenset(("city", "of", "the", "town", "borough", "municipality"))
+_RIVER_CONNECTORS = frozenset(("am", "an", "upon", "on", "sur", "ob", "nad", "del", "de"))
+
+
+def own_name(gaz: Gazetteer, pid: int, key: str, either_way: bool = False) -> bool:
+    """Is `key` the place's main name, or it without generic words (`New York`
+    of New York City, `Westminster` of the City of Westminster; not `Serena` of
+    La Serena), or its first words before a river's (`Frankfurt`)?
+    `either_way`: or the main name with words added (`Washington DC`)."""
+    main = gaz.main_key(pid)
+    if key == main:
+        return True
+    words, main_words = set(key.split(" ")), set(main.split(" "))
+    if words <= main_words and main_words - words <= _GENERIC_NAME_WORDS:
+        return True
+    # `Frankfurt` of Frankfurt am Main, `Newcastle` of Newcastle upon Tyne.
+    rest = main[len(key) + 1 :].split(" ", 1)[0] if main.startswith(key + " ") else ""
+    return rest in _RIVER_CONNECTORS or (either_way and main_words <= words)
+
+
+def bare_county(gaz: Gazetteer, pid: int, key: str) -> bool:
+    """Is `key` the county `pid`'s name without its `County` (`build.BARE_COUNTY_POP`)?"""
+    main = gaz.main_key(pid)
+    return main.endswith(" county") and main[: -len(" county")] == key
