@@ -423,7 +423,7 @@ def _check(
     if qualifies and key in gaz.abbrevs and all(gaz.kind[p] > KIND_ADMIN2 for p in gaz.candidates(key)):
         return None
     local = town_at_start or (not demonym and ((after and bool(_LOCAL_AFTER.match(raw, end))) or (
-        raw[end : end + 2] in ("'s", "’s") and bool(_FACILITY_AFTER.match(raw, end + 2))) or (
+        _OWN_VENUE.match(raw, end) is not None) or (
         first > 0 and gaps[first] == " " and (tk.text[first - 1] in _LOCAL_BEFORE or (
             # `a Brazil woman`, `a Neenah man`: where a person lives, as local news
             # writes it (of a country one writes `a Brazilian woman`).
@@ -450,10 +450,10 @@ def _town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: 
     (the home region, a place nearby), so `Border police` or `Marks and
     Spencer` name no town."""
     end = tk.bounds[2 * last + 1]
+    if _OWN_VENUE.match(raw, end):  # `Hamilton's Claudelands Arena`
+        return True
     if raw[end : end + 2] in ("'s", "’s"):
-        end += 2  # `Alliance's mayor`, `Hamilton's Claudelands Arena`
-        if _FACILITY_AFTER.match(raw, end):
-            return True
+        end += 2  # `Alliance's mayor`
     if _LOCAL_AFTER.match(raw, end):
         return True
     k = last + 1
@@ -474,7 +474,7 @@ _LOCAL_AFTER = re.compile(
     r"|town council|town board|town manager|town hall|village board)\b", re.IGNORECASE)
 _LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
 # A town's own venue after its possessive: `Hamilton's Claudelands Arena`.
-_FACILITY_AFTER = re.compile(r" (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
+_OWN_VENUE = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
 # (Singular only: `Brazil women`, `England men` are national teams.)
 _RESIDENT_AFTER = re.compile(r" (?:man|woman|boy|girl|teen|teenager|couple)\b(?!['’])", re.IGNORECASE)
 

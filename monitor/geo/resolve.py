@@ -136,6 +136,7 @@ def resolve(
     home = home or NO_HOME
     surfaces = surfaces_of(gaz, mentions, home)
     home_ratio = LEARNED_HOME_RATIO if home.learned else HOME_RATIO
+    configured_home = bool(home.countries) and not home.learned
     # Regions written as qualifiers only (an abbreviation, or an area name
     # whose own mention was not kept) still name their region.
     qualifying_regions = {gaz.admin1[m.qualifier[0]] for m in mentions
@@ -219,6 +220,10 @@ def resolve(
             # (shared regions and countries count only places that vouch).
             own_vouched = own >= 0 and vouches(gaz, s, own)
             own_sizeable = own >= 0 and sizeable(gaz, s, own)
+            # The other names' best senses, for a configured home's neighbour rules
+            # (built once per name, not per sense).
+            others_best = ([best_of.get(id(o), o.choice) for o in surfaces if o is not s and not o.common]
+                           if configured_home else [])
             for p in s.senses:
                 support = 0.0
                 local = 0.0  # evidence that this is a place at all, not just which one
@@ -274,8 +279,7 @@ def resolve(
                         gaz.pop[p] * home_ratio >= top_pop or towns_in or (
                             kind == KIND_CITY and not home.learned and not famous(gaz, s.key)
                             and neighbour_named(
-                                gaz, p, [best_of.get(id(o), o.choice) for o in surfaces
-                                         if o is not s and not o.common], home))) and (
+                                gaz, p, others_best, home))) and (
                         # A small town is the home's only in a local story: another
                         # place of the home is named, or the name is written as a
                         # town (`a Kuna man`, a dateline). A Texas paper's wire story
@@ -299,8 +303,7 @@ def resolve(
                 # officials` near Happy Valley would be the town, not the county.)
                 if (not lifted and pops[p] < BARE_MIN_POP and not home.learned and cc in home.countries
                         and kind == KIND_CITY and not s.common and neighbour_named(
-                            gaz, p, [best_of.get(id(o), o.choice) for o in surfaces
-                                     if o is not s and not o.common], home)):
+                            gaz, p, others_best, home)):
                     # Small towns of a paper's home named together, as its own papers
                     # do: `Gardai in Mallow ... in Fermoy ... to Mitchelstown` in an
                     # Irish paper, `Queanbeyan` (New South Wales) and `Belconnen` in a
