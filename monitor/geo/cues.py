@@ -7,7 +7,9 @@ given name before a surname particle, a wire credit line, an office or a
 governor after a state (`New York Gov.`: the region), and the checks that tell
 a list from a qualifier; and (issue 13) a magazine's title, a cuisine,
 a park said to lie in another place, a possessive country with no place of
-that name, and names that describe a part of any land (`West End`).
+that name, and names that describe a part of any land (`West End`); and the
+local-news cues that write a name as a town (`Bath police`, `downtown X`,
+`a Neenah man`, `Hamilton's Claudelands Arena`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from monitor.geo.gazetteer import Gazetteer, name_key
 from monitor.geo.sources import KIND_CITY
+from monitor.geo.tokens import Tokens, capitalised
 
 if TYPE_CHECKING:
     from monitor.geo.mentions import Mention
@@ -182,3 +185,57 @@ def names_institution(texts: Sequence[str], cc: str) -> bool:
     only for a lone town's country: no pass over every article.)"""
     words = _INSTITUTIONS.get(cc, ())
     return any(word in text for word in words for text in texts)
+
+
+def town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int) -> bool:
+    """`Bath police said`, `Alliance's mayor`, `Bath and Freeport sent engines`:
+    a common word that opens a sentence is written as a town when a local-news
+    cue follows it, or another place name (not itself a common word) is listed
+    with it. It stays a common word: resolution still asks for local evidence
+    (the home region, a place nearby), so `Border police` or `Marks and
+    Spencer` name no town."""
+    end = tk.bounds[2 * last + 1]
+    if OWN_VENUE.match(raw, end):  # `Hamilton's Claudelands Arena`
+        return True
+    if raw[end : end + 2] in ("'s", "’s"):
+        end += 2  # `Alliance's mayor`
+    if LOCAL_AFTER.match(raw, end):
+        return True
+    k = last + 1
+    if k >= len(tk):
+        return False
+    if gaps[k] == " " and tk.text[k] == "and" and k + 1 < len(tk) and gaps[k + 1] == " ":
+        k += 1
+    elif gaps[k] != ", ":
+        return False
+    other = tk.text[k]
+    return capitalised(tk.raw[k]) and other not in gaz.common and bool(gaz.candidates(other))
+
+
+# Words that make a name a town's in local news (see `Mention.local`).
+LOCAL_AFTER = re.compile(
+    r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
+    r"|city hall|city manager|township|mayor|sheriff|officials|selectmen|select ?board|aldermen"
+    r"|town council|town board|town manager|town hall|village board)\b", re.IGNORECASE)
+LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
+# A town's own venue after its possessive: `Hamilton's Claudelands Arena`.
+OWN_VENUE = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
+# (Singular only: `Brazil women`, `England men` are national teams.)
+RESIDENT_AFTER = re.compile(r" (?:man|woman|boy|girl|teen|teenager|couple)\b(?!['’])", re.IGNORECASE)
+
+
+def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
+    """One pattern that matches where any of `patterns` does (each keeps its flags)."""
+    # Only IGNORECASE is carried over, as a scoped `(?i:...)`.
+    assert all(not p.flags & ~(re.IGNORECASE | re.UNICODE) for p in patterns), patterns
+    return re.compile("|".join(f"(?{'i' if p.flags & re.IGNORECASE else ''}:{p.pattern})"
+                               for p in patterns))
+
+
+# Every cue `mentions._check` reads right after a name (a superset: a match only means
+# "test them one by one").
+ANY_AFTER = _any_of(WATER_AFTER, CUISINE_AFTER, DISH_AFTER, PARTICLE_AFTER,
+                     RIVER_AFTER,
+                     MAGAZINE_AFTER, EPONYM_AFTER, REGION_AFTER, FEATURE_AFTER,
+                     LOCAL_AFTER, RESIDENT_AFTER,
+                     re.compile(r"[ -](?:language|speaking|speaker)", re.IGNORECASE))

@@ -24,7 +24,6 @@ read by `monitor.geo.context`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import compress
 from operator import not_
@@ -50,6 +49,7 @@ from monitor.geo.context import (
     university_state,
 )
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
+from monitor.geo.namesakes import namesake_town, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN2
 from monitor.geo.tokens import FIRST_CHAR, Tokens, capitalised
 
@@ -183,50 +183,6 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
     return _areas_in_lists(gaz, raw, out)
 
 
-NOTABLE_TOWN = 100_000
-
-
-def region_named_like_town(gaz: Gazetteer, key: str, senses: Sequence[int], region: int) -> bool:
-    """Is `key`, a name of `region`, also a country's or a town's of `NOTABLE_TOWN`,
-    and not written as a region (`Kharkiv`, `Sao Paulo`; not `Kharkiv Oblast`)?
-    Then the city or country is meant unless the text says otherwise."""
-    return key.rsplit(" ", 1)[-1] not in AREA_WORDS and any(
-        gaz.kind[p] == 0 or (gaz.kind[p] >= 2 and gaz.pop[p] >= NOTABLE_TOWN)
-        for p in senses if p != region)
-
-# A region or county at most this many times its namesake town's population is
-# named after the town (Kherson Oblast 9x Kherson, the Paris department 1x Paris);
-# Quebec (20x Quebec City) is a province in its own right.
-NAMESAKE_RATIO = 10
-
-
-def namesake_town(gaz: Gazetteer, senses: Sequence[int], area: int) -> int | None:
-    """The town among `senses` (a name's places) that `area`, a region or county
-    of that name, is named after: a town inside it, big enough for the name to
-    mean it (see `NAMESAKE_RATIO`). None for any other place."""
-    kind = gaz.kind[area]
-    if kind not in (1, 2):
-        return None
-    own = gaz.admin1[area] if kind == 1 else gaz.admin2[area]
-    if not own:
-        return None
-    codes = gaz.admin1 if kind == 1 else gaz.admin2
-    for p in senses:
-        if (p != area and gaz.kind[p] == 3 and codes[p] == own
-                and gaz.pop[p] * NAMESAKE_RATIO >= gaz.pop[area]):
-            return p
-    return None
-
-
-def named_as_town(gaz: Gazetteer, key: str, senses: Sequence[int]) -> list[int]:
-    """`senses` without the regions and counties named after a town among them,
-    unless `key` says region (`Kherson` is the city, `Kherson Oblast` the oblast)."""
-    if len(senses) < 2 or key.rsplit(" ", 1)[-1] in AREA_WORDS:
-        return list(senses)
-    return [p for p in senses if gaz.kind[p] == 0 or gaz.kind[p] == 3
-            or namesake_town(gaz, senses, p) is None]
-
-
 _PLURAL_AREA = re.compile(r" (?:regions|oblasts|provinces|states|counties|governorates|"
                           r"prefectures|districts)\b", re.IGNORECASE)
 _LIST_GAPS = frozenset({",", "and", ", and", "or", ", or", "&"})
@@ -334,7 +290,7 @@ def _check(
         return None
     # (`Bath and Freeport sent engines`: written as a town, as `Bath police` is.)
     town_at_start = (common and sentence_start and not qualifier
-                     and _town_at_start(gaz, raw, tk, gaps, last))
+                     and cues.town_at_start(gaz, raw, tk, gaps, last))
     if common and sentence_start and not qualifier and not town_at_start:
         return None
     if single and key in ORG_HEADS and not qualifier:
@@ -366,7 +322,7 @@ def _check(
     start, end = tk.bounds[2 * first], tk.bounds[2 * last + 1]
     # Most names are followed by none of the cues tested below: one C call rules
     # them all out (`after` False), instead of a dozen.
-    after = _ANY_AFTER.match(raw, end) is not None
+    after = cues.ANY_AFTER.match(raw, end) is not None
     # `Spanish-speaking`, `Spanish-language`, `Latin American`: a language or a
     # culture, not the country.
     if demonym and ((first > 0 and tk.text[first - 1] in ("latin", "pan") and gaps[first] in (" ", "-"))
@@ -422,12 +378,12 @@ def _check(
     # place of its own (`LA` is also Los Angeles, but not here).
     if qualifies and key in gaz.abbrevs and all(gaz.kind[p] > KIND_ADMIN2 for p in gaz.candidates(key)):
         return None
-    local = town_at_start or (not demonym and ((after and bool(_LOCAL_AFTER.match(raw, end))) or (
-        _OWN_VENUE.match(raw, end) is not None) or (
-        first > 0 and gaps[first] == " " and (tk.text[first - 1] in _LOCAL_BEFORE or (
+    local = town_at_start or (not demonym and ((after and bool(cues.LOCAL_AFTER.match(raw, end))) or (
+        cues.OWN_VENUE.match(raw, end) is not None) or (
+        first > 0 and gaps[first] == " " and (tk.text[first - 1] in cues.LOCAL_BEFORE or (
             # `a Brazil woman`, `a Neenah man`: where a person lives, as local news
             # writes it (of a country one writes `a Brazilian woman`).
-            after and tk.text[first - 1] in ("a", "an") and bool(_RESIDENT_AFTER.match(raw, end)))))))
+            after and tk.text[first - 1] in ("a", "an") and bool(cues.RESIDENT_AFTER.match(raw, end)))))))
     regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
                                 or (after and bool(cues.REGION_AFTER.match(raw, end))))
     feature = not demonym and after and bool(cues.FEATURE_AFTER.match(raw, end))
@@ -440,60 +396,6 @@ def _check(
 
 _NO_QUALIFIER: tuple[tuple[int, ...], bool] = ((), False)
 _DASHES = frozenset("—–-")
-
-
-def _town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int) -> bool:
-    """`Bath police said`, `Alliance's mayor`, `Bath and Freeport sent engines`:
-    a common word that opens a sentence is written as a town when a local-news
-    cue follows it, or another place name (not itself a common word) is listed
-    with it. It stays a common word: resolution still asks for local evidence
-    (the home region, a place nearby), so `Border police` or `Marks and
-    Spencer` name no town."""
-    end = tk.bounds[2 * last + 1]
-    if _OWN_VENUE.match(raw, end):  # `Hamilton's Claudelands Arena`
-        return True
-    if raw[end : end + 2] in ("'s", "’s"):
-        end += 2  # `Alliance's mayor`
-    if _LOCAL_AFTER.match(raw, end):
-        return True
-    k = last + 1
-    if k >= len(tk):
-        return False
-    if gaps[k] == " " and tk.text[k] == "and" and k + 1 < len(tk) and gaps[k + 1] == " ":
-        k += 1
-    elif gaps[k] != ", ":
-        return False
-    other = tk.text[k]
-    return capitalised(tk.raw[k]) and other not in gaz.common and bool(gaz.candidates(other))
-
-
-# Words that make a name a town's in local news (see `Mention.local`).
-_LOCAL_AFTER = re.compile(
-    r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
-    r"|city hall|city manager|township|mayor|sheriff|officials|selectmen|select ?board|aldermen"
-    r"|town council|town board|town manager|town hall|village board)\b", re.IGNORECASE)
-_LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
-# A town's own venue after its possessive: `Hamilton's Claudelands Arena`.
-_OWN_VENUE = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
-# (Singular only: `Brazil women`, `England men` are national teams.)
-_RESIDENT_AFTER = re.compile(r" (?:man|woman|boy|girl|teen|teenager|couple)\b(?!['’])", re.IGNORECASE)
-
-
-def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
-    """One pattern that matches where any of `patterns` does (each keeps its flags)."""
-    # Only IGNORECASE is carried over, as a scoped `(?i:...)`.
-    assert all(not p.flags & ~(re.IGNORECASE | re.UNICODE) for p in patterns), patterns
-    return re.compile("|".join(f"(?{'i' if p.flags & re.IGNORECASE else ''}:{p.pattern})"
-                               for p in patterns))
-
-
-# Every cue `_check` reads right after a name (a superset: a match only means
-# "test them one by one").
-_ANY_AFTER = _any_of(cues.WATER_AFTER, cues.CUISINE_AFTER, cues.DISH_AFTER, cues.PARTICLE_AFTER,
-                     cues.RIVER_AFTER,
-                     cues.MAGAZINE_AFTER, cues.EPONYM_AFTER, cues.REGION_AFTER, cues.FEATURE_AFTER,
-                     _LOCAL_AFTER, _RESIDENT_AFTER,
-                     re.compile(r"[ -](?:language|speaking|speaker)", re.IGNORECASE))
 
 
 _QUOTES = frozenset('"“”\'‘’')

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from monitor.geo.context import AREA_WORDS
 from monitor.geo.gazetteer import Gazetteer, name_key
-from monitor.geo.mentions import named_as_town
+from monitor.geo.namesakes import named_as_town
 from monitor.geo.resolve import haversine_km
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
 
