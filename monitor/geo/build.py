@@ -183,23 +183,19 @@ def build_state() -> dict[str, Any]:
 
     for key in AREA_WORDS | CONNECTORS:
         state["index"].pop(key, None)
-    # `NYC`, `L.A.`: the city, and nothing else (`L.A.` was also Laos, by its dotted code).
-    for cc, admin1, name, initialisms in sources.CITY_INITIALISMS:
-        city = next((p for p in state["index"].get(name_key(name), ()) if state["cc"][p] == cc
-                     and state["admin1"][p] == admin1 and kinds[p] == KIND_CITY), None)
-        if city is None:
+    # `NYC`, `L.A.`: the city, and nothing else (`L.A.` was also Laos, by its dotted
+    # code); `B.C.`, `NSW`, `Qld`: the region. Those in capitals are codes (`Qld` is a name).
+    initialled: list[tuple[str, str | None, str, int, tuple[str, ...]]] = [
+        (cc, admin1, name, KIND_CITY, inits)
+        for cc, admin1, name, inits in sources.CITY_INITIALISMS]
+    initialled += [(cc, None, name, KIND_ADMIN1, inits) for cc, name, inits in sources.REGION_INITIALISMS]
+    for cc, admin1, name, kind, initialisms in initialled:
+        place = next((p for p in state["index"].get(name_key(name), ()) if state["cc"][p] == cc
+                      and admin1 in (None, state["admin1"][p]) and kinds[p] == kind), None)
+        if place is None:
             continue
         for initialism in initialisms:
-            key = name_key(initialism)
-            state["index"][key] = (city,)
-            codes.add(initialism)
-    for cc, region, initialisms in sources.REGION_INITIALISMS:
-        area = next((p for p in state["index"].get(name_key(region), ()) if state["cc"][p] == cc
-                     and kinds[p] == KIND_ADMIN1), None)
-        if area is None:
-            continue
-        for initialism in initialisms:
-            state["index"][name_key(initialism)] = (area,)
+            state["index"][name_key(initialism)] = (place,)
             if initialism.upper() == initialism:
                 codes.add(initialism)
     # Codes that are also words (ARE, CAN, PER) are never place names.

@@ -220,10 +220,7 @@ def _area_holding(gaz: Gazetteer, area: str, key: str) -> bool:
         return False
     if not key or area in _COMPASS or famous(gaz, area) or famous(gaz, key):
         return True  # (`Bristol East`, `Leicester South`: a constituency is a place's part)
-    kind, cc, admin1 = gaz.kind, gaz.cc, gaz.admin1
-    areas = [a for a in gaz.candidates(area) if kind[a] <= 1]
-    return any(cc[p] == cc[a] and (kind[a] == 0 or admin1[p] == admin1[a])
-               for a in areas for p in gaz.candidates(key))
+    return cues.holds_any(gaz, gaz.candidates(area), gaz.candidates(key))
 
 
 def _office(tk: Tokens, gaps: list[str], k: int) -> bool:

@@ -163,9 +163,15 @@ def owned_by_other_area(gaz: Gazetteer, raw: str, previous: Mention | None, star
         return bool(cities) and not any(
             abs(gaz.lat[p] - gaz.lat[o]) < _PART_DEG and abs(gaz.lon[p] - gaz.lon[o]) < 2 * _PART_DEG
             for p in senses for o in cities)
-    areas = [a for a in owner if gaz.kind[a] <= 1]
-    return not any(gaz.cc[p] == gaz.cc[a] and (gaz.kind[a] == 0 or gaz.admin1[p] == gaz.admin1[a])
-                   for p in senses for a in areas)
+    return not holds_any(gaz, owner, senses)
+
+
+def holds_any(gaz: Gazetteer, areas: Sequence[int], places: Sequence[int]) -> bool:
+    """Does a country or first-level region among `areas` (a name's senses) hold
+    a place among `places` (another's)? `Ontario's London`; not `France's Suez`."""
+    kind, cc, admin1 = gaz.kind, gaz.cc, gaz.admin1
+    return any(cc[p] == cc[a] and (kind[a] == 0 or admin1[p] == admin1[a])
+               for a in areas if kind[a] <= 1 for p in places)
 
 
 # Institutions a country's news names and no other's: the police (`Gardaí`, `RCMP`,

@@ -16,6 +16,7 @@ from monitor.geo.gazetteer import Gazetteer, name_key
 from monitor.geo.namesakes import named_as_town
 from monitor.geo.resolve import haversine_km
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
+from monitor.geo.surfaces import in_area
 
 
 class PlaceLookupError(ValueError):
@@ -45,16 +46,6 @@ def _qualifier_areas(gaz: Gazetteer, qual: str) -> set[int]:
     out.update(p for p in gaz.candidates(key) if gaz.kind[p] <= KIND_ADMIN1)
     out.update(pid for pid, _ in gaz.abbrevs.get(key, ()))
     return out
-
-
-def in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
-    if pid == area:
-        return True
-    if gaz.kind[area] == KIND_COUNTRY:
-        return gaz.cc[pid] == gaz.cc[area]
-    if gaz.kind[area] == KIND_ADMIN1:
-        return gaz.admin1[pid] == gaz.admin1[area] and gaz.kind[pid] != KIND_COUNTRY
-    return False
 
 
 def lookup(gaz: Gazetteer, text: str, path: str, want_area: bool, notes: list[str]) -> int:

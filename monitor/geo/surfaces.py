@@ -55,6 +55,9 @@ class Surface:
 
 
 def in_area(gaz: Gazetteer, pid: int, area: int) -> bool:
+    """Does place `pid` lie in `area`, a country (itself included), a first-level
+    region or a county (not itself)? How a qualifier narrows a name, in an
+    article (`Newark, Nottinghamshire`) and in a rule (`Paris, US-TX`)."""
     kind = gaz.kind[area]
     if kind == KIND_COUNTRY:
         return gaz.cc[pid] == gaz.cc[area]
