@@ -1072,3 +1072,24 @@ def test_a_long_roll_is_read_once() -> None:
     assert len(lm.mentions(article(places))) == 2000
     names = ", ".join(["Murphy", "Horgan", "Hayes", "Foley", "Smith"] * 400)
     assert lm.mentions(article(names)) == []
+
+
+def test_sides_named_by_their_towns_and_city_councils() -> None:
+    """A town's side in a sports report is no place: with its score (`beat Fishers
+    3-1`), as the winner of a scored game (`Carmel beat ...`) or after a fixture
+    verb (`face Zionsville in the final`). The venue is (`at Noblesville`); a
+    country's side still counts as the country. A district named `X City` after
+    its town is the town (`Tauranga City Council`)."""
+    lm = compile_(rule("in", within=["Indiana"]), rule("world", within=["United Kingdom"]),
+                  rule("nz", places=["Tauranga"]), homes={"star": "Indiana", "bop": "Bay of Plenty"})
+    prep = ("Carmel beat Fishers 3-1 on Thursday and will face Zionsville in the sectional final "
+            "at Noblesville.")
+    assert labels_in(lm, prep) == ["Noblesville, Indiana, US"]
+    assert [e.text for e in lm.match(article(prep, source="star"))["in"]] == ["Noblesville"]
+    # The same towns as places: news of them, not of their sides.
+    news = "Carmel and Fishers will share the cost of a new road, and Zionsville officials agreed."
+    assert [e.text for e in lm.match(article(news, source="star"))["in"]] == [
+        "Carmel", "Fishers", "Zionsville"]
+    assert "world" in lm.match(article("Wales beat England 24-10 in Cardiff on Saturday."))
+    council = "Tauranga City Council has approved plans for a new stadium."
+    assert [e.detail["name"] for e in lm.match(article(council, source="bop"))["nz"]] == ["Tauranga"]

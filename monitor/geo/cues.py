@@ -218,6 +218,31 @@ def town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: i
     return capitalised(tk.raw[k]) and other not in gaz.common and bool(gaz.candidates(other))
 
 
+# A town's side in a sports report: its score (`beat Fishers 3-1`), a win with a
+# score later in the sentence (`Carmel beat Fishers 3-1`), or a fixture after a verb
+# (`will face Zionsville in the sectional final`, `plays Lincoln on Friday`).
+SIDE_AFTER = re.compile(
+    r",? \d{1,3}-\d{1,3}\b(?![-/])|"
+    r" (?:beat|beats|defeated|edged|downed|topped|routed|thrashed|blanked|outscored|outlasted|"
+    r"shut out|rallied past|held off)\b[^.;!?\n]*? \d{1,3}-\d{1,3}\b(?![-/])|"
+    r"(?P<fixture> (?:in|at) the (?:[\w-]+ ){0,2}(?:finals?|semifinals?|semi-finals?|quarterfinals?|"
+    r"quarter-finals?|playoffs?|play-offs?|opener|championship|game|match)\b"
+    r"| on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?! night['’]s))")
+# (The fixture counts only after one of these verbs.)
+SIDE_BEFORE = frozenset({"face", "faces", "facing", "play", "plays", "playing", "host", "hosts",
+                         "hosting", "visit", "visits", "visiting"})
+
+
+def sports_side(tk: Tokens, gaps: list[str], first: int, raw: str, end: int) -> bool:
+    """Is the name ending at `end` (token `first` its first) a side named by its town?"""
+    m = SIDE_AFTER.match(raw, end)
+    if m is None:
+        return False
+    if m.group("fixture") is None:
+        return True
+    return first > 0 and gaps[first] == " " and tk.text[first - 1] in SIDE_BEFORE
+
+
 # Words that make a name a town's in local news (see `Mention.local`).
 LOCAL_AFTER = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
@@ -240,7 +265,7 @@ def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
 
 # Every cue `mentions._check` reads right after a name (a superset: a match only means
 # "test them one by one").
-ANY_AFTER = _any_of(WATER_AFTER, CUISINE_AFTER, DISH_AFTER, PARTICLE_AFTER,
+ANY_AFTER = _any_of(WATER_AFTER, CUISINE_AFTER, DISH_AFTER, SIDE_AFTER, PARTICLE_AFTER,
                      RIVER_AFTER,
                      MAGAZINE_AFTER, EPONYM_AFTER, REGION_AFTER, FEATURE_AFTER,
                      LOCAL_AFTER, RESIDENT_AFTER,

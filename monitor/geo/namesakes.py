@@ -52,8 +52,25 @@ def namesake_town(gaz: Gazetteer, senses: Sequence[int], area: int) -> int | Non
 
 def named_as_town(gaz: Gazetteer, key: str, senses: Sequence[int]) -> list[int]:
     """`senses` without the regions and counties named after a town among them,
-    unless `key` says region (`Kherson` is the city, `Kherson Oblast` the oblast)."""
+    unless `key` says region (`Kherson` is the city, `Kherson Oblast` the oblast).
+    A district named `X City` after its town X is the town (`Tauranga City Council`)."""
+    if key.endswith(" city"):
+        senses = _city_districts_as_towns(gaz, key, senses)
     if len(senses) < 2 or key.rsplit(" ", 1)[-1] in AREA_WORDS:
         return list(senses)
     return [p for p in senses if gaz.kind[p] == 0 or gaz.kind[p] == 3
             or namesake_town(gaz, senses, p) is None]
+
+
+def _city_districts_as_towns(gaz: Gazetteer, key: str, senses: Sequence[int]) -> list[int]:
+    """`senses` of `X City` with each county named so after its town X (New
+    Zealand's councils: `Tauranga City`, `Dunedin City`) replaced by that town:
+    news naming the city council means the city, as `Asheville City Council` does."""
+    towns = [q for q in gaz.candidates(key[: -len(" city")]) if gaz.kind[q] == 3]
+    out: list[int] = []
+    for p in senses:
+        town = namesake_town(gaz, towns, p) if towns and gaz.kind[p] == 2 else None
+        chosen = p if town is None else town
+        if chosen not in out:
+            out.append(chosen)
+    return out
