@@ -1093,3 +1093,14 @@ def test_sides_named_by_their_towns_and_city_councils() -> None:
     assert "world" in lm.match(article("Wales beat England 24-10 in Cardiff on Saturday."))
     council = "Tauranga City Council has approved plans for a new stadium."
     assert [e.detail["name"] for e in lm.match(article(council, source="bop"))["nz"]] == ["Tauranga"]
+
+
+def test_a_town_in_a_named_county_competes_with_the_state_of_its_name() -> None:
+    """A region of millions by its own name beats its namesake villages (`Wales`),
+    but not a town in a county the text names: `near Nevada, the Story County
+    sheriff said` is Nevada, Iowa. Without the county, Nevada is the state."""
+    lm = compile_(rule("ia", within=["Iowa"]), homes={"register": "Iowa"})
+    chase = ("An Ames man was arrested Tuesday after a chase that began in Boone and ended near "
+             "Nevada, the Story County sheriff said.")
+    assert places_in(lm, chase)["Nevada"] == "Nevada, Iowa, US"
+    assert places_in(lm, "An Ames man moved to Nevada last year.")["Nevada"] == "Nevada, US"

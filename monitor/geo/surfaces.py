@@ -110,6 +110,9 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
     _bare_as_written_region(gaz, by_key)
     surfaces = [s for s in by_key.values() if s.senses and not (s.key in unknown
                                                                and not s.qualified)]
+    # Counties the text names, each by a name that can mean only it (`Story County`).
+    counties = {gaz.admin2[s.senses[0]] for s in surfaces
+                if len(s.senses) == 1 and gaz.kind[s.senses[0]] == KIND_ADMIN2}
     for s in surfaces:
         if not s.qualified and any(gaz.village_start <= p < gaz.base_len for p in s.senses):
             s.senses = _villages_at_home(gaz, s.senses, home)
@@ -118,7 +121,7 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
         if not s.qualified and not s.demonym and len(s.senses) > 1:
             s.senses = _country_over_alternates(gaz, s.key, s.senses)
         if not s.qualified and not s.demonym and not s.local and len(s.senses) > 1:
-            s.senses = _area_over_villages(gaz, s.key, s.senses)
+            s.senses = _area_over_villages(gaz, s.key, s.senses, counties)
     surfaces = [s for s in surfaces if s.senses]  # (a village away from home: none left)
     # Keep the most populous senses, and any in a region the text names or
     # in the home region (Springfield has 40 senses; context picks among them).
@@ -202,17 +205,20 @@ def _country_over_alternates(gaz: Gazetteer, key: str, senses: list[int]) -> lis
     return [p for p in senses if p >= gaz.base_len or gaz.main_key(p) == key]
 
 
-def _area_over_villages(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
+def _area_over_villages(gaz: Gazetteer, key: str, senses: list[int], counties: set[str]) -> list[int]:
     """`Wales` is the nation of 3 million, whatever the text says of England: a
     country or region of a million by its own name does not compete with towns of
     its name under `NOTABLE_TOWN` and a hundred times smaller (Wales, a village
-    in Yorkshire). Against a city (Kharkiv) or another area (Georgia) it still does."""
+    in Yorkshire). Against a city (Kharkiv) or another area (Georgia) it still does,
+    and so does a town in a county the text names (`counties`, admin2 codes):
+    `ended near Nevada, the Story County sheriff said` may be Nevada, Iowa."""
     area = senses[0]
     if (gaz.kind[area] > KIND_ADMIN1 or gaz.pop[area] < 1_000_000 or area >= gaz.base_len
             or gaz.main_key(area) != key):
         return senses
     for p in senses[1:]:
         if (p >= gaz.base_len or gaz.kind[p] <= KIND_ADMIN1 or gaz.pop[p] >= NOTABLE_TOWN
-                or gaz.pop[p] * AREA_OVER_VILLAGES > gaz.pop[area]):
+                or gaz.pop[p] * AREA_OVER_VILLAGES > gaz.pop[area]
+                or (gaz.admin2[p] and gaz.admin2[p] in counties)):
             return senses  # Durango, Colorado (18,000) still competes with Durango, Mexico
     return [area]
