@@ -1104,3 +1104,21 @@ def test_a_town_in_a_named_county_competes_with_the_state_of_its_name() -> None:
              "Nevada, the Story County sheriff said.")
     assert places_in(lm, chase)["Nevada"] == "Nevada, Iowa, US"
     assert places_in(lm, "An Ames man moved to Nevada last year.")["Nevada"] == "Nevada, US"
+
+
+def test_companies_fans_and_regions_by_the_places_in_them() -> None:
+    """An airline named after a place is a company (`Alaska Airlines`, `US
+    Airways`); a town's fans and the opponent after a score are sides (`Geelong
+    fans`, `drew 0-0 with Barnsley`); a region written by its own name is
+    supported by the places the text names in it (`from the Yukon` with Dawson
+    City is the territory, not Yukon, Oklahoma), but a name that says city
+    (`Quebec City`) or is its country's (`Luxembourg`) is not turned into a region."""
+    lm = compile_(rule("any", within=["Canada"]))
+    assert labels_in(lm, "Shares of Alaska Airlines and US Airways rose on Tuesday.") == []
+    assert labels_in(lm, "Sheffield Wednesday drew 0-0 with Barnsley, and Geelong fans sang.") == []
+    cabin = ("Jack London's cabin was moved from the Yukon to Oakland decades ago, and Dawson City "
+             "keeps a replica for tourists.")
+    assert places_in(lm, cabin)["Yukon"] == "Yukon, CA"
+    tour = "The tour visits Montreal, Quebec City and Halifax."
+    assert places_in(lm, tour)["Quebec City"] == "Québec, Quebec, CA"
+    assert places_in(lm, "The race ran in Weiswampach, Luxembourg and in Belgium.")["Luxembourg"] == "Luxembourg"

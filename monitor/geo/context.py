@@ -33,7 +33,7 @@ ORG_HEADS = frozenset(_words("""
     metro fire zoo museum cathedral mosque church harbour harbor port bay river valley
     mountains hills army forces military regional municipal public health authority
     commission board club minister ministry president prime embassy consulate agreement
-    accord convention summit conference protocol airlines airways international national
+    accord convention summit conference protocol international national
     central federal bureau agency prison jail centre center area township marathon
     olympics games gov sen senator attorney legislature constabulary judge commissioner
     commissioners clerk supervisor supervisors treasurer prosecutor executive superintendent

@@ -218,13 +218,16 @@ def town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: i
     return capitalised(tk.raw[k]) and other not in gaz.common and bool(gaz.candidates(other))
 
 
-# A town's side in a sports report: its score (`beat Fishers 3-1`), a win with a
-# score later in the sentence (`Carmel beat Fishers 3-1`), or a fixture after a verb
-# (`will face Zionsville in the sectional final`, `plays Lincoln on Friday`).
+# A town's side in a sports report: its score (`beat Fishers 3-1`), a result with a
+# score later in the sentence (`Carmel beat Fishers 3-1`, `Sheffield Wednesday drew
+# 0-0`), its fans (`Geelong fans`), or a fixture after a verb (`will face Zionsville
+# in the sectional final`, `plays Lincoln on Friday`); or the opponent after a
+# score (`drew 0-0 with Barnsley`, `lost 2-1 to Fulham`).
 SIDE_AFTER = re.compile(
-    r",? \d{1,3}-\d{1,3}\b(?![-/])|"
+    r",? \d{1,3}-\d{1,3}\b(?![-/])| fans\b|"
+    r"(?: (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))?"
     r" (?:beat|beats|defeated|edged|downed|topped|routed|thrashed|blanked|outscored|outlasted|"
-    r"shut out|rallied past|held off)\b[^.;!?\n]*? \d{1,3}-\d{1,3}\b(?![-/])|"
+    r"shut out|rallied past|held off|drew|won|lost)\b[^.;!?\n]*? \d{1,3}-\d{1,3}\b(?![-/])|"
     r"(?P<fixture> (?:in|at) the (?:[\w-]+ ){0,2}(?:finals?|semifinals?|semi-finals?|quarterfinals?|"
     r"quarter-finals?|playoffs?|play-offs?|opener|championship|game|match)\b"
     r"| on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?! night['’]s))")
@@ -233,9 +236,16 @@ SIDE_BEFORE = frozenset({"face", "faces", "facing", "play", "plays", "playing", 
                          "hosting", "visit", "visits", "visiting"})
 
 
-def sports_side(tk: Tokens, gaps: list[str], first: int, raw: str, end: int) -> bool:
-    """Is the name ending at `end` (token `first` its first) a side named by its town?"""
-    m = SIDE_AFTER.match(raw, end)
+_SCORE_BEFORE = re.compile(r"\d{1,3}-\d{1,3},? (?:with|to|against|over) $")
+
+
+def sports_side(tk: Tokens, gaps: list[str], first: int, raw: str, start: int, end: int,
+                after: bool = True) -> bool:
+    """Is the name from `start` to `end` (token `first` its first) a side named by
+    its town? (`after`: False when `ANY_AFTER` found no cue after it.)"""
+    if _SCORE_BEFORE.search(raw, max(0, start - 16), start):
+        return True
+    m = SIDE_AFTER.match(raw, end) if after else None
     if m is None:
         return False
     if m.group("fixture") is None:

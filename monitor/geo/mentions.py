@@ -338,7 +338,8 @@ def _check(
         return None  # `Buffalo wings`, `Boston cream pie`: a dish
     # `Carmel beat Fishers 3-1`: the towns' sides. (Not a country's or a region's:
     # `Wales beat England` names their teams, but news of them counts as theirs.)
-    if after and not demonym and cues.sports_side(tk, gaps, first, raw, end) and not area_name(gaz, key):
+    if (not demonym and cues.sports_side(tk, gaps, first, raw, start, end, after)
+            and not area_name(gaz, key)):
         return None
     # `Brent and Lynnette Hain`: a couple's given names, not the London borough;
     # `Hassan el Bushra`: a given name before a surname's particle.
