@@ -1121,4 +1121,5 @@ def test_companies_fans_and_regions_by_the_places_in_them() -> None:
     assert places_in(lm, cabin)["Yukon"] == "Yukon, CA"
     tour = "The tour visits Montreal, Quebec City and Halifax."
     assert places_in(lm, tour)["Quebec City"] == "Québec, Quebec, CA"
-    assert places_in(lm, "The race ran in Weiswampach, Luxembourg and in Belgium.")["Luxembourg"] == "Luxembourg"
+    race = "The race ran in Weiswampach, Luxembourg and in Belgium."
+    assert places_in(lm, race)["Luxembourg"] == "Luxembourg"
