@@ -1123,3 +1123,15 @@ def test_companies_fans_and_regions_by_the_places_in_them() -> None:
     assert places_in(lm, tour)["Quebec City"] == "Québec, Quebec, CA"
     race = "The race ran in Weiswampach, Luxembourg and in Belgium."
     assert places_in(lm, race)["Luxembourg"] == "Luxembourg"
+
+
+def test_a_resident_from_a_town_is_local_news() -> None:
+    """`a man from Enterprise` writes the name as a town, as `an Enterprise man`
+    does: in an Alabama paper the common word is Enterprise, Alabama. Not a
+    country's people (`a woman from Brazil` is still Brazil)."""
+    lm = compile_(rule("al", within=["Alabama"]), homes={"eagle": "Alabama"})
+    robbery = ("Dothan police said a man from Enterprise was arrested after a robbery at a gas "
+               "station in Ozark.")
+    found = [e.text for e in lm.match(article(robbery, source="eagle"))["al"]]
+    assert found == ["Dothan", "Enterprise", "Ozark"]
+    assert places_in(lm, "A woman from Brazil was hurt in Dothan.")["Brazil"] == "Brazil"

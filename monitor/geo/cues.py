@@ -236,6 +236,18 @@ SIDE_BEFORE = frozenset({"face", "faces", "facing", "play", "plays", "playing", 
                          "hosting", "visit", "visits", "visiting"})
 
 
+_SCORE = re.compile(r"\d-\d")
+
+
+def scores_in(memo: dict[str, bool], raw: str) -> bool:
+    """Does the field hold a score (`3-1`) anywhere? Worked out once per field
+    (`memo`), so a text without one spends nothing on the opponent test below."""
+    got = memo.get("scores")
+    if got is None:
+        got = memo["scores"] = _SCORE.search(raw) is not None
+    return got
+
+
 _SCORE_BEFORE = re.compile(r"\d{1,3}-\d{1,3},? (?:with|to|against|over) $")
 
 
@@ -261,6 +273,9 @@ LOCAL_AFTER = re.compile(
 LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
 # A town's own venue after its possessive: `Hamilton's Claudelands Arena`.
 OWN_VENUE = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
+# People before `from`: `a man from Enterprise` is a resident of a town.
+RESIDENTS = frozenset({"man", "woman", "boy", "girl", "teen", "teenager", "couple", "resident",
+                       "residents", "family", "men", "women"})
 # (Singular only: `Brazil women`, `England men` are national teams.)
 RESIDENT_AFTER = re.compile(r" (?:man|woman|boy|girl|teen|teenager|couple)\b(?!['’])", re.IGNORECASE)
 
