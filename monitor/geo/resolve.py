@@ -225,9 +225,6 @@ def resolve(
             # (built once per name, not per sense).
             others_best = ([best_of.get(id(o), o.choice) for o in surfaces if o is not s and not o.common]
                            if configured_home else [])
-            # (Written by its own name, and not its country's: `Quebec City` is the
-            # city, `Luxembourg` the country, whatever is named in them.)
-            region_by_name = not any(kinds[p] == KIND_COUNTRY for p in s.senses)
             for p in s.senses:
                 support = 0.0
                 local = 0.0  # evidence that this is a place at all, not just which one
@@ -257,9 +254,11 @@ def resolve(
                     support += shared
                     if not s.common:
                         local += shared
-                elif region_by_name and gaz.main_key(p) == s.key:
+                elif gaz.main_key(p) == s.key and not any(kinds[q] == KIND_COUNTRY for q in s.senses):
                     # A region by the places the text names in it (`from the Yukon`
-                    # with Dawson City; not Yukon, Oklahoma beside Oakland).
+                    # with Dawson City; not Yukon, Oklahoma beside Oakland). Written by
+                    # its own name, and not its country's: `Quebec City` is the city,
+                    # `Luxembourg` the country, whatever is named in them.
                     inside: float = shared_regions.get(a1, 0) - (mine and not own_area and own_vouched)
                     support += 2.0 if inside > 2.0 else inside
                 # (A country too: places in Mexico are as much evidence for Mexico the
