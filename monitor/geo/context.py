@@ -77,12 +77,11 @@ def dateline(tk: Tokens, gaps: list[str], first: int, last: int, words: list[str
             and bool(_DATELINE_AFTER.match(gaps[last + 1])))
 
 
-def shouting_once(memo: dict[str, bool], tk: Tokens) -> bool:
-    """`_shouting(tk)`, worked out on the first call for a field (`memo`: the field's)."""
-    got = memo.get("shouting")
-    if got is None:
-        got = memo["shouting"] = _shouting(tk)
-    return got
+def shouting_once(memo: list[bool], tk: Tokens) -> bool:
+    """`_shouting(tk)`, worked out on the first call for a field (`memo` starts empty)."""
+    if not memo:
+        memo.append(_shouting(tk))
+    return memo[0]
 
 
 def _shouting(tk: Tokens) -> bool:

@@ -236,18 +236,9 @@ SIDE_BEFORE = frozenset({"face", "faces", "facing", "play", "plays", "playing", 
                          "hosting", "visit", "visits", "visiting"})
 
 
-_SCORE = re.compile(r"\d-\d")
-
-
-def scores_in(memo: dict[str, bool], raw: str) -> bool:
-    """Does the field hold a score (`3-1`) anywhere? Worked out once per field
-    (`memo`), so a text without one spends nothing on the opponent test below."""
-    got = memo.get("scores")
-    if got is None:
-        got = memo["scores"] = _SCORE.search(raw) is not None
-    return got
-
-
+# The words between a score and the opponent (`drew 0-0 with Barnsley`): a name
+# after one of them is tested for the score before it.
+OPPONENT_BEFORE = (" with ", " to ", " against ", " over ")
 _SCORE_BEFORE = re.compile(r"\d{1,3}-\d{1,3},? (?:with|to|against|over) $")
 
 

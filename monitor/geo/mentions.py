@@ -153,7 +153,7 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
     if not hits:
         return []
     titlecase = field == "title" and _title_cased(tk)
-    memo: dict[str, bool] = {}  # facts of the whole field, worked out when a hit needs them
+    shouting: list[bool] = []  # computed when a code (US, UK) needs it
     gaps = tk.gaps
     out: list[Mention] = []
     taken_until = -1
@@ -172,7 +172,7 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
             longer_rejected = True
             last = first + n - 1
             mention = _check(gaz, field, raw, tk, gaps, first, last, tag, key, titlecase,
-                             memo, out[-1] if out else None, names)
+                             shouting, out[-1] if out else None, names)
             if mention is not None:
                 if mention is not _NOT_A_PLACE:
                     out.append(mention)
@@ -238,7 +238,7 @@ def _check(
     tag: int,
     key: str,
     titlecase: bool,
-    memo: dict[str, bool],
+    shouting: list[bool],
     previous: Mention | None,
     names: set[str] | None = None,
 ) -> Mention | None:
@@ -253,7 +253,7 @@ def _check(
                    for j in range(first + 1, last + 1))):
         return None
     if key in gaz.codes:
-        if not all(w.isupper() for w in words) or shouting_once(memo, tk):
+        if not all(w.isupper() for w in words) or shouting_once(shouting, tk):
             return None
         # A dotted code keeps its dots: `A U.S. Embassy` holds no `A.U.` (Australia).
         if first != last and any(gaps[j] != "." for j in range(first + 1, last + 1)):
@@ -265,7 +265,7 @@ def _check(
         if cues.CURRENCY_AFTER.match(raw, tk.bounds[2 * last + 1]):
             return None
     elif (first == last and len(words[0]) <= 4 and words[0].isupper() and tag != TAG_DEMONYM
-          and not (shouting_once(memo, tk) or dateline(tk, gaps, first, last, words))):
+          and not (shouting_once(shouting, tk) or dateline(tk, gaps, first, last, words))):
         # `The UN said`, `the CDC`, `(ICA)`: an acronym in mixed-case text, not Un,
         # Gujarat or Ica, Peru (a dateline, `ROME, Ga. -`, or a text in capitals is).
         return None
@@ -338,7 +338,7 @@ def _check(
         return None  # `Buffalo wings`, `Boston cream pie`: a dish
     # `Carmel beat Fishers 3-1`: the towns' sides. (Not a country's or a region's:
     # `Wales beat England` names their teams, but news of them counts as theirs.)
-    if (not demonym and (after or cues.scores_in(memo, raw))
+    if (not demonym and (after or raw.endswith(cues.OPPONENT_BEFORE, 0, start))
             and cues.sports_side(tk, gaps, first, raw, start, end, after)
             and not area_name(gaz, key)):
         return None
