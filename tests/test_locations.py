@@ -1135,3 +1135,21 @@ def test_a_resident_from_a_town_is_local_news() -> None:
     found = [e.text for e in lm.match(article(robbery, source="eagle"))["al"]]
     assert found == ["Dothan", "Enterprise", "Ozark"]
     assert places_in(lm, "A woman from Brazil was hurt in Dothan.")["Brazil"] == "Brazil"
+
+
+def test_title_case_headlines_and_towns_named_like_big_counties() -> None:
+    """A Title Case headline carries no capitals to read, so a name the body
+    writes only as the head of a longer name (`the Phoenix Suns`) is that name
+    in the headline too. `a Cambridge man` in a Waikato paper is Cambridge, New
+    Zealand: the home's lift is bounded by the biggest town of the name, not by
+    Cambridge, Western Australia (a county holding Perth's 2 million in GeoNames)."""
+    lm = compile_(rule("us", within=["United States"]), rule("nz", within=["New Zealand"]),
+                  homes={"times": "Waikato"})
+    game = article("Nikola Jokic scored 31 points as the Denver Nuggets beat the Phoenix Suns 118-109.",
+                   title="Denver Nuggets Beat Phoenix Suns")
+    assert lm.mentions(game) == []
+    tour = article("The Suns flew home to Phoenix on Tuesday.", title="Suns Fly Home To Phoenix")
+    assert {r.mention.field for r in lm.mentions(tour)} == {"title", "body"}
+    crash = article("A Cambridge man has died after a crash on State Highway 1, police said.",
+                    title="Cambridge Man Dies In Crash", source="times")
+    assert [e.detail["name"] for e in lm.match(crash)["nz"]] == ["Cambridge", "Cambridge"]

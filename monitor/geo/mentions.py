@@ -36,6 +36,7 @@ from monitor.geo.context import (
     INNER_WORDS,
     MONTHS,
     ORG_HEADS,
+    RUN_FOLLOWED,
     RUN_OK,
     RUN_SURNAME,
     SENTENCE_END,
@@ -95,6 +96,21 @@ class Mention:
 _NOT_A_PLACE = Mention("", 0, 0, "", "", False, False, False, ())
 
 
+def headline_runs(found: list[Mention], title: str, tk: Tokens, runs: set[tuple[str, str]]) -> list[Mention]:
+    """`found` without the title's names that the body writes as the head of a
+    longer name (`runs`, from `find_mentions`), when the title is in Title Case:
+    `Denver Nuggets Beat Phoenix Suns` over `beat the Phoenix Suns 118-109`."""
+    if not runs or not _title_cased(tk):
+        return found
+    def in_run(m: Mention) -> bool:
+        nxt = _NEXT_WORD.match(title, m.end)
+        return nxt is not None and (m.key, nxt.group(1).lower()) in runs
+    return [m for m in found if m.field != "title" or not in_run(m)]
+
+
+_NEXT_WORD = re.compile(r" +([A-Za-z0-9]+)")
+
+
 def _title_cased(tk: Tokens) -> bool:
     """A headline in Title Case: capitals carry no information there."""
     words = [w for w in tk.raw if len(w) > 3 and w[0].isalpha()]
@@ -138,10 +154,13 @@ def _visible_codes(gaz: Gazetteer, tk: Tokens) -> tuple[str, list[int]]:
 
 
 def find_mentions(gaz: Gazetteer, field: str, raw: str,
-                  names: set[str] | None = None, tokens: Tokens | None = None) -> list[Mention]:
+                  names: set[str] | None = None, tokens: Tokens | None = None,
+                  runs: set[tuple[str, str]] | None = None) -> list[Mention]:
     """Place mentions in one field. `names` collects the keys seen inside a
     person's name (`Paula Radcliffe`), so the caller can drop the same word
     elsewhere in the document (`Radcliffe said`): one sense per document.
+    `runs` collects (key, next word) of names dropped as the head of a longer
+    capitalised run (`Phoenix Suns`), for `headline_runs`.
     `tokens`: `Tokens(raw)`, when the caller has it already."""
     tk = Tokens(raw) if tokens is None else tokens
     if not tk.text:
@@ -172,7 +191,7 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
             longer_rejected = True
             last = first + n - 1
             mention = _check(gaz, field, raw, tk, gaps, first, last, tag, key, titlecase,
-                             shouting, out[-1] if out else None, names)
+                             shouting, out[-1] if out else None, names, runs)
             if mention is not None:
                 if mention is not _NOT_A_PLACE:
                     out.append(mention)
@@ -241,6 +260,7 @@ def _check(
     shouting: list[bool],
     previous: Mention | None,
     names: set[str] | None = None,
+    runs: set[tuple[str, str]] | None = None,
 ) -> Mention | None:
     words = tk.raw[first : last + 1]
     # `Kharkiv region` is as good as `Kharkiv Region`.
@@ -313,6 +333,8 @@ def _check(
             if run == RUN_SURNAME and names is not None and not famous(gaz, key) and not (
                     last + 1 < len(tk) and tk.text[last + 1] in ORG_HEADS):
                 names.add(key)
+            elif run == RUN_FOLLOWED and runs is not None and last + 1 < len(tk):
+                runs.add((key, tk.text[last + 1]))
             return None
     # `13 March`, `March 2004`: a date, not March, Cambridgeshire.
     if single and key in MONTHS and (

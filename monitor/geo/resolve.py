@@ -206,9 +206,11 @@ def resolve(
                 continue
             scored = []
             # The home region lifts senses near the name's biggest; written as a
-            # town (`Lebanon police`), the biggest is the biggest town, not the country.
-            top_pop = max(gaz.pop[p] for p in s.senses if not (s.local and kinds[p] == KIND_COUNTRY)
-                          ) if s.local and any(kinds[p] != KIND_COUNTRY for p in s.senses) else max(
+            # town (`Lebanon police`, `a Cambridge man`), the biggest is the biggest
+            # town, not the country, region or county (Cambridge, Western Australia,
+            # a county holding Perth's 2 million in GeoNames).
+            top_pop = max(gaz.pop[p] for p in s.senses if kinds[p] == KIND_CITY
+                          ) if s.local and any(kinds[p] == KIND_CITY for p in s.senses) else max(
                               map(pops.__getitem__, s.senses))
             own = s.choice if s.choice is not None else -1
             county_word = s.key.rsplit(" ", 1)[-1] in AREA_WORDS

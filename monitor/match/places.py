@@ -24,7 +24,7 @@ from monitor.article import Article
 from monitor.geo import gazetteer
 from monitor.geo.cues import names_institution
 from monitor.geo.gazetteer import Gazetteer
-from monitor.geo.mentions import find_mentions
+from monitor.geo.mentions import find_mentions, headline_runs
 from monitor.geo.resolve import WATCH_AREA, WATCH_NAMED, Resolved, haversine_km, resolve
 from monitor.geo.rolls import outside_rolls
 from monitor.geo.rulebook import PlaceLookupError, cell_of, lookup, near_cells
@@ -224,9 +224,12 @@ class LocationMatcher:
         `tokens` is `field_tokens(article)` when the caller has it already."""
         found = []
         person: set[str] = set()  # words seen inside people's names in this article
+        runs: set[tuple[str, str]] = set()  # names seen heading a longer name (`Phoenix Suns`)
         fields = self.field_tokens(article) if tokens is None else tokens
         for name, (text, tk) in fields.items():
-            found += find_mentions(self._gaz, name, text, person, tk)
+            found += find_mentions(self._gaz, name, text, person, tk, runs)
+        if runs and "title" in fields:
+            found = headline_runs(found, *fields["title"], runs)
         if person:
             # `Paula Radcliffe ... Radcliffe said`: the lone surname is not Radcliffe,
             # England either (unless written as a place: `Radcliffe, Manchester`).
