@@ -23,7 +23,7 @@ from monitor.geo.sources import KIND_CITY
 from monitor.geo.tokens import Tokens, capitalised
 
 if TYPE_CHECKING:
-    from monitor.geo.mentions import Mention
+    from monitor.geo.mention import Mention
 
 # After a country code: `US$2 million`, `U.S. dollars`; `U.S. 35`, `U.S. Route 1`
 # (a highway). Not `the U.S. 2020 census`.

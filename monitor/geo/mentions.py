@@ -24,7 +24,6 @@ read by `monitor.geo.context`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from itertools import compress
 from operator import not_
 
@@ -50,44 +49,13 @@ from monitor.geo.context import (
     university_state,
 )
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
-from monitor.geo.namesakes import namesake_town, region_named_like_town
+from monitor.geo.lists import areas_in_lists
+from monitor.geo.mention import Mention
 from monitor.geo.sources import KIND_ADMIN2
 from monitor.geo.tokens import FIRST_CHAR, Tokens, capitalised
 
 _LANGUAGE_SUFFIXES = frozenset({"-language", "-speaking", " language", " speaking"})
 _IN_NAME_GAP = frozenset(" -'’.\t")
-
-
-# Not frozen: a frozen dataclass's __init__ sets each of the 14 fields through
-# object.__setattr__ (3 us a mention, ~4% of matching). A mention is never
-# changed in place (changes go through `replace`), and hashes by value as before.
-@dataclass(slots=True, unsafe_hash=True)
-class Mention:
-    field: str
-    start: int  # character offsets in the field text
-    end: int
-    text: str  # as written
-    key: str  # name_key of the surface form
-    demonym: bool
-    common: bool  # the surface is a frequent English word
-    sentence_start: bool
-    qualifier: tuple[int, ...]  # area ids named right after a comma
-    qualifies: bool = False  # this mention is the qualifier of the one before
-    # The qualifier is unmistakably one (`Stroud, Ontario, Canada`, `Holliday,
-    # Mo. -`): a region by its main sense, ending the name. A town with no sense
-    # in it is one the gazetteer lacks, not a same-named town elsewhere.
-    firm: bool = False
-    # Written as a town by local news: `Lebanon police`, `Albany officers`,
-    # `downtown Huntington`, `the Salina city council`. A country is never what that means.
-    local: bool = False
-    # Written as a region: `the state of Washington`, `New York Governor`.
-    regional: bool = False
-    # The name of a park, bay or beach (`Islington Bay`, `Richmond Park`): such
-    # places are often named after a town far away, so the town needs local evidence.
-    feature: bool = False
-    # `LIMA -` opening a story, with no wire's tag (`(AP)`) or qualifier: a local
-    # paper's own town, so its home region's sense is meant, whatever its size.
-    own_dateline: bool = False
 
 
 # What `_check` returns for a span that is no place and hides none either: the
@@ -199,51 +167,7 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
                 break
     if out and "by " in raw:
         out = cues.outside_credits(raw, out)
-    return _areas_in_lists(gaz, raw, out)
-
-
-_PLURAL_AREA = re.compile(r" (?:regions|oblasts|provinces|states|counties|governorates|"
-                          r"prefectures|districts)\b", re.IGNORECASE)
-_LIST_GAPS = frozenset({",", "and", ", and", "or", ", or", "&"})
-
-
-def _areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mention]:
-    """`Virginia, Washington, West Virginia and Wyoming`: items of a list next to
-    a region or country name are read as regions or countries too."""
-    def area_first(m: Mention) -> bool:
-        # A region named like a city of its own (Donetsk, Kherson, Phuket: the
-        # region's population is summed from its towns, so it comes first) is
-        # no evidence that the list is of regions: `Kharkiv and Donetsk` are cities.
-        senses = gaz.candidates(m.key)
-        if not senses or gaz.kind[senses[0]] > 1:
-            return False
-        return gaz.kind[senses[0]] == 0 or not (region_named_like_town(gaz, m.key, senses, senses[0])
-                                                or namesake_town(gaz, senses, senses[0]) is not None)
-
-    def regions_follow(m: Mention) -> bool:  # `the Bryansk and Kursk regions`
-        return bool(_PLURAL_AREA.match(raw, m.end))
-
-    # `HOLLAND - ... Zeeland and Holland beaches`: the dateline's town keeps its
-    # sense through the story (one sense per name); it makes no list of areas.
-    datelined = {m.key for m in out[:1] if m.start == 0 and m.text.isupper() and len(m.text) > 3}
-    for i, m in enumerate(out):
-        if m.key in datelined:
-            continue
-        # (`Kharkiv, Ukraine`: Ukraine qualifies the city; no list of areas.)
-        if m.qualifies or m.demonym or m.qualifier or not area_name(gaz, m.key):
-            continue
-        if regions_follow(m):
-            out[i] = replace(m, qualifies=True)
-            continue
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(out):
-                a, b = (out[j], m) if j < i else (m, out[j])
-                if (raw[a.end : b.start].strip() in _LIST_GAPS and not out[j].demonym
-                        and out[j].key not in datelined
-                        and (area_first(out[j]) or regions_follow(out[j]))):
-                    out[i] = replace(m, qualifies=True)
-                    break
-    return out
+    return areas_in_lists(gaz, raw, out)
 
 
 def _check(

@@ -59,7 +59,7 @@ from monitor.geo.evidence import (
     vouches,
 )
 from monitor.geo.gazetteer import Gazetteer
-from monitor.geo.mentions import Mention
+from monitor.geo.mention import Mention
 from monitor.geo.namesakes import NOTABLE_TOWN, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
 from monitor.geo.surfaces import NO_HOME, Home, Surface, surfaces_of

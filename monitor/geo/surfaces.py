@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monitor.geo.gazetteer import Gazetteer
-from monitor.geo.mentions import Mention
+from monitor.geo.mention import Mention
 from monitor.geo.namesakes import NOTABLE_TOWN, named_as_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
 

@@ -1,0 +1,59 @@
+"""Lists of names in a text, read as lists: `Virginia, Washington, West Virginia
+and Wyoming` are states, `the Bryansk and Kursk regions` regions.
+
+The items of a list are read alike: next to a region or country name, a name
+is read as one too (`Washington` there is the state).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from monitor.geo.context import area_name
+from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.mention import Mention
+from monitor.geo.namesakes import namesake_town, region_named_like_town
+
+_PLURAL_AREA = re.compile(r" (?:regions|oblasts|provinces|states|counties|governorates|"
+                          r"prefectures|districts)\b", re.IGNORECASE)
+_LIST_GAPS = frozenset({",", "and", ", and", "or", ", or", "&"})
+
+
+def areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mention]:
+    """`Virginia, Washington, West Virginia and Wyoming`: items of a list next to
+    a region or country name are read as regions or countries too."""
+    def area_first(m: Mention) -> bool:
+        # A region named like a city of its own (Donetsk, Kherson, Phuket: the
+        # region's population is summed from its towns, so it comes first) is
+        # no evidence that the list is of regions: `Kharkiv and Donetsk` are cities.
+        senses = gaz.candidates(m.key)
+        if not senses or gaz.kind[senses[0]] > 1:
+            return False
+        return gaz.kind[senses[0]] == 0 or not (region_named_like_town(gaz, m.key, senses, senses[0])
+                                                or namesake_town(gaz, senses, senses[0]) is not None)
+
+    def regions_follow(m: Mention) -> bool:  # `the Bryansk and Kursk regions`
+        return bool(_PLURAL_AREA.match(raw, m.end))
+
+    # `HOLLAND - ... Zeeland and Holland beaches`: the dateline's town keeps its
+    # sense through the story (one sense per name); it makes no list of areas.
+    datelined = {m.key for m in out[:1] if m.start == 0 and m.text.isupper() and len(m.text) > 3}
+    for i, m in enumerate(out):
+        if m.key in datelined:
+            continue
+        # (`Kharkiv, Ukraine`: Ukraine qualifies the city; no list of areas.)
+        if m.qualifies or m.demonym or m.qualifier or not area_name(gaz, m.key):
+            continue
+        if regions_follow(m):
+            out[i] = replace(m, qualifies=True)
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(out):
+                a, b = (out[j], m) if j < i else (m, out[j])
+                if (raw[a.end : b.start].strip() in _LIST_GAPS and not out[j].demonym
+                        and out[j].key not in datelined
+                        and (area_first(out[j]) or regions_follow(out[j]))):
+                    out[i] = replace(m, qualifies=True)
+                    break
+    return out
