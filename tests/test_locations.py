@@ -1153,3 +1153,18 @@ def test_title_case_headlines_and_towns_named_like_big_counties() -> None:
     crash = article("A Cambridge man has died after a crash on State Highway 1, police said.",
                     title="Cambridge Man Dies In Crash", source="times")
     assert [e.detail["name"] for e in lm.match(crash)["nz"]] == ["Cambridge", "Cambridge"]
+
+
+def test_a_list_of_counties_names_each_county() -> None:
+    """`Travis and Williamson counties` names Travis County and Williamson County,
+    though neither is written as one; so do parishes. Williamson alone (a West
+    Virginia town) is not read as the Texas county."""
+    lm = compile_(rule("tx", within=["Texas"]), rule("la", within=["Louisiana"]))
+    flood = ("Flash flooding closed low-water crossings in Travis and Williamson counties, and a "
+             "driver was rescued near Georgetown.")
+    assert places_in(lm, flood) == {"Travis": "Travis County, Texas, US",
+                                    "Williamson": "Williamson County, Texas, US",
+                                    "Georgetown": "Georgetown, Texas, US"}
+    storm = "Schools in Jefferson and Lafourche parishes were closed."
+    assert places_in(lm, storm) == {"Jefferson": "Jefferson Parish, Louisiana, US",
+                                    "Lafourche": "Lafourche Parish, Louisiana, US"}

@@ -1,5 +1,7 @@
 """Lists of names in a text, read as lists: `Virginia, Washington, West Virginia
-and Wyoming` are states, `the Bryansk and Kursk regions` regions.
+and Wyoming` are states, `the Bryansk and Kursk regions` regions, and `Wake and
+Johnston counties` names two counties that are not written as such (`Wake
+County`).
 
 The items of a list are read alike: next to a region or country name, a name
 is read as one too (`Washington` there is the state).
@@ -11,9 +13,10 @@ import re
 from dataclasses import replace
 
 from monitor.geo.context import area_name
-from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.gazetteer import Gazetteer, name_key
 from monitor.geo.mention import Mention
 from monitor.geo.namesakes import namesake_town, region_named_like_town
+from monitor.geo.sources import KIND_ADMIN2
 
 _PLURAL_AREA = re.compile(r" (?:regions|oblasts|provinces|states|counties|governorates|"
                           r"prefectures|districts)\b", re.IGNORECASE)
@@ -57,3 +60,30 @@ def areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mention
                     out[i] = replace(m, qualifies=True)
                     break
     return out
+
+
+# `Wake and Johnston counties`, `Orleans and Jefferson parishes`: each item is a county.
+_NAME = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)?"
+_COUNTY_LIST = re.compile(rf"({_NAME}(?:(?:, and |, | and | & ){_NAME})+) (counties|parishes)\b")
+_ITEM = re.compile(_NAME)
+
+
+def counties_in_lists(gaz: Gazetteer, field: str, raw: str, out: list[Mention]) -> list[Mention]:
+    """`out` with the items of a list of counties (`in Travis and Williamson
+    counties`) as mentions of those counties, in place of whatever was found in
+    their spans (Williamson, West Virginia)."""
+    if " counties" not in raw and " parishes" not in raw:
+        return out
+    made = []
+    for m in _COUNTY_LIST.finditer(raw):
+        word = " County" if m.group(2) == "counties" else " Parish"
+        for item in _ITEM.finditer(m.group(1)):
+            key = name_key(item.group() + word)
+            if any(gaz.kind[p] == KIND_ADMIN2 for p in gaz.candidates(key)):
+                start = m.start(1) + item.start()
+                made.append(Mention(field, start, start + len(item.group()), item.group(), key,
+                                    False, False, False, ()))
+    if not made:
+        return out
+    kept = [x for x in out if not any(y.start < x.end and x.start < y.end for y in made)]
+    return sorted(kept + made, key=lambda x: x.start)

@@ -49,7 +49,7 @@ from monitor.geo.context import (
     university_state,
 )
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
-from monitor.geo.lists import areas_in_lists
+from monitor.geo.lists import areas_in_lists, counties_in_lists
 from monitor.geo.mention import Mention
 from monitor.geo.sources import KIND_ADMIN2
 from monitor.geo.tokens import FIRST_CHAR, Tokens, capitalised
@@ -167,7 +167,7 @@ def find_mentions(gaz: Gazetteer, field: str, raw: str,
                 break
     if out and "by " in raw:
         out = cues.outside_credits(raw, out)
-    return areas_in_lists(gaz, raw, out)
+    return areas_in_lists(gaz, raw, counties_in_lists(gaz, field, raw, out))
 
 
 def _check(
