@@ -1168,3 +1168,25 @@ def test_a_list_of_counties_names_each_county() -> None:
     storm = "Schools in Jefferson and Lafourche parishes were closed."
     assert places_in(lm, storm) == {"Jefferson": "Jefferson Parish, Louisiana, US",
                                     "Lafourche": "Lafourche Parish, Louisiana, US"}
+
+
+def test_a_famous_name_written_as_a_town_in_its_home_is_the_town() -> None:
+    """A famous name is not lifted by the paper's home just for a neighbour named
+    near its namesake (London beside Dublin in an Ohio paper stays London), but
+    one written as a town is, with a neighbour named or its home region named
+    outright: `Berlin police ... a Gorham man` in a New Hampshire paper, `A Paris
+    man ... the Tennessee Highway Patrol` in a Tennessee one, `Mexico police ...
+    Fulton officers` in a Missouri one."""
+    lm = compile_(rule("us", within=["United States"]),
+                  homes={"sun": "New Hampshire", "jackson": "Tennessee", "ledger": "Missouri",
+                         "dispatch": "Ohio"})
+    berlin = article("Berlin police said a Gorham man was charged with drunken driving.", source="sun")
+    assert [e.detail["admin1"] for e in lm.match(berlin)["us"]] == ["New Hampshire", "New Hampshire"]
+    paris = article("A Paris man was killed in a crash near Milan, the Tennessee Highway Patrol said.",
+                    source="jackson")
+    assert [e.text for e in lm.match(paris)["us"]] == ["Paris", "Milan", "Tennessee"]
+    mexico = article("Mexico police are investigating a break-in, and Fulton officers arrested a suspect.",
+                     source="ledger")
+    assert [e.text for e in lm.match(mexico)["us"]] == ["Mexico", "Fulton"]
+    talks = article("Talks resumed in London and Dublin on Monday.", source="dispatch")
+    assert "London" not in [e.text for e in lm.match(talks).get("us", ())]

@@ -284,12 +284,18 @@ def resolve(
                 # paper, 637 people against New Mexico's 85,000; or a town of the home
                 # with a neighbour named within 40 km: `Laurel and Columbus` in a
                 # Montana paper, 2,000 people against Ohio's 900,000. Not against a
-                # famous name: London beside Dublin in an Ohio paper is London.)
-                if home.regions and region_ids.get(a1) in home.regions and (
-                        gaz.pop[p] * home_ratio >= top_pop or towns_in or (
-                            kind == KIND_CITY and not home.learned and not famous(gaz, s.key)
-                            and neighbour_named(
-                                gaz, p, others_best, home))) and (
+                # famous name, unless written as a town: London beside Dublin in an
+                # Ohio paper is London, `Berlin police ... a Gorham man` in a New
+                # Hampshire paper is Berlin, New Hampshire. So is a town written as one
+                # in its home region named outright: `A Paris man ... the Tennessee
+                # Highway Patrol said` in a Tennessee paper. Written as a town and so
+                # placed, it is lifted a step more: two signs of a local story.)
+                in_home = bool(home.regions) and region_ids.get(a1) in home.regions
+                near_enough = in_home and (gaz.pop[p] * home_ratio >= top_pop or towns_in)
+                beyond = (in_home and not near_enough and kind == KIND_CITY and not home.learned and (
+                    (s.local and named_regions.get(a1, 0) > 0)
+                    or ((s.local or not famous(gaz, s.key)) and neighbour_named(gaz, p, others_best, home))))
+                if (near_enough or beyond) and (
                         # A small town is the home's only in a local story: another
                         # place of the home is named, or the name is written as a
                         # town (`a Kuna man`, a dateline). A Texas paper's wire story
@@ -297,6 +303,9 @@ def resolve(
                         pops[p] >= BARE_MIN_POP or s.local or s.datelined
                         or any(o is not s for o in at_home)):
                     support += 3.0
+                    if s.local and (beyond or (kind == KIND_CITY and not home.learned and (
+                            named_regions.get(a1, 0) > 0 or neighbour_named(gaz, p, others_best, home)))):
+                        support += 1.0
                     lifted = True
                     if not (s.common and (home.learned or not s.local)):
                         local += 3.0
