@@ -1192,3 +1192,16 @@ def test_a_famous_name_written_as_a_town_in_its_home_is_the_town() -> None:
     assert [e.text for e in lm.match(mexico)["us"]] == ["Mexico", "Fulton"]
     talks = article("Talks resumed in London and Dublin on Monday.", source="dispatch")
     assert "London" not in [e.text for e in lm.match(talks).get("us", ())]
+
+
+def test_police_in_a_town_and_borough_councils_write_common_words_as_towns() -> None:
+    """`Police in Street` and `Reading Borough Council` write a common word as a
+    town, as `Street police` does: in a paper at home in England they are
+    Street, Somerset and Reading. `Police in Scotland` is still the country."""
+    lm = compile_(rule("gb", within=["United Kingdom"]), homes={"live": "England"})
+    appeal = article("Police in Street are appealing for witnesses, and a man from Wells has been "
+                     "arrested.", source="live")
+    assert [e.text for e in lm.match(appeal)["gb"]] == ["Street", "Wells"]
+    council = article("Reading Borough Council has agreed a new parking scheme.", source="live")
+    assert [e.text for e in lm.match(council)["gb"]] == ["Reading"]
+    assert places_in(lm, "Police in Scotland said the road was closed.")["Scotland"] == "Scotland, GB"

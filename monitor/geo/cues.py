@@ -260,13 +260,19 @@ def sports_side(tk: Tokens, gaps: list[str], first: int, raw: str, start: int, e
 LOCAL_AFTER = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
     r"|city hall|city manager|township|mayor|sheriff|officials|selectmen|select ?board|aldermen"
-    r"|town council|town board|town manager|town hall|village board)\b", re.IGNORECASE)
+    r"|town council|town board|town manager|town hall|village board|borough council"
+    r"|district council)\b", re.IGNORECASE)
 LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
 # A town's own venue after its possessive: `Hamilton's Claudelands Arena`.
 OWN_VENUE = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
-# People before `from`: `a man from Enterprise` is a resident of a town.
-RESIDENTS = frozenset({"man", "woman", "boy", "girl", "teen", "teenager", "couple", "resident",
-                       "residents", "family", "men", "women"})
+# People before `from` or `in` a town: `a man from Enterprise` lives there,
+# `Police in Street` work there.
+PEOPLE_BEFORE = {
+    "from": frozenset({"man", "woman", "boy", "girl", "teen", "teenager", "couple", "resident",
+                       "residents", "family", "men", "women"}),
+    "in": frozenset({"police", "officers", "detectives", "firefighters", "paramedics", "gardai",
+                     "garda"}),
+}
 # (Singular only: `Brazil women`, `England men` are national teams.)
 RESIDENT_AFTER = re.compile(r" (?:man|woman|boy|girl|teen|teenager|couple)\b(?!['’])", re.IGNORECASE)
 

@@ -336,9 +336,10 @@ def _check(
             # `a Brazil woman`, `a Neenah man`: where a person lives, as local news
             # writes it (of a country one writes `a Brazilian woman`).
             after and tk.text[first - 1] in ("a", "an") and bool(cues.RESIDENT_AFTER.match(raw, end))) or (
-            # `a man from Enterprise` (not `a woman from Brazil`: a country's people).
-            tk.text[first - 1] == "from" and first > 1 and gaps[first - 1] == " "
-            and tk.text[first - 2] in cues.RESIDENTS and not area_name(gaz, key))))))
+            # `a man from Enterprise`, `Police in Street` (not `a woman from Brazil`:
+            # a country's people; nor `police in Scotland`).
+            first > 1 and tk.text[first - 2] in cues.PEOPLE_BEFORE.get(tk.text[first - 1], ())
+            and gaps[first - 1] == " " and not area_name(gaz, key))))))
     regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
                                 or (after and bool(cues.REGION_AFTER.match(raw, end))))
     feature = not demonym and after and bool(cues.FEATURE_AFTER.match(raw, end))
