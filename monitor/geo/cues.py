@@ -227,11 +227,13 @@ SIDE_AFTER = re.compile(
     r",? \d{1,3}-\d{1,3}\b(?![-/])| fans\b|"
     r"(?: (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))?"
     r" (?:beat|beats|defeated|edged|downed|topped|routed|thrashed|blanked|outscored|outlasted|"
-    r"shut out|rallied past|held off|drew|won|lost)\b[^.;!?\n]*? \d{1,3}-\d{1,3}\b(?![-/])|"
-    r"(?P<fixture> (?:in|at) the (?:[\w-]+ ){0,2}(?:finals?|semifinals?|semi-finals?|quarterfinals?|"
+    r"shut out|rallied past|held off|drew|won|lost)\b[^.;!?\n]*? \d{1,3}-\d{1,3}\b(?![-/])")
+# A fixture, after one of the verbs below (kept out of `ANY_AFTER`: `in Kyiv on
+# Monday` is no cue, and the verb is tested first).
+SIDE_FIXTURE = re.compile(
+    r" (?:in|at) the (?:[\w-]+ ){0,2}(?:finals?|semifinals?|semi-finals?|quarterfinals?|"
     r"quarter-finals?|playoffs?|play-offs?|opener|championship|game|match)\b"
-    r"| on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?! night['’]s))")
-# (The fixture counts only after one of these verbs.)
+    r"| on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?! night['’]s)")
 SIDE_BEFORE = frozenset({"face", "faces", "facing", "play", "plays", "playing", "host", "hosts",
                          "hosting", "visit", "visits", "visiting"})
 
@@ -246,14 +248,12 @@ def sports_side(tk: Tokens, gaps: list[str], first: int, raw: str, start: int, e
                 after: bool = True) -> bool:
     """Is the name from `start` to `end` (token `first` its first) a side named by
     its town? (`after`: False when `ANY_AFTER` found no cue after it.)"""
-    if _SCORE_BEFORE.search(raw, max(0, start - 16), start):
+    if raw.endswith(OPPONENT_BEFORE, 0, start) and _SCORE_BEFORE.search(raw, max(0, start - 16), start):
         return True
-    m = SIDE_AFTER.match(raw, end) if after else None
-    if m is None:
-        return False
-    if m.group("fixture") is None:
+    if after and SIDE_AFTER.match(raw, end):
         return True
-    return first > 0 and gaps[first] == " " and tk.text[first - 1] in SIDE_BEFORE
+    return (first > 0 and gaps[first] == " " and tk.text[first - 1] in SIDE_BEFORE
+            and SIDE_FIXTURE.match(raw, end) is not None)
 
 
 # Words that make a name a town's in local news (see `Mention.local`).

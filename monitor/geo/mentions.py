@@ -68,7 +68,7 @@ def headline_runs(found: list[Mention], title: str, tk: Tokens, runs: set[tuple[
     """`found` without the title's names that the body writes as the head of a
     longer name (`runs`, from `find_mentions`), when the title is in Title Case:
     `Denver Nuggets Beat Phoenix Suns` over `beat the Phoenix Suns 118-109`."""
-    if not runs or not _title_cased(tk):
+    if not runs or all(m.field != "title" for m in found) or not _title_cased(tk):
         return found
     def in_run(m: Mention) -> bool:
         nxt = _NEXT_WORD.match(title, m.end)
@@ -284,7 +284,8 @@ def _check(
         return None  # `Buffalo wings`, `Boston cream pie`: a dish
     # `Carmel beat Fishers 3-1`: the towns' sides. (Not a country's or a region's:
     # `Wales beat England` names their teams, but news of them counts as theirs.)
-    if (not demonym and (after or raw.endswith(cues.OPPONENT_BEFORE, 0, start))
+    if (not demonym and (after or raw.endswith(cues.OPPONENT_BEFORE, 0, start)
+                         or (first > 0 and tk.text[first - 1] in cues.SIDE_BEFORE))
             and cues.sports_side(tk, gaps, first, raw, start, end, after)
             and not area_name(gaz, key)):
         return None

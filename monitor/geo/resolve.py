@@ -256,7 +256,8 @@ def resolve(
                     support += shared
                     if not s.common:
                         local += shared
-                elif gaz.main_key(p) == s.key and not any(kinds[q] == KIND_COUNTRY for q in s.senses):
+                elif (shared_regions.get(a1, 0) and gaz.main_key(p) == s.key
+                      and not any(kinds[q] == KIND_COUNTRY for q in s.senses)):
                     # A region by the places the text names in it (`from the Yukon`
                     # with Dawson City; not Yukon, Oklahoma beside Oakland). Written by
                     # its own name, and not its country's: `Quebec City` is the city,
