@@ -10,7 +10,7 @@ and traps: people, teams, brands and common words named like places), each with
 the places a careful annotator would mark. We wrote it while auditing the
 matcher, so it measures regressions and the error classes it covers, not general
 quality (`bench/locations.py` runs the shared dev set). The `held-out` group (520
-local-news paragraphs in thirty-three batches, naming places in 24 countries and Puerto
+local-news paragraphs in thirty-three batches, naming places in 25 countries and Puerto
 Rico) was written and annotated
 batch by batch before each batch was first run (docs/locations.md says what each
 found). Prints precision and recall of the resolved sense, strict (the exact
