@@ -48,6 +48,7 @@ from monitor.geo.context import (
     shouting_once,
     university_state,
 )
+from monitor.geo.cues import ANY_AFTER, LOCAL_AFTER, LOCAL_BEFORE, OWN_VENUE, PEOPLE_BEFORE, RESIDENT_AFTER
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
 from monitor.geo.lists import areas_in_lists, counties_in_lists
 from monitor.geo.mention import Mention
@@ -68,7 +69,8 @@ def headline_runs(found: list[Mention], title: str, tk: Tokens, runs: set[tuple[
     """`found` without the title's names that the body writes as the head of a
     longer name (`runs`, from `find_mentions`), when the title is in Title Case:
     `Denver Nuggets Beat Phoenix Suns` over `beat the Phoenix Suns 118-109`."""
-    if not runs or all(m.field != "title" for m in found) or not _title_cased(tk):
+    # (The title is read first: its mentions, if any, lead `found`.)
+    if not runs or not found or found[0].field != "title" or not _title_cased(tk):
         return found
     def in_run(m: Mention) -> bool:
         nxt = _NEXT_WORD.match(title, m.end)
@@ -268,7 +270,7 @@ def _check(
     start, end = tk.bounds[2 * first], tk.bounds[2 * last + 1]
     # Most names are followed by none of the cues tested below: one C call rules
     # them all out (`after` False), instead of a dozen.
-    after = cues.ANY_AFTER.match(raw, end) is not None
+    after = ANY_AFTER.match(raw, end) is not None
     # `Spanish-speaking`, `Spanish-language`, `Latin American`: a language or a
     # culture, not the country.
     if demonym and ((first > 0 and tk.text[first - 1] in ("latin", "pan") and gaps[first] in (" ", "-"))
@@ -331,15 +333,15 @@ def _check(
     # place of its own (`LA` is also Los Angeles, but not here).
     if qualifies and key in gaz.abbrevs and all(gaz.kind[p] > KIND_ADMIN2 for p in gaz.candidates(key)):
         return None
-    local = town_at_start or (not demonym and ((after and bool(cues.LOCAL_AFTER.match(raw, end))) or (
-        cues.OWN_VENUE.match(raw, end) is not None) or (
-        first > 0 and gaps[first] == " " and (tk.text[first - 1] in cues.LOCAL_BEFORE or (
+    local = town_at_start or (not demonym and ((after and bool(LOCAL_AFTER.match(raw, end))) or (
+        OWN_VENUE.match(raw, end) is not None) or (
+        first > 0 and gaps[first] == " " and (tk.text[first - 1] in LOCAL_BEFORE or (
             # `a Brazil woman`, `a Neenah man`: where a person lives, as local news
             # writes it (of a country one writes `a Brazilian woman`).
-            after and tk.text[first - 1] in ("a", "an") and bool(cues.RESIDENT_AFTER.match(raw, end))) or (
+            after and tk.text[first - 1] in ("a", "an") and bool(RESIDENT_AFTER.match(raw, end))) or (
             # `a man from Enterprise`, `Police in Street` (not `a woman from Brazil`:
             # a country's people; nor `police in Scotland`).
-            first > 1 and tk.text[first - 2] in cues.PEOPLE_BEFORE.get(tk.text[first - 1], ())
+            first > 1 and tk.text[first - 2] in PEOPLE_BEFORE.get(tk.text[first - 1], ())
             and gaps[first - 1] == " " and not area_name(gaz, key))))))
     regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
                                 or (after and bool(cues.REGION_AFTER.match(raw, end))))
