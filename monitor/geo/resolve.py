@@ -293,20 +293,20 @@ def resolve(
                 # placed, it is lifted a step more: two signs of a local story.)
                 in_home = bool(home.regions) and region_ids.get(a1) in home.regions
                 near_enough = in_home and (gaz.pop[p] * home_ratio >= top_pop or towns_in)
-                beyond = (in_home and not near_enough and kind == KIND_CITY and not home.learned and (
-                    (s.local and named_regions.get(a1, 0) > 0)
-                    or ((s.local or not famous(gaz, s.key)) and neighbour_named(gaz, p, others_best, home))))
-                if (near_enough or beyond) and (
+                # (Asked only where it can change the lift.)
+                signs = (in_home and kind == KIND_CITY and not home.learned
+                         and (s.local or not near_enough) and (
+                             (s.local and named_regions.get(a1, 0) > 0)
+                             or ((s.local or not famous(gaz, s.key))
+                                 and neighbour_named(gaz, p, others_best, home))))
+                if (near_enough or signs) and (
                         # A small town is the home's only in a local story: another
                         # place of the home is named, or the name is written as a
                         # town (`a Kuna man`, a dateline). A Texas paper's wire story
                         # on the Olympics in Athens is about Greece.
                         pops[p] >= BARE_MIN_POP or s.local or s.datelined
                         or any(o is not s for o in at_home)):
-                    support += 3.0
-                    if s.local and (beyond or (kind == KIND_CITY and not home.learned and (
-                            named_regions.get(a1, 0) > 0 or neighbour_named(gaz, p, others_best, home)))):
-                        support += 1.0
+                    support += 4.0 if signs and s.local else 3.0
                     lifted = True
                     if not (s.common and (home.learned or not s.local)):
                         local += 3.0
