@@ -1205,3 +1205,16 @@ def test_police_in_a_town_and_borough_councils_write_common_words_as_towns() -> 
     council = article("Reading Borough Council has agreed a new parking scheme.", source="live")
     assert [e.text for e in lm.match(council)["gb"]] == ["Reading"]
     assert places_in(lm, "Police in Scotland said the road was closed.")["Scotland"] == "Scotland, GB"
+
+
+def test_more_sides_and_roads_named_after_places() -> None:
+    """A side's name hides the names inside it (`Kansas City beat Denver 27-24`
+    holds no Kansas); a side with its fixture (`Buffalo will host Miami`) or a
+    final won (`Kerry beat Dublin in the All-Ireland final`) is no place; a road
+    named after a valley is no place (`the Goulburn Valley Highway`), while `the UK
+    High Street` is still the UK."""
+    lm = compile_(rule("any", within=["United States"]))
+    assert labels_in(lm, "Kansas City beat Denver 27-24, and Buffalo will host Miami on Sunday.") == []
+    assert labels_in(lm, "Kerry beat Dublin in the All-Ireland final.") == []
+    assert labels_in(lm, "A woman was hurt on the Goulburn Valley Highway.") == []
+    assert labels_in(lm, "Sales failed to help the UK High Street recover.") == ["United Kingdom"]

@@ -151,6 +151,11 @@ def run_ok(
                 and not (word.isupper() and 2 <= len(word) <= 5 and word.isalpha())
                 and not _area_holding(gaz, tk.text[nxt], key) and not _office(tk, gaps, nxt)):
             return RUN_FOLLOWED
+        # `the Goulburn Valley Highway`: a road named after the place, not in it (a
+        # country's or region's name stays: `the UK High Street`, its shops).
+        if (nxt + 1 < len(tk) and tk.text[nxt] in ORG_HEADS and tk.text[nxt + 1] in _ROADS
+                and gaps[nxt + 1] == " " and capitalised(tk.raw[nxt + 1]) and not area_name(gaz, key)):
+            return RUN_FOLLOWED
     prv = first - 1
     # `Wal-Mart`, `Merriam-Webster`: the second half of a hyphenated name (but
     # `Kyiv-Kharkiv highway`, `Izium-Kupiansk`: two places).
@@ -201,6 +206,7 @@ _PERSON_AFTER = re.compile(
 
 
 _AREA_RUN_HEADS = AREA_WORDS - {"state"}
+_ROADS = frozenset(_words("highway freeway expressway motorway parkway road street avenue turnpike"))
 # Title-case words of broadcasters' names before the area they serve.
 _MEDIA_BEFORE = frozenset(_words("radio sport sports television news channel network"))
 # A force named after the area it polices, its head first: `Police Scotland`.

@@ -219,15 +219,20 @@ def town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: i
 
 
 # A town's side in a sports report: its score (`beat Fishers 3-1`), a result with a
-# score later in the sentence (`Carmel beat Fishers 3-1`, `Sheffield Wednesday drew
-# 0-0`), its fans (`Geelong fans`), or a fixture after a verb (`will face Zionsville
-# in the sectional final`, `plays Lincoln on Friday`); or the opponent after a
-# score (`drew 0-0 with Barnsley`, `lost 2-1 to Fulham`).
+# score or a final later in the sentence (`Carmel beat Fishers 3-1`, `Sheffield
+# Wednesday drew 0-0`, `Kerry beat Dublin in the All-Ireland final`), its fans
+# (`Geelong fans`), its fixture (`Buffalo will host Miami`), or a fixture after a
+# verb (`will face Zionsville in the sectional final`, `plays Lincoln on Friday`);
+# or the opponent after a score (`drew 0-0 with Barnsley`, `lost 2-1 to Fulham`).
 SIDE_AFTER = re.compile(
     r",? \d{1,3}-\d{1,3}\b(?![-/])| fans\b|"
     r"(?: (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))?"
     r" (?:beat|beats|defeated|edged|downed|topped|routed|thrashed|blanked|outscored|outlasted|"
-    r"shut out|rallied past|held off|drew|won|lost)\b[^.;!?\n]*? \d{1,3}-\d{1,3}\b(?![-/])")
+    r"shut out|rallied past|held off|drew|won|lost)\b[^.;!?\n]*? (?:\d{1,3}-\d{1,3}\b(?![-/])|"
+    r"(?:in|at) the (?:[\w-]+ ){0,2}(?:finals?|semifinals?|semi-finals?|quarterfinals?|quarter-finals?"
+    r"|playoffs?|play-offs?|championship)\b)"
+    # `Buffalo will host Miami`: a side's fixture, with its opponent named.
+    r"| (?:will |to )?(?:host|hosts|face|faces|play|plays|visit|visits) [A-Z]")
 # A fixture, after one of the verbs below (kept out of `ANY_AFTER`: `in Kyiv on
 # Monday` is no cue, and the verb is tested first).
 SIDE_FIXTURE = re.compile(
@@ -235,7 +240,7 @@ SIDE_FIXTURE = re.compile(
     r"quarter-finals?|playoffs?|play-offs?|opener|championship|game|match)\b"
     r"| on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?! night['’]s)")
 SIDE_BEFORE = frozenset({"face", "faces", "facing", "play", "plays", "playing", "host", "hosts",
-                         "hosting", "visit", "visits", "visiting"})
+                         "hosting", "visit", "visits", "visiting", "beat", "beats", "defeated"})
 
 
 # The words between a score and the opponent (`drew 0-0 with Barnsley`): a name

@@ -290,7 +290,7 @@ def _check(
                          or (first > 0 and tk.text[first - 1] in cues.SIDE_BEFORE))
             and cues.sports_side(tk, gaps, first, raw, start, end, after)
             and not area_name(gaz, key)):
-        return None
+        return _NOT_A_PLACE  # (nor the names inside it: `Kansas City beat` holds no Kansas)
     # `Brent and Lynnette Hain`: a couple's given names, not the London borough;
     # `Hassan el Bushra`: a given name before a surname's particle.
     given_name = ((last + 1 < len(tk) and tk.text[last + 1] == "and" and couple(gaz, tk, gaps, last))
