@@ -224,21 +224,21 @@ def town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: i
 # (`Geelong fans`), its fixture (`Buffalo will host Miami`), or a fixture after a
 # verb (`will face Zionsville in the sectional final`, `plays Lincoln on Friday`);
 # or the opponent after a score (`drew 0-0 with Barnsley`, `lost 2-1 to Fulham`).
+_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_ROUNDS = ("finals?|semifinals?|semi-finals?|quarterfinals?|quarter-finals?|playoffs?|play-offs?"
+           "|championship")
 SIDE_AFTER = re.compile(
-    r",? \d{1,3}-\d{1,3}\b(?![-/])| fans\b|"
-    r"(?: (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))?"
+    rf",? \d{{1,3}}-\d{{1,3}}\b(?![-/])| fans\b|(?: (?:{_WEEKDAYS}))?"
     r" (?:beat|beats|defeated|edged|downed|topped|routed|thrashed|blanked|outscored|outlasted|"
     r"shut out|rallied past|held off|drew|won|lost)\b[^.;!?\n]*? (?:\d{1,3}-\d{1,3}\b(?![-/])|"
-    r"(?:in|at) the (?:[\w-]+ ){0,2}(?:finals?|semifinals?|semi-finals?|quarterfinals?|quarter-finals?"
-    r"|playoffs?|play-offs?|championship)\b)"
+    rf"(?:in|at) the (?:[\w-]+ ){{0,2}}(?:{_ROUNDS})\b)"
     # `Buffalo will host Miami`: a side's fixture, with its opponent named.
     r"| (?:will |to )?(?:host|hosts|face|faces|play|plays|visit|visits) [A-Z]")
 # A fixture, after one of the verbs below (kept out of `ANY_AFTER`: `in Kyiv on
 # Monday` is no cue, and the verb is tested first).
 SIDE_FIXTURE = re.compile(
-    r" (?:in|at) the (?:[\w-]+ ){0,2}(?:finals?|semifinals?|semi-finals?|quarterfinals?|"
-    r"quarter-finals?|playoffs?|play-offs?|opener|championship|game|match)\b"
-    r"| on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?! night['’]s)")
+    rf" (?:in|at) the (?:[\w-]+ ){{0,2}}(?:{_ROUNDS}|opener|game|match)\b"
+    rf"| on (?:{_WEEKDAYS})\b(?! night['’]s)")
 SIDE_BEFORE = frozenset({"face", "faces", "facing", "play", "plays", "playing", "host", "hosts",
                          "hosting", "visit", "visits", "visiting", "beat", "beats", "defeated"})
 
