@@ -293,12 +293,14 @@ def resolve(
                 # placed, it is lifted a step more: two signs of a local story.)
                 in_home = bool(home.regions) and region_ids.get(a1) in home.regions
                 near_enough = in_home and (gaz.pop[p] * home_ratio >= top_pop or towns_in)
-                # (Asked only where it can change the lift.)
+                # (Asked only where it can change the lift; `neighbour` keeps the answer
+                # for the pair rule below, None when not asked.)
+                neighbour: bool | None = None
                 signs = (in_home and kind == KIND_CITY and not home.learned
                          and (s.local or not near_enough) and (
                              (s.local and named_regions.get(a1, 0) > 0)
                              or ((s.local or not famous(gaz, s.key))
-                                 and neighbour_named(gaz, p, others_best, home))))
+                                 and (neighbour := neighbour_named(gaz, p, others_best, home)))))
                 if (near_enough or signs) and (
                         # A small town is the home's only in a local story: another
                         # place of the home is named, or the name is written as a
@@ -322,8 +324,9 @@ def resolve(
                 # (Not on top of the home region's lift: `Clackamas and Washington county
                 # officials` near Happy Valley would be the town, not the county.)
                 if (not lifted and pops[p] < BARE_MIN_POP and not home.learned and cc in home.countries
-                        and kind == KIND_CITY and not s.common and neighbour_named(
-                            gaz, p, others_best, home)):
+                        and kind == KIND_CITY and not s.common and (
+                            neighbour if neighbour is not None
+                            else neighbour_named(gaz, p, others_best, home))):
                     # Small towns of a paper's home named together, as its own papers
                     # do: `Gardai in Mallow ... in Fermoy ... to Mitchelstown` in an
                     # Irish paper, `Queanbeyan` (New South Wales) and `Belconnen` in a
