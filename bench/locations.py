@@ -11,12 +11,17 @@
 Baselines measured in the same run: "plain gazetteer" (every capitalised
 gazetteer hit, most populous sense, no filters or context) for quality; a
 matcher with one location rule for speed (so the ratio shows what 1,000
-rules cost on top of finding and resolving the places).
+rules cost on top of finding and resolving the places). When the place
+matcher's hot modules are compiled (setup.py, monitor/native.py), the speed
+run also times the pure sources (NEWSMON_PURE=1) in a child process, and
+`--stages` runs on the pure sources: its timers wrap module functions, which
+compiled modules call directly. bench/instructions.py gives steadier ratios.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -31,6 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from monitor import native  # noqa: E402
 from monitor.article import Article, RawItem, normalise  # noqa: E402
 from monitor.match.places import LocationMatcher  # noqa: E402
 from monitor.settings.rules import RuleConfig  # noqa: E402
@@ -205,33 +211,50 @@ def speed(corpus: Path) -> None:
               f"interpreter with the matcher imported ({base_rss:.0f} MB)")
         arts = list(articles(corpus))
         rules = _rules(1000)
-        one = LocationMatcher.compile(rules[:1], (), cache_dir=Path(tmp))
-        many = LocationMatcher.compile(rules, (), cache_dir=Path(tmp))
-        for lm in (one, many):  # warm the caches once
-            for a in arts[:50]:
-                lm.match(a)
-        rates = {}
-        for label, lm in (("1 rule", one), ("1,000 rules", many)):
-            # Best of REPEATS passes (as timeit does): on a shared or virtual
-            # machine one pass varies by +-15%; the best is the code's speed.
-            # CPU time is the one-core figure; wall time also counts the other
-            # processes sharing the machine.
-            runs = []
-            for _ in range(REPEATS):
-                t0, c0 = time.perf_counter(), time.process_time()
-                hits = 0
-                for a in arts:
-                    hits += len(lm.match(a))
-                runs.append((time.process_time() - c0, time.perf_counter() - t0))
-            cpu, dt = min(runs)
-            median = sorted(r[0] for r in runs)[len(runs) // 2]
-            rates[label] = len(arts) / cpu
+        build = native.state()
+        print(f"this run: {'compiled' if build.compiled else 'pure Python'} ({build.reason})")
+        pure = None
+        if build.compiled:  # the same passes in a child on the pure sources: the baseline
+            got = subprocess.run([sys.executable, __file__, str(corpus), "--rates", tmp],
+                                 capture_output=True, text=True, cwd=ROOT, check=True,
+                                 env={**os.environ, "NEWSMON_PURE": "1"})
+            pure = json.loads(got.stdout.splitlines()[-1])
+        rates = _rates(arts, rules, Path(tmp), show=True)
+        print(f"1,000 rules vs 1 rule: {rates['1,000 rules'] / rates['1 rule']:.2f}x the rate "
+              f"(target >= 2,000 articles/s)")
+        if pure is not None:
+            print("pure Python (NEWSMON_PURE=1, a child process just before): " + "; ".join(
+                f"{k} {v:,.0f} articles/s, compiled {rates[k] / v:.2f}x" for k, v in pure.items()))
+        _shared_tokens(arts, rules, Path(tmp))
+
+
+def _rates(arts: list[Article], rules: list[RuleConfig], cache: Path, show: bool) -> dict[str, float]:
+    one = LocationMatcher.compile(rules[:1], (), cache_dir=cache)
+    many = LocationMatcher.compile(rules, (), cache_dir=cache)
+    for lm in (one, many):  # warm the caches once
+        for a in arts[:50]:
+            lm.match(a)
+    rates = {}
+    for label, lm in (("1 rule", one), ("1,000 rules", many)):
+        # Best of REPEATS passes (as timeit does): on a shared or virtual
+        # machine one pass varies by +-15%; the best is the code's speed.
+        # CPU time is the one-core figure; wall time also counts the other
+        # processes sharing the machine.
+        runs = []
+        for _ in range(REPEATS):
+            t0, c0 = time.perf_counter(), time.process_time()
+            hits = 0
+            for a in arts:
+                hits += len(lm.match(a))
+            runs.append((time.process_time() - c0, time.perf_counter() - t0))
+        cpu, dt = min(runs)
+        median = sorted(r[0] for r in runs)[len(runs) // 2]
+        rates[label] = len(arts) / cpu
+        if show:
             print(f"{label:12s}: {len(arts)} articles, best of {REPEATS} {cpu:.2f} s CPU = "
                   f"{rates[label]:,.0f} articles/s on one core (median {len(arts) / median:,.0f}/s; "
                   f"{len(arts) / dt:,.0f}/s wall), {hits} rule matches")
-        print(f"1,000 rules vs 1 rule: {rates['1,000 rules'] / rates['1 rule']:.2f}x the rate "
-              f"(target >= 2,000 articles/s)")
-        _shared_tokens(arts, rules, Path(tmp))
+    return rates
 
 
 class _OwnTokens:
@@ -366,6 +389,11 @@ def stages(corpus: Path) -> None:
     rules, best of 5 passes over CORPUS: the module functions the matcher calls
     are wrapped with timers (a few hundred nanoseconds each, counted in the
     stage), so the stages are the matcher's own code path."""
+    if native.state().compiled:
+        print("(--stages times the pure sources: its timers wrap module functions, which "
+              "compiled modules call directly)", flush=True)
+        raise SystemExit(subprocess.run([sys.executable, *sys.argv],
+                                        env={**os.environ, "NEWSMON_PURE": "1"}).returncode)
     import monitor.geo.mentions as mentions_mod
     import monitor.match.places as places_mod
 
@@ -424,6 +452,8 @@ if __name__ == "__main__":
         stages(Path(args[0]))
     elif "--home" in sys.argv and len(args) == 2:
         home_probe(Path(args[0]), args[1])
+    elif "--rates" in sys.argv and len(args) == 2:  # speed()'s pure baseline, in a child
+        print(json.dumps(_rates(list(articles(Path(args[0]))), _rules(1000), Path(args[1]), show=False)))
     elif args:
         speed(Path(args[0]))
     else:

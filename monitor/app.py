@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from monitor import native
 from monitor.alerts import alertlog
 from monitor.alerts.deliver import Sender
 from monitor.alerts.notices import notice_alerts
@@ -100,6 +101,10 @@ class App:
         log.info("state in %s; %d folder(s), %d feed(s), %d rule(s), %d target(s)", self.state_dir,
                  len(self.config.folders), len(self.config.feeds), len(self.config.rules),
                  len(self.config.targets))
+        if any(rule.locations is not None for rule in self.config.rules):
+            build = native.state()
+            log.info("place matcher: %s (%s)", "compiled" if build.compiled else "pure Python",
+                     build.reason)
 
     def prune(self) -> tuple[int, int]:
         """Drop finished alerts and notification-log entries past `retention` (at

@@ -128,8 +128,20 @@ def _available(name: str) -> bool:
     return importlib.util.find_spec(_LAZY[name].split(":")[0]) is not None
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from monitor import native
+
+    build = native.state()
+    click.echo(f"newsmon {__version__}\nplace matcher: "
+               f"{'compiled' if build.compiled else 'pure Python'} ({build.reason})")
+    ctx.exit()
+
+
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="newsmon")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version, and whether the place matcher is compiled, and exit.")
 def main() -> None:
     """newsmon: watch folders and feeds, match rules, send alerts."""
 

@@ -107,9 +107,11 @@ def test_unwritable_cache_dir_still_works(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 def test_no_cache_dir_uses_the_user_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _tiny_sources(monkeypatch)
-    monkeypatch.setattr(gazetteer, "default_cache_dir", lambda: tmp_path / "user-cache")
+    # platformdirs' user cache dir on Linux (set in the environment: the compiled
+    # gazetteer module calls its own functions directly, past any monkeypatch).
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     assert gazetteer.load(None).candidates("izium")
-    assert list((tmp_path / "user-cache").glob("gazetteer-*.pickle"))
+    assert list((tmp_path / "user-cache" / "newsmon").glob("gazetteer-*.pickle"))
 
 
 def test_user_places_do_not_leak_between_matchers(

@@ -251,7 +251,7 @@ def resolve(
                         support += 2.0
                         local += 2.0
                         towns_in = True
-                    shared: float = shared_regions.get(a1, 0) - (mine and not own_area and own_vouched)
+                    shared = float(shared_regions.get(a1, 0) - (mine and not own_area and own_vouched))
                     shared = 2.0 if shared > 2.0 else shared
                     support += shared
                     if not s.common:
@@ -262,7 +262,7 @@ def resolve(
                     # with Dawson City; not Yukon, Oklahoma beside Oakland). Written by
                     # its own name, and not its country's: `Quebec City` is the city,
                     # `Luxembourg` the country, whatever is named in them.
-                    inside: float = shared_regions.get(a1, 0) - (mine and not own_area and own_vouched)
+                    inside = float(shared_regions.get(a1, 0) - (mine and not own_area and own_vouched))
                     support += 2.0 if inside > 2.0 else inside
                 # (A country too: places in Mexico are as much evidence for Mexico the
                 # country as for its State of Mexico.)
