@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from monitor.geo import gazetteer, sources
 from monitor.geo.gazetteer import Gazetteer, name_key, token_code
@@ -191,6 +193,22 @@ def test_mention_tokens_are_monitor_text_tokens(text: str) -> None:
                                                   strict=True)]
     if text.isascii():
         assert "".join(g + w for g, w in zip(tk.gaps, [*tk.raw, ""], strict=True)) == text
+
+
+@given(st.text(alphabet=st.sampled_from(
+    list("aZ09 .,-'\t\n_\x1c\x1f") + ["£", "Â", "é", "’", "\xa0", "\x85", "\u2028", "ß", "½",
+                                        "\u0301", "İ", "Σ"]), max_size=40))
+def test_tokens_agree_with_monitor_text_on_any_text(text: str) -> None:
+    # Whitespace of every kind, separators, stand-in letters and characters with
+    # none (the slow path), in any order: the same tokens, offsets and gaps.
+    from monitor.geo.tokens import Tokens as _Toks
+    from monitor.text import token_bounds, words
+
+    tk = _Toks(text)
+    assert tk.text == words(text)
+    assert tk.bounds[:-1] == token_bounds(text) and tk.bounds[-1] == len(text)
+    assert tk.raw == [text[a:b] for a, b in zip(tk.start, tk.end, strict=True)]
+    assert tk.gaps == [text[a:b] for a, b in zip([0, *tk.end], [*tk.start, len(text)], strict=True)]
 
 
 def test_packed_names_keep_every_name_and_the_overlay() -> None:

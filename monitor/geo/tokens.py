@@ -1,25 +1,23 @@
-"""A field's tokens as `monitor.text` makes them, built by C-level passes.
+"""A field's tokens as `monitor.text` makes them, built by a few C-level passes.
 
 `Tokens(raw)` gives the same tokens and offsets as `monitor.text.words` +
-`token_bounds`, plus each token as written and the text between tokens, from
-one `re.split` of the text as written (no per-token objects: this is the
-matcher's hot path). ASCII text folds to lower case only; text whose other
-characters each fold to one ASCII letter or to a separator (`é`, `Â`, `£`,
-`’`) is split with those letters added to the token class; anything else
-(`ß`, other scripts) takes `monitor.text` itself.
+`token_bounds`, plus each token as written and the text between tokens. ASCII
+text folds to lower case only; text whose other characters each fold to one
+ASCII letter or to a separator (`é`, `Â`, `£`, `’`) gets those stand-ins
+first (the offsets stay); anything else (`ß`, other scripts) takes
+`monitor.text` itself.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import accumulate
-from operator import itemgetter
 
 from monitor.text import fold, token_bounds, words
 
-_ASCII_SPLIT = re.compile(r"([A-Za-z0-9]+)")  # monitor.text's ASCII tokens, any case
-FIRST_CHAR = itemgetter(0)
+# monitor.text's tokens are runs of ASCII letters and digits (after folding):
+# every other ASCII character separates them.
+_SEPARATE = {c: " " for c in range(128) if not chr(c).isalnum()}
 
 
 def capitalised(raw: str) -> bool:
@@ -28,8 +26,8 @@ def capitalised(raw: str) -> bool:
 
 class Tokens:
     """A field's tokens as monitor.text makes them (`words` + `token_bounds`),
-    with each token as written and the text between tokens, all built by
-    C-level passes (no per-token objects; this is the hot path).
+    with each token as written and the text between tokens (the hot path:
+    one loop over the pieces of one split, compiled by mypyc).
 
     `gaps[i]` is the text before token i; `gaps[len]` the text after the last.
     Token i spans `bounds[2 * i]` to `bounds[2 * i + 1]` (`start` and `end` as
@@ -41,29 +39,38 @@ class Tokens:
     gaps: list[str]
     bounds: list[int]
 
-    def __init__(self, raw: str):
-        # One split of the text as written gives tokens and gaps. ASCII folds to
-        # lower case only; other text that folds character for character is
-        # split with its letters added to the token class (`_split_folded`).
-        got = ((_ASCII_SPLIT.split(raw), None) if raw.isascii() else _split_folded(raw))
-        if got is None:
+    def __init__(self, raw: str) -> None:
+        plain = raw if raw.isascii() else _stand_ins(raw)
+        if plain is None:
             self.text = words(raw)
-            bounds = self.bounds = token_bounds(raw)
-            start, end = bounds[0::2], bounds[1::2]
-            self.raw = list(map(raw.__getitem__, map(slice, start, end)))
-            self.gaps = list(map(raw.__getitem__, map(slice, [0, *end], [*start, len(raw)])))
+            self.bounds = [*token_bounds(raw), len(raw)]  # (the end, as below)
+            starts, ends = self.bounds[0::2], self.bounds[1::2]
+            self.raw = list(map(raw.__getitem__, map(slice, starts, ends)))
+            self.gaps = list(map(raw.__getitem__, map(slice, [0, *ends], [*starts, len(raw)])))
             return
-        parts, letters = got
-        self.raw = parts[1::2]
-        self.gaps = parts[0::2]
-        # Tokens hold no space: folding and lowering them joined is a few C passes,
-        # not a call per token.
-        joined = " ".join(self.raw)
-        for ch, sub in (letters or {}).items():
-            joined = joined.replace(ch, sub)  # a few distinct characters: faster than translate
-        self.text = joined.lower().split(" ") if self.raw else []
-        # Gap and token lengths summed: token i starts at [2i] and ends at [2i + 1].
-        self.bounds = list(accumulate(map(len, parts)))
+        # `plain` is raw with each character in place: letters and digits, and
+        # a space for everything else. Split on single spaces, each piece's
+        # length plus one is the offset of the next (runs of spaces give empty
+        # pieces, the shared empty string).
+        spaced = plain.translate(_SEPARATE)
+        self.text = spaced.lower().split()
+        same = plain is raw  # ASCII: the pieces are the tokens as written
+        toks: list[str] = []
+        gaps: list[str] = []
+        bounds: list[int] = []
+        end = at = 0
+        for piece in spaced.split(" "):
+            n = len(piece)
+            if n:
+                gaps.append(raw[end:at])
+                end = at + n
+                bounds.append(at)
+                bounds.append(end)
+                toks.append(piece if same else raw[at:end])
+            at += n + 1
+        gaps.append(raw[end:])
+        bounds.append(len(raw))
+        self.raw, self.gaps, self.bounds = toks, gaps, bounds
 
     @property
     def start(self) -> list[int]:
@@ -100,29 +107,12 @@ def _stand_in(ch: str) -> str | None:
     return out
 
 
-_SPLITS: dict[str, re.Pattern[str]] = {}
-
-
-def _split_folded(raw: str) -> tuple[list[str], dict[str, str] | None] | None:
-    """`re.split` parts of `raw` on `monitor.text.words` token boundaries, and the
-    letters to replace to fold the tokens (each by its ASCII stand-in, before
-    lower-casing; None when they need no folding), or None if a character has
-    no one-character stand-in (see `_stand_in`)."""
-    letters: dict[str, str] = {}
+def _stand_ins(raw: str) -> str | None:
+    """`raw` with each non-ASCII character replaced by its ASCII stand-in (a
+    letter, or a space for a separator), or None if one has none (`_stand_in`)."""
     for ch in set(_NON_ASCII.findall(raw)):
         sub = _stand_in(ch)
         if sub is None:
             return None
-        if sub != " ":
-            letters[ch] = sub
-    if not letters:
-        # Only separators (`’`, `£`, `–`): the ASCII split already has the tokens.
-        return _ASCII_SPLIT.split(raw), None
-    key = "".join(sorted(letters))
-    split = _SPLITS.get(key)
-    if split is None:
-        split = re.compile(f"([A-Za-z0-9{re.escape(key)}]+)")
-        if len(_SPLITS) < 1_000:
-            _SPLITS[key] = split
-    # Each letter becomes one ASCII letter: the tokens keep their bounds.
-    return split.split(raw), letters
+        raw = raw.replace(ch, sub)
+    return raw
