@@ -196,8 +196,8 @@ def test_mention_tokens_are_monitor_text_tokens(text: str) -> None:
 
 
 @given(st.text(alphabet=st.sampled_from(
-    list("aZ09 .,-'\t\n_\x1c\x1f") + ["£", "Â", "é", "’", "\xa0", "\x85", "\u2028", "ß", "½",
-                                        "\u0301", "İ", "Σ"]), max_size=40))
+    [*"aZ09 .,-'\t\n_\x1c\x1f", "£", "Â", "é", "’", "\xa0", "\x85", "\u2028", "ß", "½", "\u0301", "İ",
+     "Σ"]), max_size=40))
 def test_tokens_agree_with_monitor_text_on_any_text(text: str) -> None:
     # Whitespace of every kind, separators, stand-in letters and characters with
     # none (the slow path), in any order: the same tokens, offsets and gaps.
