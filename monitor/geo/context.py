@@ -11,6 +11,7 @@ capitals. `monitor.geo.mentions` decides from these whether a hit is a place.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from monitor.geo import cues
 from monitor.geo.gazetteer import Gazetteer
@@ -24,7 +25,7 @@ def _words(text: str) -> list[str]:
 # Words that may follow a place inside a capitalised run without making the
 # run a person's name: organisations, facilities, offices named after places.
 # (Not newspapers: the Washington Post or the Kyiv Post is no story about the city.)
-ORG_HEADS = frozenset(_words("""
+ORG_HEADS: Final = frozenset(_words("""
     county city town village borough parish district region province oblast state
     sheriff police university college school academy hospital clinic airport council township twp
     office department court station park bridge mayor governor
@@ -40,34 +41,34 @@ ORG_HEADS = frozenset(_words("""
     assessor trustee trustees selectman selectmen alderman aldermen councilman councilwoman
     councillor"""))
 # Words that may precede a place in a capitalised run.
-PREFIX_OK = frozenset(_words("""
+PREFIX_OK: Final = frozenset(_words("""
     north south east west northern southern eastern western central greater upper lower
     downtown metropolitan old new inner outer rural urban"""))
 # Region names that are ordinary words (Ghana's Central, Zambia's Western...).
-GENERIC_AREA_NAMES = PREFIX_OK | frozenset(_words("""
+GENERIC_AREA_NAMES: Final = PREFIX_OK | frozenset(_words("""
     capital centre center coast coastal islands lakes mountain highlands lowlands
     plateau valley river border littoral interior midlands"""))
-AREA_WORDS = frozenset(_words("oblast region province state governorate prefecture county"))
-MONTHS = frozenset(_words("""january february march april may june july august september
+AREA_WORDS: Final = frozenset(_words("oblast region province state governorate prefecture county"))
+MONTHS: Final = frozenset(_words("""january february march april may june july august september
     october november december"""))
-DATE_WORDS = MONTHS | frozenset(_words("monday tuesday wednesday thursday friday saturday sunday"))
-HONORIFICS = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
+DATE_WORDS: Final = MONTHS | frozenset(_words("monday tuesday wednesday thursday friday saturday sunday"))
+HONORIFICS: Final = frozenset(_words("mr mrs ms miss dr sir lord lady queen king prince princess"))
 # Titles written abbreviated, with a period (AP style: `Sgt.`, `Rep.`, `Gov.`).
-TITLE_ABBREVIATIONS = frozenset(_words("""mr mrs ms dr prof rev fr gen lt col maj capt sgt cpl
+TITLE_ABBREVIATIONS: Final = frozenset(_words("""mr mrs ms dr prof rev fr gen lt col maj capt sgt cpl
     pvt adm cmdr det insp supt const rep sen gov pres amb hon"""))
 # Last words of buildings' names: `the White House` is not White House, Tennessee.
 # (Streets are not in ORG_HEADS either: Oxford Street is in London, not Oxford.)
-BUILDING_HEADS = frozenset(_words("""
+BUILDING_HEADS: Final = frozenset(_words("""
     house hall palace castle tower station airport hospital church cathedral abbey
     mansion building stadium arena"""))
 # (`s`: a possessive inside a name, `King's Lynn`, `Prince George's County`; `d`: `Coeur d'Alene`;
 # `under`, `super`: `Newcastle-under-Lyme`, `Weston-super-Mare`.)
-CONNECTORS = frozenset(_words("""of de la le du des upon on am sur the and del di da el al en y i
+CONNECTORS: Final = frozenset(_words("""of de la le du des upon on am sur the and del di da el al en y i
     under super s d"""))
-INNER_WORDS = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
-SENTENCE_END = frozenset(".!?:;\n\"“”‘«(")
+INNER_WORDS: Final = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
+SENTENCE_END: Final = frozenset(".!?:;\n\"“”‘«(")
 
-_DATELINE_AFTER = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
+_DATELINE_AFTER: Final = re.compile(r"^(?:,|\s*\(|\s*[—–-]\s)")
 
 
 def dateline(tk: Tokens, gaps: list[str], first: int, last: int, words: list[str]) -> bool:
@@ -199,21 +200,21 @@ def run_ok(
 
 
 # Said of a person right after a name: an age, or `a/an [Town] teacher`.
-_PERSON_AFTER = re.compile(
+_PERSON_AFTER: Final = re.compile(
     r", (?:\d{1,3},|(?:a|an|the) (?:[A-Z][\w'’-]* )?(?:[a-z]+ )?(?:man|woman|teacher|student|resident"
     r"|native|mother|father|spokesman|spokeswoman|spokesperson|officer|nurse|doctor|farmer"
     r"|lawyer|attorney|pastor|owner|coach|player|worker)\b)")
 
 
-_AREA_RUN_HEADS = AREA_WORDS - {"state"}
-_ROADS = frozenset(_words("highway freeway expressway motorway parkway road street avenue turnpike"))
+_AREA_RUN_HEADS: Final = AREA_WORDS - {"state"}
+_ROADS: Final = frozenset(_words("highway freeway expressway motorway parkway road street avenue turnpike"))
 # Title-case words of broadcasters' names before the area they serve.
-_MEDIA_BEFORE = frozenset(_words("radio sport sports television news channel network"))
+_MEDIA_BEFORE: Final = frozenset(_words("radio sport sports television news channel network"))
 # A force named after the area it polices, its head first: `Police Scotland`.
-_FORCE_BEFORE = frozenset({"police"})
+_FORCE_BEFORE: Final = frozenset({"police"})
 
 
-_COMPASS = frozenset(_words("""north south east west central northern southern eastern western
+_COMPASS: Final = frozenset(_words("""north south east west central northern southern eastern western
     northeast northwest southeast southwest"""))
 
 
@@ -239,16 +240,16 @@ def _office(tk: Tokens, gaps: list[str], k: int) -> bool:
 
 # Heads of a public office's name (not `Hospital` or `Club`: `Florence
 # Nightingale Hospital` is a person's name before a building).
-_OFFICE_HEADS = frozenset(_words("""minister ministry department office council commission
+_OFFICE_HEADS: Final = frozenset(_words("""minister ministry department office council commission
     board authority agency bureau court police sheriff mayor governor secretary patrol"""))
 
 
 # A US state whose name with `State` is still the state (`New York State Police`;
 # `Washington State` against the city).
-_STATE_NAMED_SO = frozenset({"new york state", "washington state"})
+_STATE_NAMED_SO: Final = frozenset({"new york state", "washington state"})
 # After `Ohio State`: the state's own body, not the university's side; or the
 # university's full name, which names its state as `University of Maryland` does.
-_STATE_BODIES = frozenset(_words("""police patrol highway troopers legislature senate house
+_STATE_BODIES: Final = frozenset(_words("""police patrol highway troopers legislature senate house
     capitol parks park fair lottery government treasurer auditor attorney representative
     senator prison penitentiary line border university college""")) | _OFFICE_HEADS
 
@@ -353,13 +354,13 @@ def qualifier_after(
 
 
 # Who is said to have said or done something, written after an area's name.
-_AGENCY_WORDS = frozenset(_words("""deputies officers officials police authorities troopers
+_AGENCY_WORDS: Final = frozenset(_words("""deputies officers officials police authorities troopers
     commissioners prosecutors detectives firefighters investigators"""))
 # A source two words on, with its verb: `Linn County jail records show`, `fire officials said`.
-_SOURCE_WORDS = _AGENCY_WORDS | {"records"}
-_REPORT_VERBS = frozenset(_words("said say says show shows showed report reports reported told"))
-_POSSESSED = _AGENCY_WORDS | {"office", "department"}
-_APOSTROPHES = frozenset(("'", "’"))
+_SOURCE_WORDS: Final = _AGENCY_WORDS | {"records"}
+_REPORT_VERBS: Final = frozenset(_words("said say says show shows showed report reports reported told"))
+_POSSESSED: Final = _AGENCY_WORDS | {"office", "department"}
+_APOSTROPHES: Final = frozenset(("'", "’"))
 
 
 def _next_clause_subject(gaz: Gazetteer, tk: Tokens, k: int, name: str, areas: tuple[int, ...]) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from monitor.geo.gazetteer import Gazetteer, name_key
 from monitor.geo.sources import KIND_CITY
@@ -27,30 +27,30 @@ if TYPE_CHECKING:
 
 # After a country code: `US$2 million`, `U.S. dollars`; `U.S. 35`, `U.S. Route 1`
 # (a highway). Not `the U.S. 2020 census`.
-CURRENCY_AFTER = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |highway |hwy\.? )?"
+CURRENCY_AFTER: Final = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |highway |hwy\.? )?"
                             r"\d{1,3}\b(?![,.]\d))", re.IGNORECASE)
 # Named after a place, not in it: `Reston virus`, `Lyme disease`; `the Vistula
 # river`; `the Indian Ocean`, `the Irish Sea` (after a demonym).
-EPONYM_AFTER = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
-RIVER_AFTER = re.compile(r" river\b", re.IGNORECASE)
+EPONYM_AFTER: Final = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
+RIVER_AFTER: Final = re.compile(r" river\b", re.IGNORECASE)
 # `New York magazine`: the magazine's title, no story about the city (as the
 # Washington Post is not: see `context.ORG_HEADS`).
-MAGAZINE_AFTER = re.compile(r" magazines?\b")
-WATER_AFTER = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
+MAGAZINE_AFTER: Final = re.compile(r" magazines?\b")
+WATER_AFTER: Final = re.compile(r" (?:ocean|sea|gulf)\b", re.IGNORECASE)
 # After a demonym, a cuisine (`Mexican restaurants`, `an Indian takeaway`, `Thai
 # cooking`): a culture, like a language, not the country.
-CUISINE_AFTER = re.compile(r" (?:restaurants?|cuisine|takeaways?|dishes|cooking|recipes?"
+CUISINE_AFTER: Final = re.compile(r" (?:restaurants?|cuisine|takeaways?|dishes|cooking|recipes?"
                            r"|eatery|eateries|bistros?|caf[eé]s?)\b", re.IGNORECASE)
 # A dish named after a town: `Buffalo wings`, `Philly cheesesteaks`, `Boston cream
 # pie`, `Brussels sprouts` (the dish, wherever it is eaten).
-DISH_AFTER = re.compile(r" (?:wings|cheesesteaks?|cream pies?|clam chowder|chowder|sprouts"
+DISH_AFTER: Final = re.compile(r" (?:wings|cheesesteaks?|cream pies?|clam chowder|chowder|sprouts"
                         r"|baked beans|hot dogs?|bagels?)\b", re.IGNORECASE)
 # A park, bay or beach named after a town (`Islington Bay` near Auckland).
-FEATURE_AFTER = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
-FEATURE_WORDS = frozenset(("park", "bay", "beach", "harbour", "harbor", "lake", "island",
+FEATURE_AFTER: Final = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
+FEATURE_WORDS: Final = frozenset(("park", "bay", "beach", "harbour", "harbor", "lake", "island",
                             "forest", "garden", "gardens"))
 # `Richmond Park in Glasgow`: the park, and where it is.
-_IN_PLACE = re.compile(r" in (?:the )?([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)")
+_IN_PLACE: Final = re.compile(r" in (?:the )?([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)")
 
 
 def feature_in_place(gaz: Gazetteer, raw: str, end: int, last_word: str) -> bool:
@@ -72,20 +72,20 @@ def feature_in_place(gaz: Gazetteer, raw: str, end: int, last_word: str) -> bool
 
 # A saint in a church's name: `the church of St. Peter and St. Paul`,
 # `Saint Peter and Saint Paul Coptic Orthodox Church`.
-DEDICATION_BEFORE = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "
+DEDICATION_BEFORE: Final = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "
                                r"(?:the )?(?:(?:st|saint)\.? \w+,? (?:and )?)*\Z", re.IGNORECASE)
-DEDICATED_AFTER = re.compile(r"(?:,? (?:and )?(?:(?:St\.?|Saint) )?[A-Z][\w'’.-]*){0,5} "
+DEDICATED_AFTER: Final = re.compile(r"(?:,? (?:and )?(?:(?:St\.?|Saint) )?[A-Z][\w'’.-]*){0,5} "
                              r"(?:Church|Cathedral|Basilica|Chapel|Abbey|Monastery)\b")
 # `Hassan el Bushra`, `Dennis van Engelsdorp`: a given name before a surname's particle.
-PARTICLE_AFTER = re.compile(r" (?:el|al|bin|ibn|van|von|de|da|del|dos) [A-Z]")
+PARTICLE_AFTER: Final = re.compile(r" (?:el|al|bin|ibn|van|von|de|da|del|dos) [A-Z]")
 # Written as a region: `the state of Washington`; a governor's or a senator's
 # place is a region (`New York Gov. Kathy Hochul`).
-REGION_BEFORE = ("state of ", "province of ")
-REGION_AFTER = re.compile(r" (?:(?:lieutenant )?governor\b|senator\b|attorney general\b"
+REGION_BEFORE: Final = ("state of ", "province of ")
+REGION_AFTER: Final = re.compile(r" (?:(?:lieutenant )?governor\b|senator\b|attorney general\b"
                           r"|legislature\b|gov\.|sen\.)", re.IGNORECASE)
 # `(Reporting by Jane Doe in New York; Editing by Bill Rigby)`: where the wire's
 # staff sat, not where the story is.
-CREDIT_LINE = re.compile(r"\((?:additional )?(?:reporting|writing|editing|compiled) by [^()\n]*\)",
+CREDIT_LINE: Final = re.compile(r"\((?:additional )?(?:reporting|writing|editing|compiled) by [^()\n]*\)",
                          re.IGNORECASE)
 
 
@@ -119,9 +119,9 @@ def country_first(gaz: Gazetteer, key: str) -> bool:
 # coast (`London's West End`, parts of British Columbia's Central Coast), so the
 # town or region of that name (West End, British Columbia; Central Coast, New
 # South Wales) needs local evidence.
-_POSITION_WORDS = frozenset(("north", "south", "east", "west", "northern", "southern", "eastern",
+_POSITION_WORDS: Final = frozenset(("north", "south", "east", "west", "northern", "southern", "eastern",
                              "western", "central", "upper", "lower", "middle", "mid"))
-_LAND_PARTS = frozenset(("coast", "shore", "valley", "highlands", "lowlands", "plateau", "interior",
+_LAND_PARTS: Final = frozenset(("coast", "shore", "valley", "highlands", "lowlands", "plateau", "interior",
                          "island", "islands", "lakes", "hills", "end", "side", "plains", "border",
                          "midlands"))
 
@@ -134,8 +134,8 @@ def descriptive_name(key: str) -> bool:
     return len(words) == 2 and words[0] in _POSITION_WORDS and words[1] in _LAND_PARTS
 
 
-_CITY_POP = 100_000
-_PART_DEG = 0.3  # about 30 km north-south (and as far east-west at mid latitudes)
+_CITY_POP: Final = 100_000
+_PART_DEG: Final = 0.3  # about 30 km north-south (and as far east-west at mid latitudes)
 
 
 def owned_by_other_area(gaz: Gazetteer, raw: str, previous: Mention | None, start: int,
@@ -177,7 +177,7 @@ def holds_any(gaz: Gazetteer, areas: Sequence[int], places: Sequence[int]) -> bo
 # Institutions a country's news names and no other's: the police (`Gardaí`, `RCMP`,
 # `PSNI`), the head of government and the parliament, as written. A lone town of
 # that country in the text then needs no other evidence (see `resolve`).
-_INSTITUTIONS: dict[str, tuple[str, ...]] = {
+_INSTITUTIONS: Final[dict[str, tuple[str, ...]]] = {
     "IE": ("Gardaí", "Gardai", "Taoiseach", "Tánaiste", "Tanaiste", "Oireachtas"),
     "CA": ("RCMP",),
     "GB": ("PSNI",),
@@ -224,10 +224,10 @@ def town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: i
 # (`Geelong fans`), its fixture (`Buffalo will host Miami`), or a fixture after a
 # verb (`will face Zionsville in the sectional final`, `plays Lincoln on Friday`);
 # or the opponent after a score (`drew 0-0 with Barnsley`, `lost 2-1 to Fulham`).
-_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-_ROUNDS = ("finals?|semifinals?|semi-finals?|quarterfinals?|quarter-finals?|playoffs?|play-offs?"
+_WEEKDAYS: Final = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_ROUNDS: Final = ("finals?|semifinals?|semi-finals?|quarterfinals?|quarter-finals?|playoffs?|play-offs?"
            "|championship")
-SIDE_AFTER = re.compile(
+SIDE_AFTER: Final = re.compile(
     rf",? \d{{1,3}}-\d{{1,3}}\b(?![-/])| fans\b|(?: (?:{_WEEKDAYS}))?"
     r" (?:beat|beats|defeated|edged|downed|topped|routed|thrashed|blanked|outscored|outlasted|"
     r"shut out|rallied past|held off|drew|won|lost)\b[^.;!?\n]*? (?:\d{1,3}-\d{1,3}\b(?![-/])|"
@@ -236,17 +236,17 @@ SIDE_AFTER = re.compile(
     r"| (?:will |to )?(?:host|hosts|face|faces|play|plays|visit|visits) [A-Z]")
 # A fixture, after one of the verbs below (kept out of `ANY_AFTER`: `in Kyiv on
 # Monday` is no cue, and the verb is tested first).
-SIDE_FIXTURE = re.compile(
+SIDE_FIXTURE: Final = re.compile(
     rf" (?:in|at) the (?:[\w-]+ ){{0,2}}(?:{_ROUNDS}|opener|game|match)\b"
     rf"| on (?:{_WEEKDAYS})\b(?! night['’]s)")
-SIDE_BEFORE = frozenset({"face", "faces", "facing", "play", "plays", "playing", "host", "hosts",
+SIDE_BEFORE: Final = frozenset({"face", "faces", "facing", "play", "plays", "playing", "host", "hosts",
                          "hosting", "visit", "visits", "visiting", "beat", "beats", "defeated"})
 
 
 # The words between a score and the opponent (`drew 0-0 with Barnsley`): a name
 # after one of them is tested for the score before it.
-OPPONENT_BEFORE = (" with ", " to ", " against ", " over ")
-_SCORE_BEFORE = re.compile(r"\d{1,3}-\d{1,3},? (?:with|to|against|over) $")
+OPPONENT_BEFORE: Final = (" with ", " to ", " against ", " over ")
+_SCORE_BEFORE: Final = re.compile(r"\d{1,3}-\d{1,3},? (?:with|to|against|over) $")
 
 
 def sports_side(tk: Tokens, gaps: list[str], first: int, raw: str, start: int, end: int,
@@ -262,24 +262,24 @@ def sports_side(tk: Tokens, gaps: list[str], first: int, raw: str, start: int, e
 
 
 # Words that make a name a town's in local news (see `Mention.local`).
-LOCAL_AFTER = re.compile(
+LOCAL_AFTER: Final = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
     r"|city hall|city manager|township|mayor|sheriff|officials|selectmen|select ?board|aldermen"
     r"|town council|town board|town manager|town hall|village board|borough council"
     r"|district council)\b", re.IGNORECASE)
-LOCAL_BEFORE = frozenset({"downtown", "uptown", "midtown", "suburban"})
+LOCAL_BEFORE: Final = frozenset({"downtown", "uptown", "midtown", "suburban"})
 # A town's own venue after its possessive: `Hamilton's Claudelands Arena`.
-OWN_VENUE = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
+OWN_VENUE: Final = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
 # People before `from` or `in` a town: `a man from Enterprise` lives there,
 # `Police in Street` work there.
-PEOPLE_BEFORE = {
+PEOPLE_BEFORE: Final = {
     "from": frozenset({"man", "woman", "boy", "girl", "teen", "teenager", "couple", "resident",
                        "residents", "family", "men", "women"}),
     "in": frozenset({"police", "officers", "detectives", "firefighters", "paramedics", "gardai",
                      "garda"}),
 }
 # (Singular only: `Brazil women`, `England men` are national teams.)
-RESIDENT_AFTER = re.compile(r" (?:man|woman|boy|girl|teen|teenager|couple)\b(?!['’])", re.IGNORECASE)
+RESIDENT_AFTER: Final = re.compile(r" (?:man|woman|boy|girl|teen|teenager|couple)\b(?!['’])", re.IGNORECASE)
 
 
 def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
@@ -292,7 +292,7 @@ def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
 
 # Every cue `mentions._check` reads right after a name (a superset: a match only means
 # "test them one by one").
-ANY_AFTER = _any_of(WATER_AFTER, CUISINE_AFTER, DISH_AFTER, SIDE_AFTER, PARTICLE_AFTER,
+ANY_AFTER: Final = _any_of(WATER_AFTER, CUISINE_AFTER, DISH_AFTER, SIDE_AFTER, PARTICLE_AFTER,
                      RIVER_AFTER,
                      MAGAZINE_AFTER, EPONYM_AFTER, REGION_AFTER, FEATURE_AFTER,
                      LOCAL_AFTER, RESIDENT_AFTER,

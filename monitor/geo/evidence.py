@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import Final
 
 from monitor.geo.cues import descriptive_name
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY
 from monitor.geo.surfaces import Home, Surface
 
-BARE_MIN_POP = 15_000  # a one-word town this big stands alone
-ABSTAIN_MARGIN = 0.3
-ABSTAIN_KM = 500.0
-VILLAGE_COUNTY_KM = 40.0  # a village's county, or a named neighbour, this near
-LONE_MIN_POP = 100_000
+BARE_MIN_POP: Final = 15_000  # a one-word town this big stands alone
+ABSTAIN_MARGIN: Final = 0.3
+ABSTAIN_KM: Final = 500.0
+VILLAGE_COUNTY_KM: Final = 40.0  # a village's county, or a named neighbour, this near
+LONE_MIN_POP: Final = 100_000
 WATCH_NAMED, WATCH_AREA = 2, 1
-MULTI_MIN_POP = 5_000
-CLEAN_MIN_POP = 300_000  # a common word used mid-sentence: a city this big needs no more
+MULTI_MIN_POP: Final = 5_000
+CLEAN_MIN_POP: Final = 300_000  # a common word used mid-sentence: a city this big needs no more
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -138,8 +139,8 @@ def evident(gaz: Gazetteer, s: Surface, pid: int, local: float, support: float,
 
 
 # Words a main name may drop and stay itself (`New York` of New York City).
-_GENERIC_NAME_WORDS = frozenset(("city", "of", "the", "town", "borough", "municipality"))
-_RIVER_CONNECTORS = frozenset(("am", "an", "upon", "on", "sur", "ob", "nad", "del", "de"))
+_GENERIC_NAME_WORDS: Final = frozenset(("city", "of", "the", "town", "borough", "municipality"))
+_RIVER_CONNECTORS: Final = frozenset(("am", "an", "upon", "on", "sur", "ob", "nad", "del", "de"))
 
 
 def own_name(gaz: Gazetteer, pid: int, key: str, either_way: bool = False) -> bool:

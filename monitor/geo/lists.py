@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Final
 
 from monitor.geo.context import area_name
 from monitor.geo.gazetteer import Gazetteer, name_key
@@ -18,9 +19,9 @@ from monitor.geo.mention import Mention
 from monitor.geo.namesakes import namesake_town, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN2
 
-_PLURAL_AREA = re.compile(r" (?:regions|oblasts|provinces|states|counties|governorates|"
+_PLURAL_AREA: Final = re.compile(r" (?:regions|oblasts|provinces|states|counties|governorates|"
                           r"prefectures|districts)\b", re.IGNORECASE)
-_LIST_GAPS = frozenset({",", "and", ", and", "or", ", or", "&"})
+_LIST_GAPS: Final = frozenset({",", "and", ", and", "or", ", or", "&"})
 
 
 def areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mention]:
@@ -63,9 +64,9 @@ def areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mention
 
 
 # `Wake and Johnston counties`, `Orleans and Jefferson parishes`: each item is a county.
-_NAME = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)?"
-_COUNTY_LIST = re.compile(rf"({_NAME}(?:(?:, and |, | and | & ){_NAME})+) (counties|parishes)\b")
-_ITEM = re.compile(_NAME)
+_NAME: Final = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)?"
+_COUNTY_LIST: Final = re.compile(rf"({_NAME}(?:(?:, and |, | and | & ){_NAME})+) (counties|parishes)\b")
+_ITEM: Final = re.compile(_NAME)
 
 
 def counties_in_lists(gaz: Gazetteer, field: str, raw: str, out: list[Mention]) -> list[Mention]:

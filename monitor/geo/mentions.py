@@ -24,6 +24,7 @@ read by `monitor.geo.context`.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from monitor.geo import cues
 from monitor.geo.context import (
@@ -53,14 +54,14 @@ from monitor.geo.mention import Mention
 from monitor.geo.sources import KIND_ADMIN2
 from monitor.geo.tokens import Tokens, capitalised
 
-_LANGUAGE_SUFFIXES = frozenset({"-language", "-speaking", " language", " speaking"})
-_IN_NAME_GAP = frozenset(" -'’.\t")
+_LANGUAGE_SUFFIXES: Final = frozenset({"-language", "-speaking", " language", " speaking"})
+_IN_NAME_GAP: Final = frozenset(" -'’.\t")
 
 
 # What `_check` returns for a span that is no place and hides none either: the
 # shorter names inside it are not tried (`Ohio State`, a university's side, is
 # not Ohio).
-_NOT_A_PLACE = Mention("", 0, 0, "", "", False, False, False, ())
+_NOT_A_PLACE: Final = Mention("", 0, 0, "", "", False, False, False, ())
 
 
 def headline_runs(found: list[Mention], title: str, tk: Tokens, runs: set[tuple[str, str]]) -> list[Mention]:
@@ -76,7 +77,7 @@ def headline_runs(found: list[Mention], title: str, tk: Tokens, runs: set[tuple[
     return [m for m in found if m.field != "title" or not in_run(m)]
 
 
-_NEXT_WORD = re.compile(r" +([A-Za-z0-9]+)")
+_NEXT_WORD: Final = re.compile(r" +([A-Za-z0-9]+)")
 
 
 def _title_cased(tk: Tokens) -> bool:
@@ -362,8 +363,8 @@ def _check(
                    sentence_start, qualifier, qualifies, firm, local, regional, feature, own_dateline)
 
 
-_NO_QUALIFIER: tuple[tuple[int, ...], bool] = ((), False)
-_DASHES = frozenset("—–-")
+_NO_QUALIFIER: Final[tuple[tuple[int, ...], bool]] = ((), False)
+_DASHES: Final = frozenset("—–-")
 
 
-_QUOTES = frozenset('"“”\'‘’')
+_QUOTES: Final = frozenset('"“”\'‘’')

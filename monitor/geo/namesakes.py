@@ -11,11 +11,12 @@ prior) and `rulebook` (a rule's named places).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from monitor.geo.context import AREA_WORDS
 from monitor.geo.gazetteer import Gazetteer
 
-NOTABLE_TOWN = 100_000
+NOTABLE_TOWN: Final = 100_000
 
 
 def region_named_like_town(gaz: Gazetteer, key: str, senses: Sequence[int], region: int) -> bool:
@@ -29,7 +30,7 @@ def region_named_like_town(gaz: Gazetteer, key: str, senses: Sequence[int], regi
 # A region or county at most this many times its namesake town's population is
 # named after the town (Kherson Oblast 9x Kherson, the Paris department 1x Paris);
 # Quebec (20x Quebec City) is a province in its own right.
-NAMESAKE_RATIO = 10
+NAMESAKE_RATIO: Final = 10
 
 
 def namesake_town(gaz: Gazetteer, senses: Sequence[int], area: int) -> int | None:

@@ -41,6 +41,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Final
 
 from monitor.geo.context import AREA_WORDS, famous
 from monitor.geo.evidence import (
@@ -67,14 +68,14 @@ from monitor.geo.surfaces import NO_HOME, Home, Surface, surfaces_of
 # (`WATCH_AREA`, `WATCH_NAMED` and `haversine_km` are imported from here elsewhere.)
 __all__ = ["WATCH_AREA", "WATCH_NAMED", "Resolved", "haversine_km", "places_in", "resolve"]
 
-NEAR_CONTEXT_KM = 150.0
+NEAR_CONTEXT_KM: Final = 150.0
 # The home region lifts a sense at most this many times smaller than the name's
 # most populous one (Paris, Texas for a Texan paper: 84x; not Wales, a village in
 # England, over Wales for the BBC: 500x).
-HOME_RATIO = 100
-LEARNED_HOME_RATIO = 10
+HOME_RATIO: Final = 100
+LEARNED_HOME_RATIO: Final = 10
 # `Lebanon police`, `downtown Lebanon`: the country's prior drops by this much.
-LOCAL_COUNTRY_PENALTY = 1.0
+LOCAL_COUNTRY_PENALTY: Final = 1.0
 
 
 
@@ -397,7 +398,7 @@ def resolve(
 
 
 # A little wider than the 1.5 degrees `resolve` tests, so no point it counts is outside.
-_BAND_DEG = 1.6
+_BAND_DEG: Final = 1.6
 _first = itemgetter(0)
 
 

@@ -20,22 +20,23 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Mapping
+from typing import Final
 
 from monitor.geo.resolve import Resolved
 
 # A roll has at least this many items; places in fewer than half of them make it people.
-ROLL_MIN_ITEMS = 5
-_ITEM_MAX_WORDS = 6  # `East Renfrewshire and Western Isles`
+ROLL_MIN_ITEMS: Final = 5
+_ITEM_MAX_WORDS: Final = 6  # `East Renfrewshire and Western Isles`
 # What ends a roll on either side: a sentence, a heading's colon, a line, a semicolon.
-_ENDS = (". ", ": ", "\n", "; ", "? ", "! ")
-_REACH = 600
+_ENDS: Final = (". ", ": ", "\n", "; ", "? ", "! ")
+_REACH: Final = 600
 # Items are short: around an item of a roll, this many characters either side
 # hold at least `_NEAR_COMMAS` other commas (one C call rules out prose).
-_NEAR = 100
-_NEAR_COMMAS = 4
-_PAREN = re.compile(r"\([^()\n]{0,60}\)")
-_LOWER_IN_NAME = frozenset({"and", "of", "de", "van", "von", "da", "di", "del", "le", "la", "du", "dos",
-                            "el", "al", "capt"})
+_NEAR: Final = 100
+_NEAR_COMMAS: Final = 4
+_PAREN: Final = re.compile(r"\([^()\n]{0,60}\)")
+_LOWER_IN_NAME: Final = frozenset({"and", "of", "de", "van", "von", "da", "di", "del", "le", "la", "du",
+                                   "dos", "el", "al", "capt"})
 
 
 def _blank(m: re.Match[str]) -> str:

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from monitor.geo.gazetteer import Gazetteer
 from monitor.geo.mention import Mention
 from monitor.geo.namesakes import NOTABLE_TOWN, named_as_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
 
-MAX_SENSES = 12
+MAX_SENSES: Final = 12
 # A country or region by its own name wins outright over namesake towns this much smaller.
-AREA_OVER_VILLAGES = 100
+AREA_OVER_VILLAGES: Final = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class Home:
     learned: bool = False
 
 
-NO_HOME = Home()
+NO_HOME: Final = Home()
 
 
 @dataclass(slots=True)
@@ -146,7 +147,7 @@ def _villages_at_home(gaz: Gazetteer, senses: list[int], home: Home) -> list[int
 
 # A namesake this big in the paper's own country can be where its own reporter
 # files from (`WASHINGTON -` in a Chicago paper is the capital, not Washington, Ill.).
-_BUREAU_POP = 100_000
+_BUREAU_POP: Final = 100_000
 
 
 def _own_dateline_senses(gaz: Gazetteer, senses: list[int], home: Home) -> list[int]:
@@ -161,7 +162,7 @@ def _own_dateline_senses(gaz: Gazetteer, senses: list[int], home: Home) -> list[
 
 
 # `New York state`, `Punjab province`: the region, written so as not to be the city.
-_REGION_SUFFIXES = (" state", " province")
+_REGION_SUFFIXES: Final = (" state", " province")
 
 
 def _bare_as_written_region(gaz: Gazetteer, by_key: dict[tuple[str, bool, bool], Surface]

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Final
 
 from monitor.text import fold, token_bounds, words
 
 # monitor.text's tokens are runs of ASCII letters and digits (after folding):
 # every other ASCII character separates them.
-_SEPARATE = {c: " " for c in range(128) if not chr(c).isalnum()}
+_SEPARATE: Final = {c: " " for c in range(128) if not chr(c).isalnum()}
 
 
 def capitalised(raw: str) -> bool:
@@ -84,8 +85,8 @@ class Tokens:
         return len(self.text)
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_STAND_IN: dict[str, str | None] = {}
+_NON_ASCII: Final = re.compile(r"[^\x00-\x7f]")
+_STAND_IN: Final[dict[str, str | None]] = {}
 
 
 def _stand_in(ch: str) -> str | None:

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from monitor.article import Article
 from monitor.geo import gazetteer
@@ -40,16 +40,16 @@ __all__ = ["LocationMatcher", "PlaceLookupError"]
 
 # Learning a source's home: after this many articles with places, a region
 # holding this share of them is the source's home (LGL: 81% in the home state).
-LEARN_MIN_ARTICLES = 8
-LEARN_REGION_SHARE = 0.4
-WATCH_RADIUS_KM = 200.0
-_FIELD_ORDER = {"title": 0, "summary": 1, "body": 2}
-_FIELDS = tuple(_FIELD_ORDER)
+LEARN_MIN_ARTICLES: Final = 8
+LEARN_REGION_SHARE: Final = 0.4
+WATCH_RADIUS_KM: Final = 200.0
+_FIELD_ORDER: Final = {"title": 0, "summary": 1, "body": 2}
+_FIELDS: Final = tuple(_FIELD_ORDER)
 # What location matching reads of an article: field -> (its text, that text's tokens).
 FieldTokens = Mapping[str, tuple[str, Tokens]]
 # A match quotes at most this many place mentions (in reading order); the
 # clause still counts them all for `min_mentions`.
-EVIDENCE_CAP = 10
+EVIDENCE_CAP: Final = 10
 
 
 def _reading_order(r: Resolved) -> tuple[int, int]:
