@@ -109,3 +109,23 @@ print(json.dumps(out))
         runs.append(json.loads(got.stdout))
     assert runs[0] == runs[1]
     assert len(runs[0]) > 600 and sum(bool(matches) for *_, matches in runs[0]) > 50
+
+
+def test_the_daemon_logs_which_build_runs_when_rules_have_places(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from monitor.app import App
+    from monitor.settings import load_config
+
+    (tmp_path / "in").mkdir()
+    config = tmp_path / "c.toml"
+    config.write_text('[[folders]]\npath = "in"\n\n[[rules]]\nname = "east"\n'
+                      'locations = { within = ["Ukraine"] }\n')
+    with caplog.at_level(logging.INFO, logger="monitor.app"):
+        app = App(load_config(config), state_dir=tmp_path / "state", echo_alerts=False)
+        app.open()
+        app.stop()
+    build = native.state()
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("place matcher: ")]
+    assert said == [f"place matcher: {'compiled' if build.compiled else 'pure Python'} ({build.reason})"]
