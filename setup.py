@@ -2,10 +2,10 @@
 
 Everything else about the package is in pyproject.toml. Finding and resolving
 places runs a few hundred small Python functions per article; compiled with
-mypyc (the same sources, no second implementation) they run about 1.3-1.5x
+mypyc (the same sources, no second implementation) they run about 1.4-1.8x
 faster. The build is best effort: without a C compiler, with
 NEWSMON_PURE=1 set, or if mypyc fails, the package installs as pure Python
-and works the same, only slower. `newsmon version --native` says which.
+and works the same, only slower. `newsmon --version` says which.
 
 A manifest (monitor/_native.json) records the hash of each compiled source;
 monitor/native.py loads the pure sources instead when any of them changed
