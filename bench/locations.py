@@ -212,7 +212,7 @@ def speed(corpus: Path) -> None:
         arts = list(articles(corpus))
         rules = _rules(1000)
         build = native.state()
-        print(f"this run: {'compiled' if build.compiled else 'pure Python'} ({build.reason})")
+        print(f"this run: {build.describe()}")
         pure = None
         if build.compiled:  # the same passes in a child on the pure sources: the baseline
             got = subprocess.run([sys.executable, __file__, str(corpus), "--rates", tmp],

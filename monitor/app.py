@@ -102,9 +102,7 @@ class App:
                  len(self.config.folders), len(self.config.feeds), len(self.config.rules),
                  len(self.config.targets))
         if any(rule.locations is not None for rule in self.config.rules):
-            build = native.state()
-            log.info("place matcher: %s (%s)", "compiled" if build.compiled else "pure Python",
-                     build.reason)
+            log.info("place matcher: %s", native.state().describe())
 
     def prune(self) -> tuple[int, int]:
         """Drop finished alerts and notification-log entries past `retention` (at

@@ -133,9 +133,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         return
     from monitor import native
 
-    build = native.state()
-    click.echo(f"newsmon {__version__}\nplace matcher: "
-               f"{'compiled' if build.compiled else 'pure Python'} ({build.reason})")
+    click.echo(f"newsmon {__version__}\nplace matcher: {native.state().describe()}")
     ctx.exit()
 
 

@@ -52,6 +52,10 @@ class NativeState:
     compiled: bool
     reason: str
 
+    def describe(self) -> str:
+        """`compiled (why)` or `pure Python (why)`: what --version, the log and bench say."""
+        return f"{'compiled' if self.compiled else 'pure Python'} ({self.reason})"
+
 
 def decide(manifest: Mapping[str, str] | None, current: Mapping[str, str | None],
            pure_asked: bool) -> NativeState:

@@ -129,3 +129,4 @@ def test_the_daemon_logs_which_build_runs_when_rules_have_places(
     build = native.state()
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("place matcher: ")]
     assert said == [f"place matcher: {'compiled' if build.compiled else 'pure Python'} ({build.reason})"]
+    assert said == [f"place matcher: {build.describe()}"]
