@@ -957,6 +957,21 @@ def test_a_village_at_home_is_vouched_for_by_a_town_named_near_it() -> None:
         "Summerside", "Borden-Carleton"]
 
 
+def test_a_village_in_a_region_the_text_names_is_a_place_beside_its_towns() -> None:
+    """With no home, a village (Old Fort, 911 people) is a sense of its name in a
+    region the text names (the dateline's `N.C.`), and kept beside towns named near
+    it; without the region named it is left out, and so is a village far from
+    the towns named (Raleigh, 300 km away)."""
+    lm = compile_(rule("nc", within=["North Carolina"]))
+    detour = ("ASHEVILLE, N.C. — Crews reopened Interstate 40 near Old Fort on Tuesday. Drivers "
+              "from Black Mountain and Marion had faced long detours.")
+    assert [e.text for e in lm.match(article(detour))["nc"]] == [
+        "ASHEVILLE", "Old Fort", "Black Mountain", "Marion"]
+    assert "Old Fort" not in places_in(lm, detour.replace("ASHEVILLE, N.C. — ", ""))
+    assert "Old Fort" in places_in(lm, "ASHEVILLE, N.C. — Crews reopened the road near Old Fort.")
+    assert "Old Fort" not in places_in(lm, "RALEIGH, N.C. — Crews reopened the road near Old Fort.")
+
+
 def test_a_roll_of_names_is_people() -> None:
     """A team sheet's names are people, though a few are named like towns
     (Murphy, Texas; Hayes; Foley, Alabama); a list whose items are mostly places

@@ -114,9 +114,12 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
     # Counties the text names, each by a name that can mean only it (`Story County`).
     counties = {gaz.admin2[s.senses[0]] for s in surfaces
                 if len(s.senses) == 1 and gaz.kind[s.senses[0]] == KIND_ADMIN2}
+    named_regions: set[str] | None = None  # (built only when some name is a village's)
     for s in surfaces:
         if not s.qualified and any(gaz.village_start <= p < gaz.base_len for p in s.senses):
-            s.senses = _villages_at_home(gaz, s.senses, home)
+            if named_regions is None:
+                named_regions = _regions_named(gaz, mentions, surfaces)
+            s.senses = _villages_at_home(gaz, s.senses, home, named_regions)
         if s.datelined and not s.qualified and home.regions and not home.learned:
             s.senses = _own_dateline_senses(gaz, s.senses, home)
         if not s.qualified and not s.demonym and len(s.senses) > 1:
@@ -135,14 +138,29 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
     return surfaces
 
 
-def _villages_at_home(gaz: Gazetteer, senses: list[int], home: Home) -> list[int]:
+def _villages_at_home(gaz: Gazetteer, senses: list[int], home: Home, named: set[str]) -> list[int]:
     """A village (500-999 people) is a sense only where the paper's configured
-    home region is, or written with its region or county (`McGregor, Iowa`):
-    local news names them; elsewhere the name is a surname (`O'Driscoll`), a
-    singer (`Timberlake`) or a country (`Russia`, a village in Ohio)."""
+    home region is, in a region the text names (`named`, admin1 codes: `ASHEVILLE,
+    N.C.` then `near Old Fort`), or written with its region or county (`McGregor,
+    Iowa`): local news names them; elsewhere the name is a surname (`O'Driscoll`),
+    a singer (`Timberlake`) or a country (`Russia`, a village in Ohio). (`resolve`
+    still wants a local cue, or a county or town named near it.)"""
     regions = home.regions if not home.learned else frozenset()
     return [p for p in senses if not gaz.village_start <= p < gaz.base_len
-            or gaz.region_ids.get(gaz.admin1[p]) in regions]
+            or gaz.region_ids.get(gaz.admin1[p]) in regions or gaz.admin1[p] in named]
+
+
+def _regions_named(gaz: Gazetteer, mentions: Sequence[Mention], surfaces: list[Surface]) -> set[str]:
+    """First-level regions (admin1 codes) the text names: as a qualifier (`N.C.`),
+    or by a name whose first sense is a region of a million or is its only sense
+    (`Ohio`; not `Georgia`, the country first)."""
+    out = {gaz.admin1[m.qualifier[0]] for m in mentions
+           if len(m.qualifier) == 1 and gaz.kind[m.qualifier[0]] == KIND_ADMIN1}
+    for s in surfaces:
+        first = s.senses[0]
+        if gaz.kind[first] == KIND_ADMIN1 and (len(s.senses) == 1 or gaz.pop[first] >= 1_000_000):
+            out.add(gaz.admin1[first])
+    return out
 
 
 # A namesake this big in the paper's own country can be where its own reporter
