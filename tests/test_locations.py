@@ -972,6 +972,23 @@ def test_a_village_in_a_region_the_text_names_is_a_place_beside_its_towns() -> N
     assert "Old Fort" not in places_in(lm, "RALEIGH, N.C. — Crews reopened the road near Old Fort.")
 
 
+def test_state_agencies_mountains_and_a_town_named_like_a_country() -> None:
+    """`New Hampshire Fish and Game` names the state (an agency, not a person's
+    name); `on Mount Washington` is the mountain, not the Kentucky town; `Peru`
+    between Kokomo, Indiana and Logansport is the Indiana town."""
+    lm = compile_(rule("us", within=["United States"]))
+    rescue = ("Two hikers were rescued on Mount Washington, New Hampshire Fish and Game said. "
+              "Both were from Portsmouth.")
+    assert places_in(lm, rescue) == {"New Hampshire": "New Hampshire, US",
+                                     "Portsmouth": "Portsmouth, New Hampshire, US"}
+    assert places_in(lm, "A man was shot in Mount Washington, police said.")["Mount Washington"] == (
+        "Mount Washington, Kentucky, US")
+    career = "She was born in Kokomo, Indiana, and taught for 30 years in Peru and Logansport."
+    assert places_in(lm, career)["Peru"] == "Peru, Indiana, US"
+    # With no town of Indiana near it (Gary is 150 km away), the country.
+    assert places_in(lm, "She was born in Gary, Indiana, and taught for 30 years in Peru.")["Peru"] == "Peru"
+
+
 def test_a_roll_of_names_is_people() -> None:
     """A team sheet's names are people, though a few are named like towns
     (Murphy, Texas; Hayes; Foley, Alabama); a list whose items are mostly places

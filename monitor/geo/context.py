@@ -23,7 +23,8 @@ def _words(text: str) -> list[str]:
 
 
 # Words that may follow a place inside a capitalised run without making the
-# run a person's name: organisations, facilities, offices named after places.
+# run a person's name: organisations, facilities, offices named after places
+# (`New Hampshire Fish and Game`, `Texas Parks and Wildlife`).
 # (Not newspapers: the Washington Post or the Kyiv Post is no story about the city.)
 ORG_HEADS: Final = frozenset(_words("""
     county city town village borough parish district region province oblast state
@@ -39,7 +40,7 @@ ORG_HEADS: Final = frozenset(_words("""
     olympics games gov sen senator attorney legislature constabulary judge commissioner
     commissioners clerk supervisor supervisors treasurer prosecutor executive superintendent
     assessor trustee trustees selectman selectmen alderman aldermen councilman councilwoman
-    councillor"""))
+    councillor fish wildlife parks"""))
 # Words that may precede a place in a capitalised run.
 PREFIX_OK: Final = frozenset(_words("""
     north south east west northern southern eastern western central greater upper lower

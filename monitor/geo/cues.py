@@ -33,6 +33,11 @@ CURRENCY_AFTER: Final = re.compile(r"\.?(?:\$| dollars?\b| cents?\b| (?:route |h
 # river`; `the Indian Ocean`, `the Irish Sea` (after a demonym).
 EPONYM_AFTER: Final = re.compile(r" (?:\w*virus|fever|disease|flu)\b", re.IGNORECASE)
 RIVER_AFTER: Final = re.compile(r" river\b", re.IGNORECASE)
+# `rescued on Mount Washington`, `the summit of Mount Hood`: the mountain, not the
+# town named after it (Mount Washington, Kentucky); `in Mount Vernon` is a town.
+MOUNTAIN_BEFORE: Final = re.compile(
+    r"(?:\b(?:on|up|climb|climbs|climbed|climbing|atop|(?:summit|slopes?|top|foot|flanks?) of) )$",
+    re.IGNORECASE)
 # `New York magazine`: the magazine's title, no story about the city (as the
 # Washington Post is not: see `context.ORG_HEADS`).
 MAGAZINE_AFTER: Final = re.compile(r" magazines?\b")

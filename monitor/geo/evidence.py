@@ -8,12 +8,11 @@ thresholds they share. Pure functions of the gazetteer and their arguments.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from typing import Final
 
 from monitor.geo.cues import descriptive_name
-from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.gazetteer import Gazetteer, haversine_km
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY
 from monitor.geo.surfaces import Home, Surface
 
@@ -25,13 +24,6 @@ LONE_MIN_POP: Final = 100_000
 WATCH_NAMED, WATCH_AREA = 2, 1
 MULTI_MIN_POP: Final = 5_000
 CLEAN_MIN_POP: Final = 300_000  # a common word used mid-sentence: a city this big needs no more
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def neighbour_named(gaz: Gazetteer, p: int, others: Iterable[int | None], home: Home) -> bool:

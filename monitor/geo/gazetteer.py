@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import pickle
 import tempfile
@@ -38,6 +39,14 @@ _CODE_BASE: Final = 0x10000  # token codes start past the BMP (no surrogates, no
 _CODE_BITS: Final = 7
 _CODE_CHARS: Final = 3
 _CODE_MASK: Final = (1 << _CODE_BITS) - 1
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def name_key(text: str) -> str:

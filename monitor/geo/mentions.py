@@ -309,6 +309,9 @@ def _check(
         if names is not None:  # `Brent said` later is the same man
             names.add(key)
         return None
+    # `on Mount Washington`, `the summit of Mount Hood`: the mountain.
+    if tk.text[first] in ("mount", "mt") and cues.MOUNTAIN_BEFORE.search(raw, max(0, start - 16), start):
+        return None
     # `the Vistula river`, `the Dnipro River`: a river, not the town of its name
     # (it runs for hundreds of kilometres; a town on it is named on its own).
     if after and cues.RIVER_AFTER.match(raw, end):

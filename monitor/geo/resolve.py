@@ -53,13 +53,12 @@ from monitor.geo.evidence import (
     bare_county,
     confident,
     evident,
-    haversine_km,
     neighbour_named,
     own_name,
     sizeable,
     vouches,
 )
-from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.gazetteer import Gazetteer, haversine_km
 from monitor.geo.mention import Mention
 from monitor.geo.namesakes import NOTABLE_TOWN, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY

@@ -15,14 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.gazetteer import Gazetteer, haversine_km
 from monitor.geo.mention import Mention
 from monitor.geo.namesakes import NOTABLE_TOWN, named_as_town
-from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_COUNTRY
+from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
 
 MAX_SENSES: Final = 12
 # A country or region by its own name wins outright over namesake towns this much smaller.
 AREA_OVER_VILLAGES: Final = 100
+# A town of another name this near, in a region the text names, lets a town compete
+# with a country of its name (the same distance as `evidence.VILLAGE_COUNTY_KM`).
+NEIGHBOUR_KM: Final = 40.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +117,7 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
     # Counties the text names, each by a name that can mean only it (`Story County`).
     counties = {gaz.admin2[s.senses[0]] for s in surfaces
                 if len(s.senses) == 1 and gaz.kind[s.senses[0]] == KIND_ADMIN2}
-    named_regions: set[str] | None = None  # (built only when some name is a village's)
+    named_regions: set[str] | None = None  # (built on first need)
     for s in surfaces:
         if not s.qualified and any(gaz.village_start <= p < gaz.base_len for p in s.senses):
             if named_regions is None:
@@ -125,7 +128,9 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
         if not s.qualified and not s.demonym and len(s.senses) > 1:
             s.senses = _country_over_alternates(gaz, s.key, s.senses)
         if not s.qualified and not s.demonym and not s.local and len(s.senses) > 1:
-            s.senses = _area_over_villages(gaz, s.key, s.senses, counties)
+            if named_regions is None:
+                named_regions = _regions_named(gaz, mentions, surfaces)
+            s.senses = _area_over_villages(gaz, s, surfaces, counties, named_regions)
     surfaces = [s for s in surfaces if s.senses]  # (a village away from home: none left)
     # Keep the most populous senses, and any in a region the text names or
     # in the home region (Springfield has 40 senses; context picks among them).
@@ -224,20 +229,34 @@ def _country_over_alternates(gaz: Gazetteer, key: str, senses: list[int]) -> lis
     return [p for p in senses if p >= gaz.base_len or gaz.main_key(p) == key]
 
 
-def _area_over_villages(gaz: Gazetteer, key: str, senses: list[int], counties: set[str]) -> list[int]:
+def _area_over_villages(gaz: Gazetteer, s: Surface, surfaces: list[Surface], counties: set[str],
+                        regions: set[str]) -> list[int]:
     """`Wales` is the nation of 3 million, whatever the text says of England: a
     country or region of a million by its own name does not compete with towns of
     its name under `NOTABLE_TOWN` and a hundred times smaller (Wales, a village
     in Yorkshire). Against a city (Kharkiv) or another area (Georgia) it still does,
     and so does a town in a county the text names (`counties`, admin2 codes):
-    `ended near Nevada, the Story County sheriff said` may be Nevada, Iowa."""
+    `ended near Nevada, the Story County sheriff said` may be Nevada, Iowa; or in
+    a region it names (`regions`, admin1 codes) with a town of another name in that
+    region within `NEIGHBOUR_KM`: `born in Kokomo, Indiana ... taught in Peru and
+    Logansport` (Peru, Indiana)."""
+    senses = s.senses
     area = senses[0]
     if (gaz.kind[area] > KIND_ADMIN1 or gaz.pop[area] < 1_000_000 or area >= gaz.base_len
-            or gaz.main_key(area) != key):
+            or gaz.main_key(area) != s.key):
         return senses
     for p in senses[1:]:
         if (p >= gaz.base_len or gaz.kind[p] <= KIND_ADMIN1 or gaz.pop[p] >= NOTABLE_TOWN
                 or gaz.pop[p] * AREA_OVER_VILLAGES > gaz.pop[area]
-                or (gaz.admin2[p] and gaz.admin2[p] in counties)):
+                or (gaz.admin2[p] and gaz.admin2[p] in counties)
+                or (gaz.admin1[p] in regions and _neighbour_sense(gaz, p, s, surfaces))):
             return senses  # Durango, Colorado (18,000) still competes with Durango, Mexico
     return [area]
+
+
+def _neighbour_sense(gaz: Gazetteer, p: int, s: Surface, surfaces: list[Surface]) -> bool:
+    """Has another name of the text a town's sense in `p`'s region within `NEIGHBOUR_KM`?"""
+    a1, lat, lon = gaz.admin1[p], gaz.lat[p], gaz.lon[p]
+    return any(o is not s and gaz.kind[q] == KIND_CITY and gaz.admin1[q] == a1
+               and haversine_km(lat, lon, gaz.lat[q], gaz.lon[q]) < NEIGHBOUR_KM
+               for o in surfaces for q in o.senses)
