@@ -970,6 +970,10 @@ def test_a_village_in_a_region_the_text_names_is_a_place_beside_its_towns() -> N
     assert "Old Fort" not in places_in(lm, detour.replace("ASHEVILLE, N.C. — ", ""))
     assert "Old Fort" in places_in(lm, "ASHEVILLE, N.C. — Crews reopened the road near Old Fort.")
     assert "Old Fort" not in places_in(lm, "RALEIGH, N.C. — Crews reopened the road near Old Fort.")
+    # A county's name that can mean only it names its state too (Naches, 805 people,
+    # not Natchez, Mississippi, of which `Naches` is another spelling).
+    fire = "Authorities in Yakima County said a wildfire near Naches had grown to 2,000 acres."
+    assert places_in(lm, fire)["Naches"] == "Naches, Washington, US"
 
 
 def test_state_agencies_mountains_and_a_town_named_like_a_country() -> None:

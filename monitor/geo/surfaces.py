@@ -157,13 +157,15 @@ def _villages_at_home(gaz: Gazetteer, senses: list[int], home: Home, named: set[
 
 def _regions_named(gaz: Gazetteer, mentions: Sequence[Mention], surfaces: list[Surface]) -> set[str]:
     """First-level regions (admin1 codes) the text names: as a qualifier (`N.C.`),
-    or by a name whose first sense is a region of a million or is its only sense
-    (`Ohio`; not `Georgia`, the country first)."""
+    by a name whose first sense is a region of a million or is its only sense
+    (`Ohio`; not `Georgia`, the country first), or by a county's name that can
+    mean only that county (`Yakima County`: Washington)."""
     out = {gaz.admin1[m.qualifier[0]] for m in mentions
            if len(m.qualifier) == 1 and gaz.kind[m.qualifier[0]] == KIND_ADMIN1}
     for s in surfaces:
-        first = s.senses[0]
-        if gaz.kind[first] == KIND_ADMIN1 and (len(s.senses) == 1 or gaz.pop[first] >= 1_000_000):
+        first, kind = s.senses[0], gaz.kind[s.senses[0]]
+        if ((kind == KIND_ADMIN1 and (len(s.senses) == 1 or gaz.pop[first] >= 1_000_000))
+                or (kind == KIND_ADMIN2 and len(s.senses) == 1)):
             out.add(gaz.admin1[first])
     return out
 
