@@ -993,6 +993,17 @@ def test_state_agencies_mountains_and_a_town_named_like_a_country() -> None:
     assert places_in(lm, "She was born in Gary, Indiana, and taught for 30 years in Peru.")["Peru"] == "Peru"
 
 
+def test_with_no_home_three_small_towns_side_by_side_are_places() -> None:
+    """No feed home, no town over 15,000 people: three names that are towns of one
+    region within 40 km of each other are one place's news (`Casino`, a common
+    word, too); two such names may be chance, and stay unplaced."""
+    lm = compile_(rule("nsw", within=["New South Wales"]))
+    floods = ("Flooding closed roads between Lismore and Casino, and the SES carried out rescues "
+              "in Kyogle overnight.")
+    assert [e.text for e in lm.match(article(floods))["nsw"]] == ["Lismore", "Casino", "Kyogle"]
+    assert places_in(lm, "Flooding closed roads between Lismore and Kyogle overnight.") == {}
+
+
 def test_a_roll_of_names_is_people() -> None:
     """A team sheet's names are people, though a few are named like towns
     (Murphy, Texas; Hayes; Foley, Alabama); a list whose items are mostly places

@@ -20,6 +20,7 @@ BARE_MIN_POP: Final = 15_000  # a one-word town this big stands alone
 ABSTAIN_MARGIN: Final = 0.3
 ABSTAIN_KM: Final = 500.0
 VILLAGE_COUNTY_KM: Final = 40.0  # a village's county, or a named neighbour, this near
+CLUSTER_TOWNS: Final = 2  # with no home, a small town's named neighbours (`town_cluster`)
 LONE_MIN_POP: Final = 100_000
 WATCH_NAMED, WATCH_AREA = 2, 1
 MULTI_MIN_POP: Final = 5_000
@@ -39,6 +40,23 @@ def neighbour_named(gaz: Gazetteer, p: int, others: Iterable[int | None], home: 
                and (mine or ids.get(gaz.admin1[q]) in regions)
                and haversine_km(lat, lon, gaz.lat[q], gaz.lon[q]) < VILLAGE_COUNTY_KM
                for q in others)
+
+
+def town_cluster(gaz: Gazetteer, p: int, others: Iterable[int | None]) -> bool:
+    """Are at least `CLUSTER_TOWNS` of `others` (the other names' best senses)
+    towns of `p`'s region within `VILLAGE_COUNTY_KM` of it? With no home to say
+    where a story is, three small towns side by side are one place's news; two
+    may be chance (a Texas paper's `Charlton and Holland`, two players, are two
+    towns in Massachusetts)."""
+    lat, lon, a1 = gaz.lat[p], gaz.lon[p], gaz.admin1[p]
+    near = 0
+    for q in others:
+        if (q is not None and q != p and gaz.kind[q] == KIND_CITY and gaz.admin1[q] == a1
+                and haversine_km(lat, lon, gaz.lat[q], gaz.lon[q]) < VILLAGE_COUNTY_KM):
+            near += 1
+            if near >= CLUSTER_TOWNS:
+                return True
+    return False
 
 
 def vouches(gaz: Gazetteer, s: Surface, pid: int) -> bool:

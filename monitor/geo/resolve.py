@@ -26,7 +26,8 @@ the best rival that could stand on its own score within `ABSTAIN_MARGIN` and
 lie more than `ABSTAIN_KM` apart. Small places (< `BARE_MIN_POP`) and common
 words (`Reading`) need local evidence beyond their prior: a qualifier, their
 region named or (not for common words) another place in it, a place within
-150 km, or the home region. Their country alone is not enough. So do
+150 km, the home region, or (with no home) two other towns of the text
+within 40 km. Their country alone is not enough. So do
 descriptions of a part of any land (`West End`); a town known only by another
 of its names needs a place in its country when the text's places lie abroad.
 A name written once as a state (`New York state`) is the state when bare.
@@ -54,6 +55,7 @@ from monitor.geo.evidence import (
     confident,
     evident,
     neighbour_named,
+    town_cluster,
     own_name,
     sizeable,
     vouches,
@@ -227,6 +229,11 @@ def resolve(
             # (built once per name, not per sense).
             others_best = ([best_of.get(id(o), o.choice) for o in surfaces if o is not s and not o.common]
                            if configured_home else [])
+            # With no home at all, the same for a cluster of towns (`town_cluster`);
+            # a common word written as a name mid-sentence counts (`and Casino`).
+            others_named = ([best_of.get(id(o), o.choice) for o in surfaces
+                             if o is not s and (not o.common or o.clean)]
+                            if not home.countries else [])
             for p in s.senses:
                 support = 0.0
                 local = 0.0  # evidence that this is a place at all, not just which one
@@ -331,6 +338,13 @@ def resolve(
                     # do: `Gardai in Mallow ... in Fermoy ... to Mitchelstown` in an
                     # Irish paper, `Queanbeyan` (New South Wales) and `Belconnen` in a
                     # Canberra one (each under 15,000: none vouches for the others).
+                    support += 1.0
+                    local += 2.0
+                elif (not home.countries and pops[p] < BARE_MIN_POP and kind == KIND_CITY
+                      and (not s.common or s.clean) and town_cluster(gaz, p, others_named)):
+                    # No home, but small towns named together, each near two others of
+                    # the names: `closed roads between Lismore and Casino, and ...
+                    # rescues in Kyogle` (New South Wales; none over 15,000 people).
                     support += 1.0
                     local += 2.0
                 if village_start <= p < base_len:
