@@ -1041,7 +1041,10 @@ def test_small_towns_of_the_home_named_together_vouch_for_each_other() -> None:
               "overnight. It happened on the road to Mitchelstown.")
     assert [e.text for e in lm.match(article(gardai, source="examiner"))["ie"]] == [
         "Mallow", "Fermoy", "Mitchelstown"]
-    assert lm.match(article(gardai)) == {}  # (no home: three lone small towns)
+    # With no home, three small towns of one county side by side are evidence for each
+    # other too (`town_cluster`); one alone is not.
+    assert [e.text for e in lm.match(article(gardai))["ie"]] == ["Mallow", "Fermoy", "Mitchelstown"]
+    assert lm.match(article("Gardai in Mallow are appealing for witnesses.")) == {}
     storm = "Queanbeyan residents must boil their water, while crews cleared fallen trees in Belconnen."
     got = lm.match(article(storm, source="canberra"))
     assert [e.text for e in got["nsw"]] == ["Queanbeyan"] and [e.text for e in got["act"]] == ["Belconnen"]

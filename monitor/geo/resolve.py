@@ -55,9 +55,9 @@ from monitor.geo.evidence import (
     confident,
     evident,
     neighbour_named,
-    town_cluster,
     own_name,
     sizeable,
+    town_cluster,
     vouches,
 )
 from monitor.geo.gazetteer import Gazetteer, haversine_km
