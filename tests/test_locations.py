@@ -1004,6 +1004,24 @@ def test_with_no_home_three_small_towns_side_by_side_are_places() -> None:
     assert places_in(lm, "Flooding closed roads between Lismore and Kyogle overnight.") == {}
 
 
+def test_a_town_after_a_numbered_road_is_written_as_a_town() -> None:
+    """`on U.S. 84 near Post`, `on State Highway 1 near Kaikoura`: after a numbered
+    road a name is a town, as `Post police` would be (Post, Texas is a common word
+    and Kaikoura a village in GeoNames); without the road they stay unplaced."""
+    lm = compile_(rule("tx", within=["Texas"]), rule("nz", within=["New Zealand"]),
+                  homes={"aj": "Texas", "press": "Canterbury"})
+
+    def towns(text: str, source: str) -> dict[str, list[str]]:
+        return {k: [e.text for e in v] for k, v in lm.match(article(text, source=source)).items()}
+
+    crash = "A Slaton man died in a rollover crash on U.S. 84 near Post, DPS troopers said."
+    assert towns(crash, "aj") == {"tx": ["Slaton", "Post"]}
+    assert towns(crash.replace("on U.S. 84 ", ""), "aj") == {"tx": ["Slaton"]}
+    hurt = "A Rangiora man was hurt in a crash on State Highway 1 near Kaikoura."
+    assert towns(hurt, "press") == {"nz": ["Rangiora", "Kaikoura"]}
+    assert towns(hurt.replace("on State Highway 1 ", ""), "press") == {"nz": ["Rangiora"]}
+
+
 def test_a_roll_of_names_is_people() -> None:
     """A team sheet's names are people, though a few are named like towns
     (Murphy, Texas; Hayes; Foley, Alabama); a list whose items are mostly places

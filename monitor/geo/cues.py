@@ -273,6 +273,12 @@ LOCAL_AFTER: Final = re.compile(
     r"|town council|town board|town manager|town hall|village board|borough council"
     r"|district council)\b", re.IGNORECASE)
 LOCAL_BEFORE: Final = frozenset({"downtown", "uptown", "midtown", "suburban"})
+# A numbered road, then where on it: `on U.S. 84 near Post`, `Interstate 70 near New
+# Concord`, `the A64 between Malton and Pickering`: a town, as local news writes it.
+ROAD_BEFORE: Final = re.compile(
+    r"(?:\b(?:Interstate|Highway|Hwy\.?|Route|U\.S\.|US|State Road|State Route|SR|County Road|I|M)"
+    r"[ -]?\d{1,4}[A-Z]?|\b[AB]\d{1,4})"
+    r" (?:near|in|at|outside|between|through|into|(?:just )?(?:north|south|east|west)(?:east|west)? of) $")
 # A town's own venue after its possessive: `Hamilton's Claudelands Arena`.
 OWN_VENUE: Final = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
 # People before `from` or `in` a town: `a man from Enterprise` lives there,

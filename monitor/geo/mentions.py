@@ -47,7 +47,15 @@ from monitor.geo.context import (
     shouting_once,
     university_state,
 )
-from monitor.geo.cues import ANY_AFTER, LOCAL_AFTER, LOCAL_BEFORE, OWN_VENUE, PEOPLE_BEFORE, RESIDENT_AFTER
+from monitor.geo.cues import (
+    ANY_AFTER,
+    LOCAL_AFTER,
+    LOCAL_BEFORE,
+    OWN_VENUE,
+    PEOPLE_BEFORE,
+    RESIDENT_AFTER,
+    ROAD_BEFORE,
+)
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
 from monitor.geo.lists import areas_in_lists, counties_in_lists
 from monitor.geo.mention import Mention
@@ -348,6 +356,7 @@ def _check(
         return None
     local = town_at_start or (not demonym and ((after and bool(LOCAL_AFTER.match(raw, end))) or (
         OWN_VENUE.match(raw, end) is not None) or (
+        start > 4 and ROAD_BEFORE.search(raw, max(0, start - 40), start) is not None) or (
         first > 0 and gaps[first] == " " and (tk.text[first - 1] in LOCAL_BEFORE or (
             # `a Brazil woman`, `a Neenah man`: where a person lives, as local news
             # writes it (of a country one writes `a Brazilian woman`).
