@@ -1022,6 +1022,17 @@ def test_a_town_after_a_numbered_road_is_written_as_a_town() -> None:
     assert towns(hurt.replace("on State Highway 1 ", ""), "press") == {"nz": ["Rangiora"]}
 
 
+def test_a_score_after_a_saint_s_name_and_a_town_s_own_field() -> None:
+    """`Wapakoneta beat St. Marys 42-14`: two sides, though the score comes after
+    `St.`; `Celina's Tribune Field` writes Celina as a town, so an Ohio paper's
+    Celina is Ohio's (10,000 people), not Texas's (64,000)."""
+    lm = compile_(rule("oh", within=["Ohio"]), rule("tx", within=["Texas"]), homes={"news": "Ohio"})
+    assert labels_in(lm, "Wapakoneta beat St. Marys 42-14 on Friday night.") == []
+    game = "The Redskins travel to Celina next week; the game will be played at Celina's Tribune Field."
+    assert {k: [e.text for e in v] for k, v in lm.match(article(game, source="news")).items()} == {
+        "oh": ["Celina", "Celina"]}
+
+
 def test_a_roll_of_names_is_people() -> None:
     """A team sheet's names are people, though a few are named like towns
     (Murphy, Texas; Hayes; Foley, Alabama); a list whose items are mostly places

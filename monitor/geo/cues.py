@@ -235,7 +235,9 @@ _ROUNDS: Final = ("finals?|semifinals?|semi-finals?|quarterfinals?|quarter-final
 SIDE_AFTER: Final = re.compile(
     rf",? \d{{1,3}}-\d{{1,3}}\b(?![-/])| fans\b|(?: (?:{_WEEKDAYS}))?"
     r" (?:beat|beats|defeated|edged|downed|topped|routed|thrashed|blanked|outscored|outlasted|"
-    r"shut out|rallied past|held off|drew|won|lost)\b[^.;!?\n]*? (?:\d{1,3}-\d{1,3}\b(?![-/])|"
+    # (The score may follow a `St.` or `Mt.` name: `beat St. Marys 42-14`.)
+    r"shut out|rallied past|held off|drew|won|lost)\b(?:[^.;!?\n]|(?<=\bSt)\.|(?<=\bMt)\.|(?<=\bFt)\.)*?"
+    r" (?:\d{1,3}-\d{1,3}\b(?![-/])|"
     rf"(?:in|at) the (?:[\w-]+ ){{0,2}}(?:{_ROUNDS})\b)"
     # `Buffalo will host Miami`: a side's fixture, with its opponent named.
     r"| (?:will |to )?(?:host|hosts|face|faces|play|plays|visit|visits) [A-Z]")
@@ -279,8 +281,10 @@ ROAD_BEFORE: Final = re.compile(
     r"(?:\b(?:Interstate|Highway|Hwy\.?|Route|U\.S\.|US|State Road|State Route|SR|County Road|I|M)"
     r"[ -]?\d{1,4}[A-Z]?|\b[AB]\d{1,4})"
     r" (?:near|in|at|outside|between|through|into|(?:just )?(?:north|south|east|west)(?:east|west)? of) $")
-# A town's own venue after its possessive: `Hamilton's Claudelands Arena`.
-OWN_VENUE: Final = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}(?:Arena|Stadium|Airport|Harbou?r|Hospital)\b")
+# A town's own venue after its possessive: `Hamilton's Claudelands Arena`,
+# `Celina's Tribune Field`.
+OWN_VENUE: Final = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}"
+                              r"(?:Arena|Stadium|Field|Fieldhouse|Park|Coliseum|Airport|Harbou?r|Hospital)\b")
 # People before `from` or `in` a town: `a man from Enterprise` lives there,
 # `Police in Street` work there.
 PEOPLE_BEFORE: Final = {
