@@ -1033,6 +1033,18 @@ def test_a_score_after_a_saint_s_name_and_a_town_s_own_field() -> None:
         "oh": ["Celina", "Celina"]}
 
 
+def test_former_names_still_used_in_news() -> None:
+    """Calcutta, Burma and Artemivsk are Kolkata, Myanmar and Bakhmut, though
+    their old names pass neither as spellings nor as a big city's old name
+    (a township in Mpumalanga is called Calcutta)."""
+    lm = compile_(rule("asia", within=["India", "Myanmar"]))
+    assert places_in(lm, "Floods hit Calcutta and other parts of West Bengal.") == {
+        "Calcutta": "Kolkata, West Bengal, IN", "West Bengal": "West Bengal, IN"}
+    assert places_in(lm, "The junta in Burma freed 200 prisoners.") == {"Burma": "Myanmar"}
+    assert places_in(lm, "Shelling continued around Artemivsk, Ukraine, overnight.")[
+        "Artemivsk"] == "Bakhmut, Donetsk, UA"
+
+
 def test_a_roll_of_names_is_people() -> None:
     """A team sheet's names are people, though a few are named like towns
     (Murphy, Texas; Hayes; Foley, Alabama); a list whose items are mostly places

@@ -95,6 +95,9 @@ def build_state() -> dict[str, Any]:
         if (r.kind == KIND_ADMIN2 and r.cc == "US" and r.name.endswith(" County")
                 and r.population >= BARE_COUNTY_POP):
             bare_counties.append((name_key(r.name[: -len(" County")]), pid))
+        former = sources.FORMER_NAMES.get((r.cc, r.name))
+        if former is not None:
+            r.names.update(former)
         for n in _names_of(r):
             key = keys_of.get(n)
             if key is None:

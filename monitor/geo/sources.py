@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from sys import intern
-from typing import Any
+from typing import Any, Final
 
 from monitor.text import fold
 
@@ -39,6 +39,19 @@ ALT_NAME_MIN_POP = 15_000
 # A transliteration variant shares most letters with the main name
 # (Kharkov/Kharkiv 0.86, Kiev/Kyiv 0.75); exonyms like Lutetia do not.
 ALT_NAME_MIN_SIMILARITY = 0.6
+# Former names still common in English-language news that GeoNames' data keeps
+# from its place (too unlike the new name to pass as a spelling, or held by a
+# smaller namesake: Calcutta, a township of 36,000 in Mpumalanga): (country,
+# GeoNames' main name) -> the old names. Each joins the index beside any namesake.
+FORMER_NAMES: Final[dict[tuple[str, str], tuple[str, ...]]] = {
+    ("IN", "Kolkata"): ("Calcutta",),
+    ("IN", "Odisha"): ("Orissa",),
+    ("MM", "Myanmar"): ("Burma",),
+    ("UA", "Bakhmut"): ("Artemivsk", "Artemovsk"),
+    ("UA", "Kropyvnytskyi"): ("Kirovograd", "Kirovohrad"),
+    ("UA", "Khmelnytskyi"): ("Khmelnitsky", "Khmelnytsky"),
+    ("UA", "Vinnytsya"): ("Vinnitsa",),
+}
 REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture")
 # Dotted two-letter country codes news writes, besides U.S. and U.K. (see `read_countries`).
 _DOTTED_COUNTRY_CODES = frozenset({"N.Z."})
