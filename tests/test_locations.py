@@ -1045,6 +1045,19 @@ def test_former_names_still_used_in_news() -> None:
         "Artemivsk"] == "Bakhmut, Donetsk, UA"
 
 
+def test_ukrainian_towns_in_the_national_romanisation() -> None:
+    """GeoNames writes small Ukrainian towns in an older romanisation
+    (`Mar'yinka`, `Shchastya`, `Kostyantynivka`); news writes `Marinka`,
+    `Shchastia`, `Kostiantynivka`. Both are found."""
+    lm = compile_(rule("ua", within=["Ukraine"]))
+    text = ("Shells hit Marinka and Kostiantynivka in the Donetsk region, and fighting "
+            "continued near Shchastia in the Luhansk region.")
+    found = places_in(lm, text)
+    assert {k: found.get(k) for k in ("Marinka", "Kostiantynivka", "Shchastia")} == {
+        "Marinka": "Mar'yinka, Donetsk, UA", "Kostiantynivka": "Kostyantynivka, Donetsk, UA",
+        "Shchastia": "Shchastya, Luhansk, UA"}
+
+
 def test_a_roll_of_names_is_people() -> None:
     """A team sheet's names are people, though a few are named like towns
     (Murphy, Texas; Hayes; Foley, Alabama); a list whose items are mostly places

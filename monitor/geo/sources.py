@@ -105,6 +105,22 @@ def alt_name_ok(alt: str, main: str) -> bool:
     return _similar(alt, main) >= ALT_NAME_MIN_SIMILARITY
 
 
+# GeoNames spells many Ukrainian towns in an older romanisation (`Shchastya`,
+# `Mar'yinka`, `Berdyansk`); news since 2022 uses the national one (`Shchastia`,
+# `Marinka`, `Berdiansk`): inside a word ya/yu/ye/yi are ia/iu/ie/i.
+_UA_INNER: Final = re.compile(r"(?<=[a-z])['’]?y([aeiu])")
+
+
+def ukrainian_variants(name: str) -> set[str]:
+    """`Shchastya` is also `Shchastia`; `Mar'yinka` is also `Marinka`; `Kostyantynivka`
+    is also `Kostiantynivka`."""
+    def spell(m: re.Match[str]) -> str:
+        return "i" if m.group(1) == "i" else "i" + m.group(1)
+
+    variant = _UA_INNER.sub(spell, name)
+    return {variant} if variant != name else set()
+
+
 def surface_variants(name: str) -> set[str]:
     """`Khar'kov` is also written `Kharkov`; `Saint X` is also `St. X`."""
     out = {name}
@@ -189,6 +205,8 @@ def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
         key = intern(f"{cc}.{c['admin1code']}") if c.get("admin1code") else ""
         rec = PlaceRecord(name, KIND_CITY, cc, key, lat, lon, pop)
         rec.names.update(surface_variants(name))
+        if cc == "UA":
+            rec.names.update(ukrainian_variants(name))
         if pop >= ALT_NAME_MIN_POP:
             for alt in c.get("alternatenames") or ():
                 if alt_name_ok(alt, name):
