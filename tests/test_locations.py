@@ -1058,6 +1058,14 @@ def test_ukrainian_towns_in_the_national_romanisation() -> None:
         "Shchastia": "Shchastya, Luhansk, UA"}
 
 
+def test_an_irish_county_council_is_the_county() -> None:
+    """`Cork County Council` is County Cork, not the city of Cork; `Cork` alone is the city."""
+    lm = compile_(rule("ie", within=["Ireland"]))
+    assert places_in(lm, "Cork County Council approved plans for a greenway.") == {
+        "Cork County": "County Cork, Munster, IE"}
+    assert places_in(lm, "Flooding closed roads in Cork on Monday.") == {"Cork": "Cork, Munster, IE"}
+
+
 def test_a_roll_of_names_is_people() -> None:
     """A team sheet's names are people, though a few are named like towns
     (Murphy, Texas; Hayes; Foley, Alabama); a list whose items are mostly places

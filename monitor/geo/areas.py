@@ -111,7 +111,9 @@ def county_names(cc: str, a1key: str, name: str) -> tuple[str, set[str]]:
         base = _IRISH_COUNTIES.get(name, name.removeprefix("County "))
         if " " in base:  # `Dublin City`, `South Tipperary`, `Fingal County`: as they are
             return name, {name}
-        return f"County {base}", {name, base, f"County {base}", f"Co {base}", f"Co. {base}"}
+        # (`Cork County Council`, `Galway County Council`: the county, not the city.)
+        return f"County {base}", {name, base, f"County {base}", f"Co {base}", f"Co. {base}",
+                                  f"{base} County"}
     if a1key == "GB.WLS":
         base = _WELSH_AREA.sub("", name)
         return base, {name, base}
