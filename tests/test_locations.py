@@ -1066,6 +1066,23 @@ def test_an_irish_county_council_is_the_county() -> None:
     assert places_in(lm, "Flooding closed roads in Cork on Monday.") == {"Cork": "Cork, Munster, IE"}
 
 
+def test_explain_lists_the_places_found_and_why_others_were_not() -> None:
+    """`explain` (what `newsmon match --explain` prints for location rules): the
+    places found, and each name weighed but unplaced with its reason: a small town
+    with no evidence but its name, or two senses too close to call."""
+    lm = compile_(rule("tx", within=["Texas"]))
+    got = lm.explain(article("Houston police said a crash near Post injured two people."))
+    assert got["places"] == [{"text": "Houston", "field": "body", "start": 0,
+                              "place": "Houston, Texas, US"}]
+    (post,) = got["unplaced"]
+    assert post["text"] == "Post" and post["start"] == 33
+    assert post["reason"].startswith("Post, Texas, US (5,349 people) needs more evidence")
+    wire = ("HALIFAX (CP) — A Dartmouth man has been charged with arson after a fire in Bedford. "
+            "Investigators from Truro assisted.")
+    truro = [u for u in lm.explain(article(wire))["unplaced"] if u["text"] == "Truro"]
+    assert truro and truro[0]["reason"].startswith("in doubt between Truro, ")
+
+
 def test_a_roll_of_names_is_people() -> None:
     """A team sheet's names are people, though a few are named like towns
     (Murphy, Texas; Hayes; Foley, Alabama); a list whose items are mostly places

@@ -167,6 +167,36 @@ def test_explain_reasons_on_stderr_and_stdout(tmp_path: Path, rules: Path) -> No
     assert line["rule"] == "sport" and line["explain"]["present"] == ["title:football"]
 
 
+def test_location_rules_read_a_feed_s_home_and_explain_where(tmp_path: Path) -> None:
+    """An article whose `source` names a feed with a `home` is read as the daemon
+    reads it (Slaton, a town of 6,000, is placed in a Texas feed's story), and
+    `--explain` lists the places found and the names left unplaced, with why."""
+    cfg = write(tmp_path / "r.toml", """
+[[feeds]]
+name = "aj"
+url = "https://example.com/feed.xml"
+home = "Texas"
+
+[[rules]]
+name = "tx"
+locations = { within = ["Texas"] }
+""")
+    body = "A Slaton man died in a rollover crash near Post, DPS troopers said."
+    articles = jsonl(tmp_path / "a.jsonl", {"id": "a", "source": "aj", "body": body},
+                     {"id": "b", "source": "wire", "body": body})
+    code, out, err = run("--config", cfg, "--articles", articles, "--explain")
+    assert code == 0, err
+    (line,) = [json.loads(x) for x in out.splitlines()]
+    assert line["article"] == "a" and [e["text"] for e in line["evidence"]] == ["Slaton"]
+    assert line["explain"]["places"] == [{"text": "Slaton", "field": "body", "start": 2,
+                                          "place": "Slaton, Texas, US"}]
+    assert [u["text"] for u in line["explain"]["unplaced"]] == ["Post"]
+    (miss,) = [json.loads(x) for x in err.splitlines() if x.startswith("{")]
+    assert miss["article"] == "b" and miss["reason"] == "the location clause does not hold"
+    assert miss["places"] == [] and [u["text"] for u in miss["unplaced"]] == ["Slaton", "Post"]
+    assert "needs more evidence" in miss["unplaced"][0]["reason"]
+
+
 def test_locations_rule_without_places_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 

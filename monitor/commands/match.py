@@ -82,7 +82,9 @@ def match_command(config_path: Path, articles_path: Path, evidence: bool, explai
     # (Loading pauses the cyclic collector, and compiling freezes what it built.)
     try:
         # Queries and places only: no targets, templates or folders (and no apprise).
-        config, matcher = load_checked(config_path, delivery=False, folders=False, homes=False)
+        # (Homes on: an article whose `source` names a feed or folder with a `home` is
+        # read as the daemon reads it.)
+        config, matcher = load_checked(config_path, delivery=False, folders=False)
     except ConfigError as exc:
         _fail(str(exc))
     if not articles_path.exists():

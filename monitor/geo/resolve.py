@@ -128,9 +128,12 @@ def resolve(
     gaz: Gazetteer, mentions: Sequence[Mention], home: Home | None = None,
     watched: Callable[[int], int] | None = None,
     institution: Callable[[str], bool] | None = None,
+    why: dict[str, str] | None = None,
 ) -> list[Resolved]:
     """`institution(cc)`: does the text name an institution of country `cc`
     (`cues.names_institution`)? Asked only for a lone town's country.
+    `why`: when given, each name left unplaced (by its key) -> the reason
+    (`newsmon match --explain`).
     `watched(pid)`: does a rule name the place (`WATCH_NAMED`: its mentions
     are trusted like a qualified name), or is it in a rule's region or small
     circle (`WATCH_AREA`: a lone mention is not doubted as a surname)?"""
@@ -384,11 +387,17 @@ def resolve(
                 continue
             if not confident(gaz, s, scored, watched):
                 s.choice = None
+                if why is not None:
+                    why[s.key] = (f"in doubt between {gaz.label(best)} and {gaz.label(scored[1][3])}: "
+                                  "close in score and far apart")
                 continue
             # Does the text place anything in some country, this name aside?
             elsewhere = placed > (1 if own_sizeable else 0)
             if not evident(gaz, s, best, best_local, best_support, watched, elsewhere):
                 s.choice = None
+                if why is not None:
+                    why[s.key] = (f"{gaz.label(best)} ({pops[best]:,} people) needs more evidence: "
+                                  + _WANTED)
                 if (best_support <= 0 and not s.common and kinds[best] > KIND_ADMIN1
                         and BARE_MIN_POP <= pops[best] < LONE_MIN_POP):
                     lone.append((s, best))
@@ -407,7 +416,14 @@ def resolve(
             if (s.local and admin1s[best] in regions) or (
                     institution is not None and institution(ccs[best])):
                 out.extend(Resolved(m, best) for m in s.mentions)
+                if why is not None:
+                    why.pop(s.key, None)
     return out
+
+
+# What a small town or a common word needs, as `--explain` says it.
+_WANTED: Final = ("a small town or a common word needs its region or county named, a place near "
+                  "it, or the feed's `home` (a local cue such as `X police` counts with those)")
 
 
 # A little wider than the 1.5 degrees `resolve` tests, so no point it counts is outside.

@@ -52,6 +52,8 @@ class _Locations(Protocol):
 
     def match(self, article: Article, tokens: Any = None) -> dict[str, tuple[Evidence, ...]]: ...
 
+    def explain(self, article: Article) -> dict[str, list[dict[str, Any]]]: ...
+
 
 # Up to this many words asked about by the rules, an article keeps only its tokens
 # that are among them (see `Doc`); beyond, all its tokens. A large word set is cache
@@ -302,6 +304,9 @@ class Matcher:
         candidates.update(i for p in self._index.exact_prefix_hits(doc.default) for i in prefixes[p])
         matched = dict(self.raw_matches(article))
         located = self._locations.match(article) if self._locations is not None else {}
+        # Where the article is, for every rule with `locations`: the places found and
+        # the names left unplaced, each with its reason.
+        where = self._locations.explain(article) if self._locations is not None else {}
         out: list[dict[str, Any]] = []
         for i, name in enumerate(self.names):
             root = self._roots[i]
@@ -316,6 +321,7 @@ class Matcher:
                 entry["locations"] = name in located
                 if name not in located and "reason" not in entry:
                     entry["reason"] = "the location clause does not hold"
+                entry.update(where)
             if i in matched:
                 entry["evidence"] = [e.as_dict() for e in matched[i]]
             out.append(entry)

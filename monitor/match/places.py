@@ -24,6 +24,7 @@ from monitor.article import Article
 from monitor.geo import gazetteer
 from monitor.geo.cues import names_institution
 from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.mention import Mention
 from monitor.geo.mentions import find_mentions, headline_runs
 from monitor.geo.resolve import WATCH_AREA, WATCH_NAMED, Resolved, haversine_km, resolve
 from monitor.geo.rolls import outside_rolls
@@ -53,7 +54,11 @@ EVIDENCE_CAP: Final = 10
 
 
 def _reading_order(r: Resolved) -> tuple[int, int]:
-    return _FIELD_ORDER.get(r.mention.field, 9), r.mention.start
+    return _mention_order(r.mention)
+
+
+def _mention_order(m: Mention) -> tuple[int, int]:
+    return _FIELD_ORDER.get(m.field, 9), m.start
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,9 +224,12 @@ class LocationMatcher:
                     out[name] = (text, Tokens(text))
         return out
 
-    def mentions(self, article: Article, tokens: FieldTokens | None = None) -> list[Resolved]:
-        """Resolved place mentions of an article (what `--explain` can show);
-        `tokens` is `field_tokens(article)` when the caller has it already."""
+    def mentions(self, article: Article, tokens: FieldTokens | None = None,
+                 why: dict[str, str] | None = None, seen: list[Mention] | None = None
+                 ) -> list[Resolved]:
+        """Resolved place mentions of an article; `tokens` is `field_tokens(article)`
+        when the caller has it already. `why` and `seen` (for `explain`): filled with
+        the reason each unplaced name was left out, and every name weighed."""
         found = []
         person: set[str] = set()  # words seen inside people's names in this article
         runs: set[tuple[str, str]] = set()  # names seen heading a longer name (`Phoenix Suns`)
@@ -234,10 +242,34 @@ class LocationMatcher:
             # `Paula Radcliffe ... Radcliffe said`: the lone surname is not Radcliffe,
             # England either (unless written as a place: `Radcliffe, Manchester`).
             found = [m for m in found if m.key not in person or m.qualifier]
+        if seen is not None:
+            seen += found
         resolved = resolve(self._gaz, found, self._home_for(article.source), self._is_watched,
-                           lambda cc: names_institution([text for text, _ in fields.values()], cc))
+                           lambda cc: names_institution([text for text, _ in fields.values()], cc), why)
         # `Murphy, Horgan, D'Arcy, Hickie, O'Gara, Corrigan`: a team sheet's people.
-        return outside_rolls({name: text for name, (text, _) in fields.items()}, resolved)
+        kept = outside_rolls({name: text for name, (text, _) in fields.items()}, resolved)
+        if why is not None and len(kept) < len(resolved):
+            for r in resolved:
+                if r not in kept:
+                    why[r.mention.key] = "an item of a roll of names: read as a person"
+        return kept
+
+    def explain(self, article: Article) -> dict[str, list[dict[str, Any]]]:
+        """The places found in the article, and the names weighed but left unplaced
+        with the reason (`newsmon match --explain`)."""
+        why: dict[str, str] = {}
+        seen: list[Mention] = []
+        resolved = self.mentions(article, why=why, seen=seen)
+        gaz = self._gaz
+        placed = {(r.mention.field, r.mention.start) for r in resolved}
+        places = [{"text": r.mention.text, "field": r.mention.field, "start": r.mention.start,
+                   "place": gaz.label(r.place)} for r in sorted(resolved, key=_reading_order)]
+        unplaced = [{"text": m.text, "field": m.field, "start": m.start,
+                     "reason": why.get(m.key, "no sense of the name fits what the text says of it "
+                                              "(its qualifier, or a village away from the feed's home)")}
+                    for m in sorted(seen, key=_mention_order)
+                    if (m.field, m.start) not in placed and m.text and not m.qualifies]
+        return {"places": places, "unplaced": unplaced}
 
     def match(self, article: Article, tokens: FieldTokens | None = None
               ) -> dict[str, tuple[Evidence, ...]]:
