@@ -227,7 +227,7 @@ def _compile(config: Config, cache_dir: Path | None, homes: bool = True) -> Matc
                               isinstance(exc, LocationsUnavailable)) from None
 
 
-def _homes(config: Config) -> dict[str, str]:
+def _homes(config: Config) -> dict[str, str | tuple[str, ...]]:
     homes = {f.source_name: f.home for f in config.folders if f.home}
     homes.update({f.name: f.home for f in config.feeds if f.home})
     return homes
@@ -238,12 +238,16 @@ def _home_path(config: Config, path: str) -> str:
     if not path.startswith("home of "):
         return path
     source = path.removeprefix("home of ")
+    item = ""  # `home of aj[1]`: the second place of a list
+    if source.endswith("]") and "[" in source:
+        source, _, index = source[:-1].rpartition("[")
+        item = f"[{index}]"
     for i, feed in enumerate(config.feeds):
         if feed.name == source and feed.home:
-            return f"feeds[{i}].home"
+            return f"feeds[{i}].home{item}"
     for i, folder in enumerate(config.folders):
         if folder.source_name == source and folder.home:
-            return f"folders[{i}].home"
+            return f"folders[{i}].home{item}"
     return path
 
 

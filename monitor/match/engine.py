@@ -106,7 +106,7 @@ class Matcher:
         rules: Sequence[RuleConfig],
         places: Sequence[PlaceConfig] = (),
         cache_dir: Path | None = None,
-        homes: Mapping[str, str] | None = None,
+        homes: Mapping[str, str | Sequence[str]] | None = None,
     ) -> Matcher:
         """`homes` maps a source (folder or feed name) to its configured `home` place."""
         # Compiling allocates a few objects per rule and frees none: the collector's
@@ -121,7 +121,7 @@ class Matcher:
 
     @classmethod
     def _compile(cls, rules: Sequence[RuleConfig], places: Sequence[PlaceConfig], cache_dir: Path | None,
-                 homes: Mapping[str, str] | None) -> Matcher:
+                 homes: Mapping[str, str | Sequence[str]] | None) -> Matcher:
         index = TermIndex()
         roots: list[Node | None] = []
         exact_words: list[tuple[str, ...] | None] = []
@@ -377,7 +377,7 @@ class _ArticleEvidence:
 
 
 def _compile_locations(rules: Sequence[RuleConfig], places: Sequence[PlaceConfig],
-                       cache_dir: Path | None, homes: Mapping[str, str] | None) -> _Locations:
+                       cache_dir: Path | None, homes: Mapping[str, str | Sequence[str]] | None) -> _Locations:
     try:
         from monitor.match.places import LocationMatcher  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:

@@ -115,16 +115,16 @@ class LocationMatcher:
         rules: Sequence[RuleConfig],
         places: Sequence[PlaceConfig] = (),
         cache_dir: Path | None = None,
-        homes: Mapping[str, str] | None = None,
+        homes: Mapping[str, str | Sequence[str]] | None = None,
     ) -> LocationMatcher:
-        """`homes` maps a source name to its configured `home` place (optional)."""
+        """`homes` maps a source name to its configured `home` place, or places (optional)."""
         gaz = gazetteer.load(cache_dir)
         notes: list[str] = []
         for i, pc in enumerate(places):
             _add_user_place(gaz, pc, f"places[{i}]", notes)
         compiled: list[_Rule] = []
-        home_map = {src: _home(gaz, name, f"home of {src}", notes)
-                    for src, name in (homes or {}).items() if name}
+        home_map = {src: _home(gaz, names, f"home of {src}", notes)
+                    for src, names in (homes or {}).items() if names}
         lm = cls(gaz, compiled, notes, home_map)
         groups: dict[tuple[Any, ...], int] = {}  # a rule's clauses -> its group
         for i, rule in enumerate(rules):
@@ -434,16 +434,22 @@ def _first_counted(counts: Counter[int], a: int, b: int) -> int:
     return next(k for k in counts if k in (a, b))
 
 
-def _home(gaz: Gazetteer, name: str, path: str, notes: list[str]) -> Home:
-    pid = lookup(gaz, name, path, True, notes)
+def _home(gaz: Gazetteer, names: str | Sequence[str], path: str, notes: list[str]) -> Home:
+    """The regions and countries of a source's home: one place, or several (an
+    outlet whose area spans a border); a country has no region of its own."""
+    several = not isinstance(names, str)
     regions = set()
-    if gaz.kind[pid] == KIND_ADMIN1:
-        regions.add(pid)
-    elif gaz.kind[pid] != KIND_COUNTRY:
-        reg = gaz.region_of(pid)
-        if reg is not None:
-            regions.add(reg)
-    return Home(frozenset(regions), frozenset({gaz.cc[pid]}))
+    countries = set()
+    for j, name in enumerate([names] if isinstance(names, str) else names):
+        pid = lookup(gaz, name, f"{path}[{j}]" if several else path, True, notes)
+        countries.add(gaz.cc[pid])
+        if gaz.kind[pid] == KIND_ADMIN1:
+            regions.add(pid)
+        elif gaz.kind[pid] != KIND_COUNTRY:
+            reg = gaz.region_of(pid)
+            if reg is not None:
+                regions.add(reg)
+    return Home(frozenset(regions), frozenset(countries))
 
 
 def _add_user_place(gaz: Gazetteer, pc: PlaceConfig, path: str, notes: list[str]) -> int:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from monitor.settings.base import StrictModel
-from monitor.settings.types import Duration, at_most
+from monitor.settings.types import Duration, HomePlaces, at_most
 
 # Headers a feed may not set: they would break framing or the SSRF guard's view of the host.
 MAX_BYTES = 1024**3  # 1 GiB: the largest document or file the config may allow
@@ -34,7 +34,7 @@ class FeedConfig(StrictModel):
     allow_private: bool | None = None  # None: the `[fetch]` default
     backfill: Literal["none", "24h", "all"] = "none"
     silent_after: Annotated[Duration, at_most("365d")] | None = None  # None: `[health]`
-    home: str | None = None
+    home: HomePlaces | None = None  # a place (or a few) that disambiguates locations
     enabled: bool = True
     on_update: Literal["rematch", "ignore"] | None = None  # None: the top-level `on_update`
 

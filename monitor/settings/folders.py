@@ -7,7 +7,7 @@ from pydantic import Field, field_validator
 
 from monitor.settings.base import StrictModel
 from monitor.settings.feeds import MAX_BYTES
-from monitor.settings.types import Duration, at_most
+from monitor.settings.types import Duration, HomePlaces, at_most
 
 DEFAULT_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".eml")
 
@@ -24,7 +24,7 @@ class FolderConfig(StrictModel):
     # finished once its size and mtime have not changed for this long.
     settle: Annotated[Duration, at_most("1h")] = Field(default="1s", validate_default=True)
     tags: tuple[str, ...] = ()
-    home: str | None = None  # a place name that disambiguates locations in these articles
+    home: HomePlaces | None = None  # a place (or a few) that disambiguates locations
     # Symbolic links: "inside" follows only links whose target is inside this folder,
     # "never" follows none, "any" follows every link (e.g. to a shared drop folder).
     follow_symlinks: Literal["inside", "never", "any"] = "inside"

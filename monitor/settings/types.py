@@ -59,3 +59,26 @@ def at_most(limit: str) -> AfterValidator:
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration)]
 
+
+
+# A feed's or folder's `home`: one place, or a few for an outlet whose area spans a
+# border (`["Minnesota", "Wisconsin"]` for a Duluth paper).
+MAX_HOMES = 8
+
+
+def _home_places(value: object) -> str | tuple[str, ...]:
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("must name a place")
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        names = tuple(value)
+        if not names or not all(v.strip() for v in names):
+            raise ValueError("must name at least one place, each not empty")
+        if len(names) > MAX_HOMES:
+            raise ValueError(f"at most {MAX_HOMES} places")
+        return names[0] if len(names) == 1 else names
+    raise ValueError('expected a place name or a list of them, such as "Texas" or ["Minnesota", "Wisconsin"]')
+
+
+HomePlaces = Annotated[str | tuple[str, ...], BeforeValidator(_home_places)]
