@@ -1028,6 +1028,10 @@ def test_a_score_after_a_saint_s_name_and_a_town_s_own_field() -> None:
     Celina is Ohio's (10,000 people), not Texas's (64,000)."""
     lm = compile_(rule("oh", within=["Ohio"]), rule("tx", within=["Texas"]), homes={"news": "Ohio"})
     assert labels_in(lm, "Wapakoneta beat St. Marys 42-14 on Friday night.") == []
+    # Headline verbs: `tops`, `falls to`, `rolls past` with a score are results too.
+    for result in ("Wapakoneta tops St. Marys 35-7", "Celina falls to Coldwater 28-21",
+                   "Lima Senior rolls past Bath 56-20"):
+        assert labels_in(lm, result) == [], result
     game = "The Redskins travel to Celina next week; the game will be played at Celina's Tribune Field."
     assert {k: [e.text for e in v] for k, v in lm.match(article(game, source="news")).items()} == {
         "oh": ["Celina", "Celina"]}

@@ -234,9 +234,12 @@ _ROUNDS: Final = ("finals?|semifinals?|semi-finals?|quarterfinals?|quarter-final
            "|championship")
 SIDE_AFTER: Final = re.compile(
     rf",? \d{{1,3}}-\d{{1,3}}\b(?![-/])| fans\b|(?: (?:{_WEEKDAYS}))?"
-    r" (?:beat|beats|defeated|edged|downed|topped|routed|thrashed|blanked|outscored|outlasted|"
+    r" (?:beat|beats|defeated|defeats|edged|edges|downed|downs|topped|tops|routed|routs|thrashed"
+    r"|blanked|blanks|outscored|outlasted|outlasts|shut out|shuts out|rallied past|rallies past"
+    r"|held off|holds off|rolled past|rolls past|cruised past|cruises past|knocked off|knocks off"
+    r"|stunned|stuns|upset|upsets|fell to|falls to|drew|won|wins|lost|loses)\b"
     # (The score may follow a `St.` or `Mt.` name: `beat St. Marys 42-14`.)
-    r"shut out|rallied past|held off|drew|won|lost)\b(?:[^.;!?\n]|(?<=\bSt)\.|(?<=\bMt)\.|(?<=\bFt)\.)*?"
+    r"(?:[^.;!?\n]|(?<=\bSt)\.|(?<=\bMt)\.|(?<=\bFt)\.)*?"
     r" (?:\d{1,3}-\d{1,3}\b(?![-/])|"
     rf"(?:in|at) the (?:[\w-]+ ){{0,2}}(?:{_ROUNDS})\b)"
     # `Buffalo will host Miami`: a side's fixture, with its opponent named.
