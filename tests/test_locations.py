@@ -1032,6 +1032,8 @@ def test_a_score_after_a_saint_s_name_and_a_town_s_own_field() -> None:
     for result in ("Wapakoneta tops St. Marys 35-7", "Celina falls to Coldwater 28-21",
                    "Lima Senior rolls past Bath 56-20"):
         assert labels_in(lm, result) == [], result
+    # A fixture at the opponent's: the side is no place, the venue is.
+    assert "Tremont" not in places_in(lm, "Tremont will play at Eureka on Saturday.")
     game = "The Redskins travel to Celina next week; the game will be played at Celina's Tribune Field."
     assert {k: [e.text for e in v] for k, v in lm.match(article(game, source="news")).items()} == {
         "oh": ["Celina", "Celina"]}

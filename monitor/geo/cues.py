@@ -242,8 +242,9 @@ SIDE_AFTER: Final = re.compile(
     r"(?:[^.;!?\n]|(?<=\bSt)\.|(?<=\bMt)\.|(?<=\bFt)\.)*?"
     r" (?:\d{1,3}-\d{1,3}\b(?![-/])|"
     rf"(?:in|at) the (?:[\w-]+ ){{0,2}}(?:{_ROUNDS})\b)"
-    # `Buffalo will host Miami`: a side's fixture, with its opponent named.
-    r"| (?:will |to )?(?:host|hosts|face|faces|play|plays|visit|visits) [A-Z]")
+    # `Buffalo will host Miami`, `Tremont will play at Eureka`: a side's fixture, with
+    # its opponent or the venue named.
+    r"| (?:will |to )?(?:host|hosts|face|faces|play|plays|visit|visits|(?:play|plays) at) [A-Z]")
 # A fixture, after one of the verbs below (kept out of `ANY_AFTER`: `in Kyiv on
 # Monday` is no cue, and the verb is tested first).
 SIDE_FIXTURE: Final = re.compile(
