@@ -1034,6 +1034,8 @@ def test_a_score_after_a_saint_s_name_and_a_town_s_own_field() -> None:
         assert labels_in(lm, result) == [], result
     # A fixture at the opponent's: the side is no place, the venue is.
     assert "Tremont" not in places_in(lm, "Tremont will play at Eureka on Saturday.")
+    assert labels_in(lm, "Streator and Ottawa meet in Saturday's final.") == []
+    assert places_in(lm, "Leaders of Ohio and Texas meet in Dallas.")["Dallas"] == "Dallas, Texas, US"
     game = "The Redskins travel to Celina next week; the game will be played at Celina's Tribune Field."
     assert {k: [e.text for e in v] for k, v in lm.match(article(game, source="news")).items()} == {
         "oh": ["Celina", "Celina"]}

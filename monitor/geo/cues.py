@@ -244,7 +244,10 @@ SIDE_AFTER: Final = re.compile(
     rf"(?:in|at) the (?:[\w-]+ ){{0,2}}(?:{_ROUNDS})\b)"
     # `Buffalo will host Miami`, `Tremont will play at Eureka`: a side's fixture, with
     # its opponent or the venue named.
-    r"| (?:will |to )?(?:host|hosts|face|faces|play|plays|visit|visits|(?:play|plays) at) [A-Z]")
+    r"| (?:will |to )?(?:host|hosts|face|faces|play|plays|visit|visits|(?:play|plays) at) [A-Z]"
+    # `Streator and Ottawa meet in Saturday's final`: both sides of a fixture.
+    r"|(?: and [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)?)? (?:will )?meet (?:in|for) (?:the |\w+['’]s )?"
+    rf"(?:[\w-]+ ){{0,2}}(?:{_ROUNDS}|title|game|opener)\b")
 # A fixture, after one of the verbs below (kept out of `ANY_AFTER`: `in Kyiv on
 # Monday` is no cue, and the verb is tested first).
 SIDE_FIXTURE: Final = re.compile(
