@@ -1341,6 +1341,9 @@ def test_police_in_a_town_and_borough_councils_write_common_words_as_towns() -> 
     assert [e.text for e in lm.match(appeal)["gb"]] == ["Street", "Wells"]
     council = article("Reading Borough Council has agreed a new parking scheme.", source="live")
     assert [e.text for e in lm.match(council)["gb"]] == ["Reading"]
+    # A crew or a lifeboat from a town is based there, as a man from it lives there.
+    rescue = article("A lifeboat from Deal rescued two fishermen on Sunday.", source="live")
+    assert [e.text for e in lm.match(rescue)["gb"]] == ["Deal"]
     assert places_in(lm, "Police in Scotland said the road was closed.")["Scotland"] == "Scotland, GB"
 
 

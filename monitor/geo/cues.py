@@ -293,10 +293,12 @@ ROAD_BEFORE: Final = re.compile(
 OWN_VENUE: Final = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}"
                               r"(?:Arena|Stadium|Field|Fieldhouse|Park|Coliseum|Airport|Harbou?r|Hospital)\b")
 # People before `from` or `in` a town: `a man from Enterprise` lives there,
-# `Police in Street` work there.
+# `crews from Queensbury`, `a lifeboat from Deal` are based there, `Police in
+# Street` work there.
 PEOPLE_BEFORE: Final = {
     "from": frozenset({"man", "woman", "boy", "girl", "teen", "teenager", "couple", "resident",
-                       "residents", "family", "men", "women"}),
+                       "residents", "family", "men", "women", "driver", "motorist", "pensioner",
+                       "crew", "crews", "firefighters", "lifeboat", "volunteers", "pupils"}),
     "in": frozenset({"police", "officers", "detectives", "firefighters", "paramedics", "gardai",
                      "garda"}),
 }
