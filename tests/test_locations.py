@@ -424,6 +424,9 @@ def test_a_county_that_is_a_first_level_region_is_the_region() -> None:
     ("Scotland", "A man has been charged after a crash near Inverurie. Police Scotland said he "
      "would appear at Aberdeen Sheriff Court.",
      {"Scotland": "Scotland, GB", "Aberdeen": "Aberdeen, Scotland, GB"}),
+    # So is `Hospital` before the county it serves: `University Hospital Kerry`.
+    ("Ireland", "A man was taken to University Hospital Kerry after an assault in Tralee.",
+     {"Kerry": "County Kerry, Munster, IE", "Tralee": "Tralee, Munster, IE"}),
     # Places in Mexico are evidence for Mexico the country as much as for the State
     # of Mexico; the country, the likelier sense, wins.
     ("Mexico", "GUADALAJARA, Mexico (AP) — Authorities in the western state of Jalisco said "

@@ -211,8 +211,9 @@ _AREA_RUN_HEADS: Final = AREA_WORDS - {"state"}
 _ROADS: Final = frozenset(_words("highway freeway expressway motorway parkway road street avenue turnpike"))
 # Title-case words of broadcasters' names before the area they serve.
 _MEDIA_BEFORE: Final = frozenset(_words("radio sport sports television news channel network"))
-# A force named after the area it polices, its head first: `Police Scotland`.
-_FORCE_BEFORE: Final = frozenset({"police"})
+# A force or a hospital named after the area it serves, its head first: `Police
+# Scotland`, `University Hospital Kerry`.
+_FORCE_BEFORE: Final = frozenset({"police", "hospital"})
 
 
 _COMPASS: Final = frozenset(_words("""north south east west central northern southern eastern western
