@@ -242,10 +242,11 @@ def check(config_path: Path | None) -> None:
                f"notification log kept {kept})")
     click.echo(f"folders: {len(config.folders)}")
     for f in config.folders:
-        click.echo(f"  {f.source_name}: {f.path}")
+        click.echo(f"  {f.source_name}: {f.path}{_home_note(f.home)}")
     click.echo(f"feeds: {len(config.feeds)}")
     for feed in config.feeds:
-        click.echo(f"  {feed.name}: {mask_url(feed.url)} every {feed.interval}")
+        click.echo(f"  {feed.name}: {mask_url(feed.url)} every {format_duration(feed.interval)}"
+                   f"{_home_note(feed.home)}")
     click.echo(f"rules: {len(config.rules)}")
     for r in config.rules:
         what = " + ".join(p for p in (f"query {r.query!r}" if r.query else "",
@@ -270,3 +271,10 @@ _LAZY = {
     "history": "monitor.commands.history:history_command",
     "web-password": "monitor.web.password:web_password_command",
 }
+
+
+def _home_note(home: str | tuple[str, ...] | None) -> str:
+    """`, home Minnesota + Wisconsin` for `check`'s source lines (nothing without one)."""
+    if not home:
+        return ""
+    return ", home " + (home if isinstance(home, str) else " + ".join(home))

@@ -67,3 +67,15 @@ def test_a_home_list_names_the_place_it_cannot_find(tmp_path: Path) -> None:
             assert "feeds[0].home" in str(exc) and words in str(exc), str(exc)
         else:
             raise AssertionError(f"home = {bad} must be a config error")
+
+
+def test_check_shows_each_source_s_home(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.conftest import newsmon_cmd
+
+    config = _duluth(tmp_path, '["Minnesota", "Wisconsin"]')
+    proc = subprocess.run(newsmon_cmd("check", "--config", str(config)), capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "  dnt: https://example.com/f.xml every 15m, home Minnesota + Wisconsin" in proc.stdout
