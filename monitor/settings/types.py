@@ -60,7 +60,6 @@ def at_most(limit: str) -> AfterValidator:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration)]
 
 
-
 # A feed's or folder's `home`: one place, or a few for an outlet whose area spans a
 # border (`["Minnesota", "Wisconsin"]` for a Duluth paper).
 MAX_HOMES = 8
