@@ -1094,6 +1094,14 @@ def test_explain_lists_the_places_found_and_why_others_were_not() -> None:
     assert truro and truro[0]["reason"].startswith("in doubt between Truro, ")
 
 
+def test_a_name_with_or_inside_it() -> None:
+    """`Truth or Consequences` is one town's name; `Kharkiv or Izium` still two places."""
+    lm = compile_(rule("any", within=["United States"]))
+    assert places_in(lm, "Smoke closed the road to Truth or Consequences, New Mexico, on Friday.") == {
+        "Truth or Consequences": "Truth or Consequences, New Mexico, US", "New Mexico": "New Mexico, US"}
+    assert set(places_in(lm, "Troops may move to Kharkiv or Izium.")) == {"Kharkiv", "Izium"}
+
+
 def test_a_roll_of_names_is_people() -> None:
     """A team sheet's names are people, though a few are named like towns
     (Murphy, Texas; Hayes; Foley, Alabama); a list whose items are mostly places

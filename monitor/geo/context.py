@@ -64,7 +64,7 @@ BUILDING_HEADS: Final = frozenset(_words("""
     mansion building stadium arena"""))
 # (`s`: a possessive inside a name, `King's Lynn`, `Prince George's County`; `d`: `Coeur d'Alene`;
 # `under`, `super`: `Newcastle-under-Lyme`, `Weston-super-Mare`.)
-CONNECTORS: Final = frozenset(_words("""of de la le du des upon on am sur the and del di da el al en y i
+CONNECTORS: Final = frozenset(_words("""of de la le du des upon on am sur the and or del di da el al en y i
     under super s d"""))
 INNER_WORDS: Final = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
 SENTENCE_END: Final = frozenset(".!?:;\n\"“”‘«(")
