@@ -356,7 +356,8 @@ def _check(
         return None
     local = town_at_start or (not demonym and ((after and bool(LOCAL_AFTER.match(raw, end))) or (
         OWN_VENUE.match(raw, end) is not None) or (
-        start > 4 and ROAD_BEFORE.search(raw, max(0, start - 40), start) is not None) or (
+        first > 1 and tk.text[first - 1] in _ROAD_PLACE_WORDS and _number_before(tk.text, first)
+        and ROAD_BEFORE.search(raw, max(0, start - 40), start) is not None) or (
         first > 0 and gaps[first] == " " and (tk.text[first - 1] in LOCAL_BEFORE or (
             # `a Brazil woman`, `a Neenah man`: where a person lives, as local news
             # writes it (of a country one writes `a Brazilian woman`).
@@ -376,6 +377,19 @@ def _check(
 
 
 _NO_QUALIFIER: Final[tuple[tuple[int, ...], bool]] = ((), False)
+# The words `cues.ROAD_BEFORE` ends with (tested first: most names follow none).
+_ROAD_PLACE_WORDS: Final = frozenset(("near", "in", "at", "outside", "between", "through", "into", "of"))
+
+
+def _number_before(words: list[str], first: int) -> bool:
+    """Is one of the three tokens before the word before token `first` a road's
+    number (`84`, `a64`, `5a`)? A cheap test before `ROAD_BEFORE`'s search."""
+    for t in words[max(0, first - 4) : first - 1]:  # noqa: SIM110 -- a plain loop compiles to C
+        if t[:1].isdigit() or t[1:2].isdigit():
+            return True
+    return False
+
+
 _DASHES: Final = frozenset("—–-")
 
 

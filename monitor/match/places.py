@@ -54,7 +54,8 @@ EVIDENCE_CAP: Final = 10
 
 
 def _reading_order(r: Resolved) -> tuple[int, int]:
-    return _mention_order(r.mention)
+    m = r.mention  # (as `_mention_order`, without a call per mention: a sort key)
+    return _FIELD_ORDER.get(m.field, 9), m.start
 
 
 def _mention_order(m: Mention) -> tuple[int, int]:
