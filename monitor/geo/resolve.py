@@ -387,8 +387,10 @@ def resolve(
                 continue
             if not confident(gaz, s, scored, watched):
                 s.choice = None
-                if why is not None:
-                    why[s.key] = (f"in doubt between {gaz.label(best)} and {gaz.label(scored[1][3])}: "
+                if why is not None:  # (the rival `confident` weighed: the first that could stand)
+                    rival = next((x[3] for x in scored[1:] if evident(gaz, s, x[3], x[1], x[2], watched)),
+                                 scored[1][3])
+                    why[s.key] = (f"in doubt between {gaz.label(best)} and {gaz.label(rival)}: "
                                   "close in score and far apart")
                 continue
             # Does the text place anything in some country, this name aside?
