@@ -77,17 +77,23 @@ def confident(
     if len(scored) < 2 or s.qualified or s.demonym:
         return True
     b_score, _, _, b = scored[0]
-    # Only a rival that could stand on its own evidence makes the name ambiguous
-    # (Newbury, Berkshire is not in doubt because of a hamlet in New Hampshire).
-    rival = next((x for x in scored[1:] if evident(gaz, s, x[3], x[1], x[2], watched)), None)
-    if rival is None:
+    found = rival(gaz, s, scored, watched)
+    if found is None:
         return True
-    r_score, _, _, r = rival
+    r_score, _, _, r = found
     if b_score - r_score >= ABSTAIN_MARGIN:
         return True
     # Close in score: fine if both senses are the same spot (city and its county).
     far = haversine_km(gaz.lat[b], gaz.lon[b], gaz.lat[r], gaz.lon[r])
     return far <= ABSTAIN_KM
+
+
+def rival(gaz: Gazetteer, s: Surface, scored: list[tuple[float, float, float, int]],
+          watched: Callable[[int], int]) -> tuple[float, float, float, int] | None:
+    """The best sense after the first (`scored`: (score, local, support, pid), best
+    first) that could stand on its own evidence: only such a rival makes the name
+    ambiguous (Newbury, Berkshire is not in doubt because of a hamlet in New Hampshire)."""
+    return next((x for x in scored[1:] if evident(gaz, s, x[3], x[1], x[2], watched)), None)
 
 
 def evident(gaz: Gazetteer, s: Surface, pid: int, local: float, support: float,

@@ -56,6 +56,7 @@ from monitor.geo.evidence import (
     evident,
     neighbour_named,
     own_name,
+    rival,
     sizeable,
     town_cluster,
     vouches,
@@ -64,7 +65,7 @@ from monitor.geo.gazetteer import Gazetteer, haversine_km
 from monitor.geo.mention import Mention
 from monitor.geo.namesakes import NOTABLE_TOWN, region_named_like_town
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY
-from monitor.geo.surfaces import NO_HOME, Home, Surface, surfaces_of
+from monitor.geo.surfaces import NO_HOME, Home, Surface, qualifier_regions, surfaces_of
 
 # (`WATCH_AREA`, `WATCH_NAMED` and `haversine_km` are imported from here elsewhere.)
 __all__ = ["WATCH_AREA", "WATCH_NAMED", "Resolved", "haversine_km", "places_in", "resolve"]
@@ -145,8 +146,7 @@ def resolve(
     configured_home = bool(home.countries) and not home.learned
     # Regions written as qualifiers only (an abbreviation, or an area name
     # whose own mention was not kept) still name their region.
-    qualifying_regions = {gaz.admin1[m.qualifier[0]] for m in mentions
-                          if len(m.qualifier) == 1 and gaz.kind[m.qualifier[0]] == KIND_ADMIN1}
+    qualifying_regions = qualifier_regions(gaz, mentions)
     priors = {(id(s), p): _prior(gaz, p, s)
               for s in surfaces if len(s.senses) > 1 for p in s.senses}
     for s in surfaces:
@@ -387,10 +387,10 @@ def resolve(
                 continue
             if not confident(gaz, s, scored, watched):
                 s.choice = None
-                if why is not None:  # (the rival `confident` weighed: the first that could stand)
-                    rival = next((x[3] for x in scored[1:] if evident(gaz, s, x[3], x[1], x[2], watched)),
-                                 scored[1][3])
-                    why[s.key] = (f"in doubt between {gaz.label(best)} and {gaz.label(rival)}: "
+                if why is not None:  # (the rival `confident` weighed)
+                    other = rival(gaz, s, scored, watched)
+                    why[s.key] = (f"in doubt between {gaz.label(best)} and "
+                                  f"{gaz.label(other[3] if other is not None else scored[1][3])}: "
                                   "close in score and far apart")
                 continue
             # Does the text place anything in some country, this name aside?

@@ -155,13 +155,19 @@ def _villages_at_home(gaz: Gazetteer, senses: list[int], home: Home, named: set[
             or gaz.region_ids.get(gaz.admin1[p]) in regions or gaz.admin1[p] in named]
 
 
+def qualifier_regions(gaz: Gazetteer, mentions: Sequence[Mention]) -> set[str]:
+    """First-level regions (admin1 codes) written as qualifiers: `Glasgow, Ky.`,
+    `ASHEVILLE, N.C.` (an abbreviation names its region, though no mention of it is kept)."""
+    return {gaz.admin1[m.qualifier[0]] for m in mentions
+            if len(m.qualifier) == 1 and gaz.kind[m.qualifier[0]] == KIND_ADMIN1}
+
+
 def _regions_named(gaz: Gazetteer, mentions: Sequence[Mention], surfaces: list[Surface]) -> set[str]:
     """First-level regions (admin1 codes) the text names: as a qualifier (`N.C.`),
     by a name whose first sense is a region of a million or is its only sense
     (`Ohio`; not `Georgia`, the country first), or by a county's name that can
     mean only that county (`Yakima County`: Washington)."""
-    out = {gaz.admin1[m.qualifier[0]] for m in mentions
-           if len(m.qualifier) == 1 and gaz.kind[m.qualifier[0]] == KIND_ADMIN1}
+    out = qualifier_regions(gaz, mentions)
     for s in surfaces:
         first, kind = s.senses[0], gaz.kind[s.senses[0]]
         if ((kind == KIND_ADMIN1 and (len(s.senses) == 1 or gaz.pop[first] >= 1_000_000))
