@@ -284,10 +284,14 @@ LOCAL_AFTER: Final = re.compile(
 LOCAL_BEFORE: Final = frozenset({"downtown", "uptown", "midtown", "suburban"})
 # A numbered road, then where on it: `on U.S. 84 near Post`, `Interstate 70 near New
 # Concord`, `the A64 between Malton and Pickering`: a town, as local news writes it.
+_ON_ROAD: Final = ("near", "in", "at", "outside", "between", "through", "into")
 ROAD_BEFORE: Final = re.compile(
     r"(?:\b(?:Interstate|Highway|Hwy\.?|Route|U\.S\.|US|State Road|State Route|SR|County Road|I|M)"
     r"[ -]?\d{1,4}[A-Z]?|\b[AB]\d{1,4})"
-    r" (?:near|in|at|outside|between|through|into|(?:just )?(?:north|south|east|west)(?:east|west)? of) $")
+    rf" (?:{'|'.join(_ON_ROAD)}|(?:just )?(?:north|south|east|west)(?:east|west)? of) $")
+# The word right before the name in each of ROAD_BEFORE's forms (tested first:
+# most names follow none of them).
+ROAD_LAST_WORDS: Final = frozenset((*_ON_ROAD, "of"))
 # A town's own venue after its possessive: `Hamilton's Claudelands Arena`,
 # `Celina's Tribune Field`.
 OWN_VENUE: Final = re.compile(r"['’]s (?:[A-Z][\w'’-]* ){1,3}"

@@ -55,6 +55,7 @@ from monitor.geo.cues import (
     PEOPLE_BEFORE,
     RESIDENT_AFTER,
     ROAD_BEFORE,
+    ROAD_LAST_WORDS,
 )
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
 from monitor.geo.lists import areas_in_lists, counties_in_lists
@@ -356,7 +357,7 @@ def _check(
         return None
     local = town_at_start or (not demonym and ((after and bool(LOCAL_AFTER.match(raw, end))) or (
         OWN_VENUE.match(raw, end) is not None) or (
-        first > 1 and tk.text[first - 1] in _ROAD_PLACE_WORDS and _number_before(tk.text, first)
+        first > 1 and tk.text[first - 1] in ROAD_LAST_WORDS and _number_before(tk.text, first)
         and ROAD_BEFORE.search(raw, max(0, start - 40), start) is not None) or (
         first > 0 and gaps[first] == " " and (tk.text[first - 1] in LOCAL_BEFORE or (
             # `a Brazil woman`, `a Neenah man`: where a person lives, as local news
@@ -377,8 +378,6 @@ def _check(
 
 
 _NO_QUALIFIER: Final[tuple[tuple[int, ...], bool]] = ((), False)
-# The words `cues.ROAD_BEFORE` ends with (tested first: most names follow none).
-_ROAD_PLACE_WORDS: Final = frozenset(("near", "in", "at", "outside", "between", "through", "into", "of"))
 
 
 def _number_before(words: list[str], first: int) -> bool:
