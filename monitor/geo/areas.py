@@ -68,9 +68,11 @@ def build_regions(
         cc = key.split(".", 1)[0]
         lat, lon, pop = _derived_point(members)
         rec = PlaceRecord(name, KIND_ADMIN1, cc, key, lat, lon, pop)
-        bases = surface_variants(name)
-        # A region named after its capital is spelt as the capital is (Kharkov Oblast).
-        eponym = by_cc_name.get((cc, fold(name)))
+        bases = surface_variants(name) | _direction_variants(name)
+        # A region named after its capital is spelt as the capital is (Kharkov
+        # Oblast), also where GeoNames spells the two apart (`Sagain` region,
+        # `Sagaing` town: news writes `Sagaing region`).
+        eponym = by_cc_name.get((cc, fold(name))) or _spelt_alike(name, members)
         if eponym is not None and eponym.population >= ALT_NAME_MIN_POP:
             bases |= eponym.names
         rec.names.update(bases)
@@ -80,6 +82,36 @@ def build_regions(
         yield rec
     for key, members in by_a2.items():
         yield _county(key, members)
+
+
+# GeoNames names some regions `Northern Darfur`, `Nord Kivu`; news writes
+# `North Darfur`, `North Kivu` (not `North Province`: a generic name stays as is).
+_DIRECTION: Final = re.compile(
+    r"^(Northern|Southern|Eastern|Western|Nord|Sud)[- ]"
+    r"(?!(?:Est|Ouest|Province|Region|District|Area|State|Territory)$)([A-Z].*)$")
+_SHORT_DIRECTION: Final = {"Northern": "North", "Southern": "South", "Eastern": "East", "Western": "West",
+                           "Nord": "North", "Sud": "South"}
+
+
+def _direction_variants(name: str) -> set[str]:
+    m = _DIRECTION.match(name)
+    return {f"{_SHORT_DIRECTION[m.group(1)]} {m.group(2)}"} if m else set()
+
+
+def _spelt_alike(name: str, members: list[PlaceRecord]) -> PlaceRecord | None:
+    """The region's most populous town of note spelt as the region is, but for
+    spaces and marks (`Saraburi` in `Sara Buri`) or a last letter (`Sagaing` in
+    `Sagain`)."""
+    region = _letters(name)
+    if len(region) < 5:
+        return None
+    alike = [m for m in members if m.population >= ALT_NAME_MIN_POP
+             and (town := _letters(m.name)).startswith(region) and len(town) <= len(region) + 1]
+    return max(alike, key=lambda m: m.population, default=None)
+
+
+def _letters(name: str) -> str:
+    return "".join(filter(str.isalnum, fold(name)))
 
 
 def _county(key: str, members: list[PlaceRecord]) -> PlaceRecord:

@@ -156,10 +156,14 @@ def build_state() -> dict[str, Any]:
             # "Indian" belongs to India, not British Indian Ocean Territory.
             if prev is None or pops[prev] < pops[cid]:
                 dem[key] = cid
-    # A demonym that is also a small town's name (Canadian, Texas; Somali) is the
-    # demonym: "Canadian forces" is about Canada.
+    # A demonym that is also a small town's name (Canadian, Texas) is the demonym:
+    # "Canadian forces" is about Canada. So is one that names another country's
+    # region (`Somali police`: Somalia's, not Ethiopia's Somali Region, which
+    # keeps its `Somali Region`).
+    ccs = state["cc"]
     for key in list(dem):
-        if key in index and all(pops[p] < DEMONYM_OVER_POP for p in index[key]):
+        if key in index and all(pops[p] < DEMONYM_OVER_POP or (
+                kinds[p] == KIND_ADMIN1 and ccs[p] != ccs[dem[key]]) for p in index[key]):
             del index[key]
     state["country_ids"] = country_ids
     state["county_parts"] = areas.county_parts(a1_names)

@@ -155,6 +155,11 @@ def resolve(
     # One sense that needs no evidence (a country, a big town): nothing to weigh.
     settled = [len(s.senses) == 1 and evident(gaz, s, s.senses[0], 0.0, 0.0, watched, True)
                for s in surfaces]
+    # Countries the text names by a name that has no other sense (`Republic of
+    # Congo`): a shorter name of theirs is theirs too (`the government of Congo`).
+    # (Not a demonym: `Congolese` is both Congos'.)
+    spelt_out = {s.senses[0] for s in surfaces
+                 if len(s.senses) == 1 and not s.demonym and gaz.kind[s.senses[0]] == KIND_COUNTRY}
     out: list[Resolved] = []
     kinds, admin1s, ccs, lats, lons = gaz.kind, gaz.admin1, gaz.cc, gaz.lat, gaz.lon
     admin2s, pops = gaz.admin2, gaz.pop
@@ -274,6 +279,8 @@ def resolve(
                     # `Luxembourg` the country, whatever is named in them.
                     inside = float(shared_regions.get(a1, 0) - (mine and not own_area and own_vouched))
                     support += 2.0 if inside > 2.0 else inside
+                if p in spelt_out and len(s.senses) > 1:
+                    support += 3.0
                 # (A country too: places in Mexico are as much evidence for Mexico the
                 # country as for its State of Mexico.)
                 in_cc = countries.get(cc, 0) - (cc == own_cc and own_sizeable)

@@ -24,7 +24,7 @@ import io
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from sys import intern
@@ -51,6 +51,9 @@ FORMER_NAMES: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     ("UA", "Kropyvnytskyi"): ("Kirovograd", "Kirovohrad"),
     ("UA", "Khmelnytskyi"): ("Khmelnitsky", "Khmelnytsky"),
     ("UA", "Vinnytsya"): ("Vinnitsa",),
+    # Not a former name: AP style writes the larger Congo bare (`GOMA, Congo`); the
+    # Republic of the Congo keeps the name too, and the text decides.
+    ("CD", "Democratic Republic of the Congo"): ("Congo",),
 }
 REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture")
 # Dotted two-letter country codes news writes, besides U.S. and U.K. (see `read_countries`).
@@ -81,7 +84,7 @@ def _data(package: str, name: str) -> str:
     return (resources.files(package) / name).read_text(encoding="utf-8")
 
 
-def _similar(a: str, b: str) -> float:
+def spelling_similarity(a: str, b: str) -> float:
     """Shared letters over total letters (difflib's quick_ratio, without difflib's cost)."""
     fa, fb = fold(a), fold(b)
     common = sum((Counter(fa) & Counter(fb)).values())
@@ -102,7 +105,7 @@ def alt_name_ok(alt: str, main: str) -> bool:
     """Keep Latin-script transliteration variants; drop codes and foreign exonyms."""
     if len(alt) < 4 or not _LATIN.match(alt) or alt.isupper() or not alt[0].isupper():
         return False
-    return _similar(alt, main) >= ALT_NAME_MIN_SIMILARITY
+    return spelling_similarity(alt, main) >= ALT_NAME_MIN_SIMILARITY
 
 
 # GeoNames spells many Ukrainian towns in an older romanisation (`Shchastya`,
@@ -119,6 +122,51 @@ def ukrainian_variants(name: str) -> set[str]:
 
     variant = _UA_INNER.sub(spell, name)
     return {variant} if variant != name else set()
+
+
+# Countries whose place names GeoNames romanises from Arabic with the article as
+# `Al`/`Ad`/`Ar`... (`Al Ḩudaydah`, `Dayr al Balaḩ`), which news writes `al-` or
+# `el-`, or drops (`Hodeidah`, `Deir al-Balah`).
+ARABIC_COUNTRIES: Final = frozenset({"AE", "BH", "DZ", "EG", "IQ", "JO", "KW", "LB", "LY", "MA",
+                                      "MR", "OM", "PS", "QA", "SA", "SD", "SY", "TN", "YE"})
+_ARTICLE: Final = re.compile(r"^(?:[AaEe][lnrdstz]|[Aa]sh)[- ](?=[A-Z\u00c0-\u024f\u1e00-\u1eff])")
+_INNER_ARTICLE: Final = re.compile(r"(?<![^ -])([AaEe])l(?=[- ])")
+
+
+# Shorter bare names are too often a common noun of the land: `Oued` (a river:
+# `Bab el-Oued`, a quarter of Algiers, is no El Oued), `Tall` (a mound).
+BARE_MIN_LETTERS: Final = 6
+
+
+def _without_article(name: str) -> str:
+    return _ARTICLE.sub("", name, count=1)
+
+
+def arabic_names(main: str, alts: Iterable[str]) -> set[str]:
+    """A place's names in an Arabic-speaking country: its main name, the alternates
+    that spell it (compared without the article, so `El-Hodeidah` spells `Al
+    Ḩudaydah`), each with `al` and `el` swapped (`Deir el-Balah`, `Deir al-Balah`),
+    and, when GeoNames also writes the name without its article (`Hudaydah`),
+    every such form without it (`Hodeidah`)."""
+    stem = _without_article(main)
+    kept = {main}
+    for alt in alts:
+        bare = _without_article(alt)
+        if alt_name_ok(alt, main) or (stem != main and bare != alt and alt_name_ok(bare, stem)):
+            kept.add(alt)
+    out = set(kept)
+    out.update(map(_swap_articles, kept))
+    if stem != main and any(_without_article(n) == n for n in kept if n != main):
+        out |= {bare for n in list(out) if len(bare := _without_article(n)) >= BARE_MIN_LETTERS and bare != n}
+    return out
+
+
+def _swap_articles(name: str) -> str:
+    """`Deir el-Balah` -> `Deir al-Balah`; `Al Arish` -> `El Arish`."""
+    def swap(m: re.Match[str]) -> str:
+        v = m.group(1)
+        return {"A": "E", "E": "A", "a": "e", "e": "a"}[v] + "l"
+    return _INNER_ARTICLE.sub(swap, name)
 
 
 def surface_variants(name: str) -> set[str]:
@@ -207,6 +255,10 @@ def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
         rec.names.update(surface_variants(name))
         if cc == "UA":
             rec.names.update(ukrainian_variants(name))
+        if cc in ARABIC_COUNTRIES:
+            alts = (c.get("alternatenames") or ()) if pop >= ALT_NAME_MIN_POP else ()
+            for n in arabic_names(name, alts):
+                rec.names.update(surface_variants(n))
         if pop >= ALT_NAME_MIN_POP:
             for alt in c.get("alternatenames") or ():
                 if alt_name_ok(alt, name):

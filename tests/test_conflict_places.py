@@ -1,0 +1,60 @@
+"""Places of conflict reporting written as wire copy writes them, not as GeoNames
+spells them: Arabic names with `al-`/`el-` or no article, `North Darfur` for
+`Northern Darfur`, `Sagaing region`, AP's bare `Congo`, `Somali` the people."""
+
+from __future__ import annotations
+
+from monitor.geo.sources import arabic_names
+from tests.test_locations import compile_, places_in, rule
+
+
+def test_arabic_names_take_al_el_and_no_article() -> None:
+    """Spellings compared without the article; `al`/`el` swapped; bare forms only
+    when GeoNames writes the name without its article too, and not short ones."""
+    names = arabic_names("Al Ḩudaydah", ["El-Hodeidah", "Hudaydah", "Hodeida", "HOD"])
+    assert {"El-Hodeidah", "Al-Hodeidah", "Hodeidah", "Hudaydah", "El Ḩudaydah"} <= names
+    assert "Hodeida" not in names and "HOD" not in names  # unlike, and a code
+    assert "Deir al-Balah" in arabic_names("Dayr al Balaḩ", ["Deir el-Balah"])
+    # No bare alternate: the article stays (`Bab el-Oued` is no El Oued).
+    assert arabic_names("El Oued", ["El Qued"]) == {"El Oued", "Al Oued", "El Qued", "Al Qued"}
+
+
+def test_wire_spellings_of_arabic_places() -> None:
+    lm = compile_(rule("mideast", within=["Yemen", "Palestinian Territory"]))
+    assert places_in(lm, "Houthi forces launched drones at ships off the port of Hodeidah, "
+                         "Yemen's government said.")["Hodeidah"] == (
+        "Al Ḩudaydah, Muhafazat al Hudaydah, YE")
+    assert places_in(lm, "Israeli strikes on Khan Younis and Deir al-Balah killed 30 people.")[
+        "Deir al-Balah"] == "Dayr al Balaḩ, Gaza Strip, PS"
+    assert "Oued" not in str(places_in(lm, "He was treated in Bab el-Oued hospital in Algiers."))
+
+
+def test_regions_as_news_names_them() -> None:
+    """`North Darfur` is GeoNames' `Northern Darfur`; `Sagaing region` its `Sagain`."""
+    lm = compile_(rule("east-africa", within=["Sudan", "Myanmar"]))
+    found = places_in(lm, "Shelling hit a camp outside El Fasher, the capital of North Darfur. "
+                          "Sudan's army said it repelled the attack.")
+    assert found["North Darfur"] == "Northern Darfur, SD"
+    assert found["El Fasher"] == "El Fasher, Northern Darfur, SD"
+    found = places_in(lm, "Myanmar's junta bombed a village in Sagaing region, a rebel spokesman said.")
+    assert found["Sagaing region"] == "Sagain, MM"
+
+
+def test_somali_is_somalia_and_somali_region_ethiopia() -> None:
+    lm = compile_(rule("horn", within=["Somalia", "Ethiopia"]))
+    assert places_in(lm, "MOGADISHU, Somalia (AP) — Somali police said the siege had ended.")[
+        "Somali"] == "Somalia"
+    assert places_in(lm, "Drought struck Ethiopia's Somali region, the United Nations said.")[
+        "Somali region"] == "Somali, ET"
+
+
+def test_congo_is_the_one_the_text_says() -> None:
+    """AP writes the larger Congo bare; a text that names the Republic of Congo
+    in full means it by `Congo` too."""
+    lm = compile_(rule("congo", within=["Democratic Republic of the Congo", "Republic of the Congo"]))
+    found = places_in(lm, "GOMA, Congo (AP) — M23 rebels seized the town of Sake, west of Goma, "
+                          "the capital of North Kivu.")
+    assert found["Congo"] == "Democratic Republic of the Congo"
+    found = places_in(lm, "Nine people have died from Ebola in the Republic of Congo this month. "
+                          "The government of Congo has announced a quarantine.")
+    assert found["Congo"] == "Republic of the Congo"
