@@ -58,3 +58,25 @@ def test_congo_is_the_one_the_text_says() -> None:
     found = places_in(lm, "Nine people have died from Ebola in the Republic of Congo this month. "
                           "The government of Congo has announced a quarantine.")
     assert found["Congo"] == "Republic of the Congo"
+
+
+def test_the_arabic_article_inside_a_name() -> None:
+    """`ez`, `es` join a name as `al` and `el` do (`Deir ez-Zor`, `Dar es Salaam`);
+    `Ed` does not: `Ed Kalman` is a man, not Cullman, Alabama."""
+    lm = compile_(rule("levant", within=["Syria", "Tanzania"]))
+    assert places_in(lm, "U.S. troops carried out a raid near Deir ez-Zor, the army said.")[
+        "Deir ez-Zor"] == "Deir ez-Zor, Deir ez-Zor, SY"
+    assert places_in(lm, "Flights to Dar es Salaam resumed.")["Dar es Salaam"].startswith("Dar es Salaam")
+    assert "Kalman" not in places_in(lm, "Leeds have brought in Newcastle prop Ed Kalman on loan.")
+
+
+def test_palestinian_and_philippine_provinces() -> None:
+    """countryinfo has no demonym for the Palestinian territories; GeoNames names the
+    Philippines' provinces `Province of X`, which news writes `X province`."""
+    lm = compile_(rule("asia", within=["Palestinian Territory", "Philippines"]))
+    assert places_in(lm, "Israeli troops raided Jenin overnight, Palestinian officials said.")[
+        "Palestinian"] == "Palestinian Territory"
+    found = places_in(lm, "Soldiers clashed with militants in Lanao del Sur province, the "
+                          "Philippine military said.")
+    assert found["Lanao del Sur province"] == (
+        "Province of Lanao del Sur, Autonomous Region in Muslim Mindanao, PH")

@@ -149,6 +149,9 @@ def county_names(cc: str, a1key: str, name: str) -> tuple[str, set[str]]:
     if a1key == "GB.WLS":
         base = _WELSH_AREA.sub("", name)
         return base, {name, base}
+    if name.startswith("Province of "):  # the Philippines' provinces: `Lanao del Sur province`
+        base = name.removeprefix("Province of ")
+        return name, {name, base, f"{base} Province"}
     return name, {name}
 
 

@@ -55,6 +55,8 @@ FORMER_NAMES: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     # Republic of the Congo keeps the name too, and the text decides.
     ("CD", "Democratic Republic of the Congo"): ("Congo",),
 }
+# Demonyms countryinfo lacks (`Palestinian officials said`).
+MISSING_DEMONYMS: Final[dict[str, tuple[str, ...]]] = {"PS": ("Palestinian",), "XK": ("Kosovar", "Kosovan")}
 REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture")
 # Dotted two-letter country codes news writes, besides U.S. and U.K. (see `read_countries`).
 _DOTTED_COUNTRY_CODES = frozenset({"N.Z."})
@@ -381,7 +383,7 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
         countries.append(rec)
         dem = info.get("demonym") or ""
         forms = set()
-        for d in dem.split(","):
+        for d in [*dem.split(","), *MISSING_DEMONYMS.get(cc, ())]:
             d = d.strip()
             if d and _LATIN.match(d):
                 forms.add(d)
