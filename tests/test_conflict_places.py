@@ -80,3 +80,25 @@ def test_palestinian_and_philippine_provinces() -> None:
                           "Philippine military said.")
     assert found["Lanao del Sur province"] == (
         "Province of Lanao del Sur, Autonomous Region in Muslim Mindanao, PH")
+
+
+def test_regions_that_geonames_keeps_in_a_local_form() -> None:
+    """`Zhejiang Sheng`, `Xinjiang Uygur Zizhiqu`, `Tibet Autonomous Region`,
+    `Respublika Buryatiya`, `Krasnodarskiy`, `Oromiya`, `Geghark'unik'i Marz`,
+    `North-West Province`: news writes the English name, with or without a region word."""
+    lm = compile_(rule("watch", within=["China", "Russia", "Ethiopia", "Armenia", "Cameroon"]))
+    found = places_in(lm, "Exports from Zhejiang rose, while Xinjiang and Tibet stayed closed.")
+    assert found == {"Zhejiang": "Zhejiang Sheng, CN", "Xinjiang": "Xinjiang Uygur Zizhiqu, CN",
+                     "Tibet": "Tibet Autonomous Region, CN"}
+    found = places_in(lm, "Drones struck a refinery in the Krasnodar region, and floods hit "
+                          "Buryatia, Russian officials said.")
+    assert (found["Krasnodar region"], found["Buryatia"]) == (
+        "Krasnodarskiy, RU", "Respublika Buryatiya, RU")
+    assert places_in(lm, "Clashes were reported in the Oromia region, Ethiopian officials said.")[
+        "Oromia region"] == "Oromiya, ET"
+    assert places_in(lm, "Shots were fired near a village in Armenia's Gegharkunik province.")[
+        "Gegharkunik province"] == "Geghark'unik'i Marz, AM"
+    found = places_in(lm, "Separatists in Cameroon's Northwest region burned a school.")
+    assert found["Northwest region"] == "North-West Province, CM"
+    # A bare compass point stays England's region's, not Cameroon's province.
+    assert "South West" not in places_in(lm, "Heavy rain swept across the South West of England.")

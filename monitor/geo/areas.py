@@ -68,7 +68,8 @@ def build_regions(
         cc = key.split(".", 1)[0]
         lat, lon, pop = _derived_point(members)
         rec = PlaceRecord(name, KIND_ADMIN1, cc, key, lat, lon, pop)
-        bases = surface_variants(name) | _direction_variants(name)
+        bases = set().union(*map(surface_variants, {name} | _direction_variants(name)
+                                 | _english_bases(name, cc)))
         # A region named after its capital is spelt as the capital is (Kharkov
         # Oblast), also where GeoNames spells the two apart (`Sagain` region,
         # `Sagaing` town: news writes `Sagaing region`).
@@ -77,8 +78,14 @@ def build_regions(
             bases |= eponym.names
         rec.names.update(bases)
         suffixes = REGION_SUFFIXES + (("County",) if cc in COUNTY_REGIONS else ())
-        for base in bases:
+        # (`North-West Province`: `North-West Region`, not a bare `North-West`, which
+        # in British news is England's region.)
+        own = _OWN_SUFFIX.sub("", name)
+        for base in bases | ({own} if _COMPASS.fullmatch(own) else set()):
             rec.names.update(f"{base} {suffix}" for suffix in suffixes)
+            if _COMPASS.match(base):
+                joined = _COMPASS.sub(lambda m: m.group(1) + m.group(2).lower(), base)
+                rec.names.update(f"{joined} {suffix}" for suffix in suffixes)
         yield rec
     for key, members in by_a2.items():
         yield _county(key, members)
@@ -98,15 +105,60 @@ def _direction_variants(name: str) -> set[str]:
     return {f"{_SHORT_DIRECTION[m.group(1)]} {m.group(2)}"} if m else set()
 
 
+# GeoNames leaves some regions in a local form: China's `Zhejiang Sheng`, `Xinjiang
+# Uygur Zizhiqu`, `Tibet Autonomous Region`; Russia's `Respublika Buryatiya`,
+# `Khabarovsk Krai`; Armenia's `Geghark'unik'i Marz`; `Balakan Rayon`, `Almaty
+# Oblysy`. News writes the name alone (`Zhejiang`, `Xinjiang`, `Buryatia`), with or
+# without an English region word (`REGION_SUFFIXES`). (Not `Jewish Autonomous
+# Oblast`: `Jewish` is no place.)
+_LOCAL_SUFFIX: Final = re.compile(
+    r"(?: Sheng| Shi|(?: [A-Z][a-z]+)? Zizhiqu| Autonomous Region| Krai| Kray| Republic|"
+    r"(?:['’]?i)? Marz| Rayon| Rajons| apskritis| Oblysy| Qalasy| Shahri)$")
+_LOCAL_PREFIX: Final = re.compile(r"^(?:Respublika|Republic of|Viloyati) ")
+# Names end `-iya` in GeoNames (`Buryatiya`, `Oromiya`, `Sofiya`), `-ia` in news; in
+# Russia `-eya` too (`Adygeya`; not Tanzania's `Mbeya`).
+_IYA_END: Final = re.compile(r"(?<=[a-z])iya$")
+_RUSSIAN_EYA_END: Final = re.compile(r"(?<=[a-z])eya$")
+# A Russian region named by the adjective of its capital (`Krasnodarskiy`,
+# `Krasnoyarskiy`, `Arkhangelskaya`): the capital's name is its own too.
+_ADJECTIVE_ENDINGS: Final = ("skiy", "skaya", "iy", "aya")
+
+
+# A region word GeoNames keeps in the name (`North-West Province`, `Basra
+# Governorate`): the name without it takes each of `REGION_SUFFIXES` as any region
+# does (`Northwest region`), unless what is left is generic (`Eastern Province`).
+_OWN_SUFFIX: Final = re.compile(r" (?:Province|Region|Governorate|Prefecture)$")
+_GENERIC_LAST: Final = frozenset({"Central", "Capital", "Eastern", "Western", "Northern", "Southern",
+                                  "North", "South", "East", "West", "Autonomous"})
+# `North-West Province` is also written `Northwest region` (not bare `Northwest`:
+# `Northwest Indiana`, `the Pacific Northwest`).
+_COMPASS: Final = re.compile(r"(North|South)-(East|West)(?= |$)")
+
+
+def _english_bases(name: str, cc: str) -> set[str]:
+    base = _LOCAL_PREFIX.sub("", _LOCAL_SUFFIX.sub("", name))
+    out = {base} if base != name and len(base) >= 4 else set()
+    own = _OWN_SUFFIX.sub("", name)
+    if own != name and own.rsplit(" ", 1)[-1] not in _GENERIC_LAST and not _COMPASS.fullmatch(own):
+        out.add(own)
+    out |= {_IYA_END.sub("ia", n) for n in (out | {name})}
+    if cc == "RU":
+        out |= {_RUSSIAN_EYA_END.sub("ea", n) for n in (out | {name})}
+    return out - {name}
+
+
 def _spelt_alike(name: str, members: list[PlaceRecord]) -> PlaceRecord | None:
     """The region's most populous town of note spelt as the region is, but for
-    spaces and marks (`Saraburi` in `Sara Buri`) or a last letter (`Sagaing` in
-    `Sagain`)."""
+    spaces and marks (`Saraburi` in `Sara Buri`), a last letter (`Sagaing` in
+    `Sagain`) or, in Russia, an adjective's ending (`Krasnodar` in `Krasnodarskiy`)."""
     region = _letters(name)
     if len(region) < 5:
         return None
-    alike = [m for m in members if m.population >= ALT_NAME_MIN_POP
-             and (town := _letters(m.name)).startswith(region) and len(town) <= len(region) + 1]
+    stems = {region[: -len(e)] for e in _ADJECTIVE_ENDINGS if region.endswith(e)} if (
+        members and members[0].cc == "RU") else set()
+    alike = [m for m in members if m.population >= ALT_NAME_MIN_POP and (
+        ((town := _letters(m.name)).startswith(region) and len(town) <= len(region) + 1)
+        or town in stems)]
     return max(alike, key=lambda m: m.population, default=None)
 
 

@@ -57,7 +57,7 @@ FORMER_NAMES: Final[dict[tuple[str, str], tuple[str, ...]]] = {
 }
 # Demonyms countryinfo lacks (`Palestinian officials said`).
 MISSING_DEMONYMS: Final[dict[str, tuple[str, ...]]] = {"PS": ("Palestinian",), "XK": ("Kosovar", "Kosovan")}
-REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture")
+REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture", "Krai")
 # Dotted two-letter country codes news writes, besides U.S. and U.K. (see `read_countries`).
 _DOTTED_COUNTRY_CODES = frozenset({"N.Z."})
 # Countries whose first-level regions English-language news calls counties
