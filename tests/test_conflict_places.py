@@ -102,3 +102,16 @@ def test_regions_that_geonames_keeps_in_a_local_form() -> None:
     assert found["Northwest region"] == "North-West Province, CM"
     # A bare compass point stays England's region's, not Cameroon's province.
     assert "South West" not in places_in(lm, "Heavy rain swept across the South West of England.")
+
+
+def test_polish_voivodeships_by_their_english_names() -> None:
+    """`Lower Silesian Voivodeship` is `Lower Silesia`; `Lublin Voivodeship` the
+    `Lublin province`. A region's English name lends it none of its capital's
+    other names: `Vladimir Girin` stays a man (`Girin` is a name of Jilin city)."""
+    lm = compile_(rule("east", within=["Poland", "Russia", "China"]))
+    found = places_in(lm, "Floods hit towns in Lower Silesia, and a missile fell near the "
+                          "border in the Lublin province, Polish officials said.")
+    assert (found["Lower Silesia"], found["Lublin province"]) == (
+        "Lower Silesian Voivodeship, PL", "Lublin Voivodeship, PL")
+    assert "Vladimir" not in places_in(lm, "One of the young Russian stars, Vladimir Girin, "
+                                           "drowned in a lake.")

@@ -68,11 +68,13 @@ def build_regions(
         cc = key.split(".", 1)[0]
         lat, lon, pop = _derived_point(members)
         rec = PlaceRecord(name, KIND_ADMIN1, cc, key, lat, lon, pop)
-        bases = set().union(*map(surface_variants, {name} | _direction_variants(name)
-                                 | _english_bases(name, cc)))
+        english = _english_bases(name, cc)
+        bases = set().union(*map(surface_variants, {name} | _direction_variants(name) | english))
         # A region named after its capital is spelt as the capital is (Kharkov
         # Oblast), also where GeoNames spells the two apart (`Sagain` region,
-        # `Sagaing` town: news writes `Sagaing region`).
+        # `Sagaing` town: news writes `Sagaing region`). (Not by an English name
+        # found above: `Jilin Sheng` would take the city's `Girin`, and `Vladimir
+        # Girin` would no longer be a man.)
         eponym = by_cc_name.get((cc, fold(name))) or _spelt_alike(name, members)
         if eponym is not None and eponym.population >= ALT_NAME_MIN_POP:
             bases |= eponym.names
@@ -108,12 +110,12 @@ def _direction_variants(name: str) -> set[str]:
 # GeoNames leaves some regions in a local form: China's `Zhejiang Sheng`, `Xinjiang
 # Uygur Zizhiqu`, `Tibet Autonomous Region`; Russia's `Respublika Buryatiya`,
 # `Khabarovsk Krai`; Armenia's `Geghark'unik'i Marz`; `Balakan Rayon`, `Almaty
-# Oblysy`. News writes the name alone (`Zhejiang`, `Xinjiang`, `Buryatia`), with or
-# without an English region word (`REGION_SUFFIXES`). (Not `Jewish Autonomous
-# Oblast`: `Jewish` is no place.)
+# Oblysy`; Poland's `Lublin Voivodeship`. News writes the name alone (`Zhejiang`,
+# `Xinjiang`, `Buryatia`, `Lower Silesia`), with or without an English region word
+# (`REGION_SUFFIXES`). (Not `Jewish Autonomous Oblast`: `Jewish` is no place.)
 _LOCAL_SUFFIX: Final = re.compile(
     r"(?: Sheng| Shi|(?: [A-Z][a-z]+)? Zizhiqu| Autonomous Region| Krai| Kray| Republic|"
-    r"(?:['’]?i)? Marz| Rayon| Rajons| apskritis| Oblysy| Qalasy| Shahri)$")
+    r"(?:['’]?i)? Marz| Rayon| Rajons| apskritis| Oblysy| Qalasy| Shahri| Voivodeship)$")
 _LOCAL_PREFIX: Final = re.compile(r"^(?:Respublika|Republic of|Viloyati) ")
 # Names end `-iya` in GeoNames (`Buryatiya`, `Oromiya`, `Sofiya`), `-ia` in news; in
 # Russia `-eya` too (`Adygeya`; not Tanzania's `Mbeya`).
@@ -142,6 +144,8 @@ def _english_bases(name: str, cc: str) -> set[str]:
     if own != name and own.rsplit(" ", 1)[-1] not in _GENERIC_LAST and not _COMPASS.fullmatch(own):
         out.add(own)
     out |= {_IYA_END.sub("ia", n) for n in (out | {name})}
+    if cc == "PL":  # `Lower Silesian Voivodeship` is Lower Silesia, `Masovian` Masovia
+        out |= {n[:-1] for n in out if n.endswith("ian")}
     if cc == "RU":
         out |= {_RUSSIAN_EYA_END.sub("ea", n) for n in (out | {name})}
     return out - {name}
