@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -183,20 +182,18 @@ def _serve(app: Any, config_path: Path | None) -> None:
     import logging
 
     log = logging.getLogger("monitor.cli")
-    stop = threading.Event()
-    reload_wanted = threading.Event()
-
-    def _on_stop(signum: int, _frame: Any) -> None:
-        log.info("received %s, stopping", signal.Signals(signum).name)
-        stop.set()
-
-    def _on_hup(_signum: int, _frame: Any) -> None:
-        reload_wanted.set()
-        stop.set()  # wake the loop below
-
-    signal.signal(signal.SIGTERM, _on_stop)
-    signal.signal(signal.SIGINT, _on_stop)
-    signal.signal(signal.SIGHUP, _on_hup)
+    # Signals reach the loop below through a pipe (`signal.set_wakeup_fd`: the
+    # interpreter writes each signal's number there), not through a handler that
+    # sets a `threading.Event`: a handler runs in the main thread between two
+    # bytecodes, and one that ran while that thread held the Event's own lock (in
+    # `Event.wait`) waited for itself for ever, and the daemon never stopped.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    os.set_inheritable(wake_r, False)
+    os.set_inheritable(wake_w, False)
+    previous_fd = signal.set_wakeup_fd(wake_w)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, _noted)  # (the number is in the pipe; the default would kill)
     from monitor.service.runtime import ServiceHooks
 
     hooks = ServiceHooks(app)  # sd_notify, [http] endpoint
@@ -204,26 +201,34 @@ def _serve(app: Any, config_path: Path | None) -> None:
         app.start()
         hooks.started()
         while True:
-            stop.wait()
-            if reload_wanted.is_set():
-                reload_wanted.clear()
-                stop.clear()
-                from monitor.validate import load_checked
-
-                hooks.reloading()
-                try:
-                    app.reload(load_checked(config_path or default_config_path(), cache_dir=app.state_dir)[0])
-                    hooks.reloaded(ok=True)
-                except ConfigError as exc:
-                    log.error("reload refused, keeping the running config: %s", str(exc).replace("\n", "; "))
-                    app.metrics.reloads_failed.inc()
-                    hooks.reloaded(ok=False)
+            signums = set(os.read(wake_r, 64))
+            if signums & {signal.SIGTERM, signal.SIGINT}:
+                name = signal.Signals(max(signums & {signal.SIGTERM, signal.SIGINT})).name
+                log.info("received %s, stopping", name)
+                break
+            if signal.SIGHUP not in signums:
                 continue
-            break
+            from monitor.validate import load_checked
+
+            hooks.reloading()
+            try:
+                app.reload(load_checked(config_path or default_config_path(), cache_dir=app.state_dir)[0])
+                hooks.reloaded(ok=True)
+            except ConfigError as exc:
+                log.error("reload refused, keeping the running config: %s", str(exc).replace("\n", "; "))
+                app.metrics.reloads_failed.inc()
+                hooks.reloaded(ok=False)
     finally:
         hooks.stopping()
         app.stop()
         hooks.close()
+        signal.set_wakeup_fd(previous_fd)
+        os.close(wake_r)
+        os.close(wake_w)
+
+
+def _noted(_signum: int, _frame: Any) -> None:
+    """A signal's Python-level handler: nothing to do (see `_serve`)."""
 
 
 @main.command()

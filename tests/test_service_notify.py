@@ -96,3 +96,36 @@ def test_watchdog_interval_is_half_of_watchdog_usec_and_only_for_this_pid(
     assert watchdog_interval() is None
     monkeypatch.setenv("WATCHDOG_USEC", "0")
     assert watchdog_interval() is None
+
+
+def test_sigterm_after_a_storm_of_sighups_still_stops_the_daemon(tmp_path: Path) -> None:
+    """Signals reach the daemon's loop through a pipe. They once reached it through
+    handlers that set a `threading.Event`; one that ran while the main thread held the
+    Event's own lock (inside `Event.wait`) waited for itself, and the daemon never
+    stopped: under this storm 2 runs in 5 hung."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    config = tmp_path / "c.toml"
+    config.write_text(f'[[folders]]\npath = "{folder}"\n\n[[rules]]\nname = "probe"\nquery = "Izium"\n'
+                      'notify = ["log"]\n\n[targets]\nlog = ["alertlog://"]\n')
+    for trial in range(3):
+        log = tmp_path / f"err{trial}.log"
+        with log.open("w") as err:
+            proc = subprocess.Popen(
+                newsmon_cmd("run", "--config", str(config), "--state-dir", str(tmp_path / f"s{trial}")),
+                stdout=subprocess.DEVNULL, stderr=err, text=True)
+            try:
+                deadline = time.monotonic() + 30
+                while "newsmon running" not in log.read_text() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                for _ in range(300):
+                    proc.send_signal(signal.SIGHUP)
+                    time.sleep(0.0005)
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=20)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        assert proc.returncode == 0, log.read_text()[-2000:]
+        assert "received SIGTERM, stopping" in log.read_text()
