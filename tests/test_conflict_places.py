@@ -115,3 +115,15 @@ def test_polish_voivodeships_by_their_english_names() -> None:
         "Lower Silesian Voivodeship, PL", "Lublin Voivodeship, PL")
     assert "Vladimir" not in places_in(lm, "One of the young Russian stars, Vladimir Girin, "
                                            "drowned in a lake.")
+
+
+def test_demonyms_countryinfo_lacks_and_portuguese_names() -> None:
+    """`Philippine officials`, `the Saudi crown prince` name their countries; `do`
+    joins a Portuguese name as `de` does (`Rio Grande do Sul` is the state, not the
+    city of Rio Grande inside it)."""
+    lm = compile_(rule("world", within=["Philippines", "Saudi Arabia", "Brazil"]))
+    assert places_in(lm, "Aid had yet to reach the towns, Philippine officials said.") == {
+        "Philippine": "Philippines"}
+    assert places_in(lm, "The Saudi crown prince met the envoy.") == {"Saudi": "Saudi Arabia"}
+    assert places_in(lm, "Floods in Rio Grande do Sul state killed 100 people.") == {
+        "Rio Grande do Sul state": "Rio Grande do Sul, BR"}

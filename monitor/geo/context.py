@@ -65,9 +65,10 @@ BUILDING_HEADS: Final = frozenset(_words("""
 # (`s`: a possessive inside a name, `King's Lynn`, `Prince George's County`; `d`: `Coeur d'Alene`;
 # `under`, `super`: `Newcastle-under-Lyme`, `Weston-super-Mare`.)
 # (`ez`, `es`, `er`, `az`: the Arabic article as written before some letters:
-# `Deir ez-Zor`, `Dar es Salaam`; not `ed`, `ash`: `Ed Kalman` is a man.)
+# `Deir ez-Zor`, `Dar es Salaam`; not `ed`, `ash`: `Ed Kalman` is a man. `do`, `dos`,
+# `das`: Portuguese, `Rio Grande do Sul`, `Mato Grosso do Sul`.)
 CONNECTORS: Final = frozenset(_words("""of de la le du des upon on am sur the and or del di da el al en y i
-    under super s d ez es er az"""))
+    under super s d ez es er az do dos das"""))
 INNER_WORDS: Final = CONNECTORS | AREA_WORDS  # lower-case words that occur inside names
 SENTENCE_END: Final = frozenset(".!?:;\n\"“”‘«(")
 

@@ -55,8 +55,12 @@ FORMER_NAMES: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     # Republic of the Congo keeps the name too, and the text decides.
     ("CD", "Democratic Republic of the Congo"): ("Congo",),
 }
-# Demonyms countryinfo lacks (`Palestinian officials said`).
-MISSING_DEMONYMS: Final[dict[str, tuple[str, ...]]] = {"PS": ("Palestinian",), "XK": ("Kosovar", "Kosovan")}
+# Demonyms countryinfo lacks (`Palestinian officials said`, `Philippine officials`,
+# `the Saudi crown prince`).
+MISSING_DEMONYMS: Final[dict[str, tuple[str, ...]]] = {
+    "PS": ("Palestinian",), "XK": ("Kosovar", "Kosovan"), "PH": ("Philippine",), "SA": ("Saudi",),
+    "NP": ("Nepali",), "UZ": ("Uzbek",), "KG": ("Kyrgyz",), "TJ": ("Tajik",), "EC": ("Ecuadorian",),
+    "AR": ("Argentinian",), "DJ": ("Djiboutian",)}
 REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture", "Krai")
 # Dotted two-letter country codes news writes, besides U.S. and U.K. (see `read_countries`).
 _DOTTED_COUNTRY_CODES = frozenset({"N.Z."})
