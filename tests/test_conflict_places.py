@@ -4,7 +4,7 @@ spells them: Arabic names with `al-`/`el-` or no article, `North Darfur` for
 
 from __future__ import annotations
 
-from monitor.geo.sources import arabic_names
+from monitor.geo.spellings import arabic_names
 from tests.test_locations import compile_, places_in, rule
 
 

@@ -13,7 +13,8 @@ from monitor.geo import gazetteer, sources
 from monitor.geo.gazetteer import Gazetteer, name_key, token_code
 from monitor.geo.resolve import haversine_km
 from monitor.geo.rulebook import cell_of, near_cells
-from monitor.geo.sources import KIND_CITY, KIND_COUNTRY, PlaceRecord, alt_name_ok
+from monitor.geo.sources import KIND_CITY, KIND_COUNTRY, PlaceRecord
+from monitor.geo.spellings import alt_name_ok
 
 
 def _tiny_sources(monkeypatch: pytest.MonkeyPatch) -> list[int]:

