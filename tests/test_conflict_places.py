@@ -127,3 +127,34 @@ def test_demonyms_countryinfo_lacks_and_portuguese_names() -> None:
     assert places_in(lm, "The Saudi crown prince met the envoy.") == {"Saudi": "Saudi Arabia"}
     assert places_in(lm, "Floods in Rio Grande do Sul state killed 100 people.") == {
         "Rio Grande do Sul state": "Rio Grande do Sul, BR"}
+
+
+def test_a_country_is_not_in_doubt_with_its_namesake_city() -> None:
+    """A country alone in a text was scored as if it took its own vote out of
+    the regions the text names (it has none): `Armenia` tied with Armenia,
+    Colombia (300,000 people) and was left out as in doubt."""
+    lm = compile_(rule("caucasus", within=["Armenia"]))
+    assert places_in(lm, "Shelling hit a village in Armenia.") == {"Armenia": "Armenia"}
+
+
+def test_new_delhi_is_the_capital_not_delhi() -> None:
+    """GeoNames gives Delhi (11 million) the alternate name `New Delhi`; the town
+    of that name next to it is meant, and in a story about Nepal it was even
+    dropped as `Delhi known by another name` (a person or a word)."""
+    lm = compile_(rule("south-asia", within=["India", "Nepal"]))
+    found = places_in(lm, "KATHMANDU, Nepal (AP) — An earthquake in western Nepal killed at "
+                          "least 150 people, and tremors were felt as far away as New Delhi.")
+    assert found["New Delhi"] == "New Delhi, NCT, IN"
+    assert places_in(lm, "Riots broke out in Delhi.")["Delhi"] == "Delhi, NCT, IN"
+
+
+def test_the_town_of_x_is_the_town() -> None:
+    """`the town of Tillaberi` is the town, not its region of ten times its
+    people; `the village of Sotk` a village, though no feed's home is Armenia."""
+    lm = compile_(rule("sahel", within=["Niger", "Armenia"]))
+    assert places_in(lm, "Gunmen attacked the town of Tillaberi in western Niger.")[
+        "Tillaberi"] == "Tillabéri, Tillaberi, NE"
+    assert places_in(lm, "Gunmen attacked Tillaberi, in western Niger.")[
+        "Tillaberi"] == "Tillaberi, NE"  # bare: the region, as before
+    assert places_in(lm, "Azerbaijani forces shelled positions near the village of Sotk "
+                         "in eastern Armenia.")["Sotk"] == "Sotk, Geghark'unik'i Marz, AM"

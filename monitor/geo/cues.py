@@ -86,6 +86,9 @@ PARTICLE_AFTER: Final = re.compile(r" (?:el|al|bin|ibn|van|von|de|da|del|dos) [A
 # Written as a region: `the state of Washington`; a governor's or a senator's
 # place is a region (`New York Gov. Kathy Hochul`).
 REGION_BEFORE: Final = ("state of ", "province of ")
+# Written as a town: `the town of Tillaberi` (not its region, ten times its size),
+# `the village of Sotk` (a village, though away from the feed's home).
+TOWN_BEFORE: Final = ("town of ", "village of ", "city of ", "hamlet of ")
 REGION_AFTER: Final = re.compile(r" (?:(?:lieutenant )?governor\b|senator\b|attorney general\b"
                           r"|legislature\b|gov\.|sen\.)", re.IGNORECASE)
 # `(Reporting by Jane Doe in New York; Editing by Bill Rigby)`: where the wire's

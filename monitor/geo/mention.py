@@ -39,3 +39,5 @@ class Mention:
     # `LIMA -` opening a story, with no wire's tag (`(AP)`) or qualifier: a local
     # paper's own town, so its home region's sense is meant, whatever its size.
     own_dateline: bool = False
+    # Written as a town outright: `the town of Tillaberi`, `the village of Sotk`.
+    town: bool = False

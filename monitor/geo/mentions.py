@@ -367,14 +367,16 @@ def _check(
             # a country's people; nor `police in Scotland`).
             first > 1 and tk.text[first - 2] in PEOPLE_BEFORE.get(tk.text[first - 1], ())
             and gaps[first - 1] == " " and not area_name(gaz, key))))))
-    regional = not demonym and (raw[max(0, start - 12) : start].lower().endswith(cues.REGION_BEFORE)
+    preceding = raw[max(0, start - 12) : start].lower()
+    regional = not demonym and (preceding.endswith(cues.REGION_BEFORE)
                                 or (after and bool(cues.REGION_AFTER.match(raw, end))))
+    town = not demonym and preceding.endswith(cues.TOWN_BEFORE)
     feature = not demonym and after and bool(cues.FEATURE_AFTER.match(raw, end))
     if (not demonym and (after or tk.text[last] in cues.FEATURE_WORDS)
             and cues.feature_in_place(gaz, raw, end, tk.text[last])):
         return None
-    return Mention(field, start, end, raw[start:end], key, demonym, common,
-                   sentence_start, qualifier, qualifies, firm, local, regional, feature, own_dateline)
+    return Mention(field, start, end, raw[start:end], key, demonym, common, sentence_start,
+                   qualifier, qualifies, firm, local or town, regional, feature, own_dateline, town)
 
 
 _NO_QUALIFIER: Final[tuple[tuple[int, ...], bool]] = ((), False)

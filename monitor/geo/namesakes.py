@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from monitor.geo.context import AREA_WORDS
-from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.gazetteer import Gazetteer, haversine_km
 
 NOTABLE_TOWN: Final = 100_000
 
@@ -59,8 +59,27 @@ def named_as_town(gaz: Gazetteer, key: str, senses: Sequence[int]) -> list[int]:
         senses = _city_districts_as_towns(gaz, key, senses)
     if len(senses) < 2 or key.rsplit(" ", 1)[-1] in AREA_WORDS:
         return list(senses)
-    return [p for p in senses if gaz.kind[p] == 0 or gaz.kind[p] == 3
-            or namesake_town(gaz, senses, p) is None]
+    return _named_over_alternates(gaz, key, [
+        p for p in senses if gaz.kind[p] == 0 or gaz.kind[p] == 3 or namesake_town(gaz, senses, p) is None])
+
+
+# A town within this distance of a town named `key` (of `OWN_NAME_MIN_POP` or more)
+# that has `key` only as an alternate name is the same place recorded twice.
+SAME_PLACE_KM: Final = 25.0
+OWN_NAME_MIN_POP: Final = 15_000
+
+
+def _named_over_alternates(gaz: Gazetteer, key: str, senses: list[int]) -> list[int]:
+    """`senses` without the towns that carry `key` only as an alternate name
+    when a town named `key` lies next to them: GeoNames gives Delhi (11 million)
+    the alternate `New Delhi`, but `New Delhi` is the capital of 317,000 inside it."""
+    own = [p for p in senses if gaz.kind[p] == 3 and gaz.pop[p] >= OWN_NAME_MIN_POP
+           and gaz.main_key(p) == key]
+    if not own or len(own) == len(senses):
+        return senses
+    return [p for p in senses if gaz.kind[p] != 3 or p in own or not any(
+        gaz.cc[q] == gaz.cc[p] and haversine_km(gaz.lat[p], gaz.lon[p], gaz.lat[q], gaz.lon[q])
+        < SAME_PLACE_KM for q in own)]
 
 
 def _city_districts_as_towns(gaz: Gazetteer, key: str, senses: Sequence[int]) -> list[int]:

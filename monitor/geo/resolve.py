@@ -266,7 +266,10 @@ def resolve(
                         support += 2.0
                         local += 2.0
                         towns_in = True
-                    shared = float(shared_regions.get(a1, 0) - (mine and not own_area and own_vouched))
+                    # (A country, or a town GeoNames gives no region, shares none: its
+                    # own choice was never counted, so none is taken out.)
+                    shared = float(shared_regions.get(a1, 0) - (mine and not own_area and own_vouched)
+                                   ) if a1 else 0.0
                     shared = 2.0 if shared > 2.0 else shared
                     support += shared
                     if not s.common:

@@ -55,6 +55,7 @@ class Surface:
     local: bool = False  # written as a town at least once (`Lebanon police`: Mention.local)
     feature: bool = True  # only ever the name of a park, bay... (`Islington Bay`: Mention.feature)
     datelined: bool = False  # a local paper's own dateline (`LIMA -`: Mention.own_dateline)
+    town: bool = False  # written as a town outright (`the town of Tillaberi`: Mention.town)
     choice: int | None = None
 
 
@@ -100,6 +101,7 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
         s.mentions.append(m)
         s.local = s.local or m.local
         s.datelined = s.datelined or m.own_dateline
+        s.town = s.town or m.town
         s.feature = s.feature and m.feature
         if m.qualifier:
             kept = [p for p in s.senses if any(in_area(gaz, p, a) for a in m.qualifier)]
@@ -119,7 +121,9 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
                 if len(s.senses) == 1 and gaz.kind[s.senses[0]] == KIND_ADMIN2}
     named_regions: set[str] | None = None  # (built on first need)
     for s in surfaces:
-        if not s.qualified and any(gaz.village_start <= p < gaz.base_len for p in s.senses):
+        if s.town and not s.qualified:  # `the town of Tillaberi`: not the region
+            s.senses = [p for p in s.senses if gaz.kind[p] == KIND_CITY] or s.senses
+        if not s.qualified and not s.town and any(gaz.village_start <= p < gaz.base_len for p in s.senses):
             if named_regions is None:
                 named_regions = _regions_named(gaz, mentions, surfaces)
             s.senses = _villages_at_home(gaz, s.senses, home, named_regions)
