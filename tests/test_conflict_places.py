@@ -158,3 +158,18 @@ def test_the_town_of_x_is_the_town() -> None:
         "Tillaberi"] == "Tillaberi, NE"  # bare: the region, as before
     assert places_in(lm, "Azerbaijani forces shelled positions near the village of Sotk "
                          "in eastern Armenia.")["Sotk"] == "Sotk, Geghark'unik'i Marz, AM"
+
+
+def test_the_x_river_is_the_river_not_its_county() -> None:
+    """Kenya's Tana River county is named after the river; `the Tana River burst
+    its banks` is the river. A small town written as one (`the town of Garsen`)
+    in a story that names its country is placed."""
+    lm = compile_(rule("kenya", within=["Kenya"]))
+    found = places_in(lm, "NAIROBI, Kenya (AP) — Flash floods swept away a bus near Garissa, and the "
+                          "Tana River burst its banks near the town of Garsen, the Kenya Red Cross said.")
+    assert "Tana River" not in found
+    assert found["Garsen"] == "Garsen, Tana River, KE"
+    assert places_in(lm, "Aid reached Tana River county on Monday.")["Tana River county"] == (
+        "Tana River, KE")
+    # Without `the town of`, a town of 7,000 needs its county or a place near it named.
+    assert "Garsen" not in places_in(lm, "Floods hit Garsen, the Kenya Red Cross said.")

@@ -288,6 +288,8 @@ def resolve(
                 # country as for its State of Mexico.)
                 in_cc = countries.get(cc, 0) - (cc == own_cc and own_sizeable)
                 support += 2.0 if in_cc > 2.0 else in_cc
+                if s.town and in_cc > 0:
+                    local += 1.0  # `the town of Garsen` in a story that names Kenya
                 if points:
                     near = 0.0
                     lat, lon = lats[p], lons[p]
