@@ -79,6 +79,10 @@ def build_regions(
         if eponym is not None and eponym.population >= ALT_NAME_MIN_POP:
             bases |= eponym.names
         rec.names.update(bases)
+        # Its people and things, where the name is two words or more ending in -ia:
+        # `the Western Australian capital`, `a Nova Scotian man` (not `Victorian`,
+        # `Georgian`: an era, a country's people).
+        rec.names.update(f"{b}n" for b in bases if b.endswith("ia") and " " in b)
         suffixes = REGION_SUFFIXES + (("County",) if cc in COUNTY_REGIONS else ())
         # (`North-West Province`: `North-West Region`, not a bare `North-West`, which
         # in British news is England's region.)

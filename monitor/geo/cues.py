@@ -135,11 +135,18 @@ _LAND_PARTS: Final = frozenset(("coast", "shore", "valley", "highlands", "lowlan
 
 
 def descriptive_name(key: str) -> bool:
-    """Is `key` (a name key) a description of a part of any land (`west end`)?"""
+    """Is `key` (a name key) a description of a part of any land (`west end`)
+    or town (`old city`)?"""
     if " " not in key:
         return False
     words = key.split(" ")
-    return len(words) == 2 and words[0] in _POSITION_WORDS and words[1] in _LAND_PARTS
+    return len(words) == 2 and ((words[0] in _POSITION_WORDS and words[1] in _LAND_PARTS)
+                                or (words[0] in _AGE_WORDS and words[1] in _TOWN_PARTS))
+
+
+# `the Old City` of Hyderabad (not the West Bank town of that name), `the Old Town`.
+_AGE_WORDS: Final = frozenset(("old", "new"))
+_TOWN_PARTS: Final = frozenset(("city", "town", "quarter"))
 
 
 _CITY_POP: Final = 100_000

@@ -254,8 +254,10 @@ def _check(
             names.add(key)
         return None
     # (`Bath and Freeport sent engines`: written as a town, as `Bath police` is.)
-    town_at_start = (common and sentence_start and not qualifier
-                     and cues.town_at_start(gaz, raw, tk, gaps, last))
+    # (`Atlanta: a judge in Fulton County...`: a feed summary's dateline, the
+    # field's first word(s) and a colon.)
+    town_at_start = (common and sentence_start and not qualifier and (
+        (first == 0 and gaps[last + 1].startswith(": ")) or cues.town_at_start(gaz, raw, tk, gaps, last)))
     if common and sentence_start and not qualifier and not town_at_start:
         return None
     if single and key in ORG_HEADS and not qualifier:

@@ -193,6 +193,7 @@ def resolve(
                 shared_regions[gaz.admin1[c]] += 1
             if sizeable(gaz, s, c):  # not the hamlets of rejected surnames
                 countries[gaz.cc[c]] += 1
+        county_regions = {admin1s[c] for c in county_points}
         # Only places that stand on their own vouch for others (Christmas,
         # Florida must not vouch for Heathrow, Florida).
         points = [(gaz.lat[s.choice], gaz.lon[s.choice], s) for s in surfaces
@@ -282,6 +283,10 @@ def resolve(
                     # `Luxembourg` the country, whatever is named in them.
                     inside = float(shared_regions.get(a1, 0) - (mine and not own_area and own_vouched))
                     support += 2.0 if inside > 2.0 else inside
+                elif a1 in county_regions and gaz.main_key(p) == s.key:
+                    # A county of it named outright, though a country has its name:
+                    # `a judge in Fulton County ... the Georgia secretary of state`.
+                    support += 2.0
                 if p in spelt_out and len(s.senses) > 1:
                     support += 3.0
                 # (A country too: places in Mexico are as much evidence for Mexico the

@@ -63,9 +63,11 @@ FORMER_NAMES: Final[dict[tuple[str, str], tuple[str, ...]]] = {
 # Demonyms countryinfo lacks (`Palestinian officials said`, `Philippine officials`,
 # `the Saudi crown prince`).
 MISSING_DEMONYMS: Final[dict[str, tuple[str, ...]]] = {
-    "PS": ("Palestinian",), "XK": ("Kosovar", "Kosovan"), "PH": ("Philippine",), "SA": ("Saudi",),
+    "PS": ("Palestinian",), "XK": ("Kosovar", "Kosovan"), "PH": ("Philippine", "Filipinos"), "SA": ("Saudi",),
     "NP": ("Nepali",), "UZ": ("Uzbek",), "KG": ("Kyrgyz",), "TJ": ("Tajik",), "EC": ("Ecuadorian",),
-    "AR": ("Argentinian",), "DJ": ("Djiboutian",)}
+    "AR": ("Argentinian", "Argentine", "Argentines"), "DJ": ("Djiboutian",), "KZ": ("Kazakh", "Kazakhs"),
+    "SI": ("Slovenian",), "IS": ("Icelandic",), "MV": ("Maldivian",), "TL": ("Timorese",), "AZ": ("Azeri",),
+    "SV": ("Salvadorean", "Salvadoreans")}
 REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture", "Krai")
 # Dotted two-letter country codes news writes, besides U.S. and U.K. (see `read_countries`).
 _DOTTED_COUNTRY_CODES = frozenset({"N.Z."})

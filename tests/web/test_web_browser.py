@@ -73,13 +73,16 @@ def feeds() -> Iterator[FeedServer]:
 
 @pytest.fixture
 def daemon(tmp_path: Path, feeds: FeedServer) -> Iterator[tuple[str, Path, Path]]:
+    corpus = SHARED / "corpus" / "bbc-2004.jsonl"
+    if not corpus.exists():
+        pytest.skip(f"the shared BBC corpus is not here ({corpus})")
     port = free_port()
     refusing = Endpoint(status=404)  # a chat target that answers 404: its alerts go to dead letters
     refusing.up()
     state = tmp_path / "state"
     store = open_store(state)  # articles the daemon has seen (and kept) in the last days
     now = datetime.now(UTC)
-    lines = (SHARED / "corpus" / "bbc-2004.jsonl").read_text().splitlines()[:600]
+    lines = corpus.read_text().splitlines()[:600]
     rule = RuleConfig(name="iraq", query="iraq")
     matcher = Matcher.compile([rule])
     for i, doc in enumerate(map(json.loads, lines)):
