@@ -47,3 +47,34 @@ def test_the_old_city_is_a_towns_quarter() -> None:
                           "City, and Telangana's chief minister appealed for calm.")
     assert "Old City" not in found
     assert found["Hyderabad"] == "Hyderabad, Telangana, IN"
+
+
+def test_a_town_that_speaks_is_a_company_or_a_person() -> None:
+    """`Halifax said house prices rose`, `Hermes said it would open`: a bank, a
+    company; its other uses in the story too. A capital or a country speaks for
+    its government, and `Police in Durban said` is the town."""
+    lm = compile_(rule("world", within=["United Kingdom", "France", "South Africa", "Turkey"]))
+    assert "Halifax" not in places_in(lm, "The most recent surveys from Nationwide and Halifax showed "
+                                          "a revival. Halifax said house prices rose 2% in London.")
+    found = places_in(lm, "PARIS (Reuters) - LVMH bought a Champagne house in Reims, and Hermes said "
+                          "it would open a leather workshop near Rouen.")
+    assert "Hermes" not in found and found["Rouen"] == "Rouen, Haute-Normandie, FR"
+    assert places_in(lm, "Ankara said the talks would resume.")["Ankara"] == "Ankara, Ankara, TR"
+    assert places_in(lm, "Police in Durban said two men were arrested.")["Durban"] == (
+        "Durban, KwaZulu-Natal, ZA")
+    # The company's town, written as one, is still the town.
+    lm_fi = compile_(rule("finland", within=["Finland"]))
+    found = places_in(lm_fi, "HELSINKI (Reuters) - Nokia said it would cut 14,000 jobs, and the town "
+                             "of Nokia, where the company began as a paper mill, feared for its factory.")
+    assert found["Nokia"] == "Nokia, Pirkanmaa, FI"
+    assert "Nokia" not in places_in(lm_fi, "HELSINKI (Reuters) - Nokia said it would cut 14,000 jobs.")
+    # `Residents of Black Mountain and Weaverville said`: a list, not a subject.
+    assert places_in(lm, "Swansea council approved 300 homes near Gorseinon. Residents of "
+                         "Pontarddulais and Llanelli said the roads could not cope.")[
+        "Llanelli"] == "Llanelli, Wales, GB"
+
+
+def test_a_delta_is_a_river_not_the_country() -> None:
+    lm = compile_(rule("west-africa", within=["Niger", "Nigeria"]))
+    found = places_in(lm, "Shell will sell its stake in Nigerian onshore oilfields in the Niger Delta.")
+    assert found == {"Nigerian": "Nigeria"}

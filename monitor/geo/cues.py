@@ -51,9 +51,9 @@ CUISINE_AFTER: Final = re.compile(r" (?:restaurants?|cuisine|takeaways?|dishes|c
 DISH_AFTER: Final = re.compile(r" (?:wings|cheesesteaks?|cream pies?|clam chowder|chowder|sprouts"
                         r"|baked beans|hot dogs?|bagels?)\b", re.IGNORECASE)
 # A park, bay or beach named after a town (`Islington Bay` near Auckland).
-FEATURE_AFTER: Final = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?)\b")
+FEATURE_AFTER: Final = re.compile(r" (?:Park|Bay|Beach|Harbou?r|Lake|Island|Forest|Gardens?|Delta)\b")
 FEATURE_WORDS: Final = frozenset(("park", "bay", "beach", "harbour", "harbor", "lake", "island",
-                            "forest", "garden", "gardens"))
+                            "forest", "garden", "gardens", "delta"))
 # `Richmond Park in Glasgow`: the park, and where it is.
 _IN_PLACE: Final = re.compile(r" in (?:the )?([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)")
 
@@ -86,6 +86,8 @@ PARTICLE_AFTER: Final = re.compile(r" (?:el|al|bin|ibn|van|von|de|da|del|dos) [A
 # Written as a region: `the state of Washington`; a governor's or a senator's
 # place is a region (`New York Gov. Kathy Hochul`).
 REGION_BEFORE: Final = ("state of ", "province of ")
+# What a company, a person or a government does, not a town (`mentions._check`).
+SPEAKS_AFTER: Final = re.compile(r" (?:said|says|reported|announced)\b")
 # Written as a town: `the town of Tillaberi` (not its region, ten times its size),
 # `the village of Sotk` (a village, though away from the feed's home).
 TOWN_BEFORE: Final = ("town of ", "village of ", "city of ", "hamlet of ")
@@ -333,5 +335,5 @@ def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
 ANY_AFTER: Final = _any_of(WATER_AFTER, CUISINE_AFTER, DISH_AFTER, SIDE_AFTER, PARTICLE_AFTER,
                      RIVER_AFTER,
                      MAGAZINE_AFTER, EPONYM_AFTER, REGION_AFTER, FEATURE_AFTER,
-                     LOCAL_AFTER, RESIDENT_AFTER,
+                     LOCAL_AFTER, RESIDENT_AFTER, SPEAKS_AFTER,
                      re.compile(r"[ -](?:language|speaking|speaker)", re.IGNORECASE))

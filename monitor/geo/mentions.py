@@ -60,7 +60,7 @@ from monitor.geo.cues import (
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
 from monitor.geo.lists import areas_in_lists, counties_in_lists
 from monitor.geo.mention import Mention
-from monitor.geo.sources import KIND_ADMIN2
+from monitor.geo.sources import KIND_ADMIN2, KIND_CITY
 from monitor.geo.tokens import Tokens, capitalised
 
 _LANGUAGE_SUFFIXES: Final = frozenset({"-language", "-speaking", " language", " speaking"})
@@ -335,6 +335,17 @@ def _check(
     # `New York magazine`; not `US magazine Wired`, `a German magazine` (whose).
     if after and cues.MAGAZINE_AFTER.match(raw, end) and not (demonym or cues.country_first(gaz, key)):
         return None
+    # `Santander said profit rose`, `Hermes said it would open`: a town that speaks is
+    # a company or a person (a capital, a country, a region or a county is its
+    # government: `Ankara said`, `Powys said`); so are the name's other uses
+    # (`Santander's shares`). Only as the subject: `Police in Durban said` is the town.
+    if (single and after and cues.SPEAKS_AFTER.match(raw, end) and not demonym
+            and (first == 0 or gaps[first].strip() != "" or tk.text[first - 1] in _CLAUSE_JOINS
+                 or (tk.text[first - 1] == "and" and gaps[first - 1] == ", "))
+            and all(gaz.kind[p] == KIND_CITY and p not in gaz.capitals for p in gaz.candidates(key))):
+        if names is not None:
+            names.add(key)
+        return None
     # `Reston virus`, `Marburg virus`, `Lyme disease`: named after a town, not in it.
     if after and cues.EPONYM_AFTER.match(raw, end) and not famous(gaz, key):
         if names is not None:  # one sense per document: `the Reston strain` too
@@ -399,6 +410,9 @@ def _number_before(words: list[str], first: int) -> bool:
 
 
 _DASHES: Final = frozenset("—–-")
+# Words that start a clause whose subject follows (`while Hermes said`; `, and
+# Hermes said`, not `residents of Black Mountain and Weaverville said`).
+_CLAUSE_JOINS: Final = frozenset(("but", "while", "as", "after", "when"))
 
 
 _QUOTES: Final = frozenset('"“”\'‘’')

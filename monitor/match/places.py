@@ -242,7 +242,7 @@ class LocationMatcher:
         if person:
             # `Paula Radcliffe ... Radcliffe said`: the lone surname is not Radcliffe,
             # England either (unless written as a place: `Radcliffe, Manchester`).
-            found = [m for m in found if m.key not in person or m.qualifier]
+            found = [m for m in found if m.key not in person or m.qualifier or m.town]
         if seen is not None:
             seen += found
         resolved = resolve(self._gaz, found, self._home_for(article.source), self._is_watched,
