@@ -173,3 +173,16 @@ def test_the_x_river_is_the_river_not_its_county() -> None:
         "Tana River, KE")
     # Without `the town of`, a town of 7,000 needs its county or a place near it named.
     assert "Garsen" not in places_in(lm, "Floods hit Garsen, the Kenya Red Cross said.")
+
+
+def test_an_arabic_governorate_by_its_towns_name() -> None:
+    """GeoNames names Yemen's and Iraq's governorates `Muhafazat al Hudaydah`,
+    `Muhafazat Kirkuk` (`governorate of`): news writes `Hodeidah province`."""
+    lm = compile_(rule("mideast", within=["Yemen", "Iraq"]))
+    found = places_in(lm, "Cholera killed 200 people in Hodeidah and Hajjah provinces.")
+    assert found["Hodeidah"] == "Muhafazat al Hudaydah, YE"
+    assert places_in(lm, "Clashes in Kirkuk province killed two.")["Kirkuk province"] == (
+        "Muhafazat Kirkuk, IQ")
+    # Bare, it is still the port city.
+    assert places_in(lm, "Houthi drones were launched from Hodeidah.")["Hodeidah"] == (
+        "Al Ḩudaydah, Muhafazat al Hudaydah, YE")

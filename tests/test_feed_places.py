@@ -78,3 +78,17 @@ def test_a_delta_is_a_river_not_the_country() -> None:
     lm = compile_(rule("west-africa", within=["Niger", "Nigeria"]))
     found = places_in(lm, "Shell will sell its stake in Nigerian onshore oilfields in the Niger Delta.")
     assert found == {"Nigerian": "Nigeria"}
+
+
+def test_a_wires_bare_dateline_is_the_best_known_town() -> None:
+    """A wire qualifies every dateline but the best known town of its name
+    (`GENEVA, Ill. (AP)`): `GENEVA (Reuters)` is Switzerland's, though the story
+    names two US states; with a home configured, the home decides as before."""
+    lm = compile_(rule("who", within=["Switzerland"]))
+    found = places_in(lm, "GENEVA (Reuters) - The World Health Organization said a bird flu "
+                          "outbreak had spread to Colorado and Michigan.")
+    assert found["GENEVA"] == "Geneva, Geneva, CH"
+    found = places_in(lm, "HALIFAX (CP) — A Dartmouth man has been charged with arson after a "
+                          "fire in Bedford, police said. Investigators from Truro assisted.")
+    assert found["Bedford"] == "Bedford, Nova Scotia, CA"
+    assert found["HALIFAX"] == "Halifax, Nova Scotia, CA"

@@ -69,13 +69,16 @@ def build_regions(
         lat, lon, pop = _derived_point(members)
         rec = PlaceRecord(name, KIND_ADMIN1, cc, key, lat, lon, pop)
         english = _english_bases(name, cc)
-        bases = set().union(*map(surface_variants, {name} | _direction_variants(name) | english))
+        # `Muhafazat al Hudaydah`, `Muhafazat Kirkuk`: Arabic for `governorate of`.
+        plain = _GOVERNORATE_OF.sub("", name)
+        bases = set().union(*map(surface_variants, {name, plain} | _direction_variants(name) | english))
         # A region named after its capital is spelt as the capital is (Kharkov
         # Oblast), also where GeoNames spells the two apart (`Sagain` region,
         # `Sagaing` town: news writes `Sagaing region`). (Not by an English name
         # found above: `Jilin Sheng` would take the city's `Girin`, and `Vladimir
         # Girin` would no longer be a man.)
-        eponym = by_cc_name.get((cc, fold(name))) or _spelt_alike(name, cc, members)
+        eponym = (by_cc_name.get((cc, fold(name))) or by_cc_name.get((cc, fold(plain)))
+                  or _spelt_alike(name, cc, members))
         if eponym is not None and eponym.population >= ALT_NAME_MIN_POP:
             bases |= eponym.names
         rec.names.update(bases)
@@ -134,6 +137,7 @@ _ADJECTIVE_ENDINGS: Final = ("skiy", "skaya", "iy", "aya")
 # Governorate`): the name without it takes each of `REGION_SUFFIXES` as any region
 # does (`Northwest region`), unless what is left is generic (`Eastern Province`).
 _OWN_SUFFIX: Final = re.compile(r" (?:Province|Region|Governorate|Prefecture)$")
+_GOVERNORATE_OF: Final = re.compile(r"^Muhafazat ")
 _GENERIC_LAST: Final = frozenset({"Central", "Capital", "Eastern", "Western", "Northern", "Southern",
                                   "North", "South", "East", "West", "Autonomous"})
 # `North-West Province` is also written `Northwest region` (not bare `Northwest`:

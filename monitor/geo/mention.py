@@ -41,3 +41,6 @@ class Mention:
     own_dateline: bool = False
     # Written as a town outright: `the town of Tillaberi`, `the village of Sotk`.
     town: bool = False
+    # A wire's dateline with no qualifier: `GENEVA (Reuters) -`. A wire qualifies
+    # every town but the best known of its name (`GENEVA, Ill. (AP)`).
+    wire_dateline: bool = False

@@ -236,10 +236,11 @@ def _check(
         return None
     before = gaps[first]
     sentence_start = first == 0 or not SENTENCE_END.isdisjoint(before) or titlecase
-    own_dateline = False
+    own_dateline = wire_dateline = False
     if sentence_start and dateline(tk, gaps, first, last, words):
         sentence_start = False  # `BOSTON (AP) -`: a place by position, not a word
         own_dateline = gaps[last + 1].strip()[:1] in _DASHES
+        wire_dateline = gaps[last + 1].strip()[:1] == "("
     demonym = tag == TAG_DEMONYM
     single = first == last
     # (A code is matched only in capitals: `LA` is no word, whatever `la` is.)
@@ -394,7 +395,8 @@ def _check(
             and cues.feature_in_place(gaz, raw, end, tk.text[last])):
         return None
     return Mention(field, start, end, raw[start:end], key, demonym, common, sentence_start,
-                   qualifier, qualifies, firm, local or town, regional, feature, own_dateline, town)
+                   qualifier, qualifies, firm, local or town, regional, feature, own_dateline, town,
+                   wire_dateline)
 
 
 _NO_QUALIFIER: Final[tuple[tuple[int, ...], bool]] = ((), False)

@@ -56,6 +56,7 @@ class Surface:
     feature: bool = True  # only ever the name of a park, bay... (`Islington Bay`: Mention.feature)
     datelined: bool = False  # a local paper's own dateline (`LIMA -`: Mention.own_dateline)
     town: bool = False  # written as a town outright (`the town of Tillaberi`: Mention.town)
+    wired: bool = False  # a wire's unqualified dateline (`GENEVA (Reuters) -`: Mention.wire_dateline)
     choice: int | None = None
 
 
@@ -102,6 +103,7 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
         s.local = s.local or m.local
         s.datelined = s.datelined or m.own_dateline
         s.town = s.town or m.town
+        s.wired = s.wired or m.wire_dateline
         s.feature = s.feature and m.feature
         if m.qualifier:
             kept = [p for p in s.senses if any(in_area(gaz, p, a) for a in m.qualifier)]
@@ -129,6 +131,8 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
             s.senses = _villages_at_home(gaz, s.senses, home, named_regions)
         if s.datelined and not s.qualified and home.regions and not home.learned:
             s.senses = _own_dateline_senses(gaz, s.senses, home)
+        if s.wired and not s.qualified and not home.regions and len(s.senses) > 1:
+            s.senses = _wire_dateline_senses(gaz, s.senses)
         if not s.qualified and not s.demonym and len(s.senses) > 1:
             s.senses = _country_over_alternates(gaz, s.key, s.senses)
         if not s.qualified and not s.demonym and not s.local and len(s.senses) > 1:
@@ -194,6 +198,18 @@ def _own_dateline_senses(gaz: Gazetteer, senses: list[int], home: Home) -> list[
                       for p in senses if p not in own):
         return senses
     return own
+
+
+def _wire_dateline_senses(gaz: Gazetteer, senses: list[int]) -> list[int]:
+    """A wire's unqualified dateline (`GENEVA (Reuters) -`) is the most populous
+    town of the name or a capital, not a namesake the story's other places lift
+    (Geneva, Illinois, in a WHO story naming Colorado and Michigan). With a home
+    configured, the home's rules decide (`SPRINGFIELD (AP)` in an Illinois paper)."""
+    towns = [p for p in senses if gaz.kind[p] == KIND_CITY]
+    if len(towns) < 2:
+        return senses
+    top = max(towns, key=gaz.pop.__getitem__)
+    return [p for p in senses if gaz.kind[p] != KIND_CITY or p == top or p in gaz.capitals]
 
 
 # `New York state`, `Punjab province`: the region, written so as not to be the city.
