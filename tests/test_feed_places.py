@@ -4,7 +4,7 @@ countryinfo lacks, `the Old City` of a town, a US state beside a county of it.""
 
 from __future__ import annotations
 
-from tests.test_locations import compile_, places_in, rule
+from tests.test_locations import article, compile_, places_in, rule
 
 
 def test_a_feed_summarys_dateline_is_a_place() -> None:
@@ -58,7 +58,7 @@ def test_a_town_that_speaks_is_a_company_or_a_person() -> None:
                                           "a revival. Halifax said house prices rose 2% in London.")
     found = places_in(lm, "PARIS (Reuters) - LVMH bought a Champagne house in Reims, and Hermes said "
                           "it would open a leather workshop near Rouen.")
-    assert "Hermes" not in found and found["Rouen"] == "Rouen, Haute-Normandie, FR"
+    assert "Hermes" not in found and found["Rouen"] == "Rouen, Normandy, FR"
     assert places_in(lm, "Ankara said the talks would resume.")["Ankara"] == "Ankara, Ankara, TR"
     assert places_in(lm, "Police in Durban said two men were arrested.")["Durban"] == (
         "Durban, KwaZulu-Natal, ZA")
@@ -92,3 +92,18 @@ def test_a_wires_bare_dateline_is_the_best_known_town() -> None:
                           "fire in Bedford, police said. Investigators from Truro assisted.")
     assert found["Bedford"] == "Bedford, Nova Scotia, CA"
     assert found["HALIFAX"] == "Halifax, Nova Scotia, CA"
+
+
+def test_frances_regions_by_their_current_names() -> None:
+    """The package data names France's 2016 regions by one of the old ones each
+    (`Lorraine` for Grand Est, `Haute-Normandie` for Normandy): news and rules
+    write the current names, and the old ones still name the region that holds them."""
+    lm = compile_(rule("normandy", within=["Normandy"]), rule("grand-est", within=["Grand Est"]))
+    got = lm.match(article("Farmers blocked the ring road around Rouen on Monday."))
+    assert set(got) == {"normandy"}
+    assert "grand-est" in lm.match(article("Floods hit villages in Alsace."))
+    found = places_in(lm, "Fires near Bordeaux in Nouvelle-Aquitaine; protests in Occitanie.")
+    assert found == {"Bordeaux": "Bordeaux, Nouvelle-Aquitaine, FR",
+                     "Nouvelle-Aquitaine": "Nouvelle-Aquitaine, FR", "Occitanie": "Occitanie, FR"}
+    # Normandy the region, not the Missouri town of that name.
+    assert places_in(lm, "He was wounded in Normandy in 1944.") == {"Normandy": "Normandy, FR"}

@@ -21,6 +21,7 @@ from monitor.geo.sources import (
     KIND_ADMIN1,
     KIND_ADMIN2,
     REGION_SUFFIXES,
+    RENAMED_REGIONS,
     PlaceRecord,
 )
 from monitor.geo.spellings import surface_variants
@@ -71,7 +72,9 @@ def build_regions(
         english = _english_bases(name, cc)
         # `Muhafazat al Hudaydah`, `Muhafazat Kirkuk`: Arabic for `governorate of`.
         plain = _GOVERNORATE_OF.sub("", name)
-        bases = set().union(*map(surface_variants, {name, plain} | _direction_variants(name) | english))
+        former = set(RENAMED_REGIONS[key][1]) if key in RENAMED_REGIONS else set()
+        bases = set().union(*map(surface_variants, {name, plain} | former | _direction_variants(name)
+                                 | english))
         # A region named after its capital is spelt as the capital is (Kharkov
         # Oblast), also where GeoNames spells the two apart (`Sagain` region,
         # `Sagaing` town: news writes `Sagaing region`). (Not by an English name

