@@ -3,10 +3,11 @@
 `surfaces_of` groups a document's place mentions by what is written (a name,
 and whether it qualifies another or is written as a region), then narrows each
 name's senses by what the text says outright: a qualifier (`Paris, Texas`), a
-name written once as a state (`New York state`), a country's own name over
-places for which it is an alternate name (`Mexico`), a large area over namesake
-villages (`Wales`), and at most `MAX_SENSES` senses beyond those in a named or
-home region. `monitor.geo.resolve` then scores the senses and picks one.
+name written once as a state (`New York state`) or as a town (`the town of
+Tillaberi`), a wire's bare dateline (`GENEVA (Reuters)`: the best known town), a
+country's own name over places for which it is an alternate name (`Mexico`), a
+large area over namesake villages (`Wales`), and at most `MAX_SENSES` senses
+beyond those in a named or home region. `monitor.geo.resolve` then scores the senses and picks one.
 """
 
 from __future__ import annotations
