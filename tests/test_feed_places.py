@@ -107,3 +107,17 @@ def test_frances_regions_by_their_current_names() -> None:
                      "Nouvelle-Aquitaine": "Nouvelle-Aquitaine, FR", "Occitanie": "Occitanie, FR"}
     # Normandy the region, not the Missouri town of that name.
     assert places_in(lm, "He was wounded in Normandy in 1944.") == {"Normandy": "Normandy, FR"}
+
+
+def test_kenyas_counties_by_their_names() -> None:
+    """The package data names some of Kenya's 47 counties by an old district
+    (`Nyamira District`, `Marakwet District`) or a neighbour (Bomet County is
+    `Kericho`); news writes `Nyamira County`, `Elgeyo-Marakwet`, `Bomet County`.
+    `Murang'a County` is one name though an apostrophe splits its first word."""
+    lm = compile_(rule("kenya", within=["Kenya"]))
+    assert places_in(lm, "Floods hit Nyamira County and Elgeyo-Marakwet county, and the Tharaka-Nithi "
+                         "governor said.") == {
+        "Nyamira County": "Nyamira, KE", "Elgeyo-Marakwet county": "Elgeyo-Marakwet, KE",
+        "Tharaka-Nithi": "Tharaka-Nithi, KE"}
+    assert places_in(lm, "Protests spread to Murang'a County and Bomet County.") == {
+        "Murang'a County": "Murang'a, KE", "Bomet County": "Bomet, KE"}

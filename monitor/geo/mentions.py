@@ -65,6 +65,12 @@ from monitor.geo.tokens import Tokens, capitalised
 
 _LANGUAGE_SUFFIXES: Final = frozenset({"-language", "-speaking", " language", " speaking"})
 _IN_NAME_GAP: Final = frozenset(" -'’.\t")
+_APOSTROPHE_GAPS: Final = frozenset(("'", "’"))
+
+
+def _inside_word(tk: Tokens, j: int) -> bool:
+    """Is token `j` the end of a word an apostrophe splits (`Murang'a`)?"""
+    return tk.gaps[j] in _APOSTROPHE_GAPS and tk.text[j] != "s"
 
 
 # What `_check` returns for a span that is no place and hides none either: the
@@ -103,7 +109,7 @@ def _visible_codes(gaz: Gazetteer, tk: Tokens) -> tuple[str, list[int]]:
     automaton reads a fifth of the text."""
     # A plain loop: compiled (mypyc) it is C; pure, about as fast as the
     # C-level passes (map, compress) it replaced.
-    text, raw, n = tk.text, tk.raw, len(tk.text)
+    text, raw, gaps, n = tk.text, tk.raw, tk.gaps, len(tk.text)
     cache = gaz.code_cache
     codes: list[str] = []
     where: list[int] = []
@@ -132,7 +138,9 @@ def _visible_codes(gaz: Gazetteer, tk: Tokens) -> tuple[str, list[int]]:
         codes.append(code)
         where.append(i)
         i += 1
-        while i < n and text[i] in INNER_WORDS:
+        # (And a word after an apostrophe: `Murang'a County`; not a possessive's
+        # `s`, which INNER_WORDS may hold: `St Mary's` is a stadium, a church.)
+        while i < n and (text[i] in INNER_WORDS or (gaps[i] in _APOSTROPHE_GAPS and text[i] != "s")):
             word = text[i]
             code = cache.get(word)
             codes.append(code if code is not None else gaz.code_of(word))
@@ -208,12 +216,15 @@ def _check(
     runs: set[tuple[str, str]] | None = None,
 ) -> Mention | None:
     words = tk.raw[first : last + 1]
-    # `Kharkiv region` is as good as `Kharkiv Region`.
+    # `Kharkiv region` is as good as `Kharkiv Region`; `Murang'a`: a letter after an
+    # apostrophe belongs to the word before it (not a possessive's `s`: `St Mary's`
+    # is a stadium or a church more often than a town).
     if not capitalised(words[0]) or not (capitalised(words[-1]) or (
-            len(words) > 1 and words[-1] in AREA_WORDS)):
+            len(words) > 1 and (words[-1] in AREA_WORDS or _inside_word(tk, last)))):
         return None
     if first != last and (
-            any(not capitalised(w) and w not in CONNECTORS for w in words[:-1])
+            any(not capitalised(tk.raw[j]) and tk.raw[j] not in CONNECTORS
+                and not _inside_word(tk, j) for j in range(first + 1, last))
             or any(set(gaps[j]) - _IN_NAME_GAP or "\n" in gaps[j]
                    for j in range(first + 1, last + 1))):
         return None

@@ -62,8 +62,10 @@ FORMER_NAMES: Final[dict[tuple[str, str], tuple[str, ...]]] = {
 }
 # Regions the package data names by an old name: France's 2016 regions (GeoNames'
 # codes are the merged regions; FR.44 is named `Lorraine` but holds Alsace and
-# Champagne too). Key -> (current name, the other names news uses: the old
-# regions each now lies in, so `Alsace` is read as the region that holds it).
+# Champagne too), Kenya's counties (2013) named by old districts or by a
+# neighbour (KE.11, Bomet County, is `Kericho`). Key -> (current name, the other
+# names news uses: the old regions each now lies in, so `Alsace` is read as the
+# region that holds it).
 RENAMED_REGIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "FR.44": ("Grand Est", ("Lorraine", "Alsace", "Champagne-Ardenne")),
     "FR.75": ("Nouvelle-Aquitaine", ("Aquitaine", "Limousin", "Poitou-Charentes")),
@@ -74,6 +76,12 @@ RENAMED_REGIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
                           "Lower Normandy")),
     "FR.27": ("Bourgogne-Franche-Comte", ("Bourgogne", "Burgundy", "Franche-Comte")),
     "FR.76": ("Occitanie", ("Occitania", "Midi-Pyrenees", "Languedoc-Roussillon")),
+    "KE.05": ("Nairobi Area", ("Nairobi County",)),
+    "KE.11": ("Bomet", ()),
+    "KE.14": ("Elgeyo-Marakwet", ("Marakwet District", "Marakwet")),
+    "KE.38": ("Murang'a", ("Murang'a District",)),
+    "KE.42": ("Nyamira", ("Nyamira District",)),
+    "KE.49": ("Tharaka-Nithi", ("Tharaka District", "Tharaka")),
 }
 # Demonyms countryinfo lacks (`Palestinian officials said`, `Philippine officials`,
 # `the Saudi crown prince`).
