@@ -121,3 +121,13 @@ def test_kenyas_counties_by_their_names() -> None:
         "Tharaka-Nithi": "Tharaka-Nithi, KE"}
     assert places_in(lm, "Protests spread to Murang'a County and Bomet County.") == {
         "Murang'a County": "Murang'a, KE", "Bomet County": "Bomet, KE"}
+
+
+def test_a_name_with_a_possessive() -> None:
+    """`St. John's` is Newfoundland's capital; `St. John's University` a school in
+    New York, `St Mary's` Southampton's ground (a hamlet's name too)."""
+    lm = compile_(rule("canada", within=["Canada"]))
+    assert places_in(lm, "Fog closed the airport in St. John's on Monday.") == {
+        "St. John's": "St. John's, Newfoundland and Labrador, CA"}
+    assert "St. John's" not in places_in(lm, "He graduated from St. John's University in New York.")
+    assert places_in(lm, "Strachan left St Mary's in February.") == {}

@@ -79,6 +79,9 @@ def feature_in_place(gaz: Gazetteer, raw: str, end: int, last_word: str) -> bool
 # `Saint Peter and Saint Paul Coptic Orthodox Church`.
 DEDICATION_BEFORE: Final = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "
                                r"(?:the )?(?:(?:st|saint)\.? \w+,? (?:and )?)*\Z", re.IGNORECASE)
+# An institution named after a place or a saint: `St. John's University`.
+INSTITUTION_AFTER: Final = re.compile(r" (?:University|College|School|Academy|Hospital|Church|Cathedral"
+                                      r"|Stadium|Park|Infirmary|Chapel)\b")
 DEDICATED_AFTER: Final = re.compile(r"(?:,? (?:and )?(?:(?:St\.?|Saint) )?[A-Z][\w'’.-]*){0,5} "
                              r"(?:Church|Cathedral|Basilica|Chapel|Abbey|Monastery)\b")
 # `Hassan el Bushra`, `Dennis van Engelsdorp`: a given name before a surname's particle.

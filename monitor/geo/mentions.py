@@ -69,8 +69,13 @@ _APOSTROPHE_GAPS: Final = frozenset(("'", "’"))
 
 
 def _inside_word(tk: Tokens, j: int) -> bool:
-    """Is token `j` the end of a word an apostrophe splits (`Murang'a`)?"""
-    return tk.gaps[j] in _APOSTROPHE_GAPS and tk.text[j] != "s"
+    """Is token `j` the end of a word an apostrophe splits (`Murang'a`, `John's`)?"""
+    return tk.gaps[j] in _APOSTROPHE_GAPS
+
+
+# A city named with a possessive (`St. John's`, Newfoundland: 110,000 people) of
+# at least this size is meant by its name; smaller ones are churches and grounds.
+_POSSESSIVE_NAME_POP: Final = 100_000
 
 
 # What `_check` returns for a span that is no place and hides none either: the
@@ -138,9 +143,8 @@ def _visible_codes(gaz: Gazetteer, tk: Tokens) -> tuple[str, list[int]]:
         codes.append(code)
         where.append(i)
         i += 1
-        # (And a word after an apostrophe: `Murang'a County`; not a possessive's
-        # `s`, which INNER_WORDS may hold: `St Mary's` is a stadium, a church.)
-        while i < n and (text[i] in INNER_WORDS or (gaps[i] in _APOSTROPHE_GAPS and text[i] != "s")):
+        # (And a word after an apostrophe: `Murang'a County`, `St. John's`.)
+        while i < n and (text[i] in INNER_WORDS or gaps[i] in _APOSTROPHE_GAPS):
             word = text[i]
             code = cache.get(word)
             codes.append(code if code is not None else gaz.code_of(word))
@@ -217,10 +221,17 @@ def _check(
 ) -> Mention | None:
     words = tk.raw[first : last + 1]
     # `Kharkiv region` is as good as `Kharkiv Region`; `Murang'a`: a letter after an
-    # apostrophe belongs to the word before it (not a possessive's `s`: `St Mary's`
-    # is a stadium or a church more often than a town).
+    # apostrophe belongs to the word before it.
     if not capitalised(words[0]) or not (capitalised(words[-1]) or (
             len(words) > 1 and (words[-1] in AREA_WORDS or _inside_word(tk, last)))):
+        return None
+    # A name ending in a possessive's `s` (`St Mary's`, `St. John's`) is more often a
+    # church, a school or a stadium: only a city of that very name counts, and not
+    # before an institution's word (`St. John's University`).
+    if (first != last and tk.text[last] == "s" and _inside_word(tk, last) and (
+            cues.INSTITUTION_AFTER.match(raw, tk.bounds[2 * last + 1]) or not any(
+                gaz.pop[p] >= _POSSESSIVE_NAME_POP and gaz.main_key(p) == key
+                for p in gaz.candidates(key)))):
         return None
     if first != last and (
             any(not capitalised(tk.raw[j]) and tk.raw[j] not in CONNECTORS
