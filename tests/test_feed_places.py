@@ -131,3 +131,14 @@ def test_a_name_with_a_possessive() -> None:
         "St. John's": "St. John's, Newfoundland and Labrador, CA"}
     assert "St. John's" not in places_in(lm, "He graduated from St. John's University in New York.")
     assert places_in(lm, "Strachan left St Mary's in February.") == {}
+
+
+def test_a_department_is_a_region_and_the_rio_a_river() -> None:
+    """Paraguay's, Colombia's and Bolivia's first-level regions are departments:
+    `Concepcion department` is the region, not its capital. `The Rio Negro fell`
+    is the river, not a Brazilian town of that name."""
+    lm = compile_(rule("south-america", within=["Paraguay", "Brazil"]))
+    assert places_in(lm, "Ports in Concepcion department, north of Asuncion, were closed.")[
+        "Concepcion department"] == "Concepcion, PY"
+    found = places_in(lm, "The Rio Negro fell to its lowest level in 120 years at the port of Manaus.")
+    assert "Rio Negro" not in found and found["Manaus"] == "Manaus, Amazonas, BR"

@@ -350,10 +350,10 @@ def _check(
     # (it runs for hundreds of kilometres; a town on it is named on its own).
     if after and cues.RIVER_AFTER.match(raw, end):
         return None
-    # `the Tana River burst its banks`: the river, not Kenya's county named after it
-    # (`Tana River county` is the county).
-    if (tk.text[last] == "river" and first > 0 and tk.text[first - 1] == "the"
-            and (last + 1 == len(tk) or tk.text[last + 1] not in AREA_WORDS)):
+    # `the Tana River burst its banks`, `the Rio Negro fell`: the river, not Kenya's
+    # county or the Brazilian town named after it (`Tana River county` is the county).
+    if ((tk.text[last] == "river" or tk.text[first] == "rio") and first > 0
+            and tk.text[first - 1] == "the" and (last + 1 == len(tk) or tk.text[last + 1] not in AREA_WORDS)):
         return None
     # `New York magazine`; not `US magazine Wired`, `a German magazine` (whose).
     if after and cues.MAGAZINE_AFTER.match(raw, end) and not (demonym or cues.country_first(gaz, key)):

@@ -91,7 +91,7 @@ MISSING_DEMONYMS: Final[dict[str, tuple[str, ...]]] = {
     "AR": ("Argentinian", "Argentine", "Argentines"), "DJ": ("Djiboutian",), "KZ": ("Kazakh", "Kazakhs"),
     "SI": ("Slovenian",), "IS": ("Icelandic",), "MV": ("Maldivian",), "TL": ("Timorese",), "AZ": ("Azeri",),
     "SV": ("Salvadorean", "Salvadoreans")}
-REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture", "Krai")
+REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture", "Krai", "Department")
 # Dotted two-letter country codes news writes, besides U.S. and U.K. (see `read_countries`).
 _DOTTED_COUNTRY_CODES = frozenset({"N.Z."})
 # Countries whose first-level regions English-language news calls counties

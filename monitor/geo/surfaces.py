@@ -214,7 +214,7 @@ def _wire_dateline_senses(gaz: Gazetteer, senses: list[int]) -> list[int]:
 
 
 # `New York state`, `Punjab province`: the region, written so as not to be the city.
-_REGION_SUFFIXES: Final = (" state", " province")
+_REGION_SUFFIXES: Final = (" state", " province", " department")
 
 
 def _bare_as_written_region(gaz: Gazetteer, by_key: dict[tuple[str, bool, bool], Surface]
