@@ -49,7 +49,8 @@ PREFIX_OK: Final = frozenset(_words("""
 GENERIC_AREA_NAMES: Final = PREFIX_OK | frozenset(_words("""
     capital centre center coast coastal islands lakes mountain highlands lowlands
     plateau valley river border littoral interior midlands"""))
-AREA_WORDS: Final = frozenset(_words("oblast region province state governorate prefecture county krai department"))
+AREA_WORDS: Final = frozenset(_words(
+    "oblast region province state governorate prefecture county krai department"))
 MONTHS: Final = frozenset(_words("""january february march april may june july august september
     october november december"""))
 DATE_WORDS: Final = MONTHS | frozenset(_words("monday tuesday wednesday thursday friday saturday sunday"))
