@@ -142,3 +142,8 @@ def test_a_department_is_a_region_and_the_rio_a_river() -> None:
         "Concepcion department"] == "Concepcion, PY"
     found = places_in(lm, "The Rio Negro fell to its lowest level in 120 years at the port of Manaus.")
     assert "Rio Negro" not in found and found["Manaus"] == "Manaus, Amazonas, BR"
+    # So is a sea: Egypt's and Sudan's Red Sea governorates are named after it.
+    lm_sea = compile_(rule("red-sea", within=["Egypt", "Sudan"]))
+    assert places_in(lm_sea, "Ships avoided the Red Sea after attacks, cutting revenue at Port Said.") == {
+        "Port Said": "Port Said, Muhafazat Bur Sa`id, EG"}
+    assert places_in(lm_sea, "Floods hit Red Sea state in Sudan.")["Red Sea state"] == "Red Sea, SD"

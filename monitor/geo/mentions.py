@@ -66,6 +66,7 @@ from monitor.geo.tokens import Tokens, capitalised
 _LANGUAGE_SUFFIXES: Final = frozenset({"-language", "-speaking", " language", " speaking"})
 _IN_NAME_GAP: Final = frozenset(" -'’.\t")
 _APOSTROPHE_GAPS: Final = frozenset(("'", "’"))
+_WATERS: Final = frozenset(("river", "sea", "gulf", "ocean"))
 
 
 def _inside_word(tk: Tokens, j: int) -> bool:
@@ -350,9 +351,10 @@ def _check(
     # (it runs for hundreds of kilometres; a town on it is named on its own).
     if after and cues.RIVER_AFTER.match(raw, end):
         return None
-    # `the Tana River burst its banks`, `the Rio Negro fell`: the river, not Kenya's
-    # county or the Brazilian town named after it (`Tana River county` is the county).
-    if ((tk.text[last] == "river" or tk.text[first] == "rio") and first > 0
+    # `the Tana River burst its banks`, `the Rio Negro fell`, `attacks in the Red Sea`:
+    # the water, not Kenya's county, the Brazilian town or Egypt's governorate named
+    # after it (`Tana River county`, `Red Sea state` are the areas).
+    if ((tk.text[last] in _WATERS or tk.text[first] == "rio") and first > 0
             and tk.text[first - 1] == "the" and (last + 1 == len(tk) or tk.text[last + 1] not in AREA_WORDS)):
         return None
     # `New York magazine`; not `US magazine Wired`, `a German magazine` (whose).
