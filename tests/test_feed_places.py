@@ -147,3 +147,15 @@ def test_a_department_is_a_region_and_the_rio_a_river() -> None:
     assert places_in(lm_sea, "Ships avoided the Red Sea after attacks, cutting revenue at Port Said.") == {
         "Port Said": "Port Said, Muhafazat Bur Sa`id, EG"}
     assert places_in(lm_sea, "Floods hit Red Sea state in Sudan.")["Red Sea state"] == "Red Sea, SD"
+
+
+def test_an_island_is_no_country_and_a_town_on_one_is_the_town() -> None:
+    """Iceland's native name `Ísland` is an English word: `New Zealand's North
+    Island` is no Iceland, nor `a deal with Island` (the record label). `Sanibel
+    Island` is the town of Sanibel, with its county named."""
+    lm = compile_(rule("world", within=["Iceland", "New Zealand", "United States"]))
+    assert places_in(lm, "Floods hit New Zealand's North Island.") == {"New Zealand": "New Zealand"}
+    assert places_in(lm, "Iceland's volcano erupted again.") == {"Iceland": "Iceland"}
+    found = places_in(lm, "Hurricane Ian washed out the causeway to Sanibel Island, and Lee County "
+                          "officials said 50 people had died.")
+    assert found["Sanibel"] == "Sanibel, Florida, US"

