@@ -79,6 +79,12 @@ def feature_in_place(gaz: Gazetteer, raw: str, end: int, last_word: str) -> bool
 # `Saint Peter and Saint Paul Coptic Orthodox Church`.
 DEDICATION_BEFORE: Final = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "
                                r"(?:the )?(?:(?:st|saint)\.? \w+,? (?:and )?)*\Z", re.IGNORECASE)
+# A city named with a possessive (`St. John's`, Newfoundland: 110,000 people) of
+# at least this size is meant by its name; smaller ones are churches and grounds.
+_POSSESSIVE_NAME_POP: Final = 100_000
+# Words that start a clause whose subject follows (`while Hermes said`; `, and
+# Hermes said`, not `residents of Black Mountain and Weaverville said`).
+_CLAUSE_JOINS: Final = frozenset(("but", "while", "as", "after", "when"))
 # An institution named after a place or a saint: `St. John's University`.
 INSTITUTION_AFTER: Final = re.compile(r" (?:University|College|School|Academy|Hospital|Church|Cathedral"
                                       r"|Stadium|Park|Infirmary|Chapel)\b")
@@ -340,3 +346,24 @@ ANY_AFTER: Final = _any_of(WATER_AFTER, CUISINE_AFTER, DISH_AFTER, SIDE_AFTER, P
                      MAGAZINE_AFTER, EPONYM_AFTER, REGION_AFTER, FEATURE_AFTER,
                      LOCAL_AFTER, RESIDENT_AFTER, SPEAKS_AFTER,
                      re.compile(r"[ -](?:language|speaking|speaker)", re.IGNORECASE))
+
+
+def possessive_city(gaz: Gazetteer, raw: str, tk: Tokens, last: int, key: str) -> bool:
+    """A name ending in a possessive's `s` (`St. John's`, `St Mary's`) is more often
+    a church, a school or a stadium: is it a city of that very name, of
+    `_POSSESSIVE_NAME_POP` or more, and not before an institution's word
+    (`St. John's University`)?"""
+    return INSTITUTION_AFTER.match(raw, tk.bounds[2 * last + 1]) is None and any(
+        gaz.pop[p] >= _POSSESSIVE_NAME_POP and gaz.main_key(p) == key for p in gaz.candidates(key))
+
+
+def speaks_as_subject(gaz: Gazetteer, raw: str, tk: Tokens, first: int, end: int, key: str) -> bool:
+    """`Santander said profit rose`, `Hermes said it would open`: a town that speaks
+    as its sentence's subject is a company or a person (a capital, a country, a
+    region or a county speaks for its government: `Ankara said`, `Powys said`).
+    Not `Police in Durban said`: the town is no subject there."""
+    gaps = tk.gaps
+    return (SPEAKS_AFTER.match(raw, end) is not None
+            and (first == 0 or gaps[first].strip() != "" or tk.text[first - 1] in _CLAUSE_JOINS
+                 or (tk.text[first - 1] == "and" and gaps[first - 1] == ", "))
+            and all(gaz.kind[p] == KIND_CITY and p not in gaz.capitals for p in gaz.candidates(key)))

@@ -60,7 +60,7 @@ from monitor.geo.cues import (
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
 from monitor.geo.lists import areas_in_lists, counties_in_lists
 from monitor.geo.mention import Mention
-from monitor.geo.sources import KIND_ADMIN2, KIND_CITY
+from monitor.geo.sources import KIND_ADMIN2
 from monitor.geo.tokens import Tokens, capitalised
 
 _LANGUAGE_SUFFIXES: Final = frozenset({"-language", "-speaking", " language", " speaking"})
@@ -73,10 +73,6 @@ def _inside_word(tk: Tokens, j: int) -> bool:
     """Is token `j` the end of a word an apostrophe splits (`Murang'a`, `John's`)?"""
     return tk.gaps[j] in _APOSTROPHE_GAPS
 
-
-# A city named with a possessive (`St. John's`, Newfoundland: 110,000 people) of
-# at least this size is meant by its name; smaller ones are churches and grounds.
-_POSSESSIVE_NAME_POP: Final = 100_000
 
 
 # What `_check` returns for a span that is no place and hides none either: the
@@ -226,13 +222,8 @@ def _check(
     if not capitalised(words[0]) or not (capitalised(words[-1]) or (
             len(words) > 1 and (words[-1] in AREA_WORDS or _inside_word(tk, last)))):
         return None
-    # A name ending in a possessive's `s` (`St Mary's`, `St. John's`) is more often a
-    # church, a school or a stadium: only a city of that very name counts, and not
-    # before an institution's word (`St. John's University`).
-    if (first != last and tk.text[last] == "s" and _inside_word(tk, last) and (
-            cues.INSTITUTION_AFTER.match(raw, tk.bounds[2 * last + 1]) or not any(
-                gaz.pop[p] >= _POSSESSIVE_NAME_POP and gaz.main_key(p) == key
-                for p in gaz.candidates(key)))):
+    if (first != last and tk.text[last] == "s" and _inside_word(tk, last)
+            and not cues.possessive_city(gaz, raw, tk, last, key)):
         return None
     if first != last and (
             any(not capitalised(tk.raw[j]) and tk.raw[j] not in CONNECTORS
@@ -360,14 +351,8 @@ def _check(
     # `New York magazine`; not `US magazine Wired`, `a German magazine` (whose).
     if after and cues.MAGAZINE_AFTER.match(raw, end) and not (demonym or cues.country_first(gaz, key)):
         return None
-    # `Santander said profit rose`, `Hermes said it would open`: a town that speaks is
-    # a company or a person (a capital, a country, a region or a county is its
-    # government: `Ankara said`, `Powys said`); so are the name's other uses
-    # (`Santander's shares`). Only as the subject: `Police in Durban said` is the town.
-    if (single and after and cues.SPEAKS_AFTER.match(raw, end) and not demonym
-            and (first == 0 or gaps[first].strip() != "" or tk.text[first - 1] in _CLAUSE_JOINS
-                 or (tk.text[first - 1] == "and" and gaps[first - 1] == ", "))
-            and all(gaz.kind[p] == KIND_CITY and p not in gaz.capitals for p in gaz.candidates(key))):
+    # (So are the name's other uses: `Santander's shares`.)
+    if single and after and not demonym and cues.speaks_as_subject(gaz, raw, tk, first, end, key):
         if names is not None:
             names.add(key)
         return None
@@ -436,9 +421,6 @@ def _number_before(words: list[str], first: int) -> bool:
 
 
 _DASHES: Final = frozenset("—–-")
-# Words that start a clause whose subject follows (`while Hermes said`; `, and
-# Hermes said`, not `residents of Black Mountain and Weaverville said`).
-_CLAUSE_JOINS: Final = frozenset(("but", "while", "as", "after", "when"))
 
 
 _QUOTES: Final = frozenset('"“”\'‘’')
