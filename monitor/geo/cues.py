@@ -9,7 +9,9 @@ a list from a qualifier; and (issue 13) a magazine's title, a cuisine,
 a park said to lie in another place, a possessive country with no place of
 that name, and names that describe a part of any land (`West End`); and the
 local-news cues that write a name as a town (`Bath police`, `downtown X`,
-`a Neenah man`, `Hamilton's Claudelands Arena`).
+`a Neenah man`, `Hamilton's Claudelands Arena`, `the town of Tillaberi`); and
+(session 18) a town that speaks as its sentence's subject (`Halifax said`: a
+company or a person) and a name ending in a possessive (`St. John's`).
 """
 
 from __future__ import annotations
