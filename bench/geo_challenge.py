@@ -2,16 +2,16 @@
 
     .venv/bin/python bench/geo_challenge.py [-v]
 
-`bench/data/geo-challenge.jsonl`: 1,093 short paragraphs (US towns with namesakes,
+`bench/data/geo-challenge.jsonl`: 1,107 short paragraphs (US towns with namesakes,
 UK counties, Canada, Australia, India, Africa, war reporting, the Middle East,
 Latin America, Southeast Asia, local news: small towns written the way local
 outlets write them, with the outlet's home region where a feed would set one;
 and traps: people, teams, brands and common words named like places), each with
 the places a careful annotator would mark. We wrote it while auditing the
 matcher, so it measures regressions and the error classes it covers, not general
-quality (`bench/locations.py` runs the shared dev set). The `held-out` group (968
-paragraphs in sixty-seven batches, local news and, in twenty, conflict, disaster,
-outbreak, business, election and world news and feed items, naming places in 131 countries and
+quality (`bench/locations.py` runs the shared dev set). The `held-out` group (982
+paragraphs in sixty-eight batches, local news and, in twenty-one, conflict, disaster,
+outbreak, business, election, sports and world news and feed items, naming places in 138 countries and
 territories and Puerto Rico) was written and annotated
 batch by batch before each batch was first run (docs/locations.md says what each
 found). Prints precision and recall of the resolved sense, strict (the exact

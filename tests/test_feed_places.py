@@ -159,3 +159,17 @@ def test_an_island_is_no_country_and_a_town_on_one_is_the_town() -> None:
     found = places_in(lm, "Hurricane Ian washed out the causeway to Sanibel Island, and Lee County "
                           "officials said 50 people had died.")
     assert found["Sanibel"] == "Sanibel, Florida, US"
+
+
+def test_sports_copy_people_venues_and_demonyms() -> None:
+    """`Prince Albert` is a prince without local evidence (Saskatchewan's town with
+    it); a stadium or arena named after a place is in it (`Lusail Stadium`); a
+    Spaniard, two Britons and a Swede name their countries."""
+    lm = compile_(rule("world", within=["Canada", "Qatar", "Spain", "United Kingdom", "Sweden"]))
+    assert "Prince Albert" not in places_in(
+        lm, "Leclerc was congratulated by Prince Albert. The next race is in Montreal.")
+    assert places_in(lm, "Prince Albert police said the man was from Saskatoon.")[
+        "Prince Albert"] == "Prince Albert, Saskatchewan, CA"
+    assert places_in(lm, "Argentina beat France at Lusail Stadium.")["Lusail"] == "Lusail, QA"
+    assert places_in(lm, "The Spaniard beat two Britons and a Swede.") == {
+        "Spaniard": "Spain", "Britons": "United Kingdom", "Swede": "Sweden"}

@@ -40,7 +40,7 @@ ORG_HEADS: Final = frozenset(_words("""
     olympics games gov sen senator attorney legislature constabulary judge commissioner
     commissioners clerk supervisor supervisors treasurer prosecutor executive superintendent
     assessor trustee trustees selectman selectmen alderman aldermen councilman councilwoman
-    councillor fish wildlife parks island islands beach lake garden gardens delta"""))
+    councillor fish wildlife parks island islands beach lake garden gardens delta stadium arena"""))
 # Words that may precede a place in a capitalised run.
 PREFIX_OK: Final = frozenset(_words("""
     north south east west northern southern eastern western central greater upper lower

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Final
 
+from monitor.geo.context import HONORIFICS
 from monitor.geo.cues import descriptive_name
 from monitor.geo.gazetteer import Gazetteer, haversine_km
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY
@@ -142,10 +143,13 @@ def evident(gaz: Gazetteer, s: Surface, pid: int, local: float, support: float,
         # Not a small town with no evidence in a text whose other places are all in
         # other countries: `Newcastle West` in an Australian story is no Irish town
         # (the gazetteer lacks the Newcastle suburb).
-        multi = (" " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP)
+        # A name led by a title (`Prince Albert`, `King Edward`) is a person more
+        # often than Saskatchewan's town: it needs local evidence as a small town does.
+        titled = s.key.split(" ", 1)[0] in HONORIFICS
+        multi = (" " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP) and not titled
                  and any(" " in m.text for m in s.mentions)
                  and not (elsewhere and support <= 0 and pop < BARE_MIN_POP))
-        if pop < BARE_MIN_POP and not multi:
+        if (pop < BARE_MIN_POP or titled) and not multi:
             ok = local >= 1.0
         elif multi or pop >= LONE_MIN_POP or support > 0:
             ok = True

@@ -91,7 +91,8 @@ MISSING_DEMONYMS: Final[dict[str, tuple[str, ...]]] = {
     "NP": ("Nepali",), "UZ": ("Uzbek",), "KG": ("Kyrgyz",), "TJ": ("Tajik",), "EC": ("Ecuadorian",),
     "AR": ("Argentinian", "Argentine", "Argentines"), "DJ": ("Djiboutian",), "KZ": ("Kazakh", "Kazakhs"),
     "SI": ("Slovenian",), "IS": ("Icelandic",), "MV": ("Maldivian",), "TL": ("Timorese",), "AZ": ("Azeri",),
-    "SV": ("Salvadorean", "Salvadoreans")}
+    "SV": ("Salvadorean", "Salvadoreans"), "ES": ("Spaniard", "Spaniards"), "GB": ("Briton", "Britons"),
+    "SE": ("Swede", "Swedes")}
 REGION_SUFFIXES = ("Oblast", "Region", "Province", "State", "Governorate", "Prefecture", "Krai", "Department")
 # Dotted two-letter country codes news writes, besides U.S. and U.K. (see `read_countries`).
 _DOTTED_COUNTRY_CODES = frozenset({"N.Z."})
