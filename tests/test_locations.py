@@ -1163,7 +1163,8 @@ def test_names_of_companies_sides_and_venues_beside_a_town() -> None:
     no Boise; `Paris Texas` and `Bristol East` stay places); `Ohio State` on its
     own is a university's side, though `Ohio State Highway Patrol` and `Ohio State
     University` name the state; a town's venue after its possessive
-    (`Hamilton's Claudelands Arena`) and `X officials` write the name as a town."""
+    (`Hamilton's Claudelands Arena`) and `X officials` write the name as a town
+    (and the arena is in Hamilton's suburb of Claudelands: session 18)."""
     lm = compile_(rule("id", within=["Idaho"]), rule("oh", within=["Ohio"]),
                   rule("nz", within=["New Zealand"]), rule("ok", within=["Oklahoma"]),
                   homes={"statesman": "Idaho", "waikato": "Waikato", "oklahoman": "Oklahoma"})
@@ -1174,7 +1175,7 @@ def test_names_of_companies_sides_and_venues_beside_a_town() -> None:
         "Ohio State"]
     netball = "Hamilton's Claudelands Arena will host the finals, with teams from Tauranga and Rotorua."
     assert [e.text for e in lm.match(article(netball, source="waikato"))["nz"]] == [
-        "Hamilton", "Tauranga", "Rotorua"]
+        "Hamilton", "Claudelands", "Tauranga", "Rotorua"]
     appeal = "Norman Mayor Larry Heikkila said the city would appeal, and Moore officials planned the same."
     assert [e.text for e in lm.match(article(appeal, source="oklahoman"))["ok"]] == ["Norman", "Moore"]
 
