@@ -2,15 +2,15 @@
 
     .venv/bin/python bench/geo_challenge.py [-v]
 
-`bench/data/geo-challenge.jsonl`: 1,107 short paragraphs (US towns with namesakes,
+`bench/data/geo-challenge.jsonl`: 1,121 short paragraphs (US towns with namesakes,
 UK counties, Canada, Australia, India, Africa, war reporting, the Middle East,
 Latin America, Southeast Asia, local news: small towns written the way local
 outlets write them, with the outlet's home region where a feed would set one;
 and traps: people, teams, brands and common words named like places), each with
 the places a careful annotator would mark. We wrote it while auditing the
 matcher, so it measures regressions and the error classes it covers, not general
-quality (`bench/locations.py` runs the shared dev set). The `held-out` group (982
-paragraphs in sixty-eight batches, local news and, in twenty-one, conflict, disaster,
+quality (`bench/locations.py` runs the shared dev set). The `held-out` group (996
+paragraphs in sixty-nine batches, local news and, in twenty-two, conflict, disaster,
 outbreak, business, election, sports and world news and feed items, naming places in 138 countries and
 territories and Puerto Rico) was written and annotated
 batch by batch before each batch was first run (docs/locations.md says what each

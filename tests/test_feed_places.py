@@ -173,3 +173,13 @@ def test_sports_copy_people_venues_and_demonyms() -> None:
     assert places_in(lm, "Argentina beat France at Lusail Stadium.")["Lusail"] == "Lusail, QA"
     assert places_in(lm, "The Spaniard beat two Britons and a Swede.") == {
         "Spaniard": "Spain", "Britons": "United Kingdom", "Swede": "Sweden"}
+
+
+def test_the_uk_nations_people() -> None:
+    """`Welsh` names Wales (countryinfo lists it); `Scottish`, `Scots` and `Northern
+    Irish` name theirs too. `English` does not: the language is written far more."""
+    lm = compile_(rule("uk", within=["United Kingdom"]))
+    assert places_in(lm, "The Scottish government said rail lines to Inverness were closed.")[
+        "Scottish"] == "Scotland, GB"
+    assert places_in(lm, "The Northern Irish assembly met.") == {"Northern Irish": "Northern Ireland, GB"}
+    assert places_in(lm, "She spoke English at home.") == {}

