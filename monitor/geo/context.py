@@ -366,7 +366,7 @@ _AGENCY_WORDS: Final = frozenset(_words("""deputies officers officials police au
 _SOURCE_WORDS: Final = _AGENCY_WORDS | {"records"}
 _REPORT_VERBS: Final = frozenset(_words("said say says show shows showed report reports reported told"))
 _POSSESSED: Final = _AGENCY_WORDS | {"office", "department"}
-_APOSTROPHES: Final = frozenset(("'", "’"))
+APOSTROPHES: Final = frozenset(("'", "’"))
 
 
 def _next_clause_subject(gaz: Gazetteer, tk: Tokens, k: int, name: str, areas: tuple[int, ...]) -> bool:
@@ -396,7 +396,7 @@ def _source_at(tk: Tokens, k: int) -> bool:
         return False
     if tk.text[k + 1] in _SOURCE_WORDS and tk.text[k + 2] in _REPORT_VERBS:
         return True
-    return tk.text[k + 1] == "s" and tk.gaps[k + 1] in _APOSTROPHES and tk.text[k + 2] in _POSSESSED
+    return tk.text[k + 1] == "s" and tk.gaps[k + 1] in APOSTROPHES and tk.text[k + 2] in _POSSESSED
 
 
 def _ends_name(gaz: Gazetteer, tk: Tokens, gaps: list[str], k: int, areas: tuple[int, ...]) -> bool:

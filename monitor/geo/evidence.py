@@ -146,7 +146,8 @@ def evident(gaz: Gazetteer, s: Surface, pid: int, local: float, support: float,
         # A name led by a title (`Prince Albert`, `King Edward`) is a person more
         # often than Saskatchewan's town: it needs local evidence as a small town does.
         # (Not a possessive: `King's Lynn`.)
-        titled = s.key.split(" ", 1)[0] in HONORIFICS and not s.key.startswith(_POSSESSIVE_TITLES)
+        words = s.key.split(" ", 2)
+        titled = words[0] in HONORIFICS and not (len(words) > 2 and words[1] == "s")
         multi = (" " in s.key and (kind == KIND_ADMIN2 or pop >= MULTI_MIN_POP) and not titled
                  and any(" " in m.text for m in s.mentions)
                  and not (elsewhere and support <= 0 and pop < BARE_MIN_POP))
@@ -159,7 +160,6 @@ def evident(gaz: Gazetteer, s: Surface, pid: int, local: float, support: float,
     return ok or watched(pid) == WATCH_NAMED
 
 
-_POSSESSIVE_TITLES: Final = tuple(f"{title} s " for title in HONORIFICS)
 # Words a main name may drop and stay itself (`New York` of New York City).
 _GENERIC_NAME_WORDS: Final = frozenset(("city", "of", "the", "town", "borough", "municipality"))
 _RIVER_CONNECTORS: Final = frozenset(("am", "an", "upon", "on", "sur", "ob", "nad", "del", "de"))

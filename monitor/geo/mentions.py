@@ -28,6 +28,7 @@ from typing import Final
 
 from monitor.geo import cues
 from monitor.geo.context import (
+    APOSTROPHES,
     AREA_WORDS,
     BUILDING_HEADS,
     CONNECTORS,
@@ -65,13 +66,12 @@ from monitor.geo.tokens import Tokens, capitalised
 
 _LANGUAGE_SUFFIXES: Final = frozenset({"-language", "-speaking", " language", " speaking"})
 _IN_NAME_GAP: Final = frozenset(" -'’.\t")
-_APOSTROPHE_GAPS: Final = frozenset(("'", "’"))
 _WATERS: Final = frozenset(("river", "sea", "gulf", "ocean"))
 
 
 def _inside_word(tk: Tokens, j: int) -> bool:
     """Is token `j` the end of a word an apostrophe splits (`Murang'a`, `John's`)?"""
-    return tk.gaps[j] in _APOSTROPHE_GAPS
+    return tk.gaps[j] in APOSTROPHES
 
 
 
@@ -141,7 +141,7 @@ def _visible_codes(gaz: Gazetteer, tk: Tokens) -> tuple[str, list[int]]:
         where.append(i)
         i += 1
         # (And a word after an apostrophe: `Murang'a County`, `St. John's`.)
-        while i < n and (text[i] in INNER_WORDS or gaps[i] in _APOSTROPHE_GAPS):
+        while i < n and (text[i] in INNER_WORDS or gaps[i] in APOSTROPHES):
             word = text[i]
             code = cache.get(word)
             codes.append(code if code is not None else gaz.code_of(word))
@@ -253,8 +253,9 @@ def _check(
     own_dateline = wire_dateline = False
     if sentence_start and dateline(tk, gaps, first, last, words):
         sentence_start = False  # `BOSTON (AP) -`: a place by position, not a word
-        own_dateline = gaps[last + 1].strip()[:1] in _DASHES
-        wire_dateline = gaps[last + 1].strip()[:1] == "("
+        mark = gaps[last + 1].strip()[:1]  # `LIMA -` (the paper's own) or `GENEVA (Reuters)`
+        own_dateline = mark in _DASHES
+        wire_dateline = mark == "("
     demonym = tag == TAG_DEMONYM
     single = first == last
     # (A code is matched only in capitals: `LA` is no word, whatever `la` is.)
