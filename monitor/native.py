@@ -34,6 +34,7 @@ SOURCES = (
     "monitor/geo/surfaces.py",
     "monitor/geo/cues.py",
     "monitor/geo/context.py",
+    "monitor/geo/qualifiers.py",
     "monitor/geo/namesakes.py",
     "monitor/geo/evidence.py",
     "monitor/geo/mentions.py",

@@ -43,7 +43,6 @@ from monitor.geo.context import (
     couple,
     dateline,
     famous,
-    qualifier_after,
     run_ok,
     shouting_once,
     university_state,
@@ -61,6 +60,7 @@ from monitor.geo.cues import (
 from monitor.geo.gazetteer import NO_NAME, TAG_DEMONYM, Gazetteer
 from monitor.geo.lists import areas_in_lists, counties_in_lists
 from monitor.geo.mention import Mention
+from monitor.geo.qualifiers import qualifier_after, qualifier_in
 from monitor.geo.sources import KIND_ADMIN2
 from monitor.geo.tokens import Tokens, capitalised
 
@@ -72,6 +72,12 @@ _WATERS: Final = frozenset(("river", "sea", "gulf", "ocean"))
 def _inside_word(tk: Tokens, j: int) -> bool:
     """Is token `j` the end of a word an apostrophe splits (`Murang'a`, `John's`)?"""
     return tk.gaps[j] in APOSTROPHES
+
+
+def _hyphened(gaps: list[str], j: int) -> bool:
+    """Is token `j` joined by hyphens to the words on both sides (`Port-au-Prince`,
+    `Bourg-la-Reine`): a lower-case word inside one hyphenated name?"""
+    return gaps[j] == "-" and gaps[j + 1] == "-"
 
 
 
@@ -140,8 +146,10 @@ def _visible_codes(gaz: Gazetteer, tk: Tokens) -> tuple[str, list[int]]:
         codes.append(code)
         where.append(i)
         i += 1
-        # (And a word after an apostrophe: `Murang'a County`, `St. John's`.)
-        while i < n and (text[i] in INNER_WORDS or gaps[i] in APOSTROPHES):
+        # (And a word after an apostrophe, `Murang'a County`, `St. John's`, or
+        # between hyphens, `Port-au-Prince`.)
+        while i < n and (text[i] in INNER_WORDS or gaps[i] in APOSTROPHES or (
+                i + 1 < n and _hyphened(gaps, i))):
             word = text[i]
             code = cache.get(word)
             codes.append(code if code is not None else gaz.code_of(word))
@@ -227,7 +235,7 @@ def _check(
         return None
     if first != last and (
             any(not capitalised(tk.raw[j]) and tk.raw[j] not in CONNECTORS
-                and not _inside_word(tk, j) for j in range(first + 1, last))
+                and not _inside_word(tk, j) and not _hyphened(gaps, j) for j in range(first + 1, last))
             or any(set(gaps[j]) - _IN_NAME_GAP or "\n" in gaps[j]
                    for j in range(first + 1, last + 1))):
         return None
@@ -264,6 +272,8 @@ def _check(
     # (Only `, ` after the name can start a qualifier: skip the call otherwise.)
     qualifier, firm = (qualifier_after(gaz, raw, tk, gaps, last, key) if gaps[last + 1].strip() == ","
                        else _NO_QUALIFIER)
+    if not qualifier and not demonym and last + 1 < len(tk) and tk.raw[last + 1] == "in":
+        qualifier = qualifier_in(gaz, tk, gaps, last, key)
     if not qualifier and not demonym and cues.owned_by_other_area(
             gaz, raw, previous, tk.bounds[2 * first], key):
         if names is not None:  # one sense per document: the film's name later too

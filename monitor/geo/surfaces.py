@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from monitor.geo.context import AREA_WORDS
 from monitor.geo.gazetteer import Gazetteer, haversine_km
 from monitor.geo.mention import Mention
 from monitor.geo.namesakes import NOTABLE_TOWN, named_as_town
@@ -123,13 +124,16 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
     counties = {gaz.admin2[s.senses[0]] for s in surfaces
                 if len(s.senses) == 1 and gaz.kind[s.senses[0]] == KIND_ADMIN2}
     named_regions: set[str] | None = None  # (built on first need)
+    written_counties: set[str] | None = None  # (likewise)
     for s in surfaces:
         if s.town and not s.qualified:  # `the town of Tillaberi`: not the region
             s.senses = [p for p in s.senses if gaz.kind[p] == KIND_CITY] or s.senses
         if not s.qualified and not s.town and any(gaz.village_start <= p < gaz.base_len for p in s.senses):
             if named_regions is None:
                 named_regions = _regions_named(gaz, mentions, surfaces)
-            s.senses = _villages_at_home(gaz, s.senses, home, named_regions)
+            if written_counties is None:
+                written_counties = _counties_written(gaz, surfaces)
+            s.senses = _villages_at_home(gaz, s.senses, home, named_regions, written_counties)
         if s.datelined and not s.qualified and home.regions and not home.learned:
             s.senses = _own_dateline_senses(gaz, s.senses, home)
         if s.wired and not s.qualified and not home.regions and len(s.senses) > 1:
@@ -152,16 +156,27 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
     return surfaces
 
 
-def _villages_at_home(gaz: Gazetteer, senses: list[int], home: Home, named: set[str]) -> list[int]:
+def _villages_at_home(gaz: Gazetteer, senses: list[int], home: Home, named: set[str],
+                      counties: set[str]) -> list[int]:
     """A village (500-999 people) is a sense only where the paper's configured
     home region is, in a region the text names (`named`, admin1 codes: `ASHEVILLE,
-    N.C.` then `near Old Fort`), or written with its region or county (`McGregor,
-    Iowa`): local news names them; elsewhere the name is a surname (`O'Driscoll`),
-    a singer (`Timberlake`) or a country (`Russia`, a village in Ohio). (`resolve`
-    still wants a local cue, or a county or town named near it.)"""
+    N.C.` then `near Old Fort`), in a county the text writes as one (`counties`,
+    admin2 codes: `The Park Fire in Butte County ... orders for Cohasset`), or
+    written with its region or county (`McGregor, Iowa`): local news names them;
+    elsewhere the name is a surname (`O'Driscoll`), a singer (`Timberlake`) or a
+    country (`Russia`, a village in Ohio). (`resolve` still wants a local cue, or a
+    county or town named near it.)"""
     regions = home.regions if not home.learned else frozenset()
     return [p for p in senses if not gaz.village_start <= p < gaz.base_len
-            or gaz.region_ids.get(gaz.admin1[p]) in regions or gaz.admin1[p] in named]
+            or gaz.region_ids.get(gaz.admin1[p]) in regions or gaz.admin1[p] in named
+            or gaz.admin2[p] in counties]
+
+
+def _counties_written(gaz: Gazetteer, surfaces: list[Surface]) -> set[str]:
+    """Counties (admin2 codes) the text writes as such (`Butte County`), in any of
+    the name's senses: California's, South Dakota's and Idaho's Butte County."""
+    return {gaz.admin2[p] for s in surfaces if s.key.rsplit(" ", 1)[-1] in AREA_WORDS
+            for p in s.senses if gaz.kind[p] == KIND_ADMIN2 and gaz.admin2[p]}
 
 
 def qualifier_regions(gaz: Gazetteer, mentions: Sequence[Mention]) -> set[str]:
