@@ -1,6 +1,7 @@
-"""Places in hazard feeds and travel advice (session 19's batches 70-71): a town
-placed by `in <country>`, hyphenated names with a lower-case word inside, and a
-village in a county the text writes out."""
+"""Places in hazard feeds, travel advice and shipping news (session 19's batches
+70-72): a town placed by `in <country>`, hyphenated names with a lower-case word
+inside, a village in a county the text writes out, ships and waters named after
+places, a railway named after one, and a town's name without its river."""
 
 from __future__ import annotations
 
@@ -52,3 +53,45 @@ def test_a_village_in_a_county_the_text_names() -> None:
     # No county written: the village is no sense, and the Massachusetts town
     # needs evidence it lacks.
     assert "Cohasset" not in places_in(lm, "Evacuation orders remain in place for Cohasset.")
+
+
+def test_a_ship_named_after_a_place_is_the_ship() -> None:
+    lm = compile_(rule("ports", within=["United States", "Russia", "India"]))
+    found = places_in(lm, "BALTIMORE (AP) — The bridge collapsed after the container ship Dali "
+                          "lost power. The Dali's crew stayed aboard.")
+    assert set(found) == {"BALTIMORE"}
+    assert "Kursk" not in places_in(lm, "The firm lifted the sunken Russian submarine Kursk.")
+    # A demonym after such a word is still the country: `flag carrier Indian Airlines`.
+    assert places_in(lm, "The tanker was Indian-owned; a vessel Indian officials "
+                         "boarded.")["Indian"] == "India"
+
+
+def test_a_water_named_after_a_land_is_not_the_land() -> None:
+    lm = compile_(rule("gulf", within=["Oman", "Mexico"]))
+    found = places_in(lm, "Iran seized a tanker in the Gulf of Oman off Sohar.")
+    assert "Oman" not in found and found["Sohar"] == "Sohar, Al Batinah, OM"
+    assert "Mexico" not in places_in(lm, "BP made discoveries in Egypt, the Gulf of Mexico and Angola.")
+    assert places_in(lm, "Rain flooded the Bay of Plenty.")["Bay of Plenty"] == "Bay of Plenty, NZ"
+
+
+def test_a_railway_named_after_a_place() -> None:
+    """`Norfolk Southern` is the railway; a school of the place is in it."""
+    lm = compile_(rule("east", within=["United States", "United Kingdom"]))
+    found = places_in(lm, "A Norfolk Southern freight train derailed near East Palestine, Ohio.")
+    assert "Norfolk" not in found and found["East Palestine"] == "East Palestine, Ohio, US"
+    assert places_in(lm, "He was educated at Portsmouth Northern Secondary School.")[
+        "Portsmouth"] == "Portsmouth, England, GB"
+
+
+def test_a_town_without_its_river() -> None:
+    """`Newark` is also Newark on Trent (New Jersey's stays the bigger sense);
+    `Stoke` does not become Stoke-on-Trent over New Zealand's Stoke of 20,000."""
+    lm = compile_(rule("uk", within=["United Kingdom", "New Zealand"]))
+    found = places_in(lm, "Fuel ran short in Lincolnshire after tanker drivers at the Immingham "
+                          "and Grangemouth depots walked out, and lorries were stacked near Newark.")
+    assert found["Newark"] == "Newark on Trent, England, GB"
+    assert places_in(lm, "Flights from Newark were delayed by the storm in New Jersey.")[
+        "Newark"] == "Newark, New Jersey, US"
+    found = places_in(lm, "A Motueka man has been charged after a crash in Stoke. Police said a "
+                          "woman from Richmond was taken to hospital in Nelson.")
+    assert found["Stoke"] == "Stoke, Nelson, NZ" and found["Nelson"] == "Nelson, Nelson, NZ"

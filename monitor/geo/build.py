@@ -28,6 +28,7 @@ from monitor.text import fold
 
 DEMONYM_OVER_POP = 100_000
 OLD_NAME_TAKEN_POP = 10_000
+SHORT_NAME_TAKEN_POP = 15_000
 # A US county this big is written without `County` in its own papers (`Broward
 # deputies`, `in Miami-Dade`) when its name is no everyday word or surname: one
 # word rarer than `BARE_COUNTY_ZIPF` (wordfreq's scale; `Clark`, `Travis`, `Lake`
@@ -90,6 +91,7 @@ def build_state() -> dict[str, Any]:
     index: dict[str, Any] = {}
     keys_of: dict[str, str] = {}  # one key object per distinct name (names repeat a lot)
     old_names: list[tuple[str, int]] = []
+    short_names: list[tuple[str, int]] = []
     bare_counties: list[tuple[str, int]] = []
     for pid, r in enumerate(records):
         if (r.kind == KIND_ADMIN2 and r.cc == "US" and r.name.endswith(" County")
@@ -107,8 +109,9 @@ def build_state() -> dict[str, Any]:
             if key and not _ROAD_NAME.fullmatch(key) and pid not in index.setdefault(key, []):
                 index[key].append(pid)
         old_names += [(name_key(n), pid) for n in r.old_names]
+        short_names += [(name_key(n), pid) for n in r.short_names]
         r.names = set()  # done with them: free as we go
-        r.old_names = ()
+        r.old_names = r.short_names = ()
     del keys_of
     # A big city's old or foreign name joins the index only if no place of note
     # has that name already (Monaco is Munich in Italian, Franklin was El Paso,
@@ -122,6 +125,16 @@ def build_state() -> dict[str, Any]:
         if key and key not in common and key not in taken and pid not in index.get(key, ()):
             index.setdefault(key, []).append(pid)
     del old_names, taken
+    # A town's name without its river joins the index unless it would make the town
+    # the name's most populous sense over a town of note: `Newark` (New Jersey's is
+    # bigger) is also Newark on Trent, but `Stoke` stays New Zealand's 20,000 before
+    # Stoke-on-Trent's 258,000 (a local story's `crash in Stoke` near Nelson).
+    for key, pid in short_names:
+        ids = index.get(key, ())
+        biggest = max((pops0[p] for p in ids), default=0)
+        if pid not in ids and not (SHORT_NAME_TAKEN_POP <= biggest < pops0[pid]):
+            index.setdefault(key, []).append(pid)
+    del short_names
     rare = sources.rare_words([k for k, _ in bare_counties], BARE_COUNTY_ZIPF)
     for key, pid in bare_counties:
         # (Two words are specific enough (`Fort Bend`, `Miami-Dade`) unless another

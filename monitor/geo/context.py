@@ -156,7 +156,9 @@ def run_ok(
         # (`in New York Saturday`: AP style drops the `on` before a weekday.)
         if (capitalised(word) and tk.text[nxt] not in ORG_HEADS and tk.text[nxt] not in DATE_WORDS
                 and not (word.isupper() and 2 <= len(word) <= 5 and word.isalpha())
-                and not _area_holding(gaz, tk.text[nxt], key) and not _office(tk, gaps, nxt)):
+                and not _area_holding(gaz, tk.text[nxt], key) and not _office(tk, gaps, nxt)
+                and not (tk.text[nxt] in _COMPASS_ADJECTIVES
+                         and not ORG_HEADS.isdisjoint(tk.text[nxt + 1 : nxt + 3]))):
             return RUN_FOLLOWED
         # `the Goulburn Valley Highway`: a road named after the place, not in it (a
         # country's or region's name stays: `the UK High Street`, its shops).
@@ -221,8 +223,11 @@ _MEDIA_BEFORE: Final = frozenset(_words("radio sport sports television news chan
 _FORCE_BEFORE: Final = frozenset({"police", "hospital"})
 
 
-_COMPASS: Final = frozenset(_words("""north south east west central northern southern eastern western
-    northeast northwest southeast southwest"""))
+# (Not `Southern`, `Northern`...: after a name they make a company's or a college's
+# name, `Norfolk Southern`, `Georgia Southern`, not a constituency's; but a school
+# of the place, `Portsmouth Northern Secondary School`, is in it.)
+_COMPASS: Final = frozenset(_words("north south east west central northeast northwest southeast southwest"))
+_COMPASS_ADJECTIVES: Final = frozenset(_words("northern southern eastern western"))
 
 
 def _area_holding(gaz: Gazetteer, area: str, key: str) -> bool:

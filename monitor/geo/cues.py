@@ -77,6 +77,11 @@ def feature_in_place(gaz: Gazetteer, raw: str, end: int, last_word: str) -> bool
     return any(bool(gaz.candidates(name_key(" ".join(words[:n])))) for n in (2, 1))
 
 
+# `the container ship Dali`, `the tanker Sounion`: the word before a ship's name.
+VESSEL_BEFORE: Final = frozenset({
+    "ship", "vessel", "tanker", "freighter", "liner", "ferry", "yacht", "trawler",
+    "frigate", "destroyer", "submarine", "cruiser", "barge", "dredger", "boxship", "bulker"})
+
 # A saint in a church's name: `the church of St. Peter and St. Paul`,
 # `Saint Peter and Saint Paul Coptic Orthodox Church`.
 DEDICATION_BEFORE: Final = re.compile(r"\b(?:church|cathedral|basilica|chapel|abbey|parish|feast) of "

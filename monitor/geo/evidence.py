@@ -165,6 +165,15 @@ _GENERIC_NAME_WORDS: Final = frozenset(("city", "of", "the", "town", "borough", 
 _RIVER_CONNECTORS: Final = frozenset(("am", "an", "upon", "on", "sur", "ob", "nad", "del", "de"))
 
 
+def short_of_river_name(gaz: Gazetteer, pid: int, key: str) -> bool:
+    """Is `key` the place's main name without the river it stands on (`stoke` of
+    Stoke-on-Trent, `halle` of Halle (Saale))?"""
+    main = gaz.main_key(pid)
+    if not main.startswith(key + " "):
+        return False
+    return main[len(key) + 1 :].split(" ", 1)[0] in _RIVER_CONNECTORS or gaz.names[pid].endswith(")")
+
+
 def own_name(gaz: Gazetteer, pid: int, key: str, either_way: bool = False) -> bool:
     """Is `key` the place's main name, or it without generic words (`New York`
     of New York City, `Westminster` of the City of Westminster; not `Serena` of
@@ -176,9 +185,9 @@ def own_name(gaz: Gazetteer, pid: int, key: str, either_way: bool = False) -> bo
     words, main_words = set(key.split(" ")), set(main.split(" "))
     if words <= main_words and main_words - words <= _GENERIC_NAME_WORDS:
         return True
-    # `Frankfurt` of Frankfurt am Main, `Newcastle` of Newcastle upon Tyne.
-    rest = main[len(key) + 1 :].split(" ", 1)[0] if main.startswith(key + " ") else ""
-    return rest in _RIVER_CONNECTORS or (either_way and main_words <= words)
+    # `Frankfurt` of Frankfurt am Main, `Newcastle` of Newcastle upon Tyne, `Halle`
+    # of Halle (Saale).
+    return short_of_river_name(gaz, pid, key) or (either_way and main_words <= words)
 
 
 def bare_county(gaz: Gazetteer, pid: int, key: str) -> bool:

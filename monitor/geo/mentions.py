@@ -67,6 +67,7 @@ from monitor.geo.tokens import Tokens, capitalised
 _LANGUAGE_SUFFIXES: Final = frozenset({"-language", "-speaking", " language", " speaking"})
 _IN_NAME_GAP: Final = frozenset(" -'’.\t")
 _WATERS: Final = frozenset(("river", "sea", "gulf", "ocean"))
+_WATER_OF: Final = ("Gulf of ", "Sea of ", "Bay of ", "Strait of ", "Straits of ")
 
 
 def _inside_word(tk: Tokens, j: int) -> bool:
@@ -288,6 +289,11 @@ def _check(
         return None
     if single and key in ORG_HEADS and not qualifier:
         return None  # `Queen's University`: University, Ontario is no place anyone means
+    if (first > 0 and gaps[first] == " " and tk.text[first - 1] in cues.VESSEL_BEFORE
+            and tk.raw[first - 1].islower() and not qualifier and not demonym):
+        if names is not None:  # `the container ship Dali`: the ship, here and later
+            names.add(key)
+        return None
     if not single and tk.raw[last] == "State" and university_state(gaz, tk, gaps, last, key):
         return _NOT_A_PLACE  # `Ohio State will play Michigan`: a university's side
     if (not single and tk.text[last] in BUILDING_HEADS and first > 0
@@ -358,6 +364,10 @@ def _check(
     # after it (`Tana River county`, `Red Sea state` are the areas).
     if ((tk.text[last] in _WATERS or tk.text[first] == "rio") and first > 0
             and tk.text[first - 1] == "the" and (last + 1 == len(tk) or tk.text[last + 1] not in AREA_WORDS)):
+        return None
+    # `the Gulf of Oman`, `the Sea of Azov`, `the Strait of Hormuz`: the water named
+    # after the land, not the land.
+    if raw.endswith(_WATER_OF, max(0, start - 11), start):
         return None
     # `New York magazine`; not `US magazine Wired`, `a German magazine` (whose).
     if after and cues.MAGAZINE_AFTER.match(raw, end) and not (demonym or cues.country_first(gaz, key)):

@@ -36,6 +36,7 @@ from monitor.geo.spellings import (
     alt_name_ok,
     arabic_names,
     old_name_ok,
+    river_short_name,
     surface_variants,
     ukrainian_variants,
 )
@@ -119,6 +120,9 @@ class PlaceRecord:
     # Old or foreign names of a big city unlike its own (Bombay, Saigon, Stalingrad,
     # Dnepropetrovsk): kept unless they name an area or are English words (build.py).
     old_names: tuple[str, ...] = ()  # (a tuple: an empty set per place costs 40 MB)
+    # A town's name without its river (`Newark` of Newark on Trent): kept unless it
+    # would make the town the name's biggest over a town of note (build.py).
+    short_names: tuple[str, ...] = ()
 
 
 def _data(package: str, name: str) -> str:
@@ -202,6 +206,8 @@ def read_cities() -> tuple[list[PlaceRecord], dict[str, str]]:
                  else {name, *(alt for alt in alts if alt_name_ok(alt, name))})
         for n in spelt:
             rec.names.update(surface_variants(n))
+        if pop >= ALT_NAME_MIN_POP and (short := river_short_name(name)) is not None:
+            rec.short_names = tuple(surface_variants(short))  # `Newark` of Newark on Trent
         if cc == "UA":
             rec.names.update(ukrainian_variants(name))
         if pop >= OLD_NAME_MIN_POP:

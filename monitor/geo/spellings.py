@@ -115,3 +115,21 @@ def surface_variants(name: str) -> set[str]:
                 out.add(short + n[len(long) :])
                 out.add(short.rstrip(".") + n[len(long) - 1 :])
     return out
+
+
+# `Newark on Trent`, `Stoke-on-Trent`, `Berwick-upon-Tweed`, `Frankfurt an der Oder`,
+# `Weston-super-Mare`, `Halle (Saale)`: news names such a town without its river.
+_ON_RIVER: Final = re.compile(r"^([A-Z][^ ()-]{3,}(?:[ -][A-Z][^ ()-]+)?)"
+                              r"(?:[ -](?:on|upon|am|an der|ob der|im|super)[ -].+| \(.+\))$")
+
+
+def river_short_name(name: str) -> str | None:
+    """The town's name without the river or sea it stands on (`Newark` of `Newark on
+    Trent`), when it has one; None otherwise. (English and German forms only: French
+    `sur` and Spanish `de` names are rarely shortened in English-language news.)"""
+    m = _ON_RIVER.match(name)
+    return m.group(1) if m and name not in _KNOWN_OTHERWISE else None
+
+
+# Known by the other half of the name: Hull, not Kingston.
+_KNOWN_OTHERWISE: Final = frozenset({"Kingston upon Hull"})
