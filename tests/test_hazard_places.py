@@ -5,7 +5,7 @@ places, a railway named after one, and a town's name without its river."""
 
 from __future__ import annotations
 
-from tests.test_locations import compile_, places_in, rule
+from tests.test_locations import article, compile_, places_in, rule
 
 
 def test_in_a_country_places_a_small_town() -> None:
@@ -95,3 +95,33 @@ def test_a_town_without_its_river() -> None:
     found = places_in(lm, "A Motueka man has been charged after a crash in Stoke. Police said a "
                           "woman from Richmond was taken to hospital in Nelson.")
     assert found["Stoke"] == "Stoke, Nelson, NZ" and found["Nelson"] == "Nelson, Nelson, NZ"
+
+
+def test_every_item_of_a_list_of_areas_is_an_area() -> None:
+    """`Taiz, Ibb and Al Hudaydah governorates`: the governorates, not the cities;
+    `Jonglei and Unity states`: Unity, a common word, is South Sudan's state there.
+    Alone before a plural (`Gulf states`), a common word stays a word."""
+    lm = compile_(rule("sitreps", within=["Yemen", "South Sudan"]))
+    found = places_in(lm, "Suspected cholera cases were reported in Taiz, Ibb and Al Hudaydah "
+                          "governorates.")
+    assert found["Taiz"] == "Ta'izz, YE" and found["Ibb"] == "Ibb, YE"
+    assert places_in(lm, "Flooding in Jonglei and Unity states has affected 300,000 people.")[
+        "Unity"] == "Unity, SS"
+    assert "Gulf" not in places_in(lm, "India wants to reduce its dependence on Gulf states for oil.")
+
+
+def test_a_river_bank_and_a_town_written_as_one() -> None:
+    """`the right bank of the Dnipro` is the river; `Herat city` is the city though
+    the title names the province; `Queensland town` and `the Fife town of
+    Kirkcaldy` are adjectives, not towns named Queensland or Fife."""
+    lm = compile_(rule("sitreps", within=["Ukraine", "Afghanistan"]))
+    found = places_in(lm, "Shelling of Kherson city and of villages along the right bank of "
+                          "the Dnipro killed four civilians in Ukraine.")
+    assert "Dnipro" not in found and found["Kherson"] == "Kherson, Kherson, UA"
+    found = {r.mention.text: lm._gaz.label(r.place) for r in lm.mentions(article(
+        "A magnitude 6.3 earthquake struck 40 km north-west of Herat city on 7 October.",
+        title="Afghanistan: Earthquake in Herat Province"))}
+    assert found["Herat"] == "Herāt, Herat, AF" and found["Herat Province"] == "Herat, AF"
+    assert places_in(lm, "Youth crime making Queensland town 'hell'.")["Queensland"] == "Queensland, AU"
+    assert places_in(lm, "He was born in the small Fife town of Kirkcaldy.")[
+        "Fife"] == "Fife, Scotland, GB"

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
 from monitor.geo.gazetteer import Gazetteer, name_key
-from monitor.geo.sources import KIND_CITY
+from monitor.geo.sources import KIND_ADMIN1, KIND_CITY
 from monitor.geo.tokens import Tokens, capitalised
 
 if TYPE_CHECKING:
@@ -76,6 +76,8 @@ def feature_in_place(gaz: Gazetteer, raw: str, end: int, last_word: str) -> bool
     words = m.group(1).split(" ")
     return any(bool(gaz.candidates(name_key(" ".join(words[:n])))) for n in (2, 1))
 
+
+BARE_MIN_POP: Final = 15_000  # a one-word town this big stands alone (`evidence`)
 
 # `the container ship Dali`, `the tanker Sounion`: the word before a ship's name.
 VESSEL_BEFORE: Final = frozenset({
@@ -374,3 +376,18 @@ def speaks_as_subject(gaz: Gazetteer, raw: str, tk: Tokens, first: int, end: int
             and (first == 0 or gaps[first].strip() != "" or tk.text[first - 1] in _CLAUSE_JOINS
                  or (tk.text[first - 1] == "and" and gaps[first - 1] == ", "))
             and all(gaz.kind[p] == KIND_CITY and p not in gaz.capitals for p in gaz.candidates(key)))
+
+
+def written_as_town(gaz: Gazetteer, raw: str, tk: Tokens, first: int, end: int, key: str) -> bool:
+    """`Herat city`, `occupied Macomia town` (the text at `end` starts with ` city` or
+    ` town`): the town, not the province of its name. Not an adjective: `a Kent town`,
+    `the Fife town of Kirkcaldy`, `Queensland town` (a region with no town of its
+    name of 15,000 people)."""
+    after = raw[end + 5 : end + 9]
+    if after[:1].isalpha() or after.startswith(" of"):
+        return False
+    if first > 0 and tk.text[first - 1] in ("a", "an", "the", "this", "that"):
+        return False
+    senses = gaz.candidates(key)
+    return not any(gaz.kind[p] <= KIND_ADMIN1 for p in senses) or any(
+        gaz.kind[p] == KIND_CITY and gaz.pop[p] >= BARE_MIN_POP for p in senses)

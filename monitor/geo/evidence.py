@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from monitor.geo.context import HONORIFICS
-from monitor.geo.cues import descriptive_name
+from monitor.geo.cues import BARE_MIN_POP, descriptive_name
 from monitor.geo.gazetteer import Gazetteer, haversine_km
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY
 from monitor.geo.surfaces import Home, Surface
 
-BARE_MIN_POP: Final = 15_000  # a one-word town this big stands alone
 ABSTAIN_MARGIN: Final = 0.3
 ABSTAIN_KM: Final = 500.0
 VILLAGE_COUNTY_KM: Final = 40.0  # a village's county, or a named neighbour, this near

@@ -37,8 +37,12 @@ def areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mention
         return gaz.kind[senses[0]] == 0 or not (region_named_like_town(gaz, m.key, senses, senses[0])
                                                 or namesake_town(gaz, senses, senses[0]) is not None)
 
-    def regions_follow(m: Mention) -> bool:  # `the Bryansk and Kursk regions`
-        return bool(_PLURAL_AREA.match(raw, m.end))
+    # `the Bryansk and Kursk regions`, `Taiz, Ibb and Al Hudaydah governorates`: each
+    # item of a list that ends in a plural area word (read from the end of the list).
+    listed = [False] * len(out)
+    for i in range(len(out) - 1, -1, -1):
+        listed[i] = bool(_PLURAL_AREA.match(raw, out[i].end)) or (
+            i + 1 < len(out) and listed[i + 1] and raw[out[i].end : out[i + 1].start].strip() in _LIST_GAPS)
 
     # `HOLLAND - ... Zeeland and Holland beaches`: the dateline's town keeps its
     # sense through the story (one sense per name); it makes no list of areas.
@@ -49,15 +53,18 @@ def areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mention
         # (`Kharkiv, Ukraine`: Ukraine qualifies the city; no list of areas.)
         if m.qualifies or m.demonym or m.qualifier or not area_name(gaz, m.key):
             continue
-        if regions_follow(m):
-            out[i] = replace(m, qualifies=True)
+        if listed[i]:
+            # (Written as an area in a list, a common word is no word: `Jonglei and
+            # Unity states`; alone it may be: `Gulf states`.)
+            in_list = (i > 0 and listed[i - 1]) or not _PLURAL_AREA.match(raw, m.end)
+            out[i] = replace(m, qualifies=True, common=m.common and not in_list)
             continue
         for j in (i - 1, i + 1):
             if 0 <= j < len(out):
                 a, b = (out[j], m) if j < i else (m, out[j])
                 if (raw[a.end : b.start].strip() in _LIST_GAPS and not out[j].demonym
                         and out[j].key not in datelined
-                        and (area_first(out[j]) or regions_follow(out[j]))):
+                        and (area_first(out[j]) or listed[j])):
                     out[i] = replace(m, qualifies=True)
                     break
     return out

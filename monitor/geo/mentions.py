@@ -68,6 +68,8 @@ _LANGUAGE_SUFFIXES: Final = frozenset({"-language", "-speaking", " language", " 
 _IN_NAME_GAP: Final = frozenset(" -'’.\t")
 _WATERS: Final = frozenset(("river", "sea", "gulf", "ocean"))
 _WATER_OF: Final = ("Gulf of ", "Sea of ", "Bay of ", "Strait of ", "Straits of ")
+_BANK_OF: Final = ("bank of the ", "banks of the ")
+_CITY_AFTER: Final = (" city", " town")
 
 
 def _inside_word(tk: Tokens, j: int) -> bool:
@@ -369,6 +371,9 @@ def _check(
     # after the land, not the land.
     if raw.endswith(_WATER_OF, max(0, start - 11), start):
         return None
+    # `the right bank of the Dnipro`, `the banks of the Don`: the river, not the city.
+    if raw.endswith(_BANK_OF, max(0, start - 13), start) and not demonym:
+        return None
     # `New York magazine`; not `US magazine Wired`, `a German magazine` (whose).
     if after and cues.MAGAZINE_AFTER.match(raw, end) and not (demonym or cues.country_first(gaz, key)):
         return None
@@ -419,7 +424,10 @@ def _check(
     preceding = raw[max(0, start - 12) : start].lower()
     regional = not demonym and (preceding.endswith(cues.REGION_BEFORE)
                                 or (after and bool(cues.REGION_AFTER.match(raw, end))))
-    town = not demonym and preceding.endswith(cues.TOWN_BEFORE)
+    # `the town of X`; `X city`, `X town` (`40 km north-west of Herat city`: not the
+    # province the title names).
+    town = not demonym and (preceding.endswith(cues.TOWN_BEFORE) or (
+        raw.startswith(_CITY_AFTER, end) and cues.written_as_town(gaz, raw, tk, first, end, key)))
     feature = not demonym and after and bool(cues.FEATURE_AFTER.match(raw, end))
     if (not demonym and (after or tk.text[last] in cues.FEATURE_WORDS)
             and cues.feature_in_place(gaz, raw, end, tk.text[last])):
