@@ -125,3 +125,21 @@ def test_a_river_bank_and_a_town_written_as_one() -> None:
     assert places_in(lm, "Youth crime making Queensland town 'hell'.")["Queensland"] == "Queensland, AU"
     assert places_in(lm, "He was born in the small Fife town of Kirkcaldy.")[
         "Fife"] == "Fife, Scotland, GB"
+
+
+def test_a_town_without_a_county_in_a_named_county() -> None:
+    """GeoNames gives Waterloo, Nebraska no county: Douglas County, named, 12 km
+    away in its state, stands in (Iowa's Waterloo is 65 times bigger)."""
+    lm = compile_(rule("omaha", within=["Nebraska"]), homes={"test": "Nebraska"})
+    found = places_in(lm, "Flooding along the Elkhorn River closed roads near Waterloo, and "
+                          "Douglas County declared an emergency on Sunday.")
+    assert found["Waterloo"] == "Waterloo, Nebraska, US"
+    assert found["Douglas County"] == "Douglas County, Nebraska, US"
+
+
+def test_a_towns_water_system_writes_it_as_a_town() -> None:
+    """`Jackson's water system` opening a sentence: the capital, not a surname."""
+    lm = compile_(rule("jackson", within=["Mississippi"]), homes={"test": "Mississippi"})
+    found = places_in(lm, "Jackson's water system failed again after the storms, and residents "
+                          "of Ridgeland and Pearl were asked to conserve water.")
+    assert found["Jackson"] == "Jackson, Mississippi, US"

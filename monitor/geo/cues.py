@@ -310,7 +310,8 @@ LOCAL_AFTER: Final = re.compile(
     r" (?:police|officers?|firefighters?|fire department|fire chief|city council|city commission"
     r"|city hall|city manager|township|mayor|sheriff|officials|selectmen|select ?board|aldermen"
     r"|town council|town board|town manager|town hall|village board|borough council"
-    r"|district council)\b", re.IGNORECASE)
+    r"|district council|water system|water department|water utility|school board|school district"
+    r"|public schools)\b", re.IGNORECASE)
 LOCAL_BEFORE: Final = frozenset({"downtown", "uptown", "midtown", "suburban"})
 # A numbered road, then where on it: `on U.S. 84 near Post`, `Interstate 70 near New
 # Concord`, `the A64 between Malton and Pickering`: a town, as local news writes it.

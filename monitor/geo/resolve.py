@@ -260,6 +260,14 @@ def resolve(
                         support += 2.0  # Glastonbury with Somerset named: the English one
                         local += 2.0
                         county_named = True
+                    elif (kind > KIND_ADMIN2 and not admin2s[p] and county_points
+                          and _county_near(gaz, p, county_points, own)):
+                        # GeoNames gives the town no county (one US town in ten): a
+                        # named county of its state this near stands in (`near
+                        # Waterloo ... Douglas County`, Nebraska).
+                        support += 2.0
+                        local += 2.0
+                        county_named = True
                     elif (kind == KIND_ADMIN2 and county_word and admin2s[p]
                           and county_towns.get(admin2s[p], 0) > 0):
                         # And the other way: Kings County with Kentville named. (Written
@@ -374,10 +382,7 @@ def resolve(
                     # (Its county is the nearest town's, so a named county of its state
                     # within `VILLAGE_COUNTY_KM` counts too: Perryville, near Boyle County's
                     # seat, was given Mercer County's.)
-                    county_named = county_named or any(
-                        admin1s[c] == a1 and c != own and haversine_km(
-                            lats[p], lons[p], lats[c], lons[c]) < VILLAGE_COUNTY_KM
-                        for c in county_points)
+                    county_named = county_named or _county_near(gaz, p, county_points, own)
                     # So is one with a town of the story within that distance (`near
                     # Coolgardie`, 38 km from Kalgoorlie; `Summerside and Borden-Carleton`):
                     # any town kept so far, though Summerside (under 15,000) vouches for
@@ -448,6 +453,14 @@ _WANTED: Final = ("a small town or a common word needs its region or county name
 # A little wider than the 1.5 degrees `resolve` tests, so no point it counts is outside.
 _BAND_DEG: Final = 1.6
 _first = itemgetter(0)
+
+
+def _county_near(gaz: Gazetteer, pid: int, counties: list[int], own: int) -> bool:
+    """Is one of `counties` (chosen county senses, not `own`) in `pid`'s region and
+    within `VILLAGE_COUNTY_KM` of it?"""
+    a1, lat, lon = gaz.admin1[pid], gaz.lat[pid], gaz.lon[pid]
+    return any(gaz.admin1[c] == a1 and c != own
+               and haversine_km(lat, lon, gaz.lat[c], gaz.lon[c]) < VILLAGE_COUNTY_KM for c in counties)
 
 
 def _nothing_watched(pid: int) -> int:
