@@ -2,15 +2,15 @@
 
     .venv/bin/python bench/geo_challenge.py [-v]
 
-`bench/data/geo-challenge.jsonl`: 1,191 short paragraphs (US towns with namesakes,
+`bench/data/geo-challenge.jsonl`: 1,205 short paragraphs (US towns with namesakes,
 UK counties, Canada, Australia, India, Africa, war reporting, the Middle East,
 Latin America, Southeast Asia, local news: small towns written the way local
 outlets write them, with the outlet's home region where a feed would set one;
 and traps: people, teams, brands and common words named like places), each with
 the places a careful annotator would mark. We wrote it while auditing the
 matcher, so it measures regressions and the error classes it covers, not general
-quality (`bench/locations.py` runs the shared dev set). The `held-out` group (1,066
-paragraphs in seventy-four batches, local news and, in twenty-six, conflict, disaster,
+quality (`bench/locations.py` runs the shared dev set). The `held-out` group (1,080
+paragraphs in seventy-five batches, local news and, in twenty-six, conflict, disaster,
 outbreak, business, election, sports, shipping and world news, feed items, hazard feeds,
 travel advice and humanitarian reports, naming places in 142 countries and territories
 and Puerto Rico) was
