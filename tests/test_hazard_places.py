@@ -143,3 +143,18 @@ def test_a_towns_water_system_writes_it_as_a_town() -> None:
     found = places_in(lm, "Jackson's water system failed again after the storms, and residents "
                           "of Ridgeland and Pearl were asked to conserve water.")
     assert found["Jackson"] == "Jackson, Mississippi, US"
+
+
+def test_departments_and_provinces_by_their_bare_names() -> None:
+    """GeoNames writes `Departement de la Gironde`, `Provincia di Cosenza`: a rule
+    may say `Gironde`, and a text's bare `Gironde` is the department where the
+    text places it (Bordeaux nearby) or a rule names it."""
+    lm = compile_(rule("sw-france", within=["Gironde"]))
+    assert lm.match(article("Wildfires in Gironde forced 10,000 people from their homes."))
+    found = places_in(lm, "Wildfires in Gironde forced 10,000 people from their homes near Bordeaux.")
+    assert found["Gironde"] == "Departement de la Gironde, Nouvelle-Aquitaine, FR"
+    compile_(rule("alsace", within=["Bas-Rhin"]), rule("calabria", within=["Cosenza"]))
+    # The town keeps its name: `Cosenza` in a text is still the city.
+    lm = compile_(rule("italy", within=["Italy"]))
+    assert places_in(lm, "Police in Cosenza, Italy, arrested two men.")["Cosenza"] == (
+        "Cosenza, Calabria, IT")

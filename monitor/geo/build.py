@@ -24,6 +24,7 @@ from monitor.geo.gazetteer import (
     token_code,
 )
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY, KIND_COUNTRY, PlaceRecord
+from monitor.geo.spellings import admin_bare_name
 from monitor.text import fold
 
 DEMONYM_OVER_POP = 100_000
@@ -97,6 +98,8 @@ def build_state() -> dict[str, Any]:
         if (r.kind == KIND_ADMIN2 and r.cc == "US" and r.name.endswith(" County")
                 and r.population >= BARE_COUNTY_POP):
             bare_counties.append((name_key(r.name[: -len(" County")]), pid))
+        elif r.kind == KIND_ADMIN2 and (bare := admin_bare_name(r.name)) is not None:
+            bare_counties.append((name_key(bare), pid))  # `Gironde`, `Cosenza`
         former = sources.FORMER_NAMES.get((r.cc, r.name))
         if former is not None:
             r.names.update(former)

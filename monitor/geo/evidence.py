@@ -13,8 +13,9 @@ from typing import Final
 
 from monitor.geo.context import HONORIFICS
 from monitor.geo.cues import BARE_MIN_POP, descriptive_name
-from monitor.geo.gazetteer import Gazetteer, haversine_km
+from monitor.geo.gazetteer import Gazetteer, haversine_km, name_key
 from monitor.geo.sources import KIND_ADMIN1, KIND_ADMIN2, KIND_CITY
+from monitor.geo.spellings import admin_bare_name
 from monitor.geo.surfaces import Home, Surface
 
 ABSTAIN_MARGIN: Final = 0.3
@@ -190,6 +191,13 @@ def own_name(gaz: Gazetteer, pid: int, key: str, either_way: bool = False) -> bo
 
 
 def bare_county(gaz: Gazetteer, pid: int, key: str) -> bool:
-    """Is `key` the county `pid`'s name without its `County` (`build.BARE_COUNTY_POP`)?"""
+    """Is `key` the county `pid`'s name without its `County` (`build.BARE_COUNTY_POP`),
+    or without the kind of area GeoNames writes before it (`Gironde` of `Departement
+    de la Gironde`, `spellings.admin_bare_name`)?"""
     main = gaz.main_key(pid)
-    return main.endswith(" county") and main[: -len(" county")] == key
+    if main.endswith(" county"):
+        return main[: -len(" county")] == key
+    if not main.endswith(" " + key):
+        return False
+    bare = admin_bare_name(gaz.names[pid])
+    return bare is not None and name_key(bare) == key

@@ -133,3 +133,20 @@ def river_short_name(name: str) -> str | None:
 
 # Known by the other half of the name: Hull, not Kingston.
 _KNOWN_OTHERWISE: Final = frozenset({"Kingston upon Hull"})
+
+
+# A second-level area's name as GeoNames writes it, with the kind of area before it
+# (`Departement de la Gironde`, `Provincia di Cosenza`, `Politischer Bezirk Modling`,
+# `Okres Znojmo`); news and users write the bare name (`Gironde`, `Bas-Rhin`). (Not
+# the Philippines' `Province of Cebu`: GeoNames gives those their bare names already,
+# and a bare name here asks for local evidence, which `Bohol` alone has done without.)
+_ADMIN_PREFIX: Final = re.compile(
+    r"^(?:Departement (?:de la |de l'|du |des |de |d')|Provincia (?:di |de |del |della |dell'|de la )"
+    r"|Politischer Bezirk |Bezirk |Okres "
+    r"|Partido de |Departamento (?:de |del )?)(?=[A-Z\u00c0-\u024f])")
+
+
+def admin_bare_name(name: str) -> str | None:
+    """`Gironde` of `Departement de la Gironde`; None for a name with no such prefix."""
+    m = _ADMIN_PREFIX.match(name)
+    return name[m.end() :] if m else None

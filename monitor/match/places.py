@@ -197,6 +197,9 @@ class LocationMatcher:
         if kind == KIND_ADMIN1:
             return ("region", gaz.admin1[pid], label)
         if kind == KIND_ADMIN2:
+            # A rule that names a county trusts its bare name (`Broward`, `Gironde`)
+            # as one that names a place does.
+            self._watched.add(pid)
             # The county's own key, and its parts' (a metropolitan county's boroughs).
             key = gaz.admin2[pid]
             return ("county", (key, *gaz.county_parts.get(key, ())), label)
