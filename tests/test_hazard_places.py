@@ -158,3 +158,13 @@ def test_departments_and_provinces_by_their_bare_names() -> None:
     lm = compile_(rule("italy", within=["Italy"]))
     assert places_in(lm, "Police in Cosenza, Italy, arrested two men.")["Cosenza"] == (
         "Cosenza, Calabria, IT")
+
+
+def test_a_common_word_listed_with_a_town() -> None:
+    """`Orange and Parkes` in a New South Wales paper: Orange, a common word, is
+    written as a town beside Parkes; a colour listed with no place stays a word."""
+    lm = compile_(rule("nsw", within=["New South Wales"]), homes={"test": "New South Wales"})
+    found = places_in(lm, "Dubbo's hospital will get a new cancer centre, and Orange and Parkes "
+                          "will share a new ambulance station.")
+    assert found["Orange"] == "Orange, New South Wales, AU"
+    assert "Orange" not in places_in(lm, "Dubbo's rugby side will wear Orange and Black this year.")

@@ -228,6 +228,36 @@ def names_institution(texts: Sequence[str], cc: str) -> bool:
     return any(word in text for word in words for text in texts)
 
 
+def listed_with_town(gaz: Gazetteer, tk: Tokens, gaps: list[str], first: int, last: int) -> bool:
+    """`Orange and Parkes will share a station`, `Parkes and Orange`: a common word
+    written mid-sentence in a pair or list with another place name (not itself a
+    common word) is written as a town, as `town_at_start` reads it at a sentence's
+    start. Resolution still asks for local evidence (the home, a place nearby)."""
+    if _listed_after(gaz, tk, gaps, last):
+        return True
+    j = first - 1
+    if j > 0 and gaps[first] == " " and tk.text[j] == "and" and gaps[j] == " ":
+        return _place_word(gaz, tk, j - 1)
+    return j >= 0 and gaps[first] == ", " and _place_word(gaz, tk, j)
+
+
+def _listed_after(gaz: Gazetteer, tk: Tokens, gaps: list[str], last: int) -> bool:
+    """Does `and X` or `, X` follow token `last`, X a place name and no common word?"""
+    k = last + 1
+    if k >= len(tk):
+        return False
+    if gaps[k] == " " and tk.text[k] == "and" and k + 1 < len(tk) and gaps[k + 1] == " ":
+        k += 1
+    elif gaps[k] != ", ":
+        return False
+    return _place_word(gaz, tk, k)
+
+
+def _place_word(gaz: Gazetteer, tk: Tokens, k: int) -> bool:
+    word = tk.text[k]
+    return capitalised(tk.raw[k]) and word not in gaz.common and bool(gaz.candidates(word))
+
+
 def town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: int) -> bool:
     """`Bath police said`, `Alliance's mayor`, `Bath and Freeport sent engines`:
     a common word that opens a sentence is written as a town when a local-news
@@ -242,15 +272,7 @@ def town_at_start(gaz: Gazetteer, raw: str, tk: Tokens, gaps: list[str], last: i
         end += 2  # `Alliance's mayor`
     if LOCAL_AFTER.match(raw, end):
         return True
-    k = last + 1
-    if k >= len(tk):
-        return False
-    if gaps[k] == " " and tk.text[k] == "and" and k + 1 < len(tk) and gaps[k + 1] == " ":
-        k += 1
-    elif gaps[k] != ", ":
-        return False
-    other = tk.text[k]
-    return capitalised(tk.raw[k]) and other not in gaz.common and bool(gaz.candidates(other))
+    return _listed_after(gaz, tk, gaps, last)
 
 
 # A town's side in a sports report: its score (`beat Fishers 3-1`), a result with a

@@ -56,7 +56,8 @@ def areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mention
         if listed[i]:
             # (Written as an area in a list, a common word is no word: `Jonglei and
             # Unity states`; alone it may be: `Gulf states`.)
-            in_list = (i > 0 and listed[i - 1]) or not _PLURAL_AREA.match(raw, m.end)
+            in_list = not _PLURAL_AREA.match(raw, m.end) or (
+                i > 0 and listed[i - 1] and raw[out[i - 1].end : m.start].strip() in _LIST_GAPS)
             out[i] = replace(m, qualifies=True, common=m.common and not in_list)
             continue
         for j in (i - 1, i + 1):

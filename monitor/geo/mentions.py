@@ -83,7 +83,6 @@ def _hyphened(gaps: list[str], j: int) -> bool:
     return gaps[j] == "-" and gaps[j + 1] == "-"
 
 
-
 # What `_check` returns for a span that is no place and hides none either: the
 # shorter names inside it are not tried (`Ohio State`, a university's side, is
 # not Ohio).
@@ -409,7 +408,8 @@ def _check(
     # place of its own (`LA` is also Los Angeles, but not here).
     if qualifies and key in gaz.abbrevs and all(gaz.kind[p] > KIND_ADMIN2 for p in gaz.candidates(key)):
         return None
-    local = town_at_start or (not demonym and ((after and bool(LOCAL_AFTER.match(raw, end))) or (
+    local = town_at_start or (common and not sentence_start and cues.listed_with_town(
+        gaz, tk, gaps, first, last)) or (not demonym and ((after and bool(LOCAL_AFTER.match(raw, end))) or (
         OWN_VENUE.match(raw, end) is not None) or (
         first > 1 and tk.text[first - 1] in ROAD_LAST_WORDS and _number_before(tk.text, first)
         and ROAD_BEFORE.search(raw, max(0, start - 40), start) is not None) or (
