@@ -109,6 +109,21 @@ def test_frances_regions_by_their_current_names() -> None:
     assert places_in(lm, "He was wounded in Normandy in 1944.") == {"Normandy": "Normandy, FR"}
 
 
+def test_european_regions_by_their_english_news_names() -> None:
+    """The package data writes `Rheinland-Pfalz`, `Baden-Wuerttemberg`, `Castille
+    and Leon`, `Grisons`: rules and news write `Rhineland-Palatinate`,
+    `Baden-Württemberg`, `Castilla y León` or `Castile and León`, `Graubünden`."""
+    lm = compile_(rule("rlp", within=["Rhineland-Palatinate"]), rule("bw", within=["Baden-Württemberg"]),
+                  rule("cyl", within=["Castile and León"]), rule("gr", within=["Graubünden"]))
+    got = lm.match(article("A boy planted a nail bomb at the Christmas market in Ludwigshafen, "
+                           "in the state of Rhineland-Palatinate."))
+    assert set(got) == {"rlp"}
+    assert set(lm.match(article("Floods hit Offenburg and Freiburg on Sunday."))) == {"bw"}
+    assert places_in(lm, "Wildfires burned across Castilla y León.")["Castilla y León"] == (
+        "Castilla y León, ES")
+    assert set(lm.match(article("Avalanches closed roads near Davos in the Grisons."))) == {"gr"}
+
+
 def test_kenyas_counties_by_their_names() -> None:
     """The package data names some of Kenya's 47 counties by an old district
     (`Nyamira District`, `Marakwet District`) or a neighbour (Bomet County is

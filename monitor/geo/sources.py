@@ -78,6 +78,17 @@ RENAMED_REGIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
                           "Lower Normandy")),
     "FR.27": ("Bourgogne-Franche-Comte", ("Bourgogne", "Burgundy", "Franche-Comte")),
     "FR.76": ("Occitanie", ("Occitania", "Midi-Pyrenees", "Languedoc-Roussillon")),
+    # The package data's German, Latin or French names for regions English news
+    # names otherwise (`within = ["Rhineland-Palatinate"]` was unknown). (Not
+    # Latium's `Lazio`: in sports copy it is the club, `sold to Lazio for £16.5m`.)
+    "DE.01": ("Baden-Württemberg", ("Baden-Wuerttemberg",)),
+    "DE.08": ("Rhineland-Palatinate", ("Rheinland-Pfalz",)),
+    "DE.12": ("Mecklenburg-Western Pomerania", ("Mecklenburg-Vorpommern",)),
+    "IT.02": ("Basilicata", ("Basilicate",)),
+    "IT.10": ("Marche", ("The Marches", "Marches")),
+    "CH.GR": ("Graubünden", ("Grisons", "Graubunden")),
+    "ES.54": ("Castilla-La Mancha", ("Castille-La Mancha", "Castile-La Mancha")),
+    "ES.55": ("Castilla y León", ("Castille and Leon", "Castile and León", "Castile and Leon")),
     "KE.05": ("Nairobi Area", ("Nairobi County",)),
     "KE.11": ("Bomet", ()),
     "KE.14": ("Elgeyo-Marakwet", ("Marakwet District", "Marakwet")),
