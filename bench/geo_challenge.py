@@ -2,24 +2,23 @@
 
     .venv/bin/python bench/geo_challenge.py [-v]
 
-`bench/data/geo-challenge.jsonl`: 1,205 short paragraphs (US towns with namesakes,
-UK counties, Canada, Australia, India, Africa, war reporting, the Middle East,
-Latin America, Southeast Asia, local news: small towns written the way local
-outlets write them, with the outlet's home region where a feed would set one;
-and traps: people, teams, brands and common words named like places), each with
-the places a careful annotator would mark. We wrote it while auditing the
-matcher, so it measures regressions and the error classes it covers, not general
-quality (`bench/locations.py` runs the shared dev set). The `held-out` group (1,080
-paragraphs in seventy-five batches, local news and, in twenty-six, conflict, disaster,
-outbreak, business, election, sports, shipping and world news, feed items, hazard feeds,
-travel advice and humanitarian reports, naming places in 142 countries and territories
-and Puerto Rico) was
-written and annotated
-batch by batch before each batch was first run (docs/locations.md says what each
-found). Prints precision and recall of the resolved sense, strict (the exact
-place) and loose (the right country and first-level region), per group, against
-a baseline measured in the same run: the most
-populous sense of every capitalised gazetteer name.
+`bench/data/geo-challenge.jsonl`: 1,219 short paragraphs (US towns with namesakes,
+UK counties, Canada, Australia, India, Africa, war reporting, the Middle East, Latin
+America, Southeast Asia, local news: small towns written the way local outlets write
+them, with the outlet's home region where a feed would set one; and traps: people,
+teams, brands and common words named like places), each with the places a careful
+annotator would mark. We wrote it while auditing the matcher, so it measures
+regressions and the error classes it covers, not general quality
+(`bench/locations.py` runs the shared dev set). The `held-out` group (1,094
+paragraphs in seventy-six batches, local news and, in twenty-seven, conflict,
+disaster, outbreak, business, election, sports, shipping, world and European
+regional news, feed items, hazard feeds, travel advice and humanitarian reports,
+naming places in 142 countries and territories and Puerto Rico) was written and
+annotated batch by batch before each batch was first run (docs/locations.md says
+what each found). Prints precision and recall of the resolved sense, strict (the
+exact place) and loose (the right country and first-level region), per group,
+against a baseline measured in the same run: the most populous sense of every
+capitalised gazetteer name.
 """
 
 from __future__ import annotations

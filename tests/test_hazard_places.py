@@ -168,3 +168,14 @@ def test_a_common_word_listed_with_a_town() -> None:
                           "will share a new ambulance station.")
     assert found["Orange"] == "Orange, New South Wales, AU"
     assert "Orange" not in places_in(lm, "Dubbo's rugby side will wear Orange and Black this year.")
+
+
+def test_the_province_of_a_name_filed_a_level_down() -> None:
+    """Spain's and Italy's provinces are GeoNames' second level: `the province of
+    Albacete` is the province (no first-level region has the name), bare
+    `Albacete` the town."""
+    lm = compile_(rule("spain", within=["Spain"]))
+    found = places_in(lm, "A second storm hit Letur in the province of Albacete, Spain.")
+    assert found["Albacete"] == "Provincia de Albacete, Castilla-La Mancha, ES"
+    assert places_in(lm, "Police in Albacete, Spain, arrested two men.")["Albacete"] == (
+        "Albacete, Castilla-La Mancha, ES")

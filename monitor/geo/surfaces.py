@@ -90,7 +90,10 @@ def surfaces_of(gaz: Gazetteer, mentions: Sequence[Mention], home: Home) -> list
                 if m.qualifies:  # a qualifier is a country, a region or a county
                     senses = [p for p in senses if gaz.kind[p] <= KIND_ADMIN2] or senses
                 elif m.regional:  # `the state of Washington`; of Mexico, not Mexico City's
-                    regions = [p for p in senses if gaz.kind[p] == KIND_ADMIN1]
+                    # (Or, where the name has no such region, a province GeoNames
+                    # files a level down: `the province of Albacete`, not its town.)
+                    regions = ([p for p in senses if gaz.kind[p] == KIND_ADMIN1]
+                               or [p for p in senses if gaz.kind[p] == KIND_ADMIN2])
                     senses = [p for p in regions if gaz.main_key(p) == m.key] or regions or senses
                 else:  # a bare `Kherson` is the city, not the oblast named after it
                     bare = gaz.bare_senses.get(m.key)
