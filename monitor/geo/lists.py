@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from itertools import pairwise
 from typing import Final
 
 from monitor.geo.context import area_name
@@ -37,12 +38,14 @@ def areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mention
         return gaz.kind[senses[0]] == 0 or not (region_named_like_town(gaz, m.key, senses, senses[0])
                                                 or namesake_town(gaz, senses, senses[0]) is not None)
 
+    # Each mention followed by a plural area word; each joined to the next by a list's gap.
+    plural = [bool(_PLURAL_AREA.match(raw, m.end)) for m in out]
+    joined = [raw[a.end : b.start].strip() in _LIST_GAPS for a, b in pairwise(out)]
     # `the Bryansk and Kursk regions`, `Taiz, Ibb and Al Hudaydah governorates`: each
     # item of a list that ends in a plural area word (read from the end of the list).
-    listed = [False] * len(out)
-    for i in range(len(out) - 1, -1, -1):
-        listed[i] = bool(_PLURAL_AREA.match(raw, out[i].end)) or (
-            i + 1 < len(out) and listed[i + 1] and raw[out[i].end : out[i + 1].start].strip() in _LIST_GAPS)
+    listed = plural[:]
+    for i in range(len(out) - 2, -1, -1):
+        listed[i] = plural[i] or (joined[i] and listed[i + 1])
 
     # `HOLLAND - ... Zeeland and Holland beaches`: the dateline's town keeps its
     # sense through the story (one sense per name); it makes no list of areas.
@@ -56,18 +59,14 @@ def areas_in_lists(gaz: Gazetteer, raw: str, out: list[Mention]) -> list[Mention
         if listed[i]:
             # (Written as an area in a list, a common word is no word: `Jonglei and
             # Unity states`; alone it may be: `Gulf states`.)
-            in_list = not _PLURAL_AREA.match(raw, m.end) or (
-                i > 0 and listed[i - 1] and raw[out[i - 1].end : m.start].strip() in _LIST_GAPS)
+            in_list = not plural[i] or (i > 0 and listed[i - 1] and joined[i - 1])
             out[i] = replace(m, qualifies=True, common=m.common and not in_list)
             continue
         for j in (i - 1, i + 1):
-            if 0 <= j < len(out):
-                a, b = (out[j], m) if j < i else (m, out[j])
-                if (raw[a.end : b.start].strip() in _LIST_GAPS and not out[j].demonym
-                        and out[j].key not in datelined
-                        and (area_first(out[j]) or listed[j])):
-                    out[i] = replace(m, qualifies=True)
-                    break
+            if (0 <= j < len(out) and joined[min(i, j)] and not out[j].demonym
+                    and out[j].key not in datelined and (area_first(out[j]) or listed[j])):
+                out[i] = replace(m, qualifies=True)
+                break
     return out
 
 

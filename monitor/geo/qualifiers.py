@@ -11,6 +11,7 @@ from typing import Final
 from monitor.geo import cues
 from monitor.geo.context import APOSTROPHES, area_name
 from monitor.geo.gazetteer import Gazetteer
+from monitor.geo.surfaces import in_area
 from monitor.geo.tokens import Tokens, capitalised
 
 
@@ -107,9 +108,7 @@ def qualifier_in(gaz: Gazetteer, tk: Tokens, gaps: list[str], last: int, name: s
         if senses and gaz.kind[senses[0]] <= 1:
             area = senses[0]
             # (Only where the name has a sense: `Suez in Argentina` is the company.)
-            inside = any(gaz.cc[p] == gaz.cc[area] if gaz.kind[area] == 0
-                         else gaz.admin1[p] == gaz.admin1[area] and p != area
-                         for p in gaz.candidates(name))
+            inside = any(in_area(gaz, p, area) for p in gaz.candidates(name))
             return (area,) if inside and _ends_name(gaz, tk, gaps, j + n, senses[:1]) else ()
     return ()
 
